@@ -1,0 +1,446 @@
+"""Synchronous httpx client of the AlmaCAM nesting API: submit, poll, read results and previews.
+
+Retries: only read-only calls (the ``GET`` result and image views) are retried, and only when no
+answer came at all (connection refused or dropped, network timeout). ``submit`` is never retried:
+a POST that timed out may have landed, and a second one would create (and bill) a second order.
+
+Waiting (:meth:`AlmaCamClient.wait`): the order computes for about its ``time``, so the client first
+sleeps ``expected_time``, then polls with a short, growing pause: 0.25 s doubling up to 10 s, each
+pause shortened by up to 20 % of jitter so that many clients do not poll in step. Starting the
+back-off small is deliberate: the result normally becomes ready shortly after ``time`` has elapsed,
+and the polls at about +0.25 s, +0.75 s and +1.75 s hold a result that is ready within 1.4 s after
+``expected_time`` less than a second after the solver finished, whatever the jitter (pauses are at
+most 0.25, 0.5 and 1 s there). Later the pauses grow, so a badly underestimated ``expected_time``
+costs latency, not a flood of requests.
+A ``Retry-After`` header of a 202 answer replaces the computed pause. No pause ever reaches past the
+deadline; one last poll is made at the deadline, then :class:`AlmaCamTimeout` is raised.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Literal, TypeVar, overload
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from nestflow.almacam.errors import (
+    AlmaCamAuthError,
+    AlmaCamError,
+    AlmaCamNotFound,
+    AlmaCamProtocolError,
+    AlmaCamServerError,
+    AlmaCamStillComputing,
+    AlmaCamTimeout,
+    AlmaCamTransportError,
+    AlmaCamValidationError,
+)
+from nestflow.almacam.models import (
+    Computing,
+    ErrorBody,
+    FullResult,
+    Order,
+    StatsResult,
+    SubmitResponse,
+    View,
+)
+from nestflow.almacam.orders import OrderIndex
+
+#: Pause before the first poll after ``expected_time`` (s); doubles after each 202.
+FIRST_POLL_PAUSE = 0.25
+#: Longest pause between two polls (s).
+MAX_POLL_PAUSE = 10.0
+#: Largest fraction by which jitter shortens a pause (never lengthens it).
+POLL_JITTER = 0.2
+#: Extra attempts of a read-only request that got no answer, and the first pause between them (s).
+GET_RETRIES = 2
+GET_RETRY_PAUSE = 0.2
+
+M = TypeVar("M", bound=BaseModel)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+#: ``on_poll(attempt, elapsed_seconds, http_status_or_None)``.
+PollCallback = Callable[[int, float, int | None], None]
+
+_RESULT_MODELS: dict[str, type[FullResult] | type[StatsResult]] = {
+    "full": FullResult,
+    "stats": StatsResult,
+}
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), if readable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _message_of(response: httpx.Response) -> str:
+    """The ``message`` of a JSON body, else the start of the text body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:200] or "(empty body)"
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return body["message"]
+    return str(body)[:200]
+
+
+class AlmaCamClient:
+    """Client of the AlmaCAM nesting API (Bearer token, JSON orders, polling of results).
+
+    Args:
+        base_url: Service root, e.g. ``https://api.nesting.almacam.com``.
+        token: The Bearer token (never shown in reprs, logs or errors).
+        timeout: Seconds allowed to every request (connect, read, write, pool).
+        transport: An httpx transport to use instead of the network (tests, proxies).
+        sleep: Sleep function for the retry pauses of read-only requests.
+
+    Raises:
+        ValueError: When the token is empty.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not token:
+            raise ValueError("AlmaCAM token is empty: set it in the AlmaCamCredentials block")
+        self.base_url = base_url.rstrip("/")
+        self._sleep = sleep
+        # httpx redacts the Authorization header in its own reprs; we never log headers.
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def __enter__(self) -> AlmaCamClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    # --- requests -------------------------------------------------------------------------------
+
+    def submit(self, order: Order, *, index: OrderIndex | None = None) -> int:
+        """Submit a nesting order (``POST /new``); never retried.
+
+        Args:
+            order: The order.
+            index: The order's index, so that a 400 names the user's parts and files.
+
+        Returns:
+            The nesting order id.
+
+        Raises:
+            AlmaCamValidationError: The order was refused (400), with the vendor's errors.
+            AlmaCamTransportError: No answer; ``request_sent`` says whether the order may have
+                landed.
+            AlmaCamError: Any other failure (401, 5xx, undocumented answer).
+        """
+        endpoint = "POST /new"
+        try:
+            response = self._http.post("/new", json=order.to_payload())
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc, endpoint, None) from exc
+        if response.status_code in (200, 201):
+            return self._parse(response, SubmitResponse, endpoint, None).nesting_order_id
+        raise self._status_error(response, endpoint, None, index)
+
+    @overload
+    def result(
+        self, order_id: int, view: Literal["full"] = ..., *, index: OrderIndex | None = None
+    ) -> FullResult | Computing: ...
+    @overload
+    def result(
+        self, order_id: int, view: Literal["stats"], *, index: OrderIndex | None = None
+    ) -> StatsResult | Computing: ...
+
+    def result(
+        self, order_id: int, view: View = "full", *, index: OrderIndex | None = None
+    ) -> FullResult | StatsResult | Computing:
+        """Read a view of an order's result once (``GET /result/{id}/{view}``).
+
+        Args:
+            order_id: The nesting order id.
+            view: ``"full"`` (production, every placement) or ``"stats"`` (quotation, ids only).
+            index: The order's index, so that a 400 names the user's parts and files.
+
+        Returns:
+            The result, or :class:`Computing` while the order is still computing (202).
+
+        Raises:
+            AlmaCamValidationError: The order failed while being solved (400).
+            AlmaCamAuthError: 401. AlmaCamNotFound: 404. AlmaCamServerError: 5xx.
+            AlmaCamTransportError: No answer after the retries.
+        """
+        return self._result(order_id, view, index, retries=GET_RETRIES)
+
+    def image(self, order_id: int, index: int) -> bytes:
+        """The PNG preview of nesting number ``index`` (0-based) of a finished order.
+
+        Raises:
+            AlmaCamNotFound: Unknown order, or ``index`` past the last nesting (404).
+            AlmaCamStillComputing: The order is not finished yet (202).
+            AlmaCamProtocolError: The answer is not a PNG.
+        """
+        endpoint = f"GET /result/{order_id}/image/{index}"
+        response = self._get(f"/result/{order_id}/image/{index}", endpoint, order_id, GET_RETRIES)
+        if response.status_code == 200:
+            if not response.content.startswith(PNG_SIGNATURE):
+                raise AlmaCamProtocolError(
+                    "the answer is not a PNG image (wrong base URL, or a proxy in between?)",
+                    status=200,
+                    endpoint=endpoint,
+                    order_id=order_id,
+                )
+            return response.content
+        if response.status_code == 202:
+            raise AlmaCamStillComputing(
+                f"order {order_id} is still computing: wait for its result before its images",
+                status=202,
+                endpoint=endpoint,
+                order_id=order_id,
+            )
+        raise self._status_error(response, endpoint, order_id, None)
+
+    def wait(
+        self,
+        order_id: int,
+        view: View = "full",
+        *,
+        expected_time: float,
+        deadline: float,
+        on_poll: PollCallback | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        index: OrderIndex | None = None,
+        rng: random.Random | None = None,
+    ) -> FullResult | StatsResult:
+        """Wait for an order to finish and return its result view.
+
+        Sleeps ``expected_time`` first, then polls with back-off (see the module docstring).
+        Answers that say nothing about the order (5xx, no answer) are polled through until the
+        deadline; a 400, 401 or 404 ends the wait at once. Each poll is one request bounded by the
+        client's ``timeout``, so the last one may end up to that much after the deadline.
+
+        Args:
+            order_id: The nesting order id.
+            view: ``"full"`` or ``"stats"``.
+            expected_time: Seconds the order is expected to compute (its ``time``).
+            deadline: Seconds from now after which to give up.
+            on_poll: Called after every poll with ``(attempt, elapsed, status)``; status is the
+                HTTP status, ``None`` when no answer came.
+            sleep: Sleep function (injectable for tests).
+            clock: Monotonic clock in seconds (injectable for tests).
+            index: The order's index, so that a 400 names the user's parts and files.
+            rng: Random source of the jitter.
+
+        Returns:
+            The finished result.
+
+        Raises:
+            AlmaCamTimeout: The deadline passed (says order id, time waited, last status).
+            AlmaCamValidationError, AlmaCamAuthError, AlmaCamNotFound: as :meth:`result`.
+        """
+        rng = rng or random.Random()
+        start = clock()
+        end = start + deadline
+        endpoint = f"GET /result/{order_id}/{view}"
+        sleep(max(0.0, min(expected_time, end - clock())))
+        pause, attempt = FIRST_POLL_PAUSE, 0
+        while True:
+            attempt += 1
+            outcome, status, error = self._poll(order_id, view, index)
+            if on_poll is not None:
+                on_poll(attempt, clock() - start, status)
+            if isinstance(outcome, FullResult | StatsResult):
+                return outcome
+            remaining = end - clock()
+            if remaining <= 0:
+                raise AlmaCamTimeout(
+                    endpoint=endpoint,
+                    order_id=order_id,
+                    elapsed=clock() - start,
+                    polls=attempt,
+                    last_status=status,
+                ) from error
+            hint = outcome.retry_after if outcome is not None else None
+            jittered = pause * (1.0 - POLL_JITTER * rng.random())
+            sleep(min(hint if hint is not None else jittered, remaining))
+            pause = min(pause * 2.0, MAX_POLL_PAUSE)
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _poll(
+        self, order_id: int, view: View, index: OrderIndex | None
+    ) -> tuple[FullResult | StatsResult | Computing | None, int | None, AlmaCamError | None]:
+        """One poll of a wait: the outcome and its status, or the passing failure that hid it.
+
+        5xx answers and missing answers tell nothing about the order, so they do not end a wait;
+        every other error does (raised).
+        """
+        try:
+            outcome = self._result(order_id, view, index, retries=0)
+        except (AlmaCamServerError, AlmaCamTransportError) as exc:
+            return None, exc.status, exc
+        return outcome, 202 if isinstance(outcome, Computing) else 200, None
+
+    def _result(
+        self, order_id: int, view: View, index: OrderIndex | None, retries: int
+    ) -> FullResult | StatsResult | Computing:
+        if view not in _RESULT_MODELS:
+            raise ValueError(f"view must be 'full' or 'stats', not {view!r}")
+        endpoint = f"GET /result/{order_id}/{view}"
+        response = self._get(f"/result/{order_id}/{view}", endpoint, order_id, retries)
+        if response.status_code == 200:
+            return self._parse(response, _RESULT_MODELS[view], endpoint, order_id)
+        if response.status_code == 202:
+            return Computing(
+                message=_message_of(response),
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        raise self._status_error(response, endpoint, order_id, index)
+
+    def _get(self, path: str, endpoint: str, order_id: int, retries: int) -> httpx.Response:
+        """GET with up to ``retries`` extra attempts when no answer came (read-only, so safe)."""
+        pause = GET_RETRY_PAUSE
+        for attempt in range(retries + 1):
+            try:
+                return self._http.get(path)
+            except httpx.TransportError as exc:
+                if attempt == retries:
+                    raise self._transport_error(exc, endpoint, order_id) from exc
+                self._sleep(pause)
+                pause *= 2.0
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _parse(
+        self, response: httpx.Response, model: type[M], endpoint: str, order_id: int | None
+    ) -> M:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise AlmaCamProtocolError(
+                f"the body is not a valid {model.__name__}: {exc.error_count()} problem(s), "
+                f"first: {exc.errors()[0]['msg']} at {list(exc.errors()[0]['loc'])}",
+                status=response.status_code,
+                endpoint=endpoint,
+                order_id=order_id,
+            ) from exc
+
+    @staticmethod
+    def _transport_error(
+        exc: httpx.TransportError, endpoint: str, order_id: int | None
+    ) -> AlmaCamTransportError:
+        # A connect failure means nothing was sent; anything later may have reached the server.
+        not_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+        if endpoint.startswith("POST") and not not_sent:
+            advice = (
+                "the order may have been received: do not resubmit blindly, check with the "
+                "vendor or resubmit knowing a duplicate order may be billed"
+            )
+        elif endpoint.startswith("POST"):
+            advice = "the order was not sent; it is safe to submit it again"
+        else:
+            advice = "check the base URL and the network, then retry"
+        return AlmaCamTransportError(
+            f"{type(exc).__name__}: {exc or 'no detail'}; {advice}",
+            endpoint=endpoint,
+            request_sent=not not_sent,
+            order_id=order_id,
+        )
+
+    def _status_error(
+        self,
+        response: httpx.Response,
+        endpoint: str,
+        order_id: int | None,
+        index: OrderIndex | None,
+    ) -> AlmaCamError:
+        status = response.status_code
+        message = _message_of(response)
+        where = f"order {order_id}" if order_id is not None else "the order"
+        if status == 400:
+            body = self._parse(response, ErrorBody, endpoint, order_id)
+            action = (
+                "fix the order and submit it again"
+                if order_id is None
+                else f"{where} failed while being solved; fix the parts named and submit again"
+            )
+            return AlmaCamValidationError(
+                f"{body.message}; {action}",
+                errors=body.errors,
+                endpoint=endpoint,
+                order_id=order_id,
+                index=index,
+            )
+        if status == 401:
+            return AlmaCamAuthError(
+                f"{message}; the token was refused: check the token in the AlmaCamCredentials "
+                f"block (and that base_url {self.base_url} is the service it was issued for)",
+                status=status,
+                endpoint=endpoint,
+                order_id=order_id,
+            )
+        if status == 404:
+            missing = (
+                "the image index is past the last nesting (0-based) or the order is unknown"
+                if "/image/" in endpoint
+                else f"{where} is unknown here: check the order id and the base URL"
+            )
+            return AlmaCamNotFound(
+                f"{message}; {missing}",
+                status=status,
+                endpoint=endpoint,
+                order_id=order_id,
+            )
+        if status >= 500:
+            return AlmaCamServerError(
+                f"{message}; the AlmaCAM service failed, retry later",
+                status=status,
+                endpoint=endpoint,
+                order_id=order_id,
+            )
+        return AlmaCamProtocolError(
+            f"undocumented answer: {message}",
+            status=status,
+            endpoint=endpoint,
+            order_id=order_id,
+        )

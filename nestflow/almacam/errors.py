@@ -1,0 +1,193 @@
+"""Typed errors of the AlmaCAM client: one family, messages a person can act on.
+
+Every error carries the HTTP ``status`` (``None`` when no answer came), the ``endpoint``
+(``"GET /result/12/full"``) and, when known, the ``order_id``. Messages never contain the token:
+the client never puts request headers into an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from nestflow.almacam.models import ErrorItem
+from nestflow.almacam.orders import OrderIndex
+
+#: The vendor's error codes, in our words.
+ERROR_CODES: dict[int, str] = {
+    -3000: "the order does not satisfy the order schema",
+    -4000: "unexpected error",
+    -5000: "the body could not be parsed as JSON",
+    -6000: "too many part instances",
+    -7000: "the same part id appears twice in the instances",
+    -8000: "the same sheet id appears twice",
+    -1000: "unexpected error",
+    -996: "invalid geometry",
+    -994: "invalid sheet",
+    -989: "invalid orientation (needs min_angle <= max_angle, both in [0, 360))",
+    -981: "a hole does not fit the shape it belongs to",
+    -979: "a contour intersects itself",
+    -973: "a user parameter is out of range",
+    -971: "invalid contour",
+}
+
+
+class AlmaCamError(Exception):
+    """Any failure talking to AlmaCAM.
+
+    Attributes:
+        message: What happened and what to do.
+        status: HTTP status of the answer, ``None`` when there was no answer.
+        endpoint: Method and path, e.g. ``"POST /new"``.
+        order_id: The nesting order concerned, when known.
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None, endpoint: str, order_id: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.endpoint = endpoint
+        self.order_id = order_id
+
+    def __str__(self) -> str:
+        answer = f"HTTP {self.status}" if self.status is not None else "no answer"
+        return f"AlmaCAM {self.endpoint} ({answer}): {self.message}"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status!r}, endpoint={self.endpoint!r}, "
+            f"order_id={self.order_id!r}, message={self.message!r})"
+        )
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """A JSON path as one readable string: ``parts[0].instances[0].orientations``."""
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return out or "(the whole order)"
+
+
+def describe_error(item: ErrorItem, index: OrderIndex | None = None) -> str:
+    """One error of a 400 body as a line: code, meaning, where, message, parts and sheets by name.
+
+    Args:
+        item: The vendor's error.
+        index: The order's index, to name parts and sheets as the user knows them.
+    """
+    meaning = ERROR_CODES.get(item.error_code, "unknown error code")
+    text = f"code {item.error_code} ({meaning})"
+    where = index.path_label(item.path) if index and item.path else None
+    if item.path is not None:
+        text += f" at {format_path(item.path)}" + (f" [{where}]" if where else "")
+    text += f": {item.message}"
+    names = [index.part_label(p) if index else f"part id {p}" for p in item.parts or []]
+    names += [index.sheet_label(s) if index else f"sheet id {s}" for s in item.sheets or []]
+    others = [name for name in names if name != where]  # the path already named that one
+    if others:
+        text += f"; concerns {', '.join(others)}"
+    return text
+
+
+class AlmaCamValidationError(AlmaCamError):
+    """HTTP 400: the order was refused at submission, or failed while being solved.
+
+    Attributes:
+        errors: The vendor's errors (code, message, path, parts, sheets).
+        index: The order's index when the caller gave it; names parts in :meth:`__str__`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: Sequence[ErrorItem],
+        endpoint: str,
+        order_id: int | None = None,
+        index: OrderIndex | None = None,
+    ) -> None:
+        super().__init__(message, status=400, endpoint=endpoint, order_id=order_id)
+        self.errors = list(errors)
+        self.index = index
+
+    def describe(self, index: OrderIndex | None = None) -> list[str]:
+        """One readable line per error, parts and sheets named via ``index`` (or ``self.index``)."""
+        return [describe_error(e, index or self.index) for e in self.errors]
+
+    def codes(self) -> list[int]:
+        """The error codes, in the vendor's order."""
+        return [e.error_code for e in self.errors]
+
+    def __str__(self) -> str:
+        lines = self.describe() or ["(the service listed no error)"]
+        return super().__str__() + "".join(f"\n  - {line}" for line in lines)
+
+
+class AlmaCamAuthError(AlmaCamError):
+    """HTTP 401: the token was refused."""
+
+
+class AlmaCamNotFound(AlmaCamError):
+    """HTTP 404: unknown order id, or an image index past the result's last nesting."""
+
+
+class AlmaCamServerError(AlmaCamError):
+    """HTTP 5xx: the service failed; the request may be retried later."""
+
+
+class AlmaCamProtocolError(AlmaCamError):
+    """An answer the API does not document (unexpected status, or a body of the wrong shape)."""
+
+
+class AlmaCamStillComputing(AlmaCamError):
+    """HTTP 202 where a finished order was required (an image asked for before the result)."""
+
+
+class AlmaCamTransportError(AlmaCamError):
+    """No usable answer: connection refused or dropped, or a network timeout.
+
+    Attributes:
+        request_sent: False when the connection never opened (the request surely did not land).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str,
+        request_sent: bool,
+        order_id: int | None = None,
+    ) -> None:
+        super().__init__(message, status=None, endpoint=endpoint, order_id=order_id)
+        self.request_sent = request_sent
+
+
+class AlmaCamTimeout(AlmaCamError):
+    """The wait deadline passed while the order was still not finished.
+
+    Attributes:
+        elapsed: Seconds waited.
+        polls: How many times the result was asked for.
+        last_status: HTTP status of the last poll (``None`` when it got no answer).
+    """
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        order_id: int,
+        elapsed: float,
+        polls: int,
+        last_status: int | None,
+    ) -> None:
+        last = f"HTTP {last_status}" if last_status is not None else "no answer"
+        message = (
+            f"order {order_id} not finished after {elapsed:.1f} s and {polls} poll(s) "
+            f"(last answer: {last}); wait longer (raise the deadline) or fetch the result later "
+            f"with the same order id"
+        )
+        super().__init__(message, status=last_status, endpoint=endpoint, order_id=order_id)
+        self.elapsed = elapsed
+        self.polls = polls
+        self.last_status = last_status

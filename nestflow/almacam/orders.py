@@ -1,0 +1,215 @@
+"""Build an AlmaCAM order from geometry parts, and keep the way back from its ids to the user's.
+
+Each :class:`OrderLine` becomes one order part with one instance; instance ids are ``1..n`` in
+line order and sheet ids ``1..m`` in stock order. The :class:`OrderIndex` returned alongside the
+order maps those numbers back to part names, file names and sheet names, so that a 400 error or a
+placement can be reported in the user's terms.
+
+Every part is moved so that its bounding box starts at (0, 0) before encoding: the placement
+``position`` of an unrotated copy is then the corner of its box, which makes results readable.
+The shift is kept in the index (:attr:`IndexedPart.offset`) so that a placement can be applied to
+the original drawing coordinates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nestflow.almacam.models import (
+    STRIP_LENGTH,
+    Instance,
+    Order,
+    Orientation,
+    PartSpec,
+    PunctualOrientation,
+    RangeOrientation,
+    Sheet,
+)
+from nestflow.geometry.encoding import contour_to_almacam
+from nestflow.geometry.models import Part
+
+#: Upper bound of a free rotation: the vendor's real orders use 359.9 for "any angle".
+FREE_MAX_ANGLE = 359.9
+
+
+class OrderLine(BaseModel):
+    """One part to nest: how many copies and how they may be turned.
+
+    ``rotations`` is a list of allowed angles in degrees (counter-clockwise; taken modulo 360) or
+    ``"free"`` for any angle. ``flip_allowed`` adds the same orientations mirrored about x.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    part: Part
+    quantity: int = Field(default=1, ge=1)
+    rotations: list[float] | Literal["free"] = Field(default_factory=lambda: [0.0])
+    flip_allowed: bool = False
+
+
+class SheetStock(BaseModel):
+    """One sheet format in stock.
+
+    ``length`` is the x extent (``None`` for a strip: infinitely long), ``height`` the y extent;
+    ``border_gap`` is one margin for every edge or ``(left, right, bottom, top)``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = ""
+    length: Annotated[float, Field(gt=0.0)] | None
+    height: float = Field(gt=0.0)
+    quantity: int = Field(default=1, ge=1)
+    border_gap: float | tuple[float, float, float, float] = 0.0
+
+
+class IndexedPart(BaseModel):
+    """What an instance id of the order stands for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    source: str
+    quantity: int
+    offset: tuple[float, float] = Field(
+        description="(dx, dy) added to the drawing's coordinates to get the order's."
+    )
+
+    def label(self) -> str:
+        """Human name: ``part 'bracket-2' from bracket.dxf``."""
+        return f"part '{self.name}' from {self.source}" if self.source else f"part '{self.name}'"
+
+
+class OrderIndex(BaseModel):
+    """The way back from an order's numeric ids (and JSON paths) to the user's parts and sheets."""
+
+    model_config = ConfigDict(frozen=True)
+
+    parts: dict[int, IndexedPart] = Field(description="Instance id -> the part it stands for.")
+    part_ids: list[int] = Field(description="Instance id of each entry of the order's `parts`.")
+    sheets: dict[int, str] = Field(description="Sheet id -> the stock's name.")
+
+    def part_label(self, part_id: int) -> str:
+        """Human name of an instance id; says so when the order has no such id."""
+        entry = self.parts.get(part_id)
+        return entry.label() if entry else f"part id {part_id} (not in this order)"
+
+    def sheet_label(self, sheet_id: int) -> str:
+        """Human name of a sheet id."""
+        if sheet_id not in self.sheets:
+            return f"sheet id {sheet_id} (not in this order)"
+        name = self.sheets[sheet_id]
+        return f"sheet '{name}'" if name else f"sheet {sheet_id}"
+
+    def path_label(self, path: Sequence[str | int]) -> str | None:
+        """The part or sheet a JSON path of the order points into (``["parts", 2, …]``), or None."""
+        if len(path) < 2 or not isinstance(path[1], int):
+            return None
+        key, position = path[0], path[1]
+        if key == "parts" and 0 <= position < len(self.part_ids):
+            return self.part_label(self.part_ids[position])
+        if key == "sheets":
+            return self.sheet_label(position + 1)
+        return None
+
+
+def orientations_for(
+    rotations: list[float] | Literal["free"], flip_allowed: bool
+) -> list[Orientation]:
+    """The order's orientations for some allowed rotations, also mirrored when flip is allowed.
+
+    Args:
+        rotations: Allowed angles in degrees (duplicates and full turns are folded) or ``"free"``.
+        flip_allowed: Whether mirrored copies are allowed as well (for the vendor ``flip: true``
+            means the copy *is* mirrored, so both variants are listed).
+
+    Raises:
+        ValueError: When ``rotations`` is an empty list.
+    """
+    flips = (False, True) if flip_allowed else (False,)
+    if rotations == "free":
+        return [RangeOrientation(min_angle=0.0, max_angle=FREE_MAX_ANGLE, flip=f) for f in flips]
+    if not rotations:
+        raise ValueError("rotations: give at least one angle, or 'free'")
+    # round() first so that 360.0 - 1e-12 folds to 0 rather than to an angle the schema rejects.
+    angles = sorted({round(a, 9) % 360.0 for a in rotations})
+    return [PunctualOrientation(angle=a, flip=f) for f in flips for a in angles]
+
+
+def _sheet(stock: SheetStock, sheet_id: int) -> Sheet:
+    gap = stock.border_gap if isinstance(stock.border_gap, float) else list(stock.border_gap)
+    return Sheet(
+        id=sheet_id,
+        length=STRIP_LENGTH if stock.length is None else stock.length,
+        height=stock.height,
+        quantity=stock.quantity,
+        border_gap=gap or None,
+    )
+
+
+def _part_spec(line: OrderLine, instance_id: int, protection_offset: float) -> PartSpec:
+    part = line.part.normalized()
+    return PartSpec(
+        geometry=[contour_to_almacam(part.outer)],
+        holes=[contour_to_almacam(h) for h in part.holes] or None,
+        instances=[
+            Instance(
+                id=instance_id,
+                quantity=line.quantity,
+                orientations=orientations_for(line.rotations, line.flip_allowed),
+            )
+        ],
+        protection_offset=protection_offset,
+    )
+
+
+def _indexed(line: OrderLine) -> IndexedPart:
+    box = line.part.bbox
+    return IndexedPart(
+        name=line.part.name,
+        source=line.part.source,
+        quantity=line.quantity,
+        offset=(-box.min_x, -box.min_y),
+    )
+
+
+def build_order(
+    lines: Sequence[OrderLine],
+    sheets: Sequence[SheetStock],
+    time: float,
+    protection_offset: float = 0.0,
+) -> tuple[Order, OrderIndex]:
+    """Build the nesting order for some parts and a sheet stock.
+
+    Args:
+        lines: Parts with quantities and allowed orientations; instance ids are 1..n in this order.
+        sheets: Sheet formats in stock; sheet ids are 1..m in this order.
+        time: Optimisation budget in seconds (0 < time <= 300).
+        protection_offset: Minimum distance every part keeps from the others (>= 0).
+
+    Returns:
+        The order and the index mapping its ids back to part names, files and sheet names.
+
+    Raises:
+        ValueError: No line or no sheet, or a value the order schema rejects (pydantic's
+            ``ValidationError`` is a ``ValueError``).
+    """
+    if not lines:
+        raise ValueError("an order needs at least one part")
+    if not sheets:
+        raise ValueError("an order needs at least one sheet format")
+    ids = list(range(1, len(lines) + 1))
+    order = Order(
+        parts=[_part_spec(line, i, protection_offset) for line, i in zip(lines, ids, strict=True)],
+        sheets=[_sheet(stock, j) for j, stock in enumerate(sheets, start=1)],
+        time=time,
+    )
+    index = OrderIndex(
+        parts={i: _indexed(line) for line, i in zip(lines, ids, strict=True)},
+        part_ids=ids,
+        sheets={j: stock.name for j, stock in enumerate(sheets, start=1)},
+    )
+    return order, index

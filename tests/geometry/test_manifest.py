@@ -1,0 +1,118 @@
+"""The order manifest CSV: what a shop writes, and errors that say which cell to fix."""
+
+from pathlib import Path
+
+import pytest
+
+from nestflow.geometry.manifest import ManifestError, ManifestLine, read_manifest
+
+HEADER = "file,quantity,material,thickness,rotations,flip\n"
+
+
+def _write(folder: Path, text: str, encoding: str = "utf-8") -> Path:
+    path = folder / "orders.csv"
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def test_rows_become_typed_lines(tmp_path: Path) -> None:
+    path = _write(tmp_path, HEADER + "bracket.dxf,12,S235JR,3,0;90;180;270,yes\n")
+    assert read_manifest(path) == [
+        ManifestLine(
+            file=tmp_path / "bracket.dxf",
+            quantity=12,
+            material="S235JR",
+            thickness=3.0,
+            rotations=(0.0, 90.0, 180.0, 270.0),
+            flip=True,
+            line=2,
+        )
+    ]
+
+
+def test_relative_files_resolve_against_the_manifest_folder(tmp_path: Path) -> None:
+    absolute = tmp_path / "elsewhere" / "b.dxf"
+    path = _write(tmp_path, HEADER + f"parts/a.dxf,2,S235,3,0,no\n{absolute},2,S235,3,0,no\n")
+    assert [line.file for line in read_manifest(path)] == [tmp_path / "parts" / "a.dxf", absolute]
+
+
+def test_flip_column_is_optional_and_defaults_to_no(tmp_path: Path) -> None:
+    path = _write(tmp_path, "file,quantity,material,thickness,rotations\na.dxf,2,S235,3,0;180\n")
+    (line,) = read_manifest(path)
+    assert line.flip is False and line.rotations == (0.0, 180.0)
+
+
+def test_rotations_are_deduplicated_and_sorted(tmp_path: Path) -> None:
+    (line,) = read_manifest(_write(tmp_path, HEADER + "a.dxf,2,S235,3, 180 ;0;180,no\n"))
+    assert line.rotations == (0.0, 180.0)
+
+
+def test_excel_style_header_with_bom_and_capitals_and_extra_columns(tmp_path: Path) -> None:
+    text = "File,Quantity,Material,Thickness,Rotations,Note\na.dxf,3,1.4301,1.5,0;90,urgent\n"
+    (line,) = read_manifest(_write(tmp_path, text, encoding="utf-8-sig"))
+    assert (line.quantity, line.material, line.thickness) == (3, "1.4301", 1.5)
+
+
+def test_blank_rows_are_skipped_and_line_numbers_stay_physical(tmp_path: Path) -> None:
+    path = _write(tmp_path, HEADER + "a.dxf,2,S235,3,0,no\n\n,,,,,\nb.dxf,4,S235,3,0,no\n")
+    assert [(line.file.name, line.line) for line in read_manifest(path)] == [
+        ("a.dxf", 2),
+        ("b.dxf", 5),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "reason"),
+    [
+        ("a.dxf,many,S235,3,0,no", "quantity", "valid integer"),
+        ("a.dxf,0,S235,3,0,no", "quantity", "greater than or equal to 1"),
+        ("a.dxf,2,S235,three,0,no", "thickness", "valid number"),
+        ("a.dxf,2,S235,-1,0,no", "thickness", "greater than 0"),
+        ("a.dxf,2,S235,3,0;90;x,no", "rotations", "valid number"),
+        ("a.dxf,2,S235,3,0;360,no", "rotations", "[0, 360)"),
+        ("a.dxf,2,S235,3,,no", "rotations", "at least 1 item"),
+        ("a.dxf,2,S235,3,0,maybe", "flip", "write yes or no"),
+        (",2,S235,3,0,no", "file", "file name is required"),
+        ("a.dxf,2,,3,0,no", "material", "at least 1 character"),
+        ("a.dxf,2,S235", "thickness", "fewer cells than the header"),
+    ],
+)
+def test_bad_cell_is_reported_with_line_and_column(
+    tmp_path: Path, row: str, column: str, reason: str
+) -> None:
+    path = _write(tmp_path, HEADER + "ok.dxf,2,S235,3,0,no\n" + row + "\n")
+    with pytest.raises(ManifestError) as caught:
+        read_manifest(path)
+    assert (caught.value.line, caught.value.column) == (3, column)
+    assert f"orders.csv line 3, column {column!r}" in str(caught.value)
+    assert reason in str(caught.value)
+
+
+def test_message_quotes_the_bad_value(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match=r"got '3,5'"):
+        read_manifest(_write(tmp_path, HEADER + 'a.dxf,2,S235,"3,5",0,no\n'))
+
+
+def test_missing_column_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match=r"line 1: missing column\(s\) rotations"):
+        read_manifest(_write(tmp_path, "file,quantity,material,thickness\na.dxf,2,S235,3\n"))
+
+
+def test_empty_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="empty file"):
+        read_manifest(_write(tmp_path, ""))
+
+
+def test_header_without_rows_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="no drawings listed"):
+        read_manifest(_write(tmp_path, HEADER))
+
+
+def test_missing_manifest_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="nothing.csv: cannot read the manifest"):
+        read_manifest(tmp_path / "nothing.csv")
+
+
+def test_non_utf8_manifest_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="not UTF-8"):
+        read_manifest(_write(tmp_path, HEADER + "blech_ä.dxf,2,S235,3,0,no\n", encoding="latin-1"))
