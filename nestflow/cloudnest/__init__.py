@@ -1,0 +1,41 @@
+"""CloudNest (Bochu) open-platform client: signing, route table, models, errors, pacing, jobs."""
+
+from nestflow.cloudnest.client import CloudNestClient
+from nestflow.cloudnest.errors import (
+    CloudNestAuthError,
+    CloudNestClockSkewError,
+    CloudNestConfigError,
+    CloudNestConflict,
+    CloudNestError,
+    CloudNestJobFailed,
+    CloudNestNotFound,
+    CloudNestPermissionError,
+    CloudNestQuotaExceeded,
+    CloudNestRateLimited,
+    CloudNestServerError,
+    CloudNestTransportError,
+    CloudNestValidationError,
+    CloudNestWaitTimeout,
+)
+from nestflow.cloudnest.routes import DEFAULT_ROUTES, Route, RouteTable
+
+__all__ = [
+    "DEFAULT_ROUTES",
+    "CloudNestAuthError",
+    "CloudNestClient",
+    "CloudNestClockSkewError",
+    "CloudNestConfigError",
+    "CloudNestConflict",
+    "CloudNestError",
+    "CloudNestJobFailed",
+    "CloudNestNotFound",
+    "CloudNestPermissionError",
+    "CloudNestQuotaExceeded",
+    "CloudNestRateLimited",
+    "CloudNestServerError",
+    "CloudNestTransportError",
+    "CloudNestValidationError",
+    "CloudNestWaitTimeout",
+    "Route",
+    "RouteTable",
+]

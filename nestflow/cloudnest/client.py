@@ -1,0 +1,814 @@
+"""Signed, paced httpx client for the CloudNest open platform: one method per endpoint.
+
+Every call goes through :meth:`CloudNestClient.call`: look the route up in the (overridable)
+route table, validate the payload with the endpoint's request model, count it against the daily
+quota, wait for the endpoint's token bucket, sign, send, unwrap the ``{"status","msg","data"}``
+envelope, and raise the typed error of :mod:`nestflow.cloudnest.errors` on a non-zero status.
+The typed methods validate ``data`` into the models of :mod:`nestflow.cloudnest.models`.
+
+Retry policy (a create is never repeated blindly):
+
+* "too frequent" (1009 or HTTP 429): the gateway refused the request, so it is resent after
+  waiting, for every endpoint, at most ``max_rate_limit_waits`` times; every thread sharing the
+  client holds back on that endpoint meanwhile.
+* stale timestamp (1003): the clock offset is measured from the server's ``Date`` header and the
+  request is resent once.
+* connection refused / connect timeout: the request never left, so it is resent (any endpoint).
+* read timeouts, dropped connections, HTTP 5xx: resent only for read-only queries; for the others
+  the :class:`~nestflow.cloudnest.errors.CloudNestTransportError` says it may have landed, and the
+  high-level helpers of :mod:`nestflow.cloudnest.jobs` look before creating again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from nestflow.cloudnest.errors import (
+    DAILY_QUOTA_EXCEEDED,
+    INVALID_TIMESTAMP,
+    STATUS_CODES,
+    TOO_FREQUENT,
+    CloudNestNotFound,
+    CloudNestServerError,
+    CloudNestTransportError,
+    CloudNestValidationError,
+    error_for_status,
+    scrub,
+)
+from nestflow.cloudnest.models import (
+    ENDPOINT_MODELS,
+    IMPORT_DXF_DATA_FIELD,
+    UPLOAD_FILE_FIELD,
+    BoostRequest,
+    BoostResult,
+    DrawingDatas,
+    DrawingGuidRequest,
+    DrawingInfo,
+    DrawingRef,
+    DrawingState,
+    DrawingUploadUrlRequest,
+    DxfImportItem,
+    Envelope,
+    JobAddRequest,
+    JobIdRequest,
+    JobIdsRequest,
+    JobInfo,
+    JobInfoFlat,
+    JobRef,
+    JobSearchRequest,
+    JobSummary,
+    LayoutGuidRequest,
+    LayoutJobMaterial,
+    LayoutPart,
+    LayoutSummary,
+    LocInfo,
+    LocInfoRequest,
+    LocInfoType,
+    MachineResult,
+    MachineResultListRequest,
+    MaterialInfo,
+    NestDetail,
+    NestLayout,
+    PartInfo,
+    PartLayout,
+    PartRef,
+    PlanGuidRequest,
+    PlanSummary,
+    PlanTask,
+    PlateInfo,
+    PlateRef,
+    PlateUsed,
+    PushRequest,
+    PushResult,
+    ScrapNode,
+    TextRecognitionConfig,
+    UploadForm,
+    UrlFile,
+)
+from nestflow.cloudnest.pacing import DailyQuota, Pacer
+from nestflow.cloudnest.routes import DEFAULT_ROUTES, BodyKind, Route
+from nestflow.cloudnest.signing import Signer
+
+log = logging.getLogger("nestflow.cloudnest")
+
+Payload = BaseModel | Mapping[str, Any] | Sequence[Any] | None
+FileSource = Path | tuple[str, bytes]
+"""A file to upload: a path (its name is the filename) or ``(filename, content)``."""
+
+# Connection-level failures after which the request provably never reached the server.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass
+class EndpointStats:
+    """Counters of one endpoint, for benchmarks and monitoring.
+
+    Attributes:
+        sent: Requests sent (including resends).
+        rate_limited: "too frequent" answers received (each was waited out and resent).
+        resent: Resends after transport failures, 5xx or a stale timestamp.
+        paced_seconds: Total time spent waiting for the endpoint's token bucket.
+    """
+
+    sent: int = 0
+    rate_limited: int = 0
+    resent: int = 0
+    paced_seconds: float = 0.0
+
+
+@dataclass
+class _Attempts:
+    """What one call has used up of the retry policy."""
+
+    resends: int = 0
+    rate_waits: int = 0
+    clock_corrected: bool = False
+
+
+class CloudNestClient:
+    """Client of the CloudNest open platform (spec §2-§8 and the provisional contract §P).
+
+    Args:
+        base_url: Gateway origin, e.g. ``https://mcs-gateway.fscut.com`` or the sandbox URL.
+        app_id: Open-platform appId.
+        app_secret: appSecret; only hashed into ``app-sign``, never sent, logged or shown.
+        org_code: OrgCode of the team (``X-FS-Orgcode``).
+        zone_id: Optional ``zoneId`` header (IANA zone) for time values; default UTC+8.
+        route_overrides: ``name -> "METHOD /path" | {"method", "path"}`` replacing routes.
+        rate_limits: Requests/second per endpoint name (the app's limits from open.fscut.com).
+        default_rate: Requests/second of endpoints not in ``rate_limits`` (``None`` = unpaced).
+        burst: Requests allowed back to back per endpoint after an idle period.
+        daily_quotas: Calls/day per endpoint name, or one number for every endpoint
+            (``None`` = not tracked); the client refuses before sending once one is used up.
+        timeout: httpx timeout in seconds for every request.
+        transport: Custom httpx transport (tests use ``httpx.MockTransport``).
+        max_retries: Resends after connection failures (any endpoint) and, for read-only
+            endpoints, after read failures and HTTP 5xx.
+        max_rate_limit_waits: "too frequent" answers waited out per call before giving up.
+        retry_backoff: First back-off in seconds between resends (doubles each time).
+        clock: Wall clock in seconds, used for ``time-stamp`` (tests inject a skewed one).
+        sleep: Sleep function (tests inject a fake).
+
+    Raises:
+        CloudNestConfigError: An unknown endpoint name in ``route_overrides``, ``rate_limits``
+            or ``daily_quotas``, or a non-positive rate.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        app_id: str,
+        app_secret: str | SecretStr,
+        org_code: str,
+        *,
+        zone_id: str | None = None,
+        route_overrides: Mapping[str, str | Mapping[str, str]] | None = None,
+        rate_limits: Mapping[str, float] | None = None,
+        default_rate: float | None = 5.0,
+        burst: int = 1,
+        daily_quotas: Mapping[str, int] | int | None = None,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        max_retries: int = 3,
+        max_rate_limit_waits: int = 10,
+        retry_backoff: float = 0.5,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.routes = DEFAULT_ROUTES.with_overrides(route_overrides)
+        self._check_names(rate_limits, daily_quotas)
+        self._signer = Signer(app_id, app_secret, org_code, zone_id=zone_id, clock=clock)
+        self._pacer = Pacer(rate_limits, default_rate, burst=burst, sleep=sleep)
+        if isinstance(daily_quotas, Mapping):
+            self._quota = DailyQuota(daily_quotas)
+        else:
+            self._quota = DailyQuota(None, daily_quotas)
+        self.max_retries = max_retries
+        self.max_rate_limit_waits = max_rate_limit_waits
+        self.retry_backoff = retry_backoff
+        self._sleep = sleep
+        self._stats: dict[str, EndpointStats] = {}
+        self._stats_lock = threading.Lock()
+        self._http = httpx.Client(timeout=timeout, transport=transport)
+
+    # ---------------------------------------------------------------- plumbing
+
+    def _check_names(self, *settings: object) -> None:
+        """Refuse endpoint names in per-endpoint settings that are not in the route table."""
+        for setting in settings:
+            if isinstance(setting, Mapping):
+                for name in setting:
+                    self.routes[name]  # raises CloudNestConfigError listing the valid names
+
+    def __repr__(self) -> str:
+        return (
+            f"CloudNestClient(base_url={self.base_url!r}, app_id={self._signer.app_id!r}, "
+            f"org_code={self._signer.org_code!r}, app_secret={self._signer.secret!r})"
+        )
+
+    def __enter__(self) -> CloudNestClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    @property
+    def signer(self) -> Signer:
+        """The request signer (holds the clock offset; its repr masks the secret)."""
+        return self._signer
+
+    @property
+    def pacer(self) -> Pacer:
+        """The per-endpoint token buckets."""
+        return self._pacer
+
+    @property
+    def quota(self) -> DailyQuota:
+        """The per-endpoint daily call counter."""
+        return self._quota
+
+    def stats(self) -> dict[str, EndpointStats]:
+        """Return a copy of the per-endpoint counters."""
+        with self._stats_lock:
+            return {name: EndpointStats(**vars(s)) for name, s in self._stats.items()}
+
+    def _count(self, name: str, **increments: float) -> None:
+        with self._stats_lock:
+            stats = self._stats.setdefault(name, EndpointStats())
+            for field, value in increments.items():
+                setattr(stats, field, getattr(stats, field) + value)
+
+    def call(self, name: str, payload: Payload = None, *, files: Sequence[FileSource] = ()) -> Any:
+        """Call endpoint ``name`` and return the raw ``data`` of a successful answer.
+
+        Args:
+            name: Route name (see :data:`nestflow.cloudnest.routes.DEFAULT_ROUTES`).
+            payload: Request model, mapping or list; validated with the endpoint's request model.
+            files: Files of a multipart endpoint.
+
+        Raises:
+            CloudNestError: The typed subclass for the failure (see :mod:`.errors`).
+        """
+        route = self.routes[name]
+        if files and route.body is not BodyKind.MULTIPART:
+            raise CloudNestValidationError(
+                None, "files given to an endpoint that takes no files", route.describe()
+            )
+        body = self._validate_request(route, payload)
+        return self._send(route, body, [_read_file(f) for f in files])
+
+    def request(
+        self,
+        name: str,
+        payload: Payload = None,
+        *,
+        files: Sequence[FileSource] = (),
+        **fields: Any,
+    ) -> Any:
+        """Call endpoint ``name`` and validate ``data`` into its response model.
+
+        Args:
+            name: Route name.
+            payload: Request model or mapping (``fields`` are merged into a mapping payload).
+            files: Files of a multipart endpoint.
+            **fields: Request fields, as an alternative to ``payload``.
+        """
+        if fields:
+            base = payload.wire() if isinstance(payload, BaseModel) else dict(payload or {})
+            payload = {**base, **fields}
+        data = self.call(name, payload, files=files)
+        try:
+            return ENDPOINT_MODELS[name].parse(data)
+        except ValidationError as exc:
+            raise CloudNestValidationError(
+                0,
+                "the answer's data does not match the expected model: "
+                + scrub(_brief_errors(exc), self._secret_text()),
+                self.routes[name].describe(),
+                hint="The server's answer differs from the provisional contract (spec §P); "
+                "report it with the endpoint name.",
+            ) from None
+
+    def download(self, url: str) -> bytes:
+        """Download a file the server links to (e.g. a layout DXF ``dxf_url``).
+
+        Relative URLs are resolved against ``base_url``. Signed headers are sent only to the
+        gateway's own origin, never to another host.
+
+        Raises:
+            CloudNestNotFound: HTTP 404.
+            CloudNestServerError: Any other non-2xx answer.
+            CloudNestTransportError: No answer after the retries.
+        """
+        absolute = urljoin(self.base_url + "/", url)
+        same_origin = urlsplit(absolute)[:2] == urlsplit(self.base_url)[:2]
+        endpoint = f"download (GET {absolute})"
+        for attempt in range(self.max_retries + 1):
+            headers = self._signer.headers() if same_origin else {}
+            try:
+                response = self._http.get(absolute, headers=headers)
+            except httpx.TransportError as exc:
+                if attempt < self.max_retries:
+                    self._sleep(self.retry_backoff * 2**attempt)
+                    continue
+                raise CloudNestTransportError(None, _describe_transport(exc), endpoint) from exc
+            if response.status_code >= 500 and attempt < self.max_retries:
+                self._sleep(self.retry_backoff * 2**attempt)
+                continue
+            if response.status_code == 404:
+                raise CloudNestNotFound(404, "file not found", endpoint)
+            if not response.is_success:
+                raise CloudNestServerError(response.status_code, _snippet(response), endpoint)
+            return response.content
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _secret_text(self) -> str:
+        return self._signer.secret.get_secret_value()
+
+    def _validate_request(self, route: Route, payload: Payload) -> Any:
+        model = ENDPOINT_MODELS[route.name].request
+        try:
+            if isinstance(payload, model):
+                validated = payload
+            elif isinstance(payload, BaseModel):
+                validated = model.model_validate(payload.model_dump(by_alias=True))
+            else:
+                validated = model.model_validate({} if payload is None else payload)
+        except ValidationError as exc:
+            raise CloudNestValidationError(
+                None,
+                "request refused before sending: " + _brief_errors(exc),
+                route.describe(),
+                hint=f"Fix the fields of the {model.__name__} payload.",
+            ) from None
+        return validated.wire()  # type: ignore[attr-defined]
+
+    def _send(self, route: Route, body: Any, files: list[tuple[str, bytes]]) -> Any:
+        """Send until an answer is final; resend only what the retry policy allows."""
+        attempts = _Attempts()
+        while True:
+            try:
+                response = self._transmit(route, body, files)
+            except httpx.TransportError as exc:
+                self._after_transport_error(route, exc, attempts)
+                continue
+            try:
+                envelope = self._envelope(route, response)
+            except CloudNestServerError:
+                if self._resend_allowed(route, attempts, landed=True):
+                    continue
+                raise
+            if envelope.ok:
+                return envelope.data
+            self._after_refusal(route, envelope, response, attempts)
+
+    def _transmit(self, route: Route, body: Any, files: list[tuple[str, bytes]]) -> httpx.Response:
+        """Count against the quota, wait for the bucket, sign and send one request."""
+        self._quota.take(route.name, route.describe())
+        waited = self._pacer.acquire(route.name)
+        self._count(route.name, sent=1, paced_seconds=waited)
+        started = time.monotonic()
+        response = self._http.request(
+            route.method,
+            self.base_url + route.path,
+            headers=self._signer.headers(),
+            **_content(route, body, files),
+        )
+        log.debug(
+            "%s -> HTTP %s in %.3fs",
+            route.describe(),
+            response.status_code,
+            time.monotonic() - started,
+        )
+        return response
+
+    def _resend_allowed(self, route: Route, attempts: _Attempts, *, landed: bool) -> bool:
+        """Back off and return True when the request may be sent again.
+
+        A request that may have landed is resent only for read-only endpoints.
+        """
+        if (landed and not route.read_only) or attempts.resends >= self.max_retries:
+            return False
+        attempts.resends += 1
+        self._count(route.name, resent=1)
+        self._sleep(self.retry_backoff * 2 ** (attempts.resends - 1))
+        return True
+
+    def _after_transport_error(
+        self, route: Route, exc: httpx.TransportError, attempts: _Attempts
+    ) -> None:
+        """Resend (after back-off) or raise the transport error."""
+        landed = not isinstance(exc, _NOT_SENT)
+        if not landed:
+            self._quota.refund(route.name)
+        if self._resend_allowed(route, attempts, landed=landed):
+            return
+        note = (
+            "; it may have reached the server: check before repeating it"
+            if landed and not route.read_only
+            else ""
+        )
+        raise CloudNestTransportError(
+            None, _describe_transport(exc) + note, route.describe()
+        ) from exc
+
+    def _after_refusal(
+        self, route: Route, envelope: Envelope, response: httpx.Response, attempts: _Attempts
+    ) -> None:
+        """Wait out "too frequent", correct a stale clock once, or raise the typed error."""
+        endpoint = route.describe()
+        hint = None
+        if envelope.status == TOO_FREQUENT:
+            self._count(route.name, rate_limited=1)
+            self._quota.refund(route.name)  # refused before counting, like the gateway
+            if attempts.rate_waits < self.max_rate_limit_waits:
+                attempts.rate_waits += 1
+                self._hold_back(route.name, response)
+                return
+        elif envelope.status == INVALID_TIMESTAMP:
+            if not attempts.clock_corrected:
+                attempts.clock_corrected = True
+                if self._signer.correct_clock(response.headers.get_list("date")):
+                    log.warning(
+                        "%s: time-stamp refused; local clock corrected by %+d ms from the "
+                        "server's Date header",
+                        endpoint,
+                        self._signer.offset_ms,
+                    )
+                    self._count(route.name, resent=1)
+                    return
+            else:
+                hint = (
+                    f"Refused even after correcting the clock by {self._signer.offset_ms:+d} ms "
+                    "from the server's Date header; synchronise this machine's clock (NTP)."
+                )
+        elif envelope.status == DAILY_QUOTA_EXCEEDED:
+            self._quota.exhaust(route.name)
+        raise error_for_status(
+            envelope.status, envelope.msg, endpoint, secret=self._secret_text(), hint=hint
+        )
+
+    def _hold_back(self, name: str, response: httpx.Response) -> None:
+        """Wait out a "too frequent" answer: Retry-After if given, else one slot of the rate."""
+        rate = self._pacer.rate_for(name)
+        wait = _retry_after(response) or (1.0 / rate if rate else 1.0)
+        if self._pacer.bucket(name) is not None:
+            self._pacer.defer(name, wait)  # the next acquire() waits, for every thread
+        else:
+            self._sleep(wait)
+
+    def _envelope(self, route: Route, response: httpx.Response) -> Envelope:
+        endpoint = route.describe()
+        envelope = _parse_envelope(response)
+        if envelope is not None and (response.status_code < 500 or envelope.status in STATUS_CODES):
+            return envelope  # vendor codes count whatever the HTTP status
+        if response.status_code == 429:
+            return Envelope(status=TOO_FREQUENT, msg="HTTP 429 Too Many Requests")
+        if response.status_code >= 500:
+            raise CloudNestServerError(
+                response.status_code,
+                envelope.msg if envelope is not None else _snippet(response),
+                endpoint,
+            )
+        if response.status_code == 404:
+            raise CloudNestNotFound(
+                404,
+                "no such path on the server",
+                endpoint,
+                hint=(
+                    "This path is provisional (spec §P); set the real one with route_overrides."
+                    if route.provisional
+                    else "Check base_url."
+                ),
+            )
+        if response.is_success:
+            raise CloudNestServerError(
+                response.status_code,
+                "answer is not a CloudNest envelope: " + _snippet(response),
+                endpoint,
+            )
+        raise CloudNestValidationError(response.status_code, _snippet(response), endpoint)
+
+    # ---------------------------------------------------------------- part
+
+    def part_import_nc1(
+        self,
+        job_id: int,
+        files: Sequence[FileSource],
+        datas: Sequence[DrawingDatas | Mapping[str, Any]] | None = None,
+    ) -> list[DrawingRef]:
+        """Generate parts from nc1 (DSTV) files (provisional, multipart like drawing_upload)."""
+        return self.request("part_import_nc1", UploadForm(job_id=job_id, datas=datas), files=files)
+
+    def part_import_js_template(self, request: Payload = None, **fields: Any) -> list[PartRef]:
+        """Generate parts from a JS template (provisional; SmartDraw body plus ``script``)."""
+        return self.request("part_import_js_template", request, **fields)
+
+    def part_import_dxf(
+        self, items: Sequence[DxfImportItem | Mapping[str, Any]], files: Sequence[FileSource]
+    ) -> list[DrawingRef]:
+        """Generate parts from DXF files with the documented §8.7 body (path provisional).
+
+        The §8.7 array travels as the multipart field ``data`` next to the ``file`` parts.
+        """
+        return self.request("part_import_dxf", list(items), files=files)
+
+    def part_smart_draw(self, request: Payload = None, **fields: Any) -> list[PartRef]:
+        """Generate a part from a SmartDraw template (§8.6 body, camelCase; path provisional)."""
+        return self.request("part_smart_draw", request, **fields)
+
+    def part_list(self, request: Payload = None, **fields: Any) -> list[PartInfo]:
+        """List parts, optionally of one job (provisional)."""
+        return self.request("part_list", request, **fields)
+
+    def part_loc_info(
+        self, guid: str, type: str = LocInfoType.SINGLE_RESULT, order_by: str = "x"
+    ) -> LocInfo:
+        """Parts of a layout in physical order (§8.3, documented)."""
+        return self.request(
+            "part_loc_info", LocInfoRequest(type=type, guid=guid, order_by=order_by)
+        )
+
+    def part_copy(self, request: Payload = None, **fields: Any) -> PartRef:
+        """Copy a part (provisional)."""
+        return self.request("part_copy", request, **fields)
+
+    def part_update(self, request: Payload = None, **fields: Any) -> PartRef:
+        """Update a part, or delete it with ``delete=True`` (provisional)."""
+        return self.request("part_update", request, **fields)
+
+    def part_update_props(self, request: Payload = None, **fields: Any) -> PartRef:
+        """Replace a part's custom properties (provisional)."""
+        return self.request("part_update_props", request, **fields)
+
+    # ---------------------------------------------------------------- plate and material
+
+    def plate_scrap_tree(self, request: Payload = None, **fields: Any) -> list[ScrapNode]:
+        """Remnant plates by material and thickness (GET, provisional)."""
+        return self.request("plate_scrap_tree", request, **fields)
+
+    def plate_add(self, request: Payload = None, **fields: Any) -> PlateRef:
+        """Add a plate (§8.5 fields; path and answer provisional)."""
+        return self.request("plate_add", request, **fields)
+
+    def plate_list(self, request: Payload = None, **fields: Any) -> list[PlateInfo]:
+        """List the plate library (provisional)."""
+        return self.request("plate_list", request, **fields)
+
+    def plate_update(self, request: Payload = None, **fields: Any) -> PlateRef:
+        """Change a plate (provisional)."""
+        return self.request("plate_update", request, **fields)
+
+    def material_add(self, request: Payload = None, **fields: Any) -> MaterialInfo:
+        """Add a material (provisional)."""
+        return self.request("material_add", request, **fields)
+
+    def material_list(self) -> list[MaterialInfo]:
+        """List materials (GET, provisional)."""
+        return self.request("material_list")
+
+    # ---------------------------------------------------------------- drawing
+
+    def drawing_info(self, drawing_guid: str) -> DrawingInfo:
+        """One drawing's processing state (provisional)."""
+        return self.request("drawing_info", DrawingGuidRequest(drawing_guid=drawing_guid))
+
+    def drawing_upload(
+        self,
+        job_id: int,
+        files: Sequence[FileSource],
+        datas: Sequence[DrawingDatas | Mapping[str, Any]] | None = None,
+    ) -> list[DrawingRef]:
+        """Upload DXF files to a job (multipart, provisional); processing is asynchronous.
+
+        Args:
+            job_id: Target job.
+            files: Paths or ``(filename, bytes)`` pairs.
+            datas: Part attributes per file (``filename`` links an entry to its file).
+        """
+        return self.request("drawing_upload", UploadForm(job_id=job_id, datas=datas), files=files)
+
+    def drawing_upload_url(
+        self, job_id: int, files: Sequence[UrlFile | Mapping[str, Any]]
+    ) -> list[DrawingRef]:
+        """Let the server download DXF files from URLs into a job (provisional)."""
+        return self.request(
+            "drawing_upload_url", DrawingUploadUrlRequest(job_id=job_id, files=files)
+        )
+
+    def drawing_force_delete(self, drawing_guid: str) -> None:
+        """Delete a drawing whatever its state (provisional)."""
+        self.request("drawing_force_delete", DrawingGuidRequest(drawing_guid=drawing_guid))
+
+    def drawing_delete(self, drawing_guid: str) -> None:
+        """Delete a drawing; refused (conflict) while it is processed or processing."""
+        self.request("drawing_delete", DrawingGuidRequest(drawing_guid=drawing_guid))
+
+    # ---------------------------------------------------------------- job
+
+    def job_info(self, job_id: int) -> JobInfo:
+        """A job's summary (provisional)."""
+        return self.request("job_info", JobIdRequest(job_id=job_id))
+
+    def job_add(
+        self,
+        job_name: str,
+        *,
+        material: str | None = None,
+        thickness: float | None = None,
+        gas: str | None = None,
+        comments: str | None = None,
+    ) -> JobRef:
+        """Create a job (provisional). Prefer :func:`nestflow.cloudnest.jobs.ensure_job`."""
+        request = JobAddRequest(
+            job_name=job_name, material=material, thickness=thickness, gas=gas, comments=comments
+        )
+        return self.request("job_add", request)
+
+    def job_list(self, request: Payload = None, **fields: Any) -> list[JobSummary]:
+        """List the team's jobs (provisional)."""
+        return self.request("job_list", request, **fields)
+
+    def job_parts(self, job_id: int) -> list[PartInfo]:
+        """Parts of a job (provisional)."""
+        return self.request("job_parts", JobIdRequest(job_id=job_id))
+
+    def job_layouts(self, job_id: int) -> list[LayoutSummary]:
+        """Layouts of a job (provisional)."""
+        return self.request("job_layouts", JobIdRequest(job_id=job_id))
+
+    def job_layout_detail(self, job_id: int) -> list[NestLayout]:
+        """Layouts of a job with their parts and DXF URLs (provisional)."""
+        return self.request("job_layout_detail", JobIdRequest(job_id=job_id))
+
+    def job_plan_list(self, job_id: int) -> list[PlanSummary]:
+        """Production tasks of a job (provisional)."""
+        return self.request("job_plan_list", JobIdRequest(job_id=job_id))
+
+    def job_part_layout(self, job_id: int) -> list[PartLayout]:
+        """How many of each part are nested, and where (provisional)."""
+        return self.request("job_part_layout", JobIdRequest(job_id=job_id))
+
+    def job_plate_used(self, job_ids: Sequence[int]) -> list[PlateUsed]:
+        """Plates used by jobs (§8.1, documented)."""
+        return self.request("job_plate_used", JobIdsRequest(job_id=list(job_ids)))
+
+    def job_plan_detail(self, job_ids: Sequence[int]) -> list[PlanTask]:
+        """Production tasks of jobs with their parts (§8.2, documented)."""
+        return self.request("job_plan_detail", JobIdsRequest(job_id=list(job_ids)))
+
+    def job_search(self, job_name: str) -> list[JobSummary]:
+        """Jobs matching ``job_name`` (provisional; may include partial matches)."""
+        return self.request("job_search", JobSearchRequest(job_name=job_name))
+
+    def job_delete(self, job_id: int) -> None:
+        """Delete a job (provisional)."""
+        self.request("job_delete", JobIdRequest(job_id=job_id))
+
+    def job_drawing_status(self, job_id: int) -> list[DrawingState]:
+        """Processing state of every drawing of a job (provisional)."""
+        return self.request("job_drawing_status", JobIdRequest(job_id=job_id))
+
+    def job_nest_detail(self, job_id: int) -> NestDetail:
+        """Nesting status and layouts of a job, with DXF URLs (provisional)."""
+        return self.request("job_nest_detail", JobIdRequest(job_id=job_id))
+
+    def job_boost(
+        self,
+        job_id: int,
+        *,
+        plate_guids: Sequence[str] | None = None,
+        gap: float | None = None,
+        time_limit: int | None = None,
+    ) -> BoostResult:
+        """Start a Boost (fast nesting) of the job (provisional); poll job_nest_detail."""
+        request = BoostRequest(
+            job_id=job_id,
+            plate_guids=list(plate_guids) if plate_guids is not None else None,
+            gap=gap,
+            time_limit=time_limit,
+        )
+        return self.request("job_boost", request)
+
+    def job_info_flat(self, job_id: int) -> JobInfoFlat:
+        """A job with its drawings, parts and layouts (provisional)."""
+        return self.request("job_info_flat", JobIdRequest(job_id=job_id))
+
+    def job_delete_nest(self, job_id: int, result_guid: str | None = None) -> None:
+        """Delete one layout of a job, or all of them (provisional)."""
+        self.request("job_delete_nest", {"job_id": job_id, "result_guid": result_guid})
+
+    # ---------------------------------------------------------------- production
+
+    def machine_result_list(self, gmid: int, start_time: str, end_time: str) -> list[MachineResult]:
+        """Layouts a machine completed in a time range (§8.4, documented)."""
+        request = MachineResultListRequest(gmid=gmid, start_time=start_time, end_time=end_time)
+        return self.request("machine_result_list", request)
+
+    def production_detail(self, plan_guid: str) -> PlanTask:
+        """One production task (provisional)."""
+        return self.request("production_detail", PlanGuidRequest(plan_guid=plan_guid))
+
+    def production_push(self, result_guid: str, gmid: int, amount: int = 1) -> PushResult:
+        """Push a layout to a machine for ``amount`` sheets (provisional). Never resent blindly."""
+        return self.request(
+            "production_push", PushRequest(result_guid=result_guid, gmid=gmid, amount=amount)
+        )
+
+    # ---------------------------------------------------------------- text recognition, others
+
+    def text_recognition_config(self) -> TextRecognitionConfig:
+        """Text-recognition settings (provisional)."""
+        return self.request("text_recognition_config")
+
+    def text_recognition_drawing_config(self, request: Payload = None, **fields: Any) -> None:
+        """Set a job's drawing-processing text-recognition settings (provisional)."""
+        self.request("text_recognition_drawing_config", request, **fields)
+
+    def others_layout_job_material(self, guid: str) -> LayoutJobMaterial:
+        """Job and material of a layout (provisional)."""
+        return self.request("others_layout_job_material", LayoutGuidRequest(guid=guid))
+
+    def others_layout_parts(self, guid: str) -> list[LayoutPart]:
+        """Parts of a layout with counts (provisional)."""
+        return self.request("others_layout_parts", LayoutGuidRequest(guid=guid))
+
+
+def _read_file(source: FileSource) -> tuple[str, bytes]:
+    if isinstance(source, Path):
+        return source.name, source.read_bytes()
+    filename, content = source
+    return filename, content
+
+
+def _content(route: Route, body: Any, files: list[tuple[str, bytes]]) -> dict[str, Any]:
+    """Return the httpx keyword arguments carrying ``body`` the way the route expects it."""
+    if route.body is BodyKind.MULTIPART:
+        if isinstance(body, list):
+            fields = {IMPORT_DXF_DATA_FIELD: json.dumps(body, ensure_ascii=False)}
+        else:
+            fields = {
+                key: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                for key, value in body.items()
+            }
+        parts = [(UPLOAD_FILE_FIELD, (name, data, "application/dxf")) for name, data in files]
+        return {"data": fields, "files": parts}
+    if route.method == "GET":
+        return {"params": body}
+    return {"json": body}
+
+
+def _parse_envelope(response: httpx.Response) -> Envelope | None:
+    try:
+        payload = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("status"), int):
+        return None
+    try:
+        return Envelope.model_validate(payload)
+    except ValidationError:
+        return None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _snippet(response: httpx.Response, limit: int = 200) -> str:
+    text = response.text.strip().replace("\n", " ")
+    return f"HTTP {response.status_code}: {text[:limit] or '(empty body)'}"
+
+
+def _describe_transport(exc: httpx.TransportError) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _brief_errors(exc: ValidationError, limit: int = 5) -> str:
+    """Summarise a pydantic error without echoing input values."""
+    items = [
+        f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+        for err in exc.errors()[:limit]
+    ]
+    more = exc.error_count() - len(items)
+    return "; ".join(items) + (f"; and {more} more" if more > 0 else "")

@@ -1,0 +1,532 @@
+"""High-level CloudNest steps of the main sequence: job, drawings, Boost, layouts, push, cut.
+
+Each helper does one step the way a careful operator would: look before creating (a create is
+never repeated blindly), poll with back-off until a deadline, and report per-item outcomes with the
+server's messages. Polls take ``sleep``/``clock`` injectables so tests run without real waiting.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, Field
+
+from nestflow.cloudnest.client import CloudNestClient, FileSource
+from nestflow.cloudnest.errors import (
+    JOB_NAME_EXISTS,
+    CloudNestConflict,
+    CloudNestJobFailed,
+    CloudNestTransportError,
+    CloudNestValidationError,
+    CloudNestWaitTimeout,
+)
+from nestflow.cloudnest.models import (
+    BoostResult,
+    DrawingDatas,
+    DrawingRef,
+    DrawingState,
+    DrawingStatus,
+    JobSummary,
+    NestDetail,
+    NestLayout,
+    NestStatus,
+    PartAttributes,
+    PlanStatus,
+    PlanTask,
+    PushResult,
+    UrlFile,
+)
+
+T = TypeVar("T")
+
+JobLike = JobSummary | int
+"""A job as returned by :func:`ensure_job`, or its id."""
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Polling intervals: ``initial`` seconds, multiplied by ``factor`` up to ``maximum``."""
+
+    initial: float = 0.5
+    factor: float = 1.5
+    maximum: float = 5.0
+
+    def intervals(self) -> Iterator[float]:
+        """Yield the successive waits."""
+        wait = self.initial
+        while True:
+            yield wait
+            wait = min(self.maximum, wait * self.factor)
+
+
+DEFAULT_BACKOFF = Backoff()
+
+
+def _job_id(job: JobLike) -> int:
+    return job if isinstance(job, int) else job.job_id
+
+
+def _poll(
+    fetch: Callable[[], T],
+    done: Callable[[T], bool],
+    *,
+    deadline: float,
+    what: str,
+    endpoint: str,
+    describe: Callable[[T], str],
+    on_poll: Callable[[T], None] | None,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    backoff: Backoff,
+) -> T:
+    """Call ``fetch`` until ``done`` holds, sleeping with back-off; at most ``deadline`` seconds.
+
+    Raises:
+        CloudNestWaitTimeout: ``done`` still false after ``deadline`` seconds.
+    """
+    end = clock() + deadline
+    for wait in backoff.intervals():
+        state = fetch()
+        if on_poll is not None:
+            on_poll(state)
+        if done(state):
+            return state
+        remaining = end - clock()
+        if remaining <= 0:
+            raise CloudNestWaitTimeout(
+                None, f"{what} not done after {deadline:g} s: {describe(state)}", endpoint
+            )
+        sleep(min(wait, remaining))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# ------------------------------------------------------------------------------------ job
+
+
+def find_job(client: CloudNestClient, name: str) -> JobSummary | None:
+    """Return the job named exactly ``name`` (the oldest when several), or ``None``.
+
+    The search may return partial matches; only exact names count.
+    """
+    exact = [job for job in client.job_search(name) if job.job_name == name]
+    return min(exact, key=lambda job: job.job_id) if exact else None
+
+
+def ensure_job(
+    client: CloudNestClient,
+    name: str,
+    *,
+    material: str | None = None,
+    thickness: float | None = None,
+    gas: str | None = None,
+    comments: str | None = None,
+) -> JobSummary:
+    """Return the job named ``name``, creating it only when no job has exactly that name.
+
+    Idempotent: running it twice gives one job. If the create fails without a clear answer
+    (dropped connection) or the server says the name exists (a concurrent create), the job is
+    searched again instead of being created a second time.
+
+    Raises:
+        CloudNestError: The search or create failed, and the job does not exist.
+    """
+    found = find_job(client, name)
+    if found is not None:
+        return found
+    try:
+        created = client.job_add(
+            name, material=material, thickness=thickness, gas=gas, comments=comments
+        )
+    except (CloudNestTransportError, CloudNestConflict) as exc:
+        if isinstance(exc, CloudNestConflict) and exc.status != JOB_NAME_EXISTS:
+            raise
+        found = find_job(client, name)
+        if found is None:
+            raise
+        return found
+    return JobSummary(job_id=created.job_id, job_name=created.job_name)
+
+
+# ------------------------------------------------------------------------------- drawings
+
+
+class DrawingOutcome(BaseModel):
+    """Final processing state of the drawings of one upload (or of a whole job)."""
+
+    drawings: list[DrawingState] = Field(default_factory=list)
+
+    @property
+    def succeeded(self) -> list[DrawingState]:
+        """Drawings processed into parts."""
+        return [d for d in self.drawings if d.status == DrawingStatus.SUCCESS]
+
+    @property
+    def failed(self) -> list[DrawingState]:
+        """Drawings the server could not process; ``msg`` says why."""
+        return [d for d in self.drawings if d.status == DrawingStatus.FAILED]
+
+    @property
+    def ok(self) -> bool:
+        """True when no drawing failed."""
+        return not self.failed
+
+    def by_filename(self) -> dict[str, DrawingState]:
+        """The states keyed by uploaded file name."""
+        return {d.filename: d for d in self.drawings}
+
+
+def _is_url(source: object) -> bool:
+    return isinstance(source, str) and source.startswith(("http://", "https://"))
+
+
+def _filename(source: FileSource | str) -> str:
+    if isinstance(source, Path):
+        return source.name
+    if isinstance(source, str):
+        return source.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] or "drawing.dxf"
+    return source[0]
+
+
+def _attributes_for(
+    filename: str,
+    attributes: PartAttributes | Mapping[str, Any] | None,
+    per_file: Mapping[str, PartAttributes | Mapping[str, Any]] | None,
+) -> PartAttributes:
+    """Shared attributes overlaid with the file's own; ``part_name`` defaults to the stem."""
+    merged: dict[str, Any] = {"part_name": Path(filename).stem}
+    for layer in (attributes, (per_file or {}).get(filename)):
+        if isinstance(layer, BaseModel):
+            merged.update(layer.model_dump(exclude_none=True))
+        elif layer:
+            merged.update({k: v for k, v in layer.items() if v is not None})
+    return PartAttributes.model_validate(merged)
+
+
+def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def upload_drawings(
+    client: CloudNestClient,
+    job: JobLike,
+    sources: Sequence[FileSource | str],
+    *,
+    attributes: PartAttributes | Mapping[str, Any] | None = None,
+    per_file: Mapping[str, PartAttributes | Mapping[str, Any]] | None = None,
+    batch_size: int = 20,
+) -> list[DrawingRef]:
+    """Upload DXF drawings to a job: files as multipart, ``http(s)://`` URLs by active download.
+
+    Args:
+        client: The client.
+        job: The job (or its id).
+        sources: Paths, ``(filename, bytes)`` pairs, or URL strings.
+        attributes: Part attributes for every drawing (quantity ``amount``, ``material``,
+            ``thickness``, ``gas``, ``rotate_lock``...).
+        per_file: Attributes of single files, keyed by file name, overriding ``attributes``.
+        batch_size: Files per request (the server caps files per upload).
+
+    Returns:
+        One reference per drawing, in the order of ``sources``.
+
+    Raises:
+        CloudNestValidationError: Two sources share a file name (the server could not tell
+            their states apart), or ``batch_size`` < 1.
+        CloudNestError: An upload failed; drawings of earlier batches stay uploaded.
+    """
+    job_id = _job_id(job)
+    names = [_filename(s) for s in sources]
+    duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
+    if duplicates:
+        raise CloudNestValidationError(
+            None,
+            f"file names repeat: {', '.join(duplicates)}",
+            "upload_drawings",
+            hint="Rename the files so that each name is unique within the job.",
+        )
+    not_urls = [s for s in sources if isinstance(s, str) and not _is_url(s)]
+    if not_urls:
+        raise CloudNestValidationError(
+            None,
+            f"not http(s) URLs: {', '.join(not_urls)}",
+            "upload_drawings",
+            hint="Pass local files as pathlib.Path or (filename, bytes), URLs as strings.",
+        )
+    if batch_size < 1:
+        raise CloudNestValidationError(None, "batch_size must be >= 1", "upload_drawings")
+    files: list[FileSource] = [s for s in sources if not isinstance(s, str)]
+    urls = [s for s in sources if isinstance(s, str)]
+    refs: list[DrawingRef] = []
+    for file_batch in _batches(files, batch_size):
+        datas = [
+            DrawingDatas(
+                filename=_filename(source),
+                **_attributes_for(_filename(source), attributes, per_file).model_dump(
+                    exclude_none=True
+                ),
+            )
+            for source in file_batch
+        ]
+        refs += client.drawing_upload(job_id, file_batch, datas)
+    for url_batch in _batches(urls, batch_size):
+        url_files = [
+            UrlFile(
+                url=url,
+                filename=_filename(url),
+                datas=_attributes_for(_filename(url), attributes, per_file),
+            )
+            for url in url_batch
+        ]
+        refs += client.drawing_upload_url(job_id, url_files)
+    order = {name: index for index, name in enumerate(names)}
+    return sorted(refs, key=lambda ref: order.get(ref.filename, len(order)))
+
+
+def wait_drawings(
+    client: CloudNestClient,
+    job: JobLike,
+    deadline: float,
+    on_poll: Callable[[list[DrawingState]], None] | None = None,
+    *,
+    drawings: Sequence[DrawingRef] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    backoff: Backoff = DEFAULT_BACKOFF,
+) -> DrawingOutcome:
+    """Poll the job's drawing-processing status until every drawing is ``success`` or ``failed``.
+
+    Args:
+        client: The client.
+        job: The job (or its id).
+        deadline: Seconds to wait at most.
+        on_poll: Called with the states after each poll (progress reporting).
+        drawings: Wait for these drawings only (default: every drawing of the job).
+        sleep: Sleep function (tests).
+        clock: Monotonic clock (tests).
+        backoff: Polling intervals.
+
+    Returns:
+        The final state of each drawing, with the server's message for failures.
+
+    Raises:
+        CloudNestWaitTimeout: Drawings still waiting/processing at the deadline (named).
+        CloudNestValidationError: A drawing of ``drawings`` is missing from the job's status.
+    """
+    job_id = _job_id(job)
+    wanted = {ref.drawing_guid.upper() for ref in drawings} if drawings is not None else None
+
+    def fetch() -> list[DrawingState]:
+        states = client.job_drawing_status(job_id)
+        if wanted is None:
+            return states
+        mine = [s for s in states if s.drawing_guid.upper() in wanted]
+        if len(mine) != len(wanted):
+            missing = wanted - {s.drawing_guid.upper() for s in mine}
+            raise CloudNestValidationError(
+                None,
+                f"drawings {', '.join(sorted(missing))} are not in job {job_id}",
+                client.routes["job_drawing_status"].describe(),
+                hint="Check that the drawings were uploaded to this job.",
+            )
+        return mine
+
+    final = {DrawingStatus.SUCCESS, DrawingStatus.FAILED}
+
+    def pending(states: list[DrawingState]) -> list[str]:
+        return [f"{s.filename} ({s.status})" for s in states if s.status not in final]
+
+    states = _poll(
+        fetch,
+        lambda states: not pending(states),
+        deadline=deadline,
+        what=f"drawing processing of job {job_id}",
+        endpoint=client.routes["job_drawing_status"].describe(),
+        describe=lambda states: "still pending: " + ", ".join(pending(states)),
+        on_poll=on_poll,
+        sleep=sleep,
+        clock=clock,
+        backoff=backoff,
+    )
+    return DrawingOutcome(drawings=states)
+
+
+# ------------------------------------------------------------------------------- nesting
+
+
+def boost(
+    client: CloudNestClient,
+    job: JobLike,
+    plates: Sequence[str] | None = None,
+    gap: float | None = None,
+    *,
+    time_limit: int | None = None,
+) -> BoostResult:
+    """Start a Boost (fast nesting) of the job on the given plates (plate GUIDs) with ``gap`` mm.
+
+    Not resent after an ambiguous failure: :func:`wait_nesting` shows whether it started.
+    """
+    return client.job_boost(_job_id(job), plate_guids=plates, gap=gap, time_limit=time_limit)
+
+
+def wait_nesting(
+    client: CloudNestClient,
+    job: JobLike,
+    deadline: float,
+    on_poll: Callable[[NestDetail], None] | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    backoff: Backoff = DEFAULT_BACKOFF,
+) -> NestDetail:
+    """Poll the job's nesting details until the nesting is finished.
+
+    Returns:
+        The finished nesting with its layouts (DXF URL, utilisation, parts).
+
+    Raises:
+        CloudNestJobFailed: The server reports the nesting failed (its message included).
+        CloudNestWaitTimeout: Still nesting at the deadline.
+    """
+    job_id = _job_id(job)
+    endpoint = client.routes["job_nest_detail"].describe()
+    detail = _poll(
+        lambda: client.job_nest_detail(job_id),
+        lambda d: d.status in (NestStatus.FINISHED, NestStatus.FAILED),
+        deadline=deadline,
+        what=f"nesting of job {job_id}",
+        endpoint=endpoint,
+        describe=lambda d: f"status {d.status!r} {d.msg}".strip(),
+        on_poll=on_poll,
+        sleep=sleep,
+        clock=clock,
+        backoff=backoff,
+    )
+    if detail.status == NestStatus.FAILED:
+        raise CloudNestJobFailed(None, f"nesting of job {job_id} failed: {detail.msg}", endpoint)
+    return detail
+
+
+def download_layout_dxf(client: CloudNestClient, result: NestLayout) -> bytes:
+    """Download the DXF of a layout (its ``dxf_url``).
+
+    Raises:
+        CloudNestValidationError: The layout has no DXF URL, or the file is not a DXF.
+    """
+    endpoint = f"download layout {result.result_guid}"
+    if not result.dxf_url:
+        raise CloudNestValidationError(
+            None, "the layout has no dxf_url", endpoint, hint="Wait until the nesting finished."
+        )
+    content = client.download(result.dxf_url)
+    if b"SECTION" not in content[:4096]:
+        raise CloudNestValidationError(
+            None,
+            f"{result.dxf_url} did not return a DXF ({len(content)} bytes)",
+            endpoint,
+            hint="Check the layout in CloudNest; the URL may have expired.",
+        )
+    return content
+
+
+# ---------------------------------------------------------------------------- production
+
+
+def _existing_plan(
+    client: CloudNestClient, job_id: int, result_guid: str, gmid: int
+) -> PlanTask | None:
+    for plan in client.job_plan_detail([job_id]):
+        if plan.result_guid.upper() == result_guid.upper() and plan.gmid == gmid:
+            return plan
+    return None
+
+
+def push_layout(
+    client: CloudNestClient,
+    result_guid: str,
+    gmid: int,
+    amount: int,
+    *,
+    job: JobLike | None = None,
+) -> PushResult:
+    """Push a layout to machine ``gmid`` for ``amount`` sheets (server-side production push).
+
+    With ``job`` given, the push is made idempotent: a production task already holding this
+    layout on this machine is returned instead of pushing again, and after an ambiguous failure
+    (dropped connection) the job's tasks are checked before giving up.
+
+    Raises:
+        CloudNestError: The push failed (and, with ``job``, no task for the layout exists).
+    """
+    job_id = _job_id(job) if job is not None else None
+    if job_id is not None:
+        existing = _existing_plan(client, job_id, result_guid, gmid)
+        if existing is not None:
+            return PushResult(plan_guid=existing.guid)
+    try:
+        return client.production_push(result_guid, gmid, amount)
+    except CloudNestTransportError:
+        if job_id is None:
+            raise
+        existing = _existing_plan(client, job_id, result_guid, gmid)
+        if existing is None:
+            raise
+        return PushResult(plan_guid=existing.guid)
+
+
+def _plan_done(plan: PlanTask) -> bool:
+    return plan.status == PlanStatus.COMPLETED or (
+        plan.total_plate_amount > 0 and plan.finish_plate_amount >= plan.total_plate_amount
+    )
+
+
+def wait_production(
+    client: CloudNestClient,
+    plan: PushResult | str,
+    deadline: float,
+    on_poll: Callable[[PlanTask], None] | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    backoff: Backoff = DEFAULT_BACKOFF,
+) -> PlanTask:
+    """Poll a production task until every planned sheet is cut.
+
+    Raises:
+        CloudNestWaitTimeout: Sheets still to cut at the deadline.
+    """
+    plan_guid = plan if isinstance(plan, str) else plan.plan_guid
+    return _poll(
+        lambda: client.production_detail(plan_guid),
+        _plan_done,
+        deadline=deadline,
+        what=f"production task {plan_guid}",
+        endpoint=client.routes["production_detail"].describe(),
+        describe=lambda p: (
+            f"{p.finish_plate_amount}/{p.total_plate_amount} sheets cut, status {p.status!r}"
+        ),
+        on_poll=on_poll,
+        sleep=sleep,
+        clock=clock,
+        backoff=backoff,
+    )
+
+
+__all__ = [
+    "Backoff",
+    "DrawingOutcome",
+    "boost",
+    "download_layout_dxf",
+    "ensure_job",
+    "find_job",
+    "push_layout",
+    "upload_drawings",
+    "wait_drawings",
+    "wait_nesting",
+    "wait_production",
+]
