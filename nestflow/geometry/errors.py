@@ -1,0 +1,156 @@
+"""Why a drawing could not be turned into parts: one exception family, one class per reason.
+
+Every error names the file it comes from (``file``) and carries a message a person can act on, with
+the location in millimetres where there is one. ``kind`` is a stable identifier for JSON output and
+for mapping failures in a batch (``"open_contour"``, ``"unreadable"``, ...).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+Point = tuple[float, float]
+
+
+def format_point(point: Point) -> str:
+    """A point as ``(x.xxx, y.yyy)`` in mm, the form every message uses."""
+    return f"({point[0]:.3f}, {point[1]:.3f})"
+
+
+class DrawingError(Exception):
+    """A drawing that cannot be read as parts; ``str()`` is ``"<file>: <message>"``.
+
+    Attributes:
+        file: Name of the drawing (file name, or the name given for bytes).
+        message: What is wrong and where, without the file name.
+        kind: Stable identifier of the reason, the same for every instance of a class.
+    """
+
+    kind: ClassVar[str] = "drawing_error"
+
+    def __init__(self, file: str, message: str) -> None:
+        super().__init__(f"{file}: {message}")
+        self.file = file
+        self.message = message
+
+
+class UnreadableDrawing(DrawingError):
+    """Not a DXF file, or damaged beyond what ``ezdxf.recover`` repairs.
+
+    Attributes:
+        line: Line of the file where the reader stopped, when ezdxf reports one.
+    """
+
+    kind = "unreadable"
+
+    def __init__(self, file: str, message: str, line: int | None = None) -> None:
+        super().__init__(file, message)
+        self.line = line
+
+
+class FileTooLarge(DrawingError):
+    """The file is larger than the configured limit (checked before parsing)."""
+
+    kind = "file_too_large"
+
+    def __init__(self, file: str, size: int, limit: int) -> None:
+        super().__init__(
+            file, f"file is {size:,} bytes, above the limit of {limit:,} bytes (max_file_bytes)"
+        )
+        self.size = size
+        self.limit = limit
+
+
+class TooManyEntities(DrawingError):
+    """The drawing holds more entities than allowed (block references counted exploded)."""
+
+    kind = "too_many_entities"
+
+    def __init__(self, file: str, limit: int) -> None:
+        super().__init__(
+            file, f"more than {limit:,} entities (block references exploded; max_entities)"
+        )
+        self.limit = limit
+
+
+class NoClosedOutline(DrawingError):
+    """No closed contour on a cut layer, so there is no part to cut."""
+
+    kind = "no_closed_outline"
+
+
+class OpenContour(DrawingError):
+    """Cut geometry that does not close: the part would be cut wrong.
+
+    Attributes:
+        gaps: End points of each gap, in mm, closest pairs first. A loose end with no partner
+            appears as a pair of the same point.
+    """
+
+    kind = "open_contour"
+
+    def __init__(self, file: str, message: str, gaps: list[tuple[Point, Point]]) -> None:
+        super().__init__(file, message)
+        self.gaps = gaps
+
+
+class SelfIntersection(DrawingError):
+    """A contour crosses itself or another contour, or edges branch at one point.
+
+    Attributes:
+        location: Where, in mm (from ``shapely.is_valid_reason`` or the branch point).
+    """
+
+    kind = "self_intersection"
+
+    def __init__(self, file: str, message: str, location: Point | None) -> None:
+        super().__init__(file, message)
+        self.location = location
+
+
+class ZeroArea(DrawingError):
+    """A closed contour that encloses no area (a line drawn back and forth, a collapsed loop)."""
+
+    kind = "zero_area"
+
+
+class PartTooLarge(DrawingError):
+    """A part's bounding box exceeds the configured size limit (often a units mistake)."""
+
+    kind = "part_too_large"
+
+    def __init__(self, file: str, size: tuple[float, float], limit: float) -> None:
+        super().__init__(
+            file,
+            f"part is {size[0]:.1f} x {size[1]:.1f} mm, larger than the limit of "
+            f"{limit:.1f} mm on its longest side (max_part_size; check the drawing units)",
+        )
+        self.size = size
+        self.limit = limit
+
+
+class MultipleOutlines(DrawingError):
+    """Several separate outlines while ``split_outlines`` is off (one part per file expected)."""
+
+    kind = "multiple_outlines"
+
+    def __init__(self, file: str, count: int) -> None:
+        super().__init__(
+            file,
+            f"{count} separate outlines but one part per file was expected (split_outlines is off)",
+        )
+        self.count = count
+
+
+#: Every error class, for documentation and for the CLI's list of kinds.
+ERROR_KINDS: tuple[type[DrawingError], ...] = (
+    UnreadableDrawing,
+    FileTooLarge,
+    TooManyEntities,
+    NoClosedOutline,
+    OpenContour,
+    SelfIntersection,
+    ZeroArea,
+    PartTooLarge,
+    MultipleOutlines,
+)
