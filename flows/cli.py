@@ -1,0 +1,191 @@
+"""The ``nestflow`` command line (typer + rich)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="nestflow",
+    help="DXF drawings to nested layouts on the laser, through CloudNest and AlmaCAM.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+# Commands are registered below, one function each.
+
+
+def wide_console() -> Console:
+    """A rich console; 160 columns when writing to a file or pipe (rich would squeeze to 80)."""
+    console = Console()
+    return console if console.is_terminal else Console(width=160)
+
+
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(help="Interface to listen on (loopback by default).")] = (
+        "127.0.0.1"
+    ),
+    almacam_port: Annotated[int, typer.Option(help="AlmaCAM API port; 0 picks a free one.")] = 8710,
+    cloudnest_port: Annotated[
+        int, typer.Option(help="CloudNest API port; 0 picks a free one.")
+    ] = 8720,
+    speed: Annotated[
+        float, typer.Option(help="Factor on simulated durations: 0.1 solves in a tenth of `time`.")
+    ] = 1.0,
+    state: Annotated[
+        Path | None,
+        typer.Option(help="SQLite file keeping orders and results across restarts."),
+    ] = None,
+) -> None:
+    """Serve the local vendor sandboxes (AlmaCAM, CloudNest) until Ctrl-C."""
+    from nestflow.sandbox.config import SandboxConfig
+    from nestflow.sandbox.server import serve_forever
+
+    config = SandboxConfig.from_env(
+        host=host,
+        almacam_port=almacam_port,
+        cloudnest_port=cloudnest_port,
+        speed=speed,
+        state_file=state,
+    )
+    serve_forever(config, echo=typer.echo)
+
+
+class DrawingUnits(StrEnum):
+    """Units assumed for drawings without ``$INSUNITS``."""
+
+    mm = "mm"
+    inch = "inch"
+
+
+@app.command()
+def inspect(
+    paths: Annotated[
+        list[Path], typer.Argument(exists=True, help="DXF files, or folders of *.dxf files.")
+    ],
+    json_output: Annotated[
+        bool,
+        typer.Option("--json", help="Print one JSON array of records instead of a table."),
+    ] = False,
+    units: Annotated[
+        DrawingUnits, typer.Option(help="Units of drawings that have none ($INSUNITS = 0).")
+    ] = DrawingUnits.mm,
+) -> None:
+    """Read drawings and show each part (size, area, holes, units, warnings) or why it failed.
+
+    With --json the output is a JSON array: {"record": "part", file, name, width, height, area,
+    holes, marks, units, warnings} per part and {"record": "failure", file, kind, message} per
+    failed file. Exit code 0 when every file was read, 1 when some failed, 2 on usage errors.
+    """
+    import json
+
+    from rich.markup import escape
+    from rich.table import Table
+
+    from nestflow.geometry.inspect import PartRecord, inspect_drawings
+    from nestflow.geometry.reader import drawing_files
+
+    if not drawing_files(paths):
+        raise typer.BadParameter("no .dxf files found", param_hint="PATHS")
+    report = inspect_drawings(paths, default_units=units.value)
+    if json_output:
+        typer.echo(json.dumps([r.model_dump() for r in report.records], indent=2))
+    else:
+        table = Table(
+            "File", "Part", "Width mm", "Height mm", "Area mm²", "Holes", "Units", "Notes"
+        )
+        for r in report.records:
+            if isinstance(r, PartRecord):
+                cells = (f"{r.width:.3f}", f"{r.height:.3f}", f"{r.area:.1f}", str(r.holes))
+                notes = escape("\n".join(r.warnings))
+                table.add_row(escape(r.file), escape(r.name), *cells, r.units, notes)
+            else:
+                kind, message = f"[red]{r.kind}[/red]", escape(r.message)
+                table.add_row(escape(r.file), kind, "", "", "", "", "", message)
+        wide_console().print(table)
+        typer.echo(f"{len(report.parts)} part(s), {len(report.failures)} failed file(s)")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder of the demo's outputs.")] = Path("out/demo"),
+    speed: Annotated[
+        float, typer.Option(help="Sandbox speed factor on simulated durations.")
+    ] = 0.02,
+    time_s: Annotated[float, typer.Option("--time", help="Optimisation time per engine (s).")] = (
+        3.0
+    ),
+) -> None:
+    """Nest examples/ with both engines against the local sandbox, push, and show the results."""
+    from flows.demo import run_demo
+
+    summary = run_demo(wide_console(), out=out, speed=speed, time_s=time_s)
+    raise typer.Exit(0 if any(e.nested for e in summary.engines) else 1)
+
+
+class FlowName(StrEnum):
+    """Flows ``nestflow run`` can start."""
+
+    nest_to_cnc = "nest-to-cnc"
+    quote = "quote"
+    watch_inbox = "watch-inbox"
+
+
+@app.command()
+def run(
+    flow_name: Annotated[FlowName, typer.Argument(help="Which flow to run.")],
+    params: Annotated[
+        str | None,
+        typer.Option(help="Flow parameters as JSON, or @file.json (block names, never secrets)."),
+    ] = None,
+    job: Annotated[str | None, typer.Option(help="job_name parameter.")] = None,
+    drawings: Annotated[
+        str | None, typer.Option(help="Folder or glob of the DXF drawings.")
+    ] = None,
+    manifest: Annotated[Path | None, typer.Option(help="Order manifest CSV.")] = None,
+) -> None:
+    """Run a flow in this process against the configured blocks and print its summary."""
+    from flows.runner import parameters_from, run_flow
+    from flows.terminal import print_summary
+
+    try:
+        values = parameters_from(params, job=job, drawings=drawings, manifest=manifest)
+    except (OSError, ValueError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--params") from None
+    outcome = run_flow(flow_name.value, values)
+    if isinstance(outcome, list):
+        typer.echo(f"{len(outcome)} new drawing(s) announced")
+        for path in outcome:
+            typer.echo(path)
+    else:
+        print_summary(wide_console(), outcome)
+
+
+@app.command()
+def blocks(
+    name: Annotated[str, typer.Option(help="Name of the blocks to create or update.")] = (
+        "default"
+    ),
+) -> None:
+    """Create or update nestflow's blocks from NESTFLOW_* environment variables.
+
+    See blocks/environment.py for the variables. Secret values are never printed.
+    """
+    import os
+
+    from blocks.environment import apply_all
+
+    try:
+        changes = apply_all(name, os.environ)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    for change in changes:
+        fields = f" ({', '.join(change.fields)})" if change.fields else ""
+        detail = f": {change.detail}" if change.detail else ""
+        typer.echo(f"{change.block_type} '{change.name}': {change.action}{fields}{detail}")

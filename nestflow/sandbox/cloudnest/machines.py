@@ -1,0 +1,103 @@
+"""Simulated laser cutters: a push becomes a production task the machine cuts in time.
+
+Each machine cuts its tasks one after the other in push order. A sheet takes the cut length of
+all contours on the layout at the machine's feed rate, plus one pierce per contour and a sheet
+change, all multiplied by the speed factor. The schedule is fixed at push time, so a task's
+progress (sheets finished, start and finish times) follows from the clock alone and is the same
+after a restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nestflow.cloudnest.errors import INVALID_PARAMETER, LAYOUT_NOT_FOUND, MACHINE_NOT_FOUND
+from nestflow.geometry.models import Part
+from nestflow.sandbox.cloudnest.answers import ApiRefusal
+from nestflow.sandbox.cloudnest.records import PlanRecord, ResultRecord, new_guid
+from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings, MachineSettings
+from nestflow.sandbox.cloudnest.store import Store
+
+
+class MachineShop:
+    """The machines reachable by push, and their production tasks.
+
+    Args:
+        store: Layouts and production tasks.
+        settings: Machines and speed factor.
+        clock: Epoch seconds (the sandbox's clock).
+    """
+
+    def __init__(
+        self, store: Store, settings: CloudNestSandboxSettings, clock: Callable[[], float]
+    ) -> None:
+        self._store = store
+        self._settings = settings
+        self._clock = clock
+        self._machines = {m.gmid: m for m in settings.machines}
+
+    def push(self, result_guid: str, gmid: int, amount: int) -> PlanRecord:
+        """Queue ``amount`` sheets of a layout on machine ``gmid``.
+
+        Raises:
+            ApiRefusal: Unknown layout (2002) or machine (2007), or ``amount`` below 1.
+        """
+        if amount < 1:
+            raise ApiRefusal(INVALID_PARAMETER, f"amount must be at least 1, got {amount}")
+        machine = self._machines.get(gmid)
+        if machine is None:
+            known = ", ".join(str(g) for g in self._machines)
+            raise ApiRefusal(MACHINE_NOT_FOUND, f"gmid {gmid}; machines of this team: {known}")
+        layout = self._store.get(ResultRecord, result_guid)
+        if layout is None:
+            raise ApiRefusal(LAYOUT_NOT_FOUND, f"result_guid {result_guid}")
+        with self._store.transaction():
+            now = self._clock()
+            busy_until = max(
+                (p.scheduled_finish for p in self._store.all(PlanRecord) if p.gmid == gmid),
+                default=now,
+            )
+            plan = PlanRecord(
+                plan_guid=new_guid(),
+                job_id=layout.job_id,
+                result_guid=layout.result_guid,
+                gmid=gmid,
+                total_plate_amount=amount,
+                push_time=now,
+                scheduled_start=max(now, busy_until),
+                seconds_per_sheet=self._settings.scaled(sheet_seconds(layout, machine)),
+            )
+            self._store.save(plan)
+        return plan
+
+    def plans(self, *, gmid: int | None = None, job_id: int | None = None) -> list[PlanRecord]:
+        """Production tasks, oldest first, filtered by machine and/or job."""
+        return [
+            p for p in self._store.all(PlanRecord, job_id=job_id) if gmid is None or p.gmid == gmid
+        ]
+
+    def known(self, gmid: int) -> bool:
+        """Whether ``gmid`` is one of the simulated machines."""
+        return gmid in self._machines
+
+
+def sheet_seconds(layout: ResultRecord, machine: MachineSettings) -> float:
+    """Unscaled time to cut one sheet of ``layout`` on ``machine``."""
+    length = 0.0
+    pierces = 0
+    for placed in layout.placements:
+        part = layout.parts[placed.part_guid].geometry
+        length += cut_length(part)
+        pierces += 1 + len(part.holes)
+    return (
+        length / (machine.cutting_speed / 60.0)
+        + pierces * machine.pierce_seconds
+        + machine.sheet_change_seconds
+    )
+
+
+def cut_length(part: Part) -> float:
+    """Length of the cut path of one part (outer contour plus holes), in mm."""
+    return part.outer.to_shapely().exterior.length + sum(
+        hole.to_shapely().exterior.length for hole in part.holes
+    )
