@@ -23,8 +23,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Every benchmark, one after the other (about 10 minutes); figures go into bench/RESULTS.md by hand.
+BENCHES := bench_read bench_render bench_nesting bench_esicup bench_almacam_latency bench_cloudnest \
+	bench_pipeline
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	for b in $(BENCHES); do echo "== $$b"; $(BIN)/python bench/$$b.py || exit 1; done
 
 # Re-resolve the pinned direct dependencies and freeze the whole set (run after editing pyproject).
 lock:

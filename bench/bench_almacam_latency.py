@@ -6,7 +6,7 @@ Starts the AlmaCAM sandbox on a free loopback port and submits orders one after 
 waited for in one of two ways:
 
 * ``client``: ``AlmaCamClient.wait`` (first sleep = the order's ``time`` x speed, then a 0.25 s
-  pause doubling up to 10 s), what flows do;
+  pause doubling up to 1 s), what flows do;
 * ``fixed``: the same first sleep, then a poll every 0.1 s; this isolates the sandbox's own share
   (time from the solver finishing to the result being served).
 
