@@ -151,14 +151,18 @@ def run(
     manifest: Annotated[Path | None, typer.Option(help="Order manifest CSV.")] = None,
 ) -> None:
     """Run a flow in this process against the configured blocks and print its summary."""
-    from flows.runner import parameters_from, run_flow
+    from flows.runner import RUN_FAILURES, parameters_from, run_flow
     from flows.terminal import print_summary
 
     try:
         values = parameters_from(params, job=job, drawings=drawings, manifest=manifest)
     except (OSError, ValueError) as exc:
         raise typer.BadParameter(str(exc), param_hint="--params") from None
-    outcome = run_flow(flow_name.value, values)
+    try:
+        outcome = run_flow(flow_name.value, values)
+    except RUN_FAILURES as exc:
+        typer.echo(f"{type(exc).__name__}: {exc}", err=True)
+        raise typer.Exit(1) from None
     if isinstance(outcome, list):
         typer.echo(f"{len(outcome)} new drawing(s) announced")
         for path in outcome:

@@ -1,0 +1,15 @@
+"""Prefect blocks of nestflow: service credentials and shop settings.
+
+``prefect block register -m blocks`` registers every block class exported here.
+"""
+
+from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
+from blocks.settings import MachineTarget, SheetFormat, SheetStock
+
+__all__ = [
+    "AlmaCamCredentials",
+    "CloudNestCredentials",
+    "MachineTarget",
+    "SheetFormat",
+    "SheetStock",
+]

@@ -1,0 +1,167 @@
+"""Credentials blocks for the two nesting services: the only place their secrets live.
+
+Flows receive the *names* of these blocks as parameters and load them at run time, so a secret is
+never a flow parameter (Prefect stores and shows parameters in clear). Only ``SecretStr`` fields
+are masked by Prefect, so every secret here is a ``SecretStr``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from prefect.blocks.abstract import CredentialsBlock
+from pydantic import Field, HttpUrl, SecretStr
+
+if TYPE_CHECKING:
+    from nestflow.almacam.client import AlmaCamClient
+    from nestflow.cloudnest.client import CloudNestClient
+
+# Prefect's own key logo (pinned commit) so the catalog shows a credentials icon offline-safe.
+CREDENTIALS_LOGO = HttpUrl(
+    "https://raw.githubusercontent.com/PrefectHQ/prefect/"
+    "420d0d6a78bb6df1fc18bcf188fdad43c1d22ea9/assets/block-logos/secret.png"
+)
+
+
+class CloudNestCredentials(CredentialsBlock):
+    """Open-platform credentials and client settings for the Bochu CloudNest API.
+
+    The app secret signs every request; it is never sent, logged or shown in the UI.
+
+    Example:
+        ```python
+        from blocks import CloudNestCredentials
+        credentials = CloudNestCredentials.load("BLOCK_NAME")
+        with credentials.get_client() as client:
+            jobs = client.search_jobs("order-42")
+        ```
+    """
+
+    _block_type_name: ClassVar[str] = "CloudNest Credentials"
+    _block_type_slug: ClassVar[str] = "nestflow-cloudnest-credentials"
+    _logo_url: ClassVar[HttpUrl] = CREDENTIALS_LOGO
+    _documentation_url: ClassVar[HttpUrl] = HttpUrl("https://cloudopen-en.apifox.cn/")
+    _description: ClassVar[str] = (
+        "App id, app secret and team OrgCode for the Bochu CloudNest open platform, plus the "
+        "gateway URL, time zone, route overrides and per-endpoint rate limits of the client."
+    )
+
+    base_url: str = Field(
+        default="https://mcs-gateway.fscut.com",
+        title="Gateway URL",
+        description="Root URL of the CloudNest gateway (the sandbox's URL in development).",
+    )
+    app_id: str = Field(
+        default=...,
+        title="App id",
+        description="The appId shown in the open-platform console.",
+    )
+    app_secret: SecretStr = Field(
+        default=...,
+        title="App secret",
+        description="The app secret used to sign requests; kept encrypted and masked.",
+    )
+    org_code: str = Field(
+        default=...,
+        title="OrgCode",
+        description="OrgCode of the CloudNest team whose jobs are used.",
+    )
+    zone_id: str | None = Field(
+        default=None,
+        title="Time zone",
+        description="IANA time zone sent as the zoneId header; empty means Beijing time.",
+    )
+    route_overrides: dict[str, str] = Field(
+        default_factory=dict,
+        title="Route overrides",
+        description=(
+            'Endpoint name to "METHOD /path" or "/path", replacing a provisional route '
+            "without a code change."
+        ),
+    )
+    rate_limits: dict[str, float] = Field(
+        default_factory=dict,
+        title="Rate limits",
+        description="Endpoint name to the calls per second your account allows.",
+    )
+    timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        title="HTTP timeout (s)",
+        description="Timeout of every HTTP request, in seconds.",
+    )
+
+    def get_client(self, timeout: float | None = None) -> CloudNestClient:
+        """Return a CloudNest client configured from this block.
+
+        Args:
+            timeout: HTTP timeout in seconds; defaults to the block's ``timeout_s``.
+
+        Returns:
+            A new client; use it as a context manager so its connections are closed.
+        """
+        from nestflow.cloudnest.client import CloudNestClient
+
+        return CloudNestClient(
+            self.base_url,
+            self.app_id,
+            self.app_secret.get_secret_value(),
+            self.org_code,
+            zone_id=self.zone_id,
+            route_overrides=self.route_overrides or None,
+            rate_limits=self.rate_limits or None,
+            timeout=timeout or self.timeout_s,
+        )
+
+
+class AlmaCamCredentials(CredentialsBlock):
+    """Bearer token and URL for the AlmaCAM (PowerNest) nesting API.
+
+    Example:
+        ```python
+        from blocks import AlmaCamCredentials
+        credentials = AlmaCamCredentials.load("BLOCK_NAME")
+        with credentials.get_client() as client:
+            result = client.result("ORDER_ID", view="stats")
+        ```
+    """
+
+    _block_type_name: ClassVar[str] = "AlmaCAM Credentials"
+    _block_type_slug: ClassVar[str] = "nestflow-almacam-credentials"
+    _logo_url: ClassVar[HttpUrl] = CREDENTIALS_LOGO
+    _documentation_url: ClassVar[HttpUrl] = HttpUrl("https://doc.powernestlib.com/getting-started/")
+    _description: ClassVar[str] = (
+        "Bearer token and base URL of the AlmaCAM nesting API (orders, results, PNG previews)."
+    )
+
+    base_url: str = Field(
+        default="https://api.nesting.almacam.com",
+        title="API URL",
+        description="Root URL of the AlmaCAM API (the sandbox's URL in development).",
+    )
+    token: SecretStr = Field(
+        default=...,
+        title="API token",
+        description="The Bearer token of your AlmaCAM account; kept encrypted and masked.",
+    )
+    timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        title="HTTP timeout (s)",
+        description="Timeout of every HTTP request, in seconds.",
+    )
+
+    def get_client(self, timeout: float | None = None) -> AlmaCamClient:
+        """Return an AlmaCAM client configured from this block.
+
+        Args:
+            timeout: HTTP timeout in seconds; defaults to the block's ``timeout_s``.
+
+        Returns:
+            A new client; use it as a context manager so its connections are closed.
+        """
+        from nestflow.almacam.client import AlmaCamClient
+
+        return AlmaCamClient(
+            self.base_url, self.token.get_secret_value(), timeout=timeout or self.timeout_s
+        )

@@ -1,0 +1,105 @@
+"""Shop settings blocks: the sheet stock to nest on and the machine layouts are pushed to.
+
+They hold no secrets. Keeping them in blocks lets a shop change its stock or its laser without
+redeploying: deployments name the block, the flow loads it at run time.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from prefect.blocks.core import Block
+from pydantic import BaseModel, Field, HttpUrl, model_validator
+
+SETTINGS_LOGO = HttpUrl(
+    "https://raw.githubusercontent.com/PrefectHQ/prefect/"
+    "420d0d6a78bb6df1fc18bcf188fdad43c1d22ea9/assets/block-logos/filesystem.png"
+)
+DOCUMENTATION = HttpUrl("https://docs.prefect.io/latest/develop/blocks")
+
+
+class SheetFormat(BaseModel):
+    """One sheet format in stock (mm)."""
+
+    name: str = Field(default="", description="Name of the format, used in reports and errors.")
+    length: float = Field(default=3000.0, gt=0, description="Sheet length along x, in mm.")
+    height: float = Field(default=1500.0, gt=0, description="Sheet height along y, in mm.")
+    quantity: int = Field(default=20, ge=1, description="Sheets of this format available.")
+    border_gap: float = Field(
+        default=10.0, ge=0, description="Unusable margin on every edge of the sheet, in mm."
+    )
+
+    @property
+    def label(self) -> str:
+        """The format's name, or its size when it has none."""
+        return self.name or f"{self.length:g} x {self.height:g}"
+
+
+class SheetStock(Block):
+    """The sheet formats a shop nests on, for one material grade.
+
+    Example:
+        ```python
+        from blocks import SheetStock
+        stock = SheetStock.load("BLOCK_NAME")
+        print([(s.length, s.height, s.quantity) for s in stock.sheets])
+        ```
+    """
+
+    _block_type_name: ClassVar[str] = "Sheet Stock"
+    _block_type_slug: ClassVar[str] = "nestflow-sheet-stock"
+    _logo_url: ClassVar[HttpUrl] = SETTINGS_LOGO
+    _documentation_url: ClassVar[HttpUrl] = DOCUMENTATION
+    _description: ClassVar[str] = (
+        "Sheet formats in stock (length, height, quantity, border gap), used by both engines."
+    )
+
+    sheets: list[SheetFormat] = Field(
+        default_factory=lambda: [SheetFormat()],
+        min_length=1,
+        description="Formats in stock, preferred first.",
+    )
+
+
+class MachineTarget(Block):
+    """Where chosen layouts go: a CloudNest machine (server-side push) and/or a drop folder.
+
+    Example:
+        ```python
+        from blocks import MachineTarget
+        machine = MachineTarget.load("BLOCK_NAME")
+        print(machine.gmid, machine.drop_folder_block)
+        ```
+    """
+
+    _block_type_name: ClassVar[str] = "Machine Target"
+    _block_type_slug: ClassVar[str] = "nestflow-machine-target"
+    _logo_url: ClassVar[HttpUrl] = SETTINGS_LOGO
+    _documentation_url: ClassVar[HttpUrl] = DOCUMENTATION
+    _description: ClassVar[str] = (
+        "A laser reached through CloudNest's server-side push (gmid) or through a drop folder "
+        "its controller watches (a Prefect filesystem block)."
+    )
+
+    gmid: int | None = Field(
+        default=None,
+        title="CloudNest machine id (gmid)",
+        description="Machine id for CloudNest server-side push; empty if not on CloudNest.",
+    )
+    drop_folder_block: str | None = Field(
+        default=None,
+        title="Drop folder block",
+        description=(
+            'Prefect filesystem block receiving nested DXF files, as "type-slug/name" '
+            '(e.g. "local-file-system/laser-1") or a LocalFileSystem block name.'
+        ),
+    )
+    production_timeout_s: float = Field(
+        default=3600.0, gt=0, description="Longest wait for production, in seconds."
+    )
+
+    @model_validator(mode="after")
+    def _has_a_destination(self) -> MachineTarget:
+        if self.gmid is None and not self.drop_folder_block:
+            raise ValueError("a machine target needs a gmid, a drop_folder_block, or both")
+        return self

@@ -1,0 +1,93 @@
+"""``nestflow demo``: the whole pipeline on the example drawings, against the local sandbox.
+
+Starts both sandboxed services on free loopback ports, saves blocks pointing at them (named
+``demo-sandbox``; the credentials are the sandbox's development defaults or the
+``NESTFLOW_SANDBOX_*`` values, never printed), runs ``nest_to_cnc`` on ``examples/`` with the
+order manifest, pushes CloudNest's layouts to the simulated laser and waits until it has cut
+them, then prints the comparison and where the files are. Prefect's log lines are the progress.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect.filesystems import LocalFileSystem
+from rich.console import Console
+
+from blocks import AlmaCamCredentials, CloudNestCredentials, MachineTarget
+from flows.nest_to_cnc import nest_to_cnc
+from flows.parameters import BlockNames, MaterialSpec, Mode, NestingSettings, PushEngine
+from flows.terminal import print_summary
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
+from tasks.summary import RunSummary
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+DEMO_BLOCK = "demo-sandbox"
+#: The example manifest orders S235JR, 3 mm.
+DEMO_MATERIAL = MaterialSpec(name="S235JR", thickness=3.0, gas="O2", density=7.85)
+
+
+def save_sandbox_blocks(sandbox: RunningSandbox, name: str, out: Path, drop: Path) -> BlockNames:
+    """Save blocks pointing at a running sandbox: credentials, machine, output and drop folders.
+
+    Credentials, machine target: ``name``; local folders: ``<name>-out`` and ``<name>-drop``.
+
+    Returns:
+        The block names to pass to the flows.
+    """
+    app = sandbox.config.cloudnest.app
+    CloudNestCredentials(
+        base_url=sandbox.url("cloudnest"),
+        app_id=app.app_id,
+        app_secret=app.app_secret,
+        org_code=sorted(app.org_codes)[0],
+    ).save(name, overwrite=True)
+    AlmaCamCredentials(base_url=sandbox.almacam_url, token=sandbox.almacam_token).save(
+        name, overwrite=True
+    )
+    LocalFileSystem(basepath=str(out.resolve())).save(f"{name}-out", overwrite=True)
+    LocalFileSystem(basepath=str(drop.resolve())).save(f"{name}-drop", overwrite=True)
+    MachineTarget(gmid=sandbox.config.cloudnest.gmids[0], drop_folder_block=f"{name}-drop").save(
+        name, overwrite=True
+    )
+    return BlockNames(cloudnest=name, almacam=name, machine=name, output_storage=f"{name}-out")
+
+
+def run_demo(
+    console: Console,
+    out: Path = Path("out/demo"),
+    speed: float = 0.02,
+    time_s: float = 3.0,
+    push: PushEngine = PushEngine.CLOUDNEST,
+) -> RunSummary:
+    """Run the demo and print its results; returns the run summary.
+
+    Args:
+        console: Where the header and the results are printed.
+        out: Folder of the outputs (the drop folder is ``out/drop``).
+        speed: Sandbox speed factor (simulated processing, nesting and cutting times).
+        time_s: Optimisation time asked of both engines.
+        push: Whose layouts go to the simulated laser.
+    """
+    config = SandboxConfig.from_env(almacam_port=0, cloudnest_port=0, speed=speed)
+    with start_sandbox(config) as sandbox:
+        console.print(
+            f"[bold]Sandbox[/bold]: AlmaCAM {sandbox.almacam_url}, "
+            f"CloudNest {sandbox.url('cloudnest')} (speed x{speed:g})"
+        )
+        blocks = save_sandbox_blocks(sandbox, DEMO_BLOCK, out, out / "drop")
+        console.print(f"Blocks saved as '{DEMO_BLOCK}'; nesting {EXAMPLES} ...")
+        summary = nest_to_cnc(
+            job_name="demo-examples",
+            manifest=str(EXAMPLES / "orders.csv"),
+            mode=Mode.PRODUCTION,
+            push=push,
+            material=DEMO_MATERIAL,
+            nesting=NestingSettings(time_s=time_s, spacing=5.0, max_wait_s=600.0),
+            blocks=blocks,
+            wait_production=push is PushEngine.CLOUDNEST,
+        )
+    print_summary(console, summary)
+    return summary

@@ -1,0 +1,261 @@
+"""The steps the flows share: reading the drawings, and each engine's run in two halves.
+
+Each engine runs in two halves (start, finish) so that the flow can start both nestings before
+waiting on either: AlmaCAM computes while CloudNest processes drawings and Boosts. An engine that
+fails records why in its summary and leaves the other engine going; the flow decides at the end
+whether anything was nested.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from prefect import get_run_logger, unmapped
+from prefect.utilities.annotations import quote
+from pydantic import BaseModel, Field
+
+from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
+from blocks.settings import SheetFormat
+from flows.parameters import DrawingSource, MaterialSpec, NestingSettings
+from nestflow.almacam.errors import AlmaCamValidationError
+from nestflow.almacam.models import FullResult, StatsResult, View
+from nestflow.cloudnest.models import DrawingRef, DrawingStatus, NestLayout
+from nestflow.geometry.reader import DrawingFailure, ReadOptions
+from tasks import almacam, cloudnest
+from tasks.drawings import (
+    CheckedDrawing,
+    DrawingToCheck,
+    OrderTerms,
+    check_batches,
+    check_drawings,
+    find_drawings,
+    load_manifest,
+    terms_for,
+)
+from tasks.summary import Engine, EngineSummary, almacam_summary, cloudnest_summary
+
+
+class Intake(BaseModel):
+    """The drawings of a run after reading: those that will be nested and those rejected."""
+
+    drawings: list[CheckedDrawing] = Field(default_factory=list)
+    rejected: list[DrawingFailure] = Field(default_factory=list)
+
+    @property
+    def files(self) -> list[str]:
+        """File names of the drawings that will be nested."""
+        return [d.ref.file for d in self.drawings]
+
+    def part_areas(self) -> dict[str, float]:
+        """Part name -> net area, for measuring layouts that name parts."""
+        return {p.name: p.area for d in self.drawings for p in d.parts}
+
+
+def read_drawings(
+    drawings: DrawingSource | None,
+    manifest: str | None,
+    material: MaterialSpec,
+    nesting: NestingSettings,
+) -> Intake:
+    """Find, read and check every drawing; bad ones are rejected one by one, named."""
+    lines = load_manifest(manifest)
+    if drawings is None:
+        refs, duplicates = find_drawings(None, [], [], lines)
+    else:
+        refs, duplicates = find_drawings(drawings.folder, drawings.files, drawings.urls, lines)
+    default = OrderTerms(rotations=nesting.rotations, flip=nesting.allow_flip)
+    items = [
+        DrawingToCheck(
+            ref=ref, terms=terms_for(ref, lines, default, material.name, material.thickness)
+        )
+        for ref in refs
+    ]
+    batches = check_drawings.map(check_batches(items), unmapped(ReadOptions())).result()
+    checked = [drawing for batch in batches for drawing in batch]
+    good = [c for c in checked if c.ok]
+    rejected = duplicates + [c.failure for c in checked if c.failure is not None]
+    get_run_logger().info("%d drawing(s) to nest, %d rejected", len(good), len(rejected))
+    return Intake(drawings=good, rejected=rejected)
+
+
+def describe_failure(exc: Exception) -> list[str]:
+    """An engine's failure as lines a person can act on (AlmaCAM errors name parts and files)."""
+    if isinstance(exc, AlmaCamValidationError):
+        return [f"{exc.endpoint}: {exc.message}", *exc.describe()]
+    return [str(exc)]
+
+
+def failed(
+    engine: Engine, reference: str | None, exc: Exception, earlier: list[str]
+) -> EngineSummary:
+    """The summary of an engine that stopped on ``exc`` (logged), after ``earlier`` errors."""
+    get_run_logger().error("%s failed: %s", engine, exc)
+    errors = [*earlier, *describe_failure(exc)]
+    return EngineSummary(engine=engine, status="failed", reference=reference, errors=errors)
+
+
+@dataclass
+class AlmaCamRun:
+    """AlmaCAM's half of a run: submit early, collect later."""
+
+    credentials: AlmaCamCredentials
+    bundle: almacam.OrderBundle | None = None
+    order_id: int | None = None
+    result: FullResult | StatsResult | None = None
+    images: list[bytes] = field(default_factory=list)
+    summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="almacam"))
+
+    def start(self, intake: Intake, sheets: list[SheetFormat], nesting: NestingSettings) -> None:
+        """Build the order from the checked drawings and submit it (once per content)."""
+        try:
+            # quote(): big geometry inputs are passed as they are, not walked by Prefect.
+            self.bundle = almacam.build_order(
+                quote(intake.drawings), sheets, nesting.time_s, nesting.spacing
+            )
+            self.order_id = almacam.submit_order(self.credentials, quote(self.bundle))
+        except Exception as exc:  # noqa: BLE001 - one engine failing leaves the other going
+            self._fail(exc)
+
+    def finish(self, view: View, nesting: NestingSettings) -> None:
+        """Wait for the result, read ``view`` and the previews, and measure the layouts."""
+        if self.bundle is None or self.order_id is None:
+            return
+        try:
+            self.result = almacam.wait_result(
+                self.credentials, self.order_id, view, quote(self.bundle), nesting.max_wait_s
+            )
+            self.images = almacam.fetch_images(
+                self.credentials, self.order_id, len(self.result.nestings)
+            )
+            self.summary = almacam_summary(self.order_id, self.result, self.bundle)
+        except Exception as exc:  # noqa: BLE001 - one engine failing leaves the other going
+            self._fail(exc)
+
+    def _fail(self, exc: Exception) -> None:
+        reference = f"order {self.order_id}" if self.order_id is not None else None
+        self.summary = failed("almacam", reference, exc, [])
+
+
+@dataclass
+class CloudNestRun:
+    """CloudNest's half of a run: job, drawings and Boost first, layouts later."""
+
+    credentials: CloudNestCredentials
+    job_id: int | None = None
+    boosted: bool = False
+    layouts: list[NestLayout] = field(default_factory=list)
+    dxf: dict[str, bytes] = field(default_factory=dict)
+    summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="cloudnest"))
+
+    def start(
+        self,
+        job_name: str,
+        intake: Intake,
+        material: MaterialSpec,
+        sheets: list[SheetFormat],
+        nesting: NestingSettings,
+    ) -> None:
+        """Plates, job, uploads, drawing processing, then Boost."""
+        try:
+            plates = cloudnest.prepare_plates(
+                self.credentials, material.name, material.thickness, material.density, sheets
+            )
+            job_id = cloudnest.ensure_job(
+                self.credentials, job_name, material.name, material.thickness, material.gas
+            )
+            self.job_id = job_id
+            guids, added = self._upload(job_id, intake, material, nesting)
+            if not guids:
+                return
+            cloudnest.start_boost(
+                self.credentials,
+                job_id,
+                guids,
+                plates,
+                nesting.spacing,
+                math.ceil(nesting.time_s),
+                added,
+            )
+            self.boosted = True
+        except Exception as exc:  # noqa: BLE001 - one engine failing leaves the other going
+            self._fail(exc)
+
+    def _upload(
+        self, job_id: int, intake: Intake, material: MaterialSpec, nesting: NestingSettings
+    ) -> tuple[list[str], bool]:
+        """Upload what the job lacks and wait for processing.
+
+        Returns:
+            The GUIDs of the drawings processed into parts, and whether this run added drawings.
+        """
+        refs, added = self._upload_missing(job_id, intake, material)
+        drawings = cloudnest.wait_drawings(self.credentials, job_id, refs, nesting.max_wait_s)
+        failed = [d for d in drawings if d.status == DrawingStatus.FAILED]
+        errors = [f"CloudNest could not process {d.filename}: {d.msg}" for d in failed]
+        processed = [d.drawing_guid for d in drawings if d.status == DrawingStatus.SUCCESS]
+        self.summary = EngineSummary(
+            engine="cloudnest",
+            status="ok" if processed else "failed",
+            reference=f"job {job_id}",
+            errors=errors,
+        )
+        return processed, added
+
+    def _upload_missing(
+        self, job_id: int, intake: Intake, material: MaterialSpec
+    ) -> tuple[list[DrawingRef], bool]:
+        """Upload the drawings in stable batches; each batch is cached on its files' hashes."""
+        items = [
+            cloudnest.UploadItem(
+                file=d.ref.file,
+                path=d.ref.path,
+                url=d.ref.url,
+                sha256=d.sha256,
+                quantity=d.terms.quantity,
+                rotate_lock=set(d.terms.rotations) == {0.0},
+            )
+            for d in intake.drawings
+        ]
+        states = [
+            cloudnest.upload_drawings(
+                self.credentials,
+                job_id,
+                batch,
+                material.name,
+                material.thickness,
+                material.gas,
+                return_state=True,
+            )
+            for batch in cloudnest.upload_batches(items)
+        ]
+        outcomes = [state.result() for state in states]
+        # A cached batch was uploaded by an earlier run: only batches that ran now add drawings.
+        added = any(o.uploaded for s, o in zip(states, outcomes, strict=True) if s.name != "Cached")
+        return [ref for outcome in outcomes for ref in outcome.refs], added
+
+    def finish(self, intake: Intake, sheets: list[SheetFormat], nesting: NestingSettings) -> None:
+        """Wait for the Boost, download each layout's DXF and measure the layouts."""
+        if not self.boosted or self.job_id is None:
+            return
+        try:
+            detail = cloudnest.wait_nesting(
+                self.credentials, self.job_id, nesting.time_s, nesting.max_wait_s
+            )
+            self.layouts = detail.results
+            self.dxf = {
+                layout.result_guid: cloudnest.download_layout(self.credentials, layout)
+                for layout in self.layouts
+            }
+            part_layout = cloudnest.read_part_layout(self.credentials, self.job_id)
+            lengths = {guid: cloudnest.used_length(data) for guid, data in self.dxf.items()}
+            errors = self.summary.errors
+            self.summary = cloudnest_summary(
+                self.job_id, self.layouts, lengths, intake.part_areas(), part_layout, sheets
+            ).model_copy(update={"errors": errors})
+        except Exception as exc:  # noqa: BLE001 - one engine failing leaves the other going
+            self._fail(exc)
+
+    def _fail(self, exc: Exception) -> None:
+        reference = f"job {self.job_id}" if self.job_id is not None else None
+        self.summary = failed("cloudnest", reference, exc, self.summary.errors)

@@ -1,0 +1,167 @@
+"""Flow ``nest_to_cnc``: DXF drawings to nested layouts on the laser, through both engines.
+
+Sequence: read and check the drawings (bad ones rejected by name, the rest go on); submit the
+AlmaCAM order; CloudNest plates, job, uploads, drawing processing and Boost; AlmaCAM result
+(``full`` in production, ``stats`` for a quote) and previews; CloudNest layouts; compare; write
+the layout files; push the chosen engine's layouts exactly once; optionally wait for the machine;
+write ``summary.json`` and the artifacts. The run ends Failed only when nothing could be nested.
+"""
+
+# No ``from __future__ import annotations`` here: Prefect builds the parameter model from this
+# signature when a deployment loads the file by path, where string annotations do not resolve.
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
+from blocks.loading import load_block
+from blocks.settings import MachineTarget, SheetFormat, SheetStock
+from flows.engines import AlmaCamRun, CloudNestRun, read_drawings
+from flows.outputs import (
+    NothingNested,
+    almacam_files,
+    cloudnest_files,
+    finish,
+    nothing_nested_reason,
+    push_almacam,
+    push_cloudnest,
+    wait_for_production,
+    write_layouts,
+)
+from flows.parameters import (
+    BlockNames,
+    DrawingSource,
+    MaterialSpec,
+    Mode,
+    NestingSettings,
+    NestToCncParameters,
+    PushEngine,
+)
+from tasks.storage import load_filesystem
+from tasks.summary import RunSummary, quote_lines
+
+DEFAULT_OUTPUT_FOLDER = Path("out")
+
+
+def resolve_job_name(name: str) -> str:
+    """Replace ``{date}`` by the run's scheduled day (today for a manual run)."""
+    if "{date}" not in name:
+        return name
+    scheduled = flow_run.scheduled_start_time or datetime.now(UTC)
+    return name.replace("{date}", scheduled.strftime("%Y-%m-%d"))
+
+
+def stock_sheets(blocks: BlockNames, sheets: list[SheetFormat]) -> list[SheetFormat]:
+    """The sheet formats of the Sheet Stock block when one is named, else ``sheets``."""
+    return load_block(SheetStock, blocks.sheet_stock).sheets if blocks.sheet_stock else sheets
+
+
+@flow(
+    name="Nest to CNC",
+    flow_run_name="nest {job_name}",
+    task_runner=ThreadPoolTaskRunner(max_workers=4),
+)
+def nest_to_cnc(
+    job_name: str,
+    drawings: DrawingSource | None = None,
+    manifest: str | None = None,
+    mode: Mode = Mode.PRODUCTION,
+    push: PushEngine = PushEngine.NONE,
+    material: MaterialSpec = MaterialSpec(),  # noqa: B008 - pydantic defaults render the UI form
+    sheets: list[SheetFormat] = [SheetFormat()],  # noqa: B006, B008
+    nesting: NestingSettings = NestingSettings(),  # noqa: B008
+    blocks: BlockNames = BlockNames(),  # noqa: B008
+    wait_production: bool = False,
+) -> RunSummary:
+    """Nest drawings with CloudNest and AlmaCAM, compare, and push the chosen layouts.
+
+    Args:
+        job_name: CloudNest job name and output folder; ``{date}`` becomes the run's day.
+        drawings: Folder or glob, files, and/or URLs of the DXF drawings.
+        manifest: Order manifest CSV (quantities, material, rotations, flip per drawing); alone,
+            its files are the drawings.
+        mode: ``production`` (full result, DXF files, push) or ``quote`` (statistics only).
+        push: Whose layouts go to the machine: ``cloudnest``, ``almacam`` or ``none``.
+        material: Material, thickness, gas and density of every drawing.
+        sheets: Sheet formats in stock (replaced by ``blocks.sheet_stock`` when set).
+        nesting: Optimisation time, spacing, default rotations and flip, longest wait.
+        blocks: Names of the credentials, stock, machine and output storage blocks.
+        wait_production: Wait until the machine reports the pushed layouts cut.
+
+    Returns:
+        The run summary (also written as ``summary.json`` next to the layout files).
+
+    Raises:
+        NothingNested: No engine produced a layout; the message says why.
+    """
+    params = NestToCncParameters(
+        job_name=job_name,
+        drawings=drawings,
+        manifest=manifest,
+        mode=mode,
+        push=push,
+        material=material,
+        sheets=sheets,
+        nesting=nesting,
+        blocks=blocks,
+        wait_production=wait_production,
+    )
+    logger = get_run_logger()
+    job = resolve_job_name(params.job_name)
+    cloudnest_credentials = load_block(CloudNestCredentials, blocks.cloudnest)
+    almacam_credentials = load_block(AlmaCamCredentials, blocks.almacam)
+    machine = load_block(MachineTarget, blocks.machine) if blocks.machine else None
+    stock = stock_sheets(blocks, params.sheets)
+    storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
+    logger.info("job %s: %s run, push %s", job, mode.value, push.value)
+
+    intake = read_drawings(params.drawings, params.manifest, material, nesting)
+    summary = RunSummary(
+        job_name=job,
+        mode=mode.value,
+        push_engine=push.value,
+        material=material.name,
+        thickness=material.thickness,
+        density=material.density,
+        drawings=intake.files,
+        rejected=intake.rejected,
+    )
+    files: dict[str, bytes] = {}
+    alma = AlmaCamRun(almacam_credentials)
+    cloud = CloudNestRun(cloudnest_credentials)
+    if intake.drawings:
+        alma.start(intake, stock, nesting)
+        cloud.start(job, intake, material, stock, nesting)
+        alma.finish("stats" if mode is Mode.QUOTE else "full", nesting)
+        cloud.finish(intake, stock, nesting)
+        files = {**cloudnest_files(cloud), **almacam_files(alma, job)}
+        summary = summary.model_copy(update={"engines": [cloud.summary, alma.summary]})
+    if mode is Mode.QUOTE and alma.summary.nested:
+        quote = quote_lines(alma.summary, material.thickness, material.density)
+        summary = summary.model_copy(update={"quote": quote})
+    summary = write_layouts(summary, storage, files)
+
+    if machine is not None and push is not PushEngine.NONE:
+        records = (
+            push_cloudnest(cloud, cloudnest_credentials, machine)
+            if push is PushEngine.CLOUDNEST
+            else push_almacam(alma, almacam_credentials, machine, job, files)
+        )
+        if wait_production and push is PushEngine.CLOUDNEST:
+            records = wait_for_production(records, cloudnest_credentials, machine)
+        notes = list(summary.notes)
+        if wait_production and push is PushEngine.ALMACAM:
+            notes.append("a drop folder reports no production progress; not waited for")
+        if not records:
+            notes.append(f"nothing pushed: no {push.value} layout or no target on the machine")
+        summary = summary.model_copy(update={"pushes": records, "notes": notes})
+
+    summary = finish(summary, storage)
+    reason = nothing_nested_reason(summary)
+    if reason is not None:
+        raise NothingNested(reason)
+    return summary

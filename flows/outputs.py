@@ -1,0 +1,204 @@
+"""Turning a run's results into files and artifacts, and pushing the chosen layouts.
+
+Shared by ``nest_to_cnc`` and ``quote``: layout DXF files and previews are written first, then
+(production) the push, then ``summary.json`` and the artifacts, so the report shows the push.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from prefect import get_run_logger
+from prefect.filesystems import WritableFileSystem
+
+from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
+from blocks.settings import MachineTarget
+from flows.engines import AlmaCamRun, CloudNestRun
+from nestflow.almacam.models import FullResult
+from tasks import cloudnest
+from tasks.clients import service_key
+from tasks.policy import business_key
+from tasks.push import drop_layout, exactly_once
+from tasks.results import almacam_layouts, layout_files, publish_report, slug, write_outputs
+from tasks.storage import describe, load_filesystem
+from tasks.summary import Engine, EngineSummary, PushRecord, RunSummary
+
+
+class NothingNested(RuntimeError):
+    """No engine produced a layout: the run ends Failed with the reasons."""
+
+
+def layout_name(index: int, extension: str) -> str:
+    """``layout-01.dxf``: the file name of layout number ``index`` (0-based)."""
+    return f"layout-{index + 1:02d}.{extension}"
+
+
+def almacam_files(run: AlmaCamRun, job_name: str) -> dict[str, bytes]:
+    """Nested DXF files (full result only) and PNG previews of AlmaCAM's layouts."""
+    files = {f"almacam/{layout_name(i, 'png')}": png for i, png in enumerate(run.images)}
+    if isinstance(run.result, FullResult) and run.bundle is not None:
+        layouts = almacam_layouts(run.result, run.bundle, job_name)
+        for i, dxf in enumerate(layout_files(layouts)):
+            files[f"almacam/{layout_name(i, 'dxf')}"] = dxf
+    return files
+
+
+def cloudnest_files(run: CloudNestRun) -> dict[str, bytes]:
+    """CloudNest's layout DXF files as downloaded."""
+    return {
+        f"cloudnest/{layout_name(i, 'dxf')}": run.dxf[layout.result_guid]
+        for i, layout in enumerate(run.layouts)
+        if layout.result_guid in run.dxf
+    }
+
+
+def attach_files(engine: EngineSummary, written: dict[str, str]) -> EngineSummary:
+    """Record on each layout row where its files were written."""
+    rows = []
+    for i, row in enumerate(engine.layouts):
+        files = {
+            ext: written[name]
+            for ext in ("dxf", "png")
+            if (name := f"{engine.engine}/{layout_name(i, ext)}") in written
+        }
+        rows.append(row.model_copy(update={"files": files}))
+    return engine.model_copy(update={"layouts": rows})
+
+
+def write_layouts(
+    summary: RunSummary, storage: WritableFileSystem, files: dict[str, bytes]
+) -> RunSummary:
+    """Write the layout files and note their locations in the summary."""
+    written = write_outputs(storage, slug(summary.job_name), files) if files else {}
+    engines = [attach_files(engine, written) for engine in summary.engines]
+    return summary.model_copy(
+        update={"engines": engines, "outputs": written, "storage": describe(storage)}
+    )
+
+
+def finish(summary: RunSummary, storage: WritableFileSystem) -> RunSummary:
+    """Write ``summary.json`` and publish the artifacts; return the final summary.
+
+    The file lists every other output; the returned summary (and the report) also link the
+    file itself.
+    """
+    data = summary.model_dump_json(indent=2).encode()
+    written = write_outputs(storage, slug(summary.job_name), {"summary.json": data})
+    summary = summary.model_copy(update={"outputs": {**summary.outputs, **written}})
+    publish_report(summary)
+    return summary
+
+
+def nothing_nested_reason(summary: RunSummary) -> str | None:
+    """Why nothing was nested, or None when some engine produced layouts."""
+    if any(engine.nested for engine in summary.engines):
+        return None
+    reasons = [
+        f"{len(summary.drawings)} drawing(s) readable, {len(summary.rejected)} rejected"
+        + "".join(f"; {f.file}: {f.message}" for f in summary.rejected)
+    ]
+    for engine in summary.engines:
+        detail = "; ".join(engine.errors + engine.unplaced) or engine.status
+        reasons.append(f"{engine.engine}: {detail}")
+    return "nothing was nested: " + " | ".join(reasons)
+
+
+# ----------------------------------------------------------------------------------- push
+
+
+def push_cloudnest(
+    run: CloudNestRun, credentials: CloudNestCredentials, machine: MachineTarget
+) -> list[PushRecord]:
+    """Push every CloudNest layout to machine ``gmid`` once (server-side push)."""
+    if machine.gmid is None or run.job_id is None:
+        return []
+    records = []
+    for row in run.summary.layouts:
+        key = business_key(
+            "push-cloudnest", service_key(credentials), run.job_id, row.layout_id, machine.gmid
+        )
+        push = partial(
+            cloudnest.push_layout,
+            credentials,
+            run.job_id,
+            row.layout_id,
+            machine.gmid,
+            row.quantity,
+        )
+        records.append(
+            _record("cloudnest", row.layout_id, f"gmid {machine.gmid}", row.quantity, key, push)
+        )
+    return records
+
+
+def push_almacam(
+    run: AlmaCamRun,
+    credentials: AlmaCamCredentials,
+    machine: MachineTarget,
+    job_name: str,
+    files: dict[str, bytes],
+) -> list[PushRecord]:
+    """Write every AlmaCAM layout DXF into the machine's drop folder once."""
+    if not machine.drop_folder_block:
+        return []
+    folder = load_filesystem(machine.drop_folder_block, ".")
+    records = []
+    for i, row in enumerate(run.summary.layouts):
+        dxf = files.get(f"almacam/{layout_name(i, 'dxf')}")
+        if dxf is None:
+            continue
+        name = f"{slug(job_name)}-layout-{i + 1:02d}-x{row.quantity}.dxf"
+        key = business_key(
+            "push-almacam",
+            service_key(credentials),
+            job_name,
+            row.layout_id,
+            machine.drop_folder_block,
+        )
+        push = partial(drop_layout, folder, name, dxf, row.layout_id, row.quantity)
+        records.append(
+            _record("almacam", row.layout_id, machine.drop_folder_block, row.quantity, key, push)
+        )
+    return records
+
+
+def _record(
+    engine: Engine,
+    layout_id: str,
+    target: str,
+    quantity: int,
+    key: str,
+    push: Callable[[], str],
+) -> PushRecord:
+    try:
+        status, reference = exactly_once(key, push)
+    except Exception as exc:  # noqa: BLE001 - one failed push is reported, the others go on
+        get_run_logger().error("push of %s layout %s failed: %s", engine, layout_id, exc)
+        status, reference = "failed", str(exc)
+    return PushRecord(
+        engine=engine,
+        layout_id=layout_id,
+        target=target,
+        quantity=quantity,
+        status=status,
+        reference=reference,
+    )
+
+
+def wait_for_production(
+    records: list[PushRecord], credentials: CloudNestCredentials, machine: MachineTarget
+) -> list[PushRecord]:
+    """Wait until the machine reports each pushed CloudNest layout cut."""
+    done = []
+    for record in records:
+        if record.engine == "cloudnest" and record.status != "failed" and record.reference:
+            plan = cloudnest.wait_production(
+                credentials, record.reference, machine.production_timeout_s
+            )
+            production = (
+                f"{plan.status}: {plan.finish_plate_amount}/{plan.total_plate_amount} sheet(s)"
+            )
+            record = record.model_copy(update={"production": production})
+        done.append(record)
+    return done

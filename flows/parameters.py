@@ -1,0 +1,131 @@
+"""Typed parameters of the flows, so the Prefect UI renders a form for manual runs.
+
+Parameters carry block *names*, never secrets: Prefect stores and shows flow parameters in clear.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, model_validator
+
+from blocks.settings import SheetFormat
+
+DEFAULT_BLOCK = "default"
+
+
+class Mode(StrEnum):
+    """What the run is for."""
+
+    QUOTE = "quote"
+    """Price the job: AlmaCAM's cheap ``stats`` view and previews; nothing is pushed."""
+    PRODUCTION = "production"
+    """Cut the job: AlmaCAM's ``full`` view, nested DXF files, push to the machine."""
+
+
+class PushEngine(StrEnum):
+    """Whose layouts go to the machine."""
+
+    CLOUDNEST = "cloudnest"
+    ALMACAM = "almacam"
+    NONE = "none"
+
+
+class DrawingSource(BaseModel):
+    """Where the DXF drawings come from; the three kinds may be combined."""
+
+    folder: str | None = Field(
+        default=None,
+        description='A folder of DXF files, or a glob pattern such as "inbox/**/*.dxf".',
+    )
+    files: list[str] = Field(default_factory=list, description="Paths of single DXF files.")
+    urls: list[str] = Field(
+        default_factory=list,
+        description="HTTP(S) URLs of DXF files; CloudNest downloads them itself.",
+    )
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> DrawingSource:
+        if not (self.folder or self.files or self.urls):
+            raise ValueError("give a folder (or glob), files or urls of the drawings to nest")
+        return self
+
+
+class MaterialSpec(BaseModel):
+    """The material every drawing of the run is cut from."""
+
+    name: str = Field(default="S235JR", description="Material grade as CloudNest knows it.")
+    thickness: float = Field(default=2.0, gt=0, description="Sheet thickness in mm.")
+    gas: str = Field(default="O2", description="Cutting gas (O2, N2, air).")
+    density: float = Field(
+        default=7.85, gt=0, description="Density in kg/dm³ (g/cm³), to estimate masses."
+    )
+
+
+class NestingSettings(BaseModel):
+    """How hard and how tight the engines nest."""
+
+    time_s: float = Field(
+        default=10.0, gt=0, le=300, description="Optimisation time given to each engine, in s."
+    )
+    spacing: float = Field(
+        default=5.0, ge=0, description="Minimum distance between two parts, in mm."
+    )
+    rotations: list[float] = Field(
+        default_factory=lambda: [0.0, 90.0, 180.0, 270.0],
+        min_length=1,
+        description="Allowed rotations in degrees, unless the order manifest says otherwise.",
+    )
+    allow_flip: bool = Field(
+        default=False, description="Whether parts may be mirrored, unless the manifest says."
+    )
+    max_wait_s: float = Field(
+        default=1800.0, gt=0, description="Longest wait for either service, in seconds."
+    )
+
+
+class BlockNames(BaseModel):
+    """Names of the Prefect blocks the run uses (credentials and settings live there)."""
+
+    cloudnest: str = Field(
+        default=DEFAULT_BLOCK, description="CloudNest Credentials block (nestflow-cloudnest-*)."
+    )
+    almacam: str = Field(default=DEFAULT_BLOCK, description="AlmaCAM Credentials block.")
+    sheet_stock: str | None = Field(
+        default=None, description="Sheet Stock block; when set, its formats replace `sheets`."
+    )
+    machine: str | None = Field(
+        default=None, description="Machine Target block; required to push layouts."
+    )
+    output_storage: str | None = Field(
+        default=None,
+        description=(
+            'Filesystem block for the run outputs ("type-slug/name" or a LocalFileSystem name); '
+            "empty writes under ./out."
+        ),
+    )
+
+
+class NestToCncParameters(BaseModel):
+    """Everything a nest-to-CNC run needs, in one validated object (cross-field checks)."""
+
+    job_name: str = Field(min_length=1, max_length=120)
+    drawings: DrawingSource | None = None
+    mode: Mode = Mode.PRODUCTION
+    push: PushEngine = PushEngine.NONE
+    material: MaterialSpec = Field(default_factory=MaterialSpec)
+    sheets: list[SheetFormat] = Field(default_factory=lambda: [SheetFormat()], min_length=1)
+    nesting: NestingSettings = Field(default_factory=NestingSettings)
+    manifest: str | None = None
+    blocks: BlockNames = Field(default_factory=BlockNames)
+    wait_production: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> NestToCncParameters:
+        if self.drawings is None and not self.manifest:
+            raise ValueError("give the drawings (folder, files or urls) or an order manifest")
+        if self.mode is Mode.QUOTE and self.push is not PushEngine.NONE:
+            raise ValueError("a quote run never pushes: set push to 'none' or mode to 'production'")
+        if self.push is not PushEngine.NONE and not self.blocks.machine:
+            raise ValueError("pushing layouts needs blocks.machine (a Machine Target block name)")
+        return self

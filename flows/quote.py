@@ -1,0 +1,106 @@
+"""Flow ``quote``: price a job from AlmaCAM's statistics view and previews, nothing pushed.
+
+Per sheet format the quote gives sheets, used length, utilisation, part area and the material
+mass estimated from thickness and density (of the used sheet area, and of the parts).
+"""
+
+# No ``from __future__ import annotations`` here: Prefect builds the parameter model from this
+# signature when a deployment loads the file by path, where string annotations do not resolve.
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_table_artifact
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from blocks.credentials import AlmaCamCredentials
+from blocks.loading import load_block
+from blocks.settings import SheetFormat
+from flows.engines import AlmaCamRun, read_drawings
+from flows.nest_to_cnc import DEFAULT_OUTPUT_FOLDER, resolve_job_name, stock_sheets
+from flows.outputs import NothingNested, almacam_files, finish, nothing_nested_reason, write_layouts
+from flows.parameters import BlockNames, DrawingSource, MaterialSpec, NestingSettings
+from tasks.results import slug
+from tasks.storage import load_filesystem
+from tasks.summary import QuoteLine, RunSummary, quote_lines
+
+
+def quote_table(lines: list[QuoteLine]) -> list[dict[str, object]]:
+    """The quote as table rows, one per sheet format."""
+    return [
+        {
+            "sheet format": line.sheet,
+            "sheets": line.sheets,
+            "used length (mm)": round(line.used_length, 1),
+            "utilisation": f"{100 * line.utilisation:.1f} %",
+            "part area (m²)": round(line.parts_area / 1e6, 4),
+            "material (kg)": round(line.material_kg, 2),
+            "parts (kg)": round(line.parts_kg, 2),
+        }
+        for line in lines
+    ]
+
+
+@flow(name="Quote", flow_run_name="quote {job_name}", task_runner=ThreadPoolTaskRunner(4))
+def quote(
+    job_name: str,
+    drawings: DrawingSource | None = None,
+    manifest: str | None = None,
+    material: MaterialSpec = MaterialSpec(),  # noqa: B008 - pydantic defaults render the UI form
+    sheets: list[SheetFormat] = [SheetFormat()],  # noqa: B006, B008
+    nesting: NestingSettings = NestingSettings(),  # noqa: B008
+    blocks: BlockNames = BlockNames(),  # noqa: B008
+) -> RunSummary:
+    """Quote drawings with AlmaCAM's ``stats`` view: no CloudNest job, no DXF, no push.
+
+    Args:
+        job_name: Name of the quote (output folder); ``{date}`` becomes the run's day.
+        drawings: Folder or glob, files, and/or URLs of the DXF drawings.
+        manifest: Order manifest CSV; alone, its files are the drawings.
+        material: Material, thickness, gas and density (for the masses).
+        sheets: Sheet formats in stock (replaced by ``blocks.sheet_stock`` when set).
+        nesting: Optimisation time, spacing, default rotations and flip, longest wait.
+        blocks: Names of the AlmaCAM credentials, stock and output storage blocks.
+
+    Returns:
+        The summary with one quote line per sheet format.
+
+    Raises:
+        NothingNested: AlmaCAM produced no layout; the message says why.
+    """
+    if drawings is None and not manifest:
+        raise ValueError("give the drawings (folder, files or urls) or an order manifest")
+    job = resolve_job_name(job_name)
+    credentials = load_block(AlmaCamCredentials, blocks.almacam)
+    stock = stock_sheets(blocks, sheets)
+    storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
+
+    intake = read_drawings(drawings, manifest, material, nesting)
+    alma = AlmaCamRun(credentials)
+    if intake.drawings:
+        alma.start(intake, stock, nesting)
+        alma.finish("stats", nesting)
+    lines = quote_lines(alma.summary, material.thickness, material.density)
+    summary = RunSummary(
+        job_name=job,
+        mode="quote",
+        push_engine="none",
+        material=material.name,
+        thickness=material.thickness,
+        density=material.density,
+        drawings=intake.files,
+        rejected=intake.rejected,
+        engines=[alma.summary] if intake.drawings else [],
+        quote=lines,
+    )
+    summary = write_layouts(summary, storage, almacam_files(alma, job))
+    if lines:
+        create_table_artifact(
+            table=quote_table(lines),
+            key=f"nestflow-{slug(job)}-quote",
+            description=f"Quote of {job}: {material.name} {material.thickness:g} mm",
+        )
+    summary = finish(summary, storage)
+    reason = nothing_nested_reason(summary)
+    if reason is not None:
+        raise NothingNested(reason)
+    get_run_logger().info("quote %s: %d sheet(s)", job, sum(line.sheets for line in lines))
+    return summary

@@ -1,0 +1,54 @@
+"""A run summary printed for people at a terminal (rich tables): ``nestflow demo`` and ``run``."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from tasks.results import ENGINE_TITLES, comparison_rows
+from tasks.summary import RunSummary
+
+
+def comparison_table(summary: RunSummary) -> Table:
+    """Both engines side by side: sheets, used length, utilisation..."""
+    header, *rows = comparison_rows(summary)
+    table = Table(*header, title=f"{summary.job_name}: {summary.mode} run")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def print_summary(console: Console, summary: RunSummary) -> None:
+    """Comparison, rejected drawings, engine errors, pushes, quote and where the files are."""
+    if summary.engines:
+        console.print(comparison_table(summary))
+    if summary.recommended:
+        console.print(f"Recommended engine: [bold]{ENGINE_TITLES[summary.recommended]}[/bold]")
+    for failure in summary.rejected:
+        console.print(
+            f"[yellow]rejected[/yellow] {escape(failure.file)} ({failure.kind}): "
+            f"{escape(failure.message)}"
+        )
+    for engine in summary.engines:
+        for line in engine.errors + engine.unplaced:
+            console.print(f"[red]{ENGINE_TITLES[engine.engine]}[/red]: {escape(line)}")
+    for push in summary.pushes:
+        production = f", production {push.production}" if push.production else ""
+        console.print(
+            f"pushed {ENGINE_TITLES[push.engine]} layout {push.layout_id} x{push.quantity} "
+            f"to {escape(push.target)}: {push.status}{production}"
+        )
+    for line in summary.quote:
+        console.print(
+            f"quote {escape(line.sheet)}: {line.sheets} sheet(s), {line.used_length:,.0f} mm used, "
+            f"{100 * line.utilisation:.1f} % utilised, {line.material_kg:.1f} kg of sheet, "
+            f"{line.parts_kg:.1f} kg of parts"
+        )
+    for note in summary.notes:
+        console.print(f"note: {escape(note)}")
+    if summary.outputs:
+        files = Table("File", "Written to", title=f"Outputs ({escape(summary.storage)})")
+        for name, location in summary.outputs.items():
+            files.add_row(escape(name), escape(location))
+        console.print(files)

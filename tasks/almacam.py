@@ -1,0 +1,197 @@
+"""AlmaCAM steps as Prefect tasks: build the order, submit it once, wait, read results and images.
+
+The order is submitted at most once per content: the submit task caches on the account and a
+hash of the order's JSON, so a re-run of the same drawings, stock and settings reads the same
+order's result instead of paying for a second one. It is retried only when the connection never
+opened (the order provably did not land).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
+from pydantic import BaseModel
+
+from blocks.credentials import AlmaCamCredentials
+from blocks.settings import SheetFormat
+from nestflow.almacam.errors import (
+    AlmaCamServerError,
+    AlmaCamTransportError,
+    AlmaCamValidationError,
+)
+from nestflow.almacam.models import FullResult, Order, StatsResult, View
+from nestflow.almacam.orders import OrderIndex, OrderLine, SheetStock
+from nestflow.almacam.orders import build_order as build_almacam_order
+from nestflow.geometry.models import Part
+from tasks.clients import almacam_client, service_key
+from tasks.drawings import CheckedDrawing
+from tasks.events import emit, order_resource
+from tasks.policy import business_key, read_only, retry_when
+from tasks.progress import Progress
+
+CACHE_DAYS = 7
+PROGRESS_STEP_S = 0.5
+
+
+class OrderBundle(BaseModel):
+    """An order with what is needed to read its results in the user's terms."""
+
+    order: Order
+    index: OrderIndex
+    parts: dict[int, Part]
+    """Instance id -> the part as sent (moved so its box starts at (0, 0))."""
+    sheets: dict[int, SheetFormat]
+    """Sheet id -> the stock format."""
+
+    def digest(self) -> str:
+        """sha256 of the order's JSON, the order's business identity."""
+        payload = json.dumps(self.order.to_payload(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@task(name="Build AlmaCAM order", cache_policy=NO_CACHE)
+def build_order(
+    drawings: list[CheckedDrawing], sheets: list[SheetFormat], time_s: float, spacing: float
+) -> OrderBundle:
+    """One order part per drawing part, with the drawing's quantity, rotations and flip."""
+    lines = [
+        OrderLine(
+            part=part,
+            quantity=drawing.terms.quantity,
+            rotations=drawing.terms.rotations,
+            flip_allowed=drawing.terms.flip,
+        )
+        for drawing in drawings
+        for part in drawing.parts
+    ]
+    stock = [
+        SheetStock(
+            name=s.label,
+            length=s.length,
+            height=s.height,
+            quantity=s.quantity,
+            border_gap=s.border_gap,
+        )
+        for s in sheets
+    ]
+    order, index = build_almacam_order(lines, stock, time_s, protection_offset=spacing)
+    return OrderBundle(
+        order=order,
+        index=index,
+        parts={i: line.part.normalized() for i, line in zip(index.part_ids, lines, strict=True)},
+        sheets={j: s for j, s in enumerate(sheets, start=1)},
+    )
+
+
+def _order_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    bundle: OrderBundle = parameters["bundle"]
+    return business_key("almacam-order", service_key(parameters["credentials"]), bundle.digest())
+
+
+#: The submit is retried only when the connection never opened: the order provably did not land.
+not_sent = retry_when(lambda exc: isinstance(exc, AlmaCamTransportError) and not exc.request_sent)
+
+#: Polls and image reads retry a server failure or a missing answer (a 400/401/404 will not
+#: change).
+READ_ONLY = read_only(AlmaCamServerError, AlmaCamTransportError)
+
+
+@task(
+    name="Submit AlmaCAM order",
+    cache_key_fn=_order_key,
+    cache_expiration=timedelta(days=CACHE_DAYS),
+    retries=2,
+    retry_delay_seconds=[1, 5],
+    retry_condition_fn=not_sent,
+)
+def submit_order(credentials: AlmaCamCredentials, bundle: OrderBundle) -> int:
+    """Submit the order; a 400 raises with every error naming the user's parts and files."""
+    try:
+        order_id = almacam_client(credentials).submit(bundle.order, index=bundle.index)
+    except AlmaCamValidationError as exc:
+        _emit_failed(f"nestflow.order.refused.{bundle.digest()[:16]}", exc)
+        raise
+    emit(
+        "nestflow.nesting.submitted",
+        order_resource(order_id),
+        payload={"engine": "almacam", "parts": len(bundle.parts), "time": bundle.order.time},
+    )
+    return order_id
+
+
+def _emit_failed(resource_id: str, exc: AlmaCamValidationError) -> None:
+    emit(
+        "nestflow.nesting.failed",
+        {"prefect.resource.id": resource_id},
+        payload={"engine": "almacam", "errors": exc.describe(), "codes": exc.codes()},
+    )
+
+
+@task(
+    name="Wait for AlmaCAM result",
+    task_run_name="wait for order {order_id} ({view})",
+    **read_only(AlmaCamServerError, AlmaCamTransportError, delays=(5,)),
+)
+def wait_result(
+    credentials: AlmaCamCredentials,
+    order_id: int,
+    view: View,
+    bundle: OrderBundle,
+    deadline_s: float,
+) -> FullResult | StatsResult:
+    """Wait until the order is no longer computing (202) and read the ``view``.
+
+    A progress artifact follows the optimisation time, then each poll.
+    """
+    expected = bundle.order.time
+    progress = Progress(f"AlmaCAM: order {order_id} computing ({expected:g} s budget)")
+    started = time.monotonic()
+
+    def sleep(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            time.sleep(min(PROGRESS_STEP_S, left))
+            progress.update(min(0.95, (time.monotonic() - started) / max(expected, 1.0)))
+
+    def on_poll(attempt: int, elapsed: float, status: int | None) -> None:
+        progress.update(min(0.95, elapsed / max(expected, 1.0)), f"poll {attempt}: {status}")
+
+    client = almacam_client(credentials)
+    try:
+        result = client.wait(
+            order_id,
+            view,
+            expected_time=expected,
+            deadline=deadline_s,
+            on_poll=on_poll,
+            sleep=sleep,
+            index=bundle.index,
+        )
+    except AlmaCamValidationError as exc:
+        _emit_failed(f"nestflow.order.{order_id}", exc)
+        raise
+    progress.done(f"{len(result.nestings)} nesting(s)")
+    emit(
+        "nestflow.nesting.finished",
+        order_resource(order_id),
+        payload={"engine": "almacam", "view": view, "nestings": len(result.nestings)},
+    )
+    return result
+
+
+@task(
+    name="Fetch AlmaCAM previews",
+    task_run_name="previews of order {order_id}",
+    **READ_ONLY,
+)
+def fetch_images(credentials: AlmaCamCredentials, order_id: int, count: int) -> list[bytes]:
+    """The PNG preview of each nesting of a finished order."""
+    client = almacam_client(credentials)
+    return [client.image(order_id, index) for index in range(count)]

@@ -1,0 +1,431 @@
+"""CloudNest steps as Prefect tasks: stock, job, uploads, processing, Boost, layouts, production.
+
+Retry policy. The client already resends what provably did not land (connection refused) and
+read-only queries; on top of that, only read-only tasks (polls, downloads) get Prefect retries.
+Creating steps are never retried blindly; they are made repeatable instead:
+
+* the job is found by exact name before being created, and the task caches on the business key
+  (server + account + job name), so a re-run reuses it without even asking;
+* uploads cache on the job and the files' names and sha256, and skip files the job already holds
+  (a crash between the upload landing and its cache record being written cannot duplicate them);
+* Boost caches on the job, its drawings and the nesting settings, and is not started again when
+  the job already has a nesting and this run added no drawing.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from datetime import timedelta
+from typing import Any
+
+import ezdxf
+from ezdxf import bbox
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
+from pydantic import BaseModel, Field
+
+from blocks.credentials import CloudNestCredentials
+from blocks.settings import SheetFormat
+from nestflow.cloudnest import jobs
+from nestflow.cloudnest.client import CloudNestClient
+from nestflow.cloudnest.errors import (
+    CloudNestNotFound,
+    CloudNestRateLimited,
+    CloudNestServerError,
+    CloudNestTransportError,
+)
+from nestflow.cloudnest.models import (
+    DrawingRef,
+    DrawingState,
+    DrawingStatus,
+    NestDetail,
+    NestLayout,
+    NestStatus,
+    PartAttributes,
+    PartLayout,
+    PlanTask,
+)
+from tasks.clients import cloudnest_client, service_key
+from tasks.events import as_related, drawing_resource, emit, job_resource, layout_resource
+from tasks.policy import business_key, read_only
+from tasks.progress import Progress
+
+#: Layers of a layout DXF that are not cut geometry (sheet outline, margins, offcut line).
+SHEET_LAYERS = frozenset({"SHEET", "SHEET_BORDER", "OFFCUT"})
+UPLOAD_BATCH = 20
+CACHE_DAYS = 30
+
+
+#: Polls and downloads: what a later attempt may cure is retried.
+TRANSIENT = (CloudNestTransportError, CloudNestServerError, CloudNestRateLimited)
+READ_ONLY = read_only(*TRANSIENT)
+
+
+class UploadItem(BaseModel):
+    """One drawing to put into the job."""
+
+    file: str
+    path: str | None = None
+    url: str | None = None
+    sha256: str
+    quantity: int = 1
+    rotate_lock: bool = False
+
+
+class UploadOutcome(BaseModel):
+    """What an upload batch did: the job's references for the files, and which were new."""
+
+    refs: list[DrawingRef] = Field(default_factory=list)
+    uploaded: list[str] = Field(default_factory=list)
+    already_there: list[str] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------- stock
+
+
+def find_or_add_material(client: CloudNestClient, name: str, density: float) -> int:
+    """The id of the material called ``name`` (any case), added with ``density`` if absent."""
+    for material in client.material_list():
+        if material.material_name.lower() == name.lower():
+            return material.material_id
+    return client.material_add(material_name=name, density=density).material_id
+
+
+def find_or_add_plate(
+    client: CloudNestClient, material_id: int, thickness: float, sheet: SheetFormat
+) -> str:
+    """The GUID of the standard plate matching ``sheet``, added if absent.
+
+    Its stock (``remain_amount``) is set to the format's quantity when it differs.
+    """
+    for plate in client.plate_list(material_id=material_id, thickness=thickness):
+        same = (
+            plate.plate_type == 0
+            and abs(plate.width - sheet.length) < 1e-6
+            and abs(plate.height - sheet.height) < 1e-6
+            and abs(plate.gap - sheet.border_gap) < 1e-6
+        )
+        if same:
+            if plate.remain_amount != sheet.quantity:
+                client.plate_update(plate_guid=plate.plate_guid, remain_amount=sheet.quantity)
+            return plate.plate_guid
+    return client.plate_add(
+        plate_type=0,
+        plate_name=sheet.label,
+        remain_amount=sheet.quantity,
+        width=sheet.length,
+        height=sheet.height,
+        material_id=material_id,
+        thickness=thickness,
+        gap=sheet.border_gap,
+    ).plate_guid
+
+
+@task(name="Prepare CloudNest plates", cache_policy=NO_CACHE)
+def prepare_plates(
+    credentials: CloudNestCredentials,
+    material: str,
+    thickness: float,
+    density: float,
+    sheets: list[SheetFormat],
+) -> list[str]:
+    """Find or add the material and one plate per sheet format; return the plate GUIDs.
+
+    Find-or-add is repeatable, so a re-run adds nothing; stock quantities follow ``sheets``.
+    """
+    client = cloudnest_client(credentials)
+    material_id = find_or_add_material(client, material, density)
+    return [find_or_add_plate(client, material_id, thickness, sheet) for sheet in sheets]
+
+
+# ----------------------------------------------------------------------------------- job
+
+
+def _job_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    return business_key("cloudnest-job", service_key(parameters["credentials"]), parameters["name"])
+
+
+@task(
+    name="Find or create CloudNest job",
+    cache_key_fn=_job_key,
+    cache_expiration=timedelta(days=CACHE_DAYS),
+)
+def ensure_job(
+    credentials: CloudNestCredentials, name: str, material: str, thickness: float, gas: str
+) -> int:
+    """The id of the job named ``name``, created only when no job has exactly that name."""
+    job = jobs.ensure_job(
+        cloudnest_client(credentials), name, material=material, thickness=thickness, gas=gas
+    )
+    emit("nestflow.job.ready", job_resource(job.job_id, name), payload={"job_name": name})
+    return job.job_id
+
+
+# ------------------------------------------------------------------------------ drawings
+
+
+def _upload_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    items = sorted((i.file, i.sha256, i.quantity, i.rotate_lock) for i in parameters["items"])
+    return business_key(
+        "cloudnest-upload", service_key(parameters["credentials"]), parameters["job_id"], items
+    )
+
+
+def _attributes(item: UploadItem, material: str, thickness: float, gas: str) -> PartAttributes:
+    return PartAttributes(
+        material=material,
+        thickness=thickness,
+        gas=gas,
+        amount=item.quantity,
+        rotate_lock=1 if item.rotate_lock else 0,
+    )
+
+
+@task(
+    name="Upload drawings to CloudNest",
+    cache_key_fn=_upload_key,
+    cache_expiration=timedelta(days=CACHE_DAYS),
+)
+def upload_drawings(
+    credentials: CloudNestCredentials,
+    job_id: int,
+    items: list[UploadItem],
+    material: str,
+    thickness: float,
+    gas: str,
+) -> UploadOutcome:
+    """Upload files (multipart) or hand URLs (active download) that the job does not hold yet.
+
+    Emits ``nestflow.drawing.uploaded`` per new drawing.
+    """
+    client = cloudnest_client(credentials)
+    held = {s.filename: s for s in client.job_drawing_status(job_id)}
+    new = [i for i in items if i.file not in held]
+    already = [i.file for i in items if i.file in held]
+    known = [DrawingRef(drawing_guid=held[f].drawing_guid, filename=f) for f in already]
+    if already:
+        get_run_logger().info(
+            "job %s already holds %s; not uploaded again", job_id, ", ".join(already)
+        )
+    sources = [i.url if i.url else _file_source(i) for i in new]
+    per_file = {i.file: _attributes(i, material, thickness, gas) for i in new}
+    refs = jobs.upload_drawings(client, job_id, sources, per_file=per_file) if new else []
+    by_file = {i.file: i for i in items}
+    for ref in refs:
+        emit(
+            "nestflow.drawing.uploaded",
+            drawing_resource(by_file[ref.filename].sha256, ref.filename),
+            payload={"drawing_guid": ref.drawing_guid, "job_id": job_id},
+            related=[as_related(job_resource(job_id), "job")],
+        )
+    return UploadOutcome(
+        refs=known + refs, uploaded=[r.filename for r in refs], already_there=already
+    )
+
+
+def _file_source(item: UploadItem) -> tuple[str, bytes]:
+    with open(item.path or "", "rb") as handle:
+        return item.file, handle.read()
+
+
+def upload_batches(items: list[UploadItem]) -> list[list[UploadItem]]:
+    """Split uploads into stable batches (sorted by file name) of at most ``UPLOAD_BATCH``."""
+    ordered = sorted(items, key=lambda i: i.file)
+    return [ordered[i : i + UPLOAD_BATCH] for i in range(0, len(ordered), UPLOAD_BATCH)]
+
+
+@task(
+    name="Wait for CloudNest drawing processing",
+    **READ_ONLY,
+)
+def wait_drawings(
+    credentials: CloudNestCredentials, job_id: int, refs: list[DrawingRef], deadline_s: float
+) -> list[DrawingState]:
+    """Poll until every drawing is processed or failed; emits one event per final state."""
+    progress = Progress(f"CloudNest: processing {len(refs)} drawing(s) of job {job_id}")
+
+    def on_poll(states: list[DrawingState]) -> None:
+        final = [s for s in states if s.status in (DrawingStatus.SUCCESS, DrawingStatus.FAILED)]
+        progress.update(len(final) / max(1, len(states)), f"{len(final)}/{len(states)} done")
+
+    outcome = jobs.wait_drawings(
+        cloudnest_client(credentials), job_id, deadline_s, on_poll, drawings=refs
+    )
+    progress.done()
+    for state in outcome.drawings:
+        processed = state.status == DrawingStatus.SUCCESS
+        emit(
+            f"nestflow.drawing.{'processed' if processed else 'failed'}",
+            _guid_resource(state),
+            payload={"status": state.status, "msg": state.msg, "part_count": state.part_count},
+            related=[as_related(job_resource(job_id), "job")],
+        )
+    return outcome.drawings
+
+
+def _guid_resource(state: DrawingState) -> dict[str, str]:
+    return {
+        "prefect.resource.id": f"nestflow.drawing.cloudnest.{state.drawing_guid}",
+        "prefect.resource.name": state.filename,
+    }
+
+
+# ------------------------------------------------------------------------------- nesting
+
+
+def _boost_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    return business_key(
+        "cloudnest-boost",
+        service_key(parameters["credentials"]),
+        parameters["job_id"],
+        sorted(g.upper() for g in parameters["drawing_guids"]),
+        parameters["plate_guids"],
+        parameters["gap"],
+        parameters["time_limit"],
+    )
+
+
+@task(
+    name="Start CloudNest Boost",
+    cache_key_fn=_boost_key,
+    cache_expiration=timedelta(days=CACHE_DAYS),
+)
+def start_boost(
+    credentials: CloudNestCredentials,
+    job_id: int,
+    drawing_guids: list[str],
+    plate_guids: list[str],
+    gap: float,
+    time_limit: int,
+    added_drawings: bool,
+) -> str:
+    """Start a Boost of the job, unless it already has one and no drawing was added since.
+
+    Returns:
+        ``"started"`` or ``"reused"`` (the nesting already on the server is kept).
+    """
+    client = cloudnest_client(credentials)
+    existing = None if added_drawings else _current_nesting(client, job_id)
+    if existing in (NestStatus.NESTING, NestStatus.FINISHED):
+        get_run_logger().info("job %s already has a nesting (%s); kept", job_id, existing)
+        return "reused"
+    started = jobs.boost(client, job_id, plate_guids, gap, time_limit=time_limit)
+    emit(
+        "nestflow.nesting.started",
+        job_resource(job_id),
+        payload={"engine": "cloudnest", "nest_task_guid": started.nest_task_guid},
+    )
+    return "started"
+
+
+def _current_nesting(client: CloudNestClient, job_id: int) -> str | None:
+    """Status of the job's latest nesting, None when it has none."""
+    try:
+        return client.job_nest_detail(job_id).status
+    except CloudNestNotFound:
+        return None
+
+
+@task(
+    name="Wait for CloudNest nesting",
+    **READ_ONLY,
+)
+def wait_nesting(
+    credentials: CloudNestCredentials, job_id: int, expected_s: float, deadline_s: float
+) -> NestDetail:
+    """Poll the job's nesting until finished; a failed nesting raises with the server's reason."""
+    progress = Progress(f"CloudNest: Boost of job {job_id}")
+    started = time.monotonic()
+
+    def on_poll(detail: NestDetail) -> None:
+        elapsed = time.monotonic() - started
+        progress.update(min(0.95, elapsed / max(expected_s, 1.0)), f"{detail.status}")
+
+    detail = jobs.wait_nesting(cloudnest_client(credentials), job_id, deadline_s, on_poll)
+    progress.done(f"{len(detail.results)} layout(s)")
+    emit(
+        "nestflow.nesting.finished",
+        job_resource(job_id),
+        payload={"engine": "cloudnest", "layouts": [r.result_guid for r in detail.results]},
+    )
+    return detail
+
+
+@task(
+    name="Download CloudNest layout",
+    task_run_name="download layout {layout.result_guid}",
+    **READ_ONLY,
+)
+def download_layout(credentials: CloudNestCredentials, layout: NestLayout) -> bytes:
+    """The layout's DXF file."""
+    return jobs.download_layout_dxf(cloudnest_client(credentials), layout)
+
+
+def used_length(dxf: bytes) -> float:
+    """The used length of a layout DXF: the largest x of its cut geometry.
+
+    Sheet outline, margins and offcut layers are left out, so the figure means the same for
+    CloudNest's files as AlmaCAM's ``length``.
+    """
+    doc = ezdxf.read(io.StringIO(dxf.decode("utf-8", errors="replace")))
+    cut = [e for e in doc.modelspace() if e.dxf.layer.upper() not in SHEET_LAYERS]
+    extents = bbox.extents(cut)
+    return float(extents.extmax.x) if extents.has_data else 0.0
+
+
+# ---------------------------------------------------------------------------- production
+
+
+@task(name="Push layout to the machine (CloudNest)", cache_policy=NO_CACHE)
+def push_layout(
+    credentials: CloudNestCredentials, job_id: int, result_guid: str, gmid: int, amount: int
+) -> str:
+    """Push a layout for ``amount`` sheets; the job's existing tasks are checked first.
+
+    Returns:
+        The production task (plan) GUID.
+    """
+    result = jobs.push_layout(cloudnest_client(credentials), result_guid, gmid, amount, job=job_id)
+    emit(
+        "nestflow.layout.pushed",
+        layout_resource("cloudnest", result_guid),
+        payload={"engine": "cloudnest", "gmid": gmid, "amount": amount, "plan": result.plan_guid},
+        related=[as_related(job_resource(job_id), "job")],
+    )
+    return result.plan_guid
+
+
+@task(
+    name="Wait for production",
+    task_run_name="wait for plan {plan_guid}",
+    **read_only(*TRANSIENT, delays=(5, 30)),
+)
+def wait_production(
+    credentials: CloudNestCredentials, plan_guid: str, deadline_s: float
+) -> PlanTask:
+    """Poll a production task until every sheet is cut."""
+    progress = Progress(f"Machine: production task {plan_guid}")
+
+    def on_poll(plan: PlanTask) -> None:
+        total = max(1, plan.total_plate_amount)
+        progress.update(plan.finish_plate_amount / total, f"{plan.finish_plate_amount}/{total}")
+
+    plan = jobs.wait_production(cloudnest_client(credentials), plan_guid, deadline_s, on_poll)
+    progress.done(plan.status)
+    emit(
+        "nestflow.layout.cut",
+        layout_resource("cloudnest", plan.result_guid),
+        payload={"plan": plan_guid, "gmid": plan.gmid, "sheets": plan.finish_plate_amount},
+    )
+    return plan
+
+
+@task(
+    name="Read CloudNest part counts",
+    **READ_ONLY,
+)
+def read_part_layout(credentials: CloudNestCredentials, job_id: int) -> list[PartLayout]:
+    """How many of each part the job's layouts hold, against how many were ordered."""
+    return cloudnest_client(credentials).job_part_layout(job_id)

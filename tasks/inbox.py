@@ -1,0 +1,118 @@
+"""Inbox watching: which DXF files are new since the last look, and the memory of what was seen.
+
+The watcher remembers files by relative path *and* content hash, so a file replaced by a new
+version counts as new. Its memory is a small JSON file written through a filesystem block, so it
+survives restarts and can live on shared storage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.filesystems import WritableFileSystem
+from pydantic import BaseModel, Field, ValidationError
+
+from tasks.drawings import find_dxf_files
+from tasks.events import ARRIVED, emit, inbox_resource
+from tasks.storage import read_file, write_file
+
+STATE_FILE = ".nestflow-inbox.json"
+
+
+class InboxFile(BaseModel):
+    """A DXF file found in the inbox."""
+
+    path: str = Field(description="Absolute path of the file.")
+    name: str = Field(description="Path relative to the inbox.")
+    sha256: str
+
+
+class InboxState(BaseModel):
+    """What the watcher has already announced: relative path -> sha256 of the content."""
+
+    seen: dict[str, str] = Field(default_factory=dict)
+
+    def is_new(self, item: InboxFile) -> bool:
+        """True when the file was never announced with this content."""
+        return self.seen.get(item.name) != item.sha256
+
+    def with_files(self, files: list[InboxFile]) -> InboxState:
+        """A copy that also remembers ``files``."""
+        return InboxState(seen={**self.seen, **{f.name: f.sha256 for f in files}})
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's content, as hex."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def arrival_job_name(prefix: str, files: list[InboxFile]) -> str:
+    """A job name derived from the files' names and contents.
+
+    The same arrival announced twice (a watcher that crashed before saving its state) yields the
+    same job name, so the pipeline's job cache keeps it to one CloudNest job.
+    """
+    digest = hashlib.sha256()
+    for item in sorted(files, key=lambda f: f.name):
+        digest.update(f"{item.name}\0{item.sha256}\n".encode())
+    return f"{prefix}-{digest.hexdigest()[:12]}"
+
+
+@task(name="Load inbox state", cache_policy=NO_CACHE)
+def load_state(storage: WritableFileSystem) -> InboxState:
+    """Read the watcher's memory; an absent or unreadable file means nothing was seen yet."""
+    raw = read_file(storage, STATE_FILE)
+    if raw is None:
+        return InboxState()
+    try:
+        return InboxState.model_validate_json(raw)
+    except ValidationError:
+        get_run_logger().warning("inbox state %s is unreadable; starting afresh", STATE_FILE)
+        return InboxState()
+
+
+@task(name="Find new drawings in the inbox", cache_policy=NO_CACHE)
+def find_new_drawings(inbox: str, state: InboxState, settle_s: float) -> list[InboxFile]:
+    """List the inbox's DXF files that were not announced yet with their current content.
+
+    Files modified less than ``settle_s`` seconds ago are left for the next look: they may
+    still be being copied.
+    """
+    root = Path(inbox).expanduser().resolve()
+    now = time.time()
+    found = []
+    for path in find_dxf_files(str(root)):
+        if now - path.stat().st_mtime < settle_s:
+            continue
+        name = path.relative_to(root).as_posix()
+        item = InboxFile(path=str(path), name=name, sha256=file_sha256(path))
+        if state.is_new(item):
+            found.append(item)
+    get_run_logger().info("%d new DXF file(s) in %s", len(found), root)
+    return found
+
+
+@task(name="Announce arrived drawings", cache_policy=NO_CACHE)
+def announce_arrival(inbox: str, files: list[InboxFile], job_name: str) -> None:
+    """Emit ``nestflow.drawings.arrived`` with the file list (the on-arrival trigger)."""
+    paths = [f.path for f in files]
+    emit(
+        ARRIVED,
+        inbox_resource(str(Path(inbox).expanduser().resolve())),
+        payload={
+            "job_name": job_name,
+            "drawings": {"files": paths},
+            "files": [{"path": f.path, "name": f.name, "sha256": f.sha256} for f in files],
+            "count": len(files),
+        },
+    )
+
+
+@task(name="Save inbox state", cache_policy=NO_CACHE)
+def save_state(storage: WritableFileSystem, state: InboxState) -> None:
+    """Write the watcher's memory."""
+    write_file(storage, STATE_FILE, state.model_dump_json(indent=2).encode())

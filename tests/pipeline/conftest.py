@@ -1,0 +1,193 @@
+"""Fixtures of the pipeline tests: one Prefect test harness per session, isolated storage.
+
+Every Prefect path (home, result and transaction storage) points into one temporary folder for
+the session, so cached results of an earlier session can never answer for this one, and the
+secret scan at the end knows exactly which files Prefect wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+from prefect.settings import (
+    PREFECT_API_URL,
+    PREFECT_HOME,
+    PREFECT_LOGGING_TO_API_ENABLED,
+    PREFECT_RESULTS_LOCAL_STORAGE_PATH,
+    PREFECT_SERVER_ANALYTICS_ENABLED,
+    PREFECT_SERVER_DATABASE_CONNECTION_URL,
+    temporary_settings,
+)
+from prefect.testing.utilities import prefect_test_harness
+
+from flows.demo import save_sandbox_blocks
+from flows.parameters import BlockNames
+from nestflow.cloudnest.client import CloudNestClient
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
+
+
+class PrefectSession:
+    """Where the session's Prefect server keeps its database and the tasks their records."""
+
+    def __init__(self, home: Path, storage: Path, database: Path, api_url: str) -> None:
+        self.home = home
+        self.storage = storage
+        self.database = database
+        self.api_url = api_url
+
+
+@pytest.fixture(scope="session")
+def prefect_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectSession]:
+    """Start Prefect's test harness once, with home and result storage in a temporary folder."""
+    root = tmp_path_factory.mktemp("prefect")
+    home, storage = root / "home", root / "storage"
+    settings = {
+        PREFECT_HOME: str(home),
+        PREFECT_RESULTS_LOCAL_STORAGE_PATH: str(storage),
+        PREFECT_SERVER_ANALYTICS_ENABLED: False,
+        PREFECT_LOGGING_TO_API_ENABLED: True,
+    }
+    with temporary_settings(updates=settings), prefect_test_harness(server_startup_timeout=90):
+        url = PREFECT_SERVER_DATABASE_CONNECTION_URL.value()
+        database = Path(url.split("///", 1)[1])
+        yield PrefectSession(home, storage, database, PREFECT_API_URL.value())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _prefect_harness(prefect_session: PrefectSession) -> PrefectSession:
+    """Every test of this folder runs against the session's harness."""
+    return prefect_session
+
+
+def _wait_for_events(name: str, resource_prefix: str, at_least: int = 1, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    event_filter = EventFilter(
+        event=EventNameFilter(name=[name]),
+        resource=EventResourceFilter(id_prefix=[resource_prefix]),
+    )
+    while True:
+        with get_client(sync_client=True) as client:
+            events = client.read_events(filter=event_filter, limit=50).events
+        if len(events) >= at_least or time.monotonic() > deadline:
+            return events
+        time.sleep(0.5)
+
+
+@pytest.fixture
+def wait_for_events():
+    """Poll the Prefect API until ``at_least`` events named ``name`` about the resources exist.
+
+    Events travel through a background queue and the server's persister, so they show up after a
+    short delay; waiting on the API is how a user would see them too.
+    """
+    return _wait_for_events
+
+
+# --- the sandbox and the blocks pointing at it -------------------------------------------------
+
+#: Secrets of this session's sandbox: unique strings, so the leak scan finds any copy of them.
+CLOUDNEST_SECRET = f"cn-secret-{uuid.uuid4().hex}"
+ALMACAM_TOKEN = f"am-token-{uuid.uuid4().hex}"
+#: Every simulated duration is scaled by this (solvers still take their 1 s minimum).
+SANDBOX_SPEED = 0.01
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[RunningSandbox]:
+    """Both sandboxed APIs on free loopback ports, with this session's secrets."""
+    environ = {
+        "NESTFLOW_SANDBOX_CLOUDNEST_APP_SECRET": CLOUDNEST_SECRET,
+        "NESTFLOW_SANDBOX_ALMACAM_TOKEN": ALMACAM_TOKEN,
+    }
+    config = SandboxConfig.from_env(environ, almacam_port=0, cloudnest_port=0, speed=SANDBOX_SPEED)
+    with start_sandbox(config) as running:
+        yield running
+
+
+@dataclass(frozen=True)
+class PipelineBlocks:
+    """Names of the saved blocks, and the folders behind the filesystem ones."""
+
+    names: BlockNames
+    out: Path
+    drop: Path
+    gmid: int
+
+
+@pytest.fixture(scope="session")
+def pipeline_blocks(
+    prefect_session: PrefectSession,
+    sandbox: RunningSandbox,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> PipelineBlocks:
+    """Credentials, machine and storage blocks saved in the harness, pointing at the sandbox."""
+    folders = tmp_path_factory.mktemp("pipeline")
+    out, drop = folders / "out", folders / "drop"
+    names = save_sandbox_blocks(sandbox, "test-sandbox", out, drop)
+    gmid = sandbox.config.cloudnest.gmids[0]
+    return PipelineBlocks(names=names, out=out, drop=drop, gmid=gmid)
+
+
+@pytest.fixture(scope="session")
+def cloudnest(sandbox: RunningSandbox) -> Iterator[CloudNestClient]:
+    """A client of the CloudNest sandbox, to look at what the pipeline left there."""
+    app = sandbox.config.cloudnest.app
+    with CloudNestClient(
+        sandbox.url("cloudnest"), app.app_id, CLOUDNEST_SECRET, sorted(app.org_codes)[0]
+    ) as client:
+        yield client
+
+
+def _latest_artifact(key: str) -> dict | None:
+    # A raw filter request: this client/server pair refuses the nulls that the client's
+    # read_artifacts (and Artifact.get) send for unset filters, and empty filters match nothing.
+    with get_client(sync_client=True) as client:
+        found = client.request(
+            "POST", "/artifacts/filter", json={"artifacts": {"key": {"any_": [key]}}, "limit": 1}
+        ).json()
+    return found[0] if found else None
+
+
+@pytest.fixture
+def latest_artifact():
+    """Read the newest version of the artifact with a given key (None when there is none)."""
+    return _latest_artifact
+
+
+# --- every log line of the session, for the leak scan --------------------------------------------
+
+
+class _Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_log_lines() -> Iterator[list[str]]:
+    """Every log line emitted in this process during the session (formatted, with tracebacks)."""
+    recorder = _Recorder()
+    recorder.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    logging.getLogger().addHandler(recorder)
+    try:
+        yield recorder.lines
+    finally:
+        logging.getLogger().removeHandler(recorder)
+
+
+@pytest.fixture(scope="session")
+def sandbox_secrets() -> dict[str, str]:
+    """The secrets of this session's sandbox, by name (for the leak scan)."""
+    return {"CloudNest app secret": CLOUDNEST_SECRET, "AlmaCAM token": ALMACAM_TOKEN}

@@ -1,0 +1,65 @@
+"""Quoting reads AlmaCAM's statistics view only: figures and previews, no DXF, nothing pushed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flows.nest_to_cnc import nest_to_cnc
+from flows.parameters import DrawingSource, MaterialSpec, Mode, NestingSettings
+from flows.quote import quote
+from nestflow.cloudnest.jobs import find_job
+from tasks.summary import kilograms
+
+ROOT = Path(__file__).resolve().parents[2]
+MATERIAL = MaterialSpec(name="S235JR", thickness=3.0, density=7.85)
+FAST = NestingSettings(time_s=2.0, spacing=5.0, max_wait_s=120.0)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    target = tmp_path / "drawings"
+    target.mkdir()
+    for name in ("bracket.dxf", "flange_dn100.dxf", "slotted_plate.dxf"):
+        shutil.copy(ROOT / "examples" / name, target / name)
+    return target
+
+
+def test_quote_mode_reads_stats_and_pushes_nothing(folder, pipeline_blocks, cloudnest) -> None:
+    summary = nest_to_cnc(
+        job_name="quote-mode",
+        drawings=DrawingSource(folder=str(folder)),
+        mode=Mode.QUOTE,
+        material=MATERIAL,
+        nesting=FAST,
+        blocks=pipeline_blocks.names,
+    )
+    almacam = summary.engine("almacam")
+    assert almacam.nested
+    assert all(set(row.files) == {"png"} for row in almacam.layouts)  # no DXF from stats
+    assert summary.pushes == []
+    job = find_job(cloudnest, "quote-mode")
+    assert cloudnest.job_plan_detail([job.job_id]) == []
+    assert summary.quote and sum(line.sheets for line in summary.quote) == almacam.sheets
+
+
+def test_quote_flow_prices_per_sheet_format_without_cloudnest(
+    folder, pipeline_blocks, cloudnest, latest_artifact
+) -> None:
+    summary = quote(
+        job_name="quote-flow",
+        drawings=DrawingSource(folder=str(folder)),
+        material=MATERIAL,
+        nesting=FAST,
+        blocks=pipeline_blocks.names,
+    )
+    assert [e.engine for e in summary.engines] == ["almacam"]
+    assert find_job(cloudnest, "quote-flow") is None
+    (line,) = summary.quote
+    assert line.parts_area == pytest.approx(summary.engine("almacam").parts_area)
+    assert line.parts_kg == pytest.approx(kilograms(line.parts_area, 3.0, 7.85))
+    assert line.material_kg > line.parts_kg > 0
+    table = latest_artifact("nestflow-quote-flow-quote")
+    assert table is not None and "material (kg)" in table["data"]
