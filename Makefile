@@ -4,6 +4,8 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Prefect's server would otherwise send usage telemetry off this machine.
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
 .PHONY: demo test bench lint lock clean
 

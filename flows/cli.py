@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+
+# A Prefect server sends usage telemetry to an outside address unless told not to; nestflow talks
+# to loopback and the vendors only. Set before Prefect is imported (its settings are read then);
+# a value the user exported wins.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 app = typer.Typer(
     name="nestflow",
