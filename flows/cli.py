@@ -90,10 +90,8 @@ def inspect(
     """
     import json
 
-    from rich.markup import escape
-    from rich.table import Table
-
-    from nestflow.geometry.inspect import PartRecord, inspect_drawings
+    from flows.terminal import drawings_table
+    from nestflow.geometry.inspect import inspect_drawings
     from nestflow.geometry.reader import drawing_files
 
     if not drawing_files(paths):
@@ -102,18 +100,7 @@ def inspect(
     if json_output:
         typer.echo(json.dumps([r.model_dump() for r in report.records], indent=2))
     else:
-        table = Table(
-            "File", "Part", "Width mm", "Height mm", "Area mm²", "Holes", "Units", "Notes"
-        )
-        for r in report.records:
-            if isinstance(r, PartRecord):
-                cells = (f"{r.width:.3f}", f"{r.height:.3f}", f"{r.area:.1f}", str(r.holes))
-                notes = escape("\n".join(r.warnings))
-                table.add_row(escape(r.file), escape(r.name), *cells, r.units, notes)
-            else:
-                kind, message = f"[red]{r.kind}[/red]", escape(r.message)
-                table.add_row(escape(r.file), kind, "", "", "", "", "", message)
-        wide_console().print(table)
+        wide_console().print(drawings_table(report))
         typer.echo(f"{len(report.parts)} part(s), {len(report.failures)} failed file(s)")
     raise typer.Exit(0 if report.ok else 1)
 

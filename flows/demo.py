@@ -1,10 +1,11 @@
 """``nestflow demo``: the whole pipeline on the example drawings, against the local sandbox.
 
-Starts both sandboxed services on free loopback ports, saves blocks pointing at them (named
-``demo-sandbox``; the credentials are the sandbox's development defaults or the
-``NESTFLOW_SANDBOX_*`` values, never printed), runs ``nest_to_cnc`` on ``examples/`` with the
-order manifest, pushes CloudNest's layouts to the simulated laser and waits until it has cut
-them, then prints the comparison and where the files are. Prefect's log lines are the progress.
+Prints what was read from each example drawing, starts both sandboxed services on free loopback
+ports, saves blocks pointing at them (named ``demo-sandbox``; the credentials are the sandbox's
+development defaults or the ``NESTFLOW_SANDBOX_*`` values, never printed), runs ``nest_to_cnc`` on
+``examples/`` with the order manifest, pushes CloudNest's layouts to the simulated laser and waits
+until it has cut them, then prints the comparison and where the files are. Prefect's log lines
+are the progress.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from rich.console import Console
 from blocks import AlmaCamCredentials, CloudNestCredentials, MachineTarget
 from flows.nest_to_cnc import nest_to_cnc
 from flows.parameters import BlockNames, MaterialSpec, Mode, NestingSettings, PushEngine
-from flows.terminal import print_summary
+from flows.terminal import drawings_table, print_summary
+from nestflow.geometry.inspect import inspect_drawings
 from nestflow.sandbox.config import SandboxConfig
 from nestflow.sandbox.server import RunningSandbox, start_sandbox
 from tasks.summary import RunSummary
@@ -71,6 +73,7 @@ def run_demo(
         time_s: Optimisation time asked of both engines.
         push: Whose layouts go to the simulated laser.
     """
+    console.print(drawings_table(inspect_drawings([EXAMPLES])))
     config = SandboxConfig.from_env(almacam_port=0, cloudnest_port=0, speed=speed)
     with start_sandbox(config) as sandbox:
         console.print(

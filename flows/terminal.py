@@ -1,4 +1,4 @@
-"""A run summary printed for people at a terminal (rich tables): ``nestflow demo`` and ``run``."""
+"""What people read at a terminal (rich tables): drawings read, and a run's summary."""
 
 from __future__ import annotations
 
@@ -6,8 +6,23 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from nestflow.geometry.inspect import InspectReport, PartRecord
 from tasks.results import ENGINE_TITLES, comparison_rows
 from tasks.summary import RunSummary
+
+
+def drawings_table(report: InspectReport) -> Table:
+    """One row per part read (size, area, holes, units, warnings) and per failed file (why)."""
+    table = Table("File", "Part", "Width mm", "Height mm", "Area mm²", "Holes", "Units", "Notes")
+    for r in report.records:
+        if isinstance(r, PartRecord):
+            cells = (f"{r.width:.3f}", f"{r.height:.3f}", f"{r.area:.1f}", str(r.holes))
+            notes = escape("\n".join(r.warnings))
+            table.add_row(escape(r.file), escape(r.name), *cells, r.units, notes)
+        else:
+            kind, message = f"[red]{r.kind}[/red]", escape(r.message)
+            table.add_row(escape(r.file), kind, "", "", "", "", "", message)
+    return table
 
 
 def comparison_table(summary: RunSummary) -> Table:
