@@ -1,0 +1,27 @@
+"""`nestflow demo` (what `make demo` runs): the examples nested, pushed, cut and reported."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from rich.console import Console
+
+from flows.demo import run_demo
+
+
+def test_demo_reads_nests_pushes_and_reports_the_examples(tmp_path: Path) -> None:
+    screen = io.StringIO()
+    summary = run_demo(Console(file=screen, width=200), out=tmp_path / "demo", time_s=1.0)
+    text = screen.getvalue()
+
+    assert "slotted_plate.dxf" in text and "cover_inch.dxf" in text  # the drawings table
+    assert [r.file for r in summary.rejected] == ["broken_open_contour.dxf"]
+    assert "open contour: gap between" in text
+    assert all(engine.nested for engine in summary.engines)
+    assert summary.pushes and all(p.status == "pushed" for p in summary.pushes)
+    assert all(p.production and p.production.startswith("completed") for p in summary.pushes)
+    job = tmp_path / "demo" / "demo-examples"
+    for name in ("almacam/layout-01.dxf", "almacam/layout-01.png", "summary.json"):
+        assert (job / name).stat().st_size > 0, name
+    assert (job / "almacam/layout-01.png").read_bytes().startswith(b"\x89PNG")
