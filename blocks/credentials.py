@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, ClassVar
 from prefect.blocks.abstract import CredentialsBlock
 from pydantic import Field, HttpUrl, SecretStr
 
+from blocks.global_rate_limit import GlobalRateLimit, create_command
+
 if TYPE_CHECKING:
     from nestflow.almacam.client import AlmaCamClient
     from nestflow.cloudnest.client import CloudNestClient
@@ -33,7 +35,7 @@ class CloudNestCredentials(CredentialsBlock):
         from blocks import CloudNestCredentials
         credentials = CloudNestCredentials.load("BLOCK_NAME")
         with credentials.get_client() as client:
-            jobs = client.search_jobs("order-42")
+            jobs = client.job_search("order-42")
         ```
     """
 
@@ -43,7 +45,8 @@ class CloudNestCredentials(CredentialsBlock):
     _documentation_url: ClassVar[HttpUrl] = HttpUrl("https://cloudopen-en.apifox.cn/")
     _description: ClassVar[str] = (
         "App id, app secret and team OrgCode for the Bochu CloudNest open platform, plus the "
-        "gateway URL, time zone, route overrides and per-endpoint rate limits of the client."
+        "gateway URL, time zone, route overrides and per-endpoint rate limits of the client, "
+        "and the Prefect global rate limit shared by every worker."
     )
 
     base_url: str = Field(
@@ -84,6 +87,17 @@ class CloudNestCredentials(CredentialsBlock):
         title="Rate limits",
         description="Endpoint name to the calls per second your account allows.",
     )
+    global_rate_limit: str | None = Field(
+        default=None,
+        title="Prefect global rate limit",
+        description=(
+            "Name of a Prefect global concurrency limit WITH slot decay, shared by every worker: "
+            "each CloudNest request takes one slot of it first, so all workers together stay "
+            "within the account's calls per second. Create it with "
+            f"`{create_command('nestflow-cloudnest')}`. A missing or decay-less limit stops "
+            "the requests with an error. Empty: only each client's own pacing."
+        ),
+    )
     timeout_s: float = Field(
         default=30.0,
         gt=0,
@@ -94,6 +108,11 @@ class CloudNestCredentials(CredentialsBlock):
     def get_client(self, timeout: float | None = None) -> CloudNestClient:
         """Return a CloudNest client configured from this block.
 
+        With ``global_rate_limit`` set, every request first takes a slot of that Prefect
+        global concurrency limit (see :mod:`blocks.global_rate_limit`); a missing or
+        decay-less limit makes the request fail with
+        :class:`~blocks.global_rate_limit.GlobalRateLimitError` before it is sent.
+
         Args:
             timeout: HTTP timeout in seconds; defaults to the block's ``timeout_s``.
 
@@ -101,6 +120,8 @@ class CloudNestCredentials(CredentialsBlock):
             A new client; use it as a context manager so its connections are closed.
         """
         from nestflow.cloudnest.client import CloudNestClient
+
+        limit_name = (self.global_rate_limit or "").strip()
 
         return CloudNestClient(
             self.base_url,
@@ -111,6 +132,7 @@ class CloudNestCredentials(CredentialsBlock):
             route_overrides=self.route_overrides or None,
             rate_limits=self.rate_limits or None,
             timeout=timeout or self.timeout_s,
+            before_request=GlobalRateLimit(limit_name) if limit_name else None,
         )
 
 

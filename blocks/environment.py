@@ -7,20 +7,21 @@ describe what was saved without any secret value.
 
 Variables (JSON for the mappings and lists):
 
-=====================================  =======================================================
-``NESTFLOW_CLOUDNEST_APP_ID``           CloudNest appId (required to create)
-``NESTFLOW_CLOUDNEST_APP_SECRET``       CloudNest app secret (required to create)
-``NESTFLOW_CLOUDNEST_ORG_CODE``         team OrgCode (required to create)
-``NESTFLOW_CLOUDNEST_BASE_URL``         gateway URL
-``NESTFLOW_CLOUDNEST_ZONE_ID``          IANA time zone for the zoneId header
-``NESTFLOW_CLOUDNEST_ROUTE_OVERRIDES``  ``{"job_add": "POST /cn-api/api/job/create"}``
-``NESTFLOW_CLOUDNEST_RATE_LIMITS``      ``{"job_add": 1.0}``
-``NESTFLOW_ALMACAM_TOKEN``              AlmaCAM Bearer token (required to create)
-``NESTFLOW_ALMACAM_BASE_URL``           AlmaCAM API URL
-``NESTFLOW_MACHINE_GMID``               CloudNest machine id (gmid)
-``NESTFLOW_MACHINE_DROP_FOLDER_BLOCK``  filesystem block of the machine's drop folder
-``NESTFLOW_SHEETS``                     ``[{"length": 3000, "height": 1500, "quantity": 20}]``
-=====================================  =======================================================
+========================================  =======================================================
+``NESTFLOW_CLOUDNEST_APP_ID``             CloudNest appId (required to create)
+``NESTFLOW_CLOUDNEST_APP_SECRET``         CloudNest app secret (required to create)
+``NESTFLOW_CLOUDNEST_ORG_CODE``           team OrgCode (required to create)
+``NESTFLOW_CLOUDNEST_BASE_URL``           gateway URL
+``NESTFLOW_CLOUDNEST_ZONE_ID``            IANA time zone for the zoneId header
+``NESTFLOW_CLOUDNEST_ROUTE_OVERRIDES``    ``{"job_add": "POST /cn-api/api/job/create"}``
+``NESTFLOW_CLOUDNEST_RATE_LIMITS``        ``{"job_add": 1.0}``
+``NESTFLOW_CLOUDNEST_GLOBAL_RATE_LIMIT``  Prefect global concurrency limit (with slot decay)
+``NESTFLOW_ALMACAM_TOKEN``                AlmaCAM Bearer token (required to create)
+``NESTFLOW_ALMACAM_BASE_URL``             AlmaCAM API URL
+``NESTFLOW_MACHINE_GMID``                 CloudNest machine id (gmid)
+``NESTFLOW_MACHINE_DROP_FOLDER_BLOCK``    filesystem block of the machine's drop folder
+``NESTFLOW_SHEETS``                       ``[{"length": 3000, "height": 1500, "quantity": 20}]``
+========================================  =======================================================
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ FIELDS: dict[type[Block], list[EnvField]] = {
             field="route_overrides", variable="NESTFLOW_CLOUDNEST_ROUTE_OVERRIDES", kind="json"
         ),
         EnvField(field="rate_limits", variable="NESTFLOW_CLOUDNEST_RATE_LIMITS", kind="json"),
+        EnvField(field="global_rate_limit", variable="NESTFLOW_CLOUDNEST_GLOBAL_RATE_LIMIT"),
     ],
     AlmaCamCredentials: [
         EnvField(field="token", variable="NESTFLOW_ALMACAM_TOKEN", kind="secret"),

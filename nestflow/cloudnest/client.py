@@ -159,6 +159,14 @@ class CloudNestClient:
         retry_backoff: First back-off in seconds between resends (doubles each time).
         clock: Wall clock in seconds, used for ``time-stamp`` (tests inject a skewed one).
         sleep: Sleep function (tests inject a fake).
+        before_request: Called with the endpoint (route) name right before each request to an
+            endpoint is sent, after the client's own pacing, and again before every resend;
+            not called for requests refused before sending (quota, validation) nor for
+            :meth:`download`. It may block, e.g. to take a slot of a rate limit shared by many
+            workers (the Prefect credentials block plugs in a global concurrency limit this
+            way). If it raises, the request is not sent, the daily-quota count is given back,
+            and the exception reaches the caller unchanged (so it should not raise
+            ``httpx.TransportError``, which the retry policy would take for a failed send).
 
     Raises:
         CloudNestConfigError: An unknown endpoint name in ``route_overrides``, ``rate_limits``
@@ -185,6 +193,7 @@ class CloudNestClient:
         retry_backoff: float = 0.5,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        before_request: Callable[[str], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.routes = DEFAULT_ROUTES.with_overrides(route_overrides)
@@ -199,6 +208,7 @@ class CloudNestClient:
         self.max_rate_limit_waits = max_rate_limit_waits
         self.retry_backoff = retry_backoff
         self._sleep = sleep
+        self._before_request = before_request
         self._stats: dict[str, EndpointStats] = {}
         self._stats_lock = threading.Lock()
         self._http = httpx.Client(timeout=timeout, transport=transport)
@@ -379,9 +389,10 @@ class CloudNestClient:
             self._after_refusal(route, envelope, response, attempts)
 
     def _transmit(self, route: Route, body: Any, files: list[tuple[str, bytes]]) -> httpx.Response:
-        """Count against the quota, wait for the bucket, sign and send one request."""
+        """Count against the quota, wait for the bucket and the hook, sign and send one request."""
         self._quota.take(route.name, route.describe())
         waited = self._pacer.acquire(route.name)
+        self._call_before_request(route.name)
         self._count(route.name, sent=1, paced_seconds=waited)
         started = time.monotonic()
         response = self._http.request(
@@ -397,6 +408,16 @@ class CloudNestClient:
             time.monotonic() - started,
         )
         return response
+
+    def _call_before_request(self, name: str) -> None:
+        """Run the ``before_request`` hook; a refusal un-counts the call it stopped."""
+        if self._before_request is None:
+            return
+        try:
+            self._before_request(name)
+        except BaseException:
+            self._quota.refund(name)
+            raise
 
     def _resend_allowed(self, route: Route, attempts: _Attempts, *, landed: bool) -> bool:
         """Back off and return True when the request may be sent again.

@@ -1,0 +1,72 @@
+"""The client's ``before_request`` hook, over real HTTP against the CloudNest sandbox."""
+
+import pytest
+
+from nestflow.cloudnest.errors import CloudNestValidationError
+
+
+class HookRefused(Exception):
+    """What a hook raises to stop a request (e.g. no slot of a shared limit)."""
+
+
+def test_before_request_gets_the_route_name_of_each_sent_request(
+    cloudnest_sandbox, cloudnest_client_for
+):
+    names: list[str] = []
+    client = cloudnest_client_for(cloudnest_sandbox, before_request=names.append)
+    client.job_search("nothing-like-this")
+    client.material_list()
+    client.job_search("nor-this")
+    assert names == ["job_search", "material_list", "job_search"]
+
+
+def test_before_request_runs_again_for_a_resend_after_too_frequent(
+    cloudnest_sandbox_factory, cloudnest_client_for
+):
+    sandbox = cloudnest_sandbox_factory(endpoint_rate_limits={"job_search": 1.0})
+    names: list[str] = []
+    client = cloudnest_client_for(sandbox, before_request=names.append)
+    client.job_search("first")
+    client.job_search("second")  # refused with 1009 at least once, then resent
+    stats = client.stats()["job_search"]
+    assert stats.rate_limited >= 1
+    assert names == ["job_search"] * stats.sent
+    assert stats.sent == 2 + stats.rate_limited
+
+
+def test_before_request_runs_after_the_client_pacing(cloudnest_sandbox, cloudnest_client_for):
+    steps: list[str] = []
+    client = cloudnest_client_for(
+        cloudnest_sandbox,
+        default_rate=1.0,
+        sleep=lambda seconds: steps.append("paced"),
+        before_request=lambda name: steps.append("hook"),
+    )
+    client.job_search("first")
+    client.job_search("second")  # the bucket makes this one wait ~1 s (fake sleep)
+    assert steps == ["hook", "paced", "hook"]
+
+
+def test_before_request_is_not_called_for_a_request_refused_before_sending(
+    cloudnest_sandbox, cloudnest_client_for
+):
+    names: list[str] = []
+    client = cloudnest_client_for(cloudnest_sandbox, before_request=names.append)
+    with pytest.raises(CloudNestValidationError):
+        client.request("job_search", {"job_name": ["not", "a", "name"]})
+    assert names == []
+
+
+def test_a_refusing_hook_stops_the_request_and_gives_back_the_quota(
+    cloudnest_sandbox, cloudnest_client_for
+):
+    def refuse(name: str) -> None:
+        raise HookRefused(f"no slot for {name}")
+
+    client = cloudnest_client_for(
+        cloudnest_sandbox, before_request=refuse, daily_quotas={"job_search": 5}
+    )
+    with pytest.raises(HookRefused, match="no slot for job_search"):
+        client.job_search("never-sent")
+    assert client.quota.remaining("job_search") == 5
+    assert "job_search" not in client.stats()
