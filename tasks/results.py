@@ -88,6 +88,7 @@ def comparison_rows(summary: RunSummary) -> list[tuple[str, ...]]:
     rows.append(("Used length (mm)", *[f"{e.used_length:,.0f}" for e in engines]))
     rows.append(("Part area (m²)", *[f"{e.parts_area / 1e6:.3f}" for e in engines]))
     rows.append(("Utilisation", *[_percent(e.utilisation) for e in engines]))
+    rows.append(("Utilisation to offcut", *[_percent(e.utilisation_to_offcut) for e in engines]))
     rows.append(("Parts not nested", *[str(len(e.unplaced)) for e in engines]))
     return rows
 

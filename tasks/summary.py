@@ -1,7 +1,9 @@
 """What a run produced, engine by engine, in figures a person compares: the run summary model.
 
 Both engines are measured the same way: sheets cut (with multiplicity), used length up to the
-straight offcut, part area, and utilisation = part area / area of the sheets used.
+straight offcut, part area, utilisation = part area / area of the sheets used, and utilisation to
+the offcut = part area / (used length x sheet height), which is what tells two engines apart on a
+job that fits one sheet (the rest of the sheet goes back to stock as a remnant).
 """
 
 from __future__ import annotations
@@ -75,6 +77,13 @@ class EngineSummary(BaseModel):
     def utilisation(self) -> float:
         """Part area over the area of the sheets used (0..1); 0 without layouts."""
         area = sum(row.quantity * row.sheet_length * row.sheet_height for row in self.layouts)
+        return self.parts_area / area if area else 0.0
+
+    @computed_field
+    @property
+    def utilisation_to_offcut(self) -> float:
+        """Part area over the used area, each sheet measured up to its offcut (0..1)."""
+        area = sum(row.quantity * row.used_length * row.sheet_height for row in self.layouts)
         return self.parts_area / area if area else 0.0
 
     @property

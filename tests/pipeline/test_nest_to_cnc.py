@@ -74,6 +74,7 @@ def test_report_artifact_compares_the_engines_and_links_the_files(
     markdown = report["data"]
     assert "| Engine | CloudNest | AlmaCAM |" in markdown
     assert "| Utilisation |" in markdown
+    assert "| Utilisation to offcut |" in markdown
     assert "broken_open_contour.dxf" in markdown
     assert Path(production.outputs["summary.json"]).as_uri() in markdown
     for engine in ("cloudnest", "almacam"):
