@@ -29,7 +29,6 @@ from nestflow.almacam.errors import (
 from nestflow.almacam.models import FullResult, Order, StatsResult, View
 from nestflow.almacam.orders import OrderIndex, OrderLine, SheetStock
 from nestflow.almacam.orders import build_order as build_almacam_order
-from nestflow.geometry.models import Part
 from tasks.clients import almacam_client, service_key
 from tasks.drawings import CheckedDrawing
 from tasks.events import emit, order_resource
@@ -45,8 +44,6 @@ class OrderBundle(BaseModel):
 
     order: Order
     index: OrderIndex
-    parts: dict[int, Part]
-    """Instance id -> the part as sent (moved so its box starts at (0, 0))."""
     sheets: dict[int, SheetFormat]
     """Sheet id -> the stock format."""
 
@@ -85,7 +82,6 @@ def build_order(
     return OrderBundle(
         order=order,
         index=index,
-        parts={i: line.part.normalized() for i, line in zip(index.part_ids, lines, strict=True)},
         sheets={j: s for j, s in enumerate(sheets, start=1)},
     )
 
@@ -121,7 +117,7 @@ def submit_order(credentials: AlmaCamCredentials, bundle: OrderBundle) -> int:
     emit(
         "nestflow.nesting.submitted",
         order_resource(order_id),
-        payload={"engine": "almacam", "parts": len(bundle.parts), "time": bundle.order.time},
+        payload={"engine": "almacam", "parts": len(bundle.index.parts), "time": bundle.order.time},
     )
     return order_id
 

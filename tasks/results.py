@@ -39,7 +39,7 @@ def almacam_layouts(result: FullResult, bundle: OrderBundle, job_name: str) -> l
         sheet = bundle.sheets[nesting.sheet]
         placements = tuple(
             Placement(
-                part=bundle.parts[placed.id],
+                part=bundle.index.parts[placed.id].part,
                 angle=placed.angle,
                 flip=placed.flip,
                 x=placed.position[0],

@@ -205,7 +205,7 @@ def almacam_summary(
                 quantity=nesting.quantity,
                 used_length=nesting.length,
                 parts=len(ids),
-                parts_area=sum(bundle.parts[i].area for i in ids),
+                parts_area=sum(bundle.index.parts[i].part.area for i in ids),
             )
         )
     reasons = _unplaced_reasons(result)

@@ -77,6 +77,9 @@ class IndexedPart(BaseModel):
     offset: tuple[float, float] = Field(
         description="(dx, dy) added to the drawing's coordinates to get the order's."
     )
+    part: Part = Field(
+        description="The part as sent: moved by ``offset``; results place this geometry."
+    )
 
     def label(self) -> str:
         """Human name: ``part 'bracket-2' from bracket.dxf``."""
@@ -150,8 +153,10 @@ def _sheet(stock: SheetStock, sheet_id: int) -> Sheet:
     )
 
 
-def _part_spec(line: OrderLine, instance_id: int, protection_offset: float) -> PartSpec:
-    part = line.part.normalized()
+def _part_spec(
+    line: OrderLine, sent: IndexedPart, instance_id: int, protection_offset: float
+) -> PartSpec:
+    part = sent.part
     return PartSpec(
         geometry=[contour_to_almacam(part.outer)],
         holes=[contour_to_almacam(h) for h in part.holes] or None,
@@ -173,6 +178,7 @@ def _indexed(line: OrderLine) -> IndexedPart:
         source=line.part.source,
         quantity=line.quantity,
         offset=(-box.min_x, -box.min_y),
+        part=line.part.normalized(),
     )
 
 
@@ -202,13 +208,17 @@ def build_order(
     if not sheets:
         raise ValueError("an order needs at least one sheet format")
     ids = list(range(1, len(lines) + 1))
+    sent = {i: _indexed(line) for line, i in zip(lines, ids, strict=True)}
     order = Order(
-        parts=[_part_spec(line, i, protection_offset) for line, i in zip(lines, ids, strict=True)],
+        parts=[
+            _part_spec(line, sent[i], i, protection_offset)
+            for line, i in zip(lines, ids, strict=True)
+        ],
         sheets=[_sheet(stock, j) for j, stock in enumerate(sheets, start=1)],
         time=time,
     )
     index = OrderIndex(
-        parts={i: _indexed(line) for line, i in zip(lines, ids, strict=True)},
+        parts=sent,
         part_ids=ids,
         sheets={j: stock.name for j, stock in enumerate(sheets, start=1)},
     )

@@ -51,6 +51,14 @@ def test_part_is_moved_to_its_bbox_corner_and_the_shift_is_kept(bracket_part) ->
     assert index.parts[1].offset == (-20.0, -30.0)
 
 
+def test_index_keeps_the_part_exactly_as_sent(bracket_part) -> None:
+    order, index = build_order([OrderLine(part=bracket_part)], [STOCK], time=5)
+    sent = contour_from_almacam(order.to_payload()["parts"][0]["geometry"][0])
+    kept = index.parts[1].part
+    assert kept.outer.to_shapely().symmetric_difference(sent.to_shapely()).area < 1e-9
+    assert len(kept.holes) == len(bracket_part.holes)
+
+
 def test_fixed_rotations_become_punctual_orientations_without_flip() -> None:
     assert orientations_for([0, 90], flip_allowed=False) == [
         PunctualOrientation(angle=0, flip=False),
