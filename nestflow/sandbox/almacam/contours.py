@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shapely import affinity
 from shapely.geometry import MultiPoint, Polygon, box
 from shapely.geometry.polygon import orient
 from shapely.ops import unary_union
@@ -123,14 +122,6 @@ def part_shape(part: dict[str, Any]) -> Polygon:
     if not isinstance(shape, Polygon):
         shape = Polygon(shape.convex_hull.exterior)
     return orient(shape, sign=1.0)
-
-
-def placed(shape: Polygon, angle: float, flip: bool, x: float, y: float) -> Polygon:
-    """``shape`` placed by the vendor's rule: rotate about (0, 0), mirror about x, translate."""
-    moved = affinity.rotate(shape, angle, origin=(0.0, 0.0))
-    if flip:
-        moved = affinity.scale(moved, 1.0, -1.0, origin=(0.0, 0.0))
-    return affinity.translate(moved, x, y)
 
 
 def border_gaps(sheet: dict[str, Any]) -> tuple[float, float, float, float]:

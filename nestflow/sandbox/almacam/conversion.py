@@ -38,11 +38,11 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from nestflow.almacam.models import FullResult, NestedPart, Nesting, StatsNesting, StatsResult
 from nestflow.nesting import angles_in_range
 from nestflow.nesting.models import NestItem, NestRequest, NestResult, NestSheet, Orientation, Point
+from nestflow.nesting.shapes import pose_polygon
 from nestflow.sandbox.almacam.contours import (
     STRIP_LENGTH,
     border_gaps,
     part_shape,
-    placed,
     read_contour,
 )
 
@@ -285,7 +285,7 @@ def pre_nesting_sheet(
 
 
 def _placed(parts: dict[int, OrderPart], p: NestedPart) -> Polygon:
-    return placed(parts[p.id].shape, p.angle, p.flip, p.position[0], p.position[1])
+    return pose_polygon(parts[p.id].shape, p.angle, p.flip, p.position[0], p.position[1])
 
 
 def _angle(angle: float) -> float:

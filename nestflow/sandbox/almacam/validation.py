@@ -31,6 +31,7 @@ from jsonschema.exceptions import ValidationError
 from shapely.geometry import box
 
 from nestflow.almacam.models import ErrorItem
+from nestflow.nesting.shapes import pose_polygon
 from nestflow.sandbox.almacam.contours import (
     STRIP_LENGTH,
     ContourProblem,
@@ -38,7 +39,6 @@ from nestflow.sandbox.almacam.contours import (
     border_gaps,
     hole_owners,
     part_shape,
-    placed,
     read_contour,
     usable_region,
     with_holes,
@@ -413,7 +413,7 @@ def pre_nesting_geometry_errors(order: dict[str, Any]) -> list[ErrorItem]:
         laid: list[tuple[int, Any]] = []
         for pj, nested in enumerate(pre["nested_parts"]):
             x, y = nested["position"]
-            shape = placed(shapes[nested["id"]], nested["angle"], nested["flip"], x, y)
+            shape = pose_polygon(shapes[nested["id"]], nested["angle"], nested["flip"], x, y)
             where: list[str | int] = ["pre_nestings", ni, "nested_parts", pj]
             if not region.covers(shape):
                 errors.append(
