@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import glob
 import hashlib
-import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -21,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from nestflow.geometry.manifest import ManifestLine, read_manifest
 from nestflow.geometry.models import Part
-from nestflow.geometry.reader import DrawingFailure, ReadOptions, read_batch
+from nestflow.geometry.reader import DrawingFailure, ReadOptions, read_one
 from tasks.events import drawing_resource, emit
 
 GLOB_CHARACTERS = frozenset("*?[")
@@ -184,12 +183,9 @@ def _content(ref: DrawingRef, timeout: float) -> bytes:
 def _read(
     file: str, content: bytes, options: ReadOptions
 ) -> tuple[list[Part], DrawingFailure | None]:
-    """Read one drawing's bytes with the batch reader (per-file failures, never an exception)."""
-    with tempfile.TemporaryDirectory(prefix="nestflow-") as folder:
-        path = Path(folder) / file
-        path.write_bytes(content)
-        batch = read_batch([path], options)
-    return batch.parts, (batch.failures[0] if batch.failures else None)
+    """Read one drawing's bytes (its problem becomes a failure, never an exception)."""
+    one = read_one(content, name=file, options=options)
+    return one.parts, (one.failures[0] if one.failures else None)
 
 
 #: Drawings read per task: a task per drawing would cost more in orchestration than reading.

@@ -39,6 +39,7 @@ from nestflow.geometry.reader import (
     drawing_files,
     read_batch,
     read_drawing,
+    read_one,
 )
 
 __all__ = [
@@ -78,5 +79,6 @@ __all__ = [
     "read_batch",
     "read_drawing",
     "read_manifest",
+    "read_one",
     "write_layout_dxf",
 ]

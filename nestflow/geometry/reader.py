@@ -252,19 +252,43 @@ def read_batch(
     parts: list[Part] = []
     failures: list[DrawingFailure] = []
     for path in drawing_files(sources):
-        try:
-            parts.extend(read_drawing(path, options=opts))
-        except DrawingError as exc:
-            failures.append(DrawingFailure(file=exc.file, kind=exc.kind, message=exc.message))
-        except Exception as exc:  # one broken file must never stop the batch
-            failures.append(
-                DrawingFailure(
-                    file=path.name,
-                    kind=UnreadableDrawing.kind,
-                    message=f"unexpected {type(exc).__name__}: {_clip(str(exc))}",
-                )
-            )
+        one = read_one(path, options=opts)
+        parts.extend(one.parts)
+        failures.extend(one.failures)
     return BatchResult(parts=parts, failures=failures)
+
+
+def read_one(
+    source: Path | str | bytes,
+    *,
+    name: str | None = None,
+    options: ReadOptions | None = None,
+    **overrides: Any,
+) -> BatchResult:
+    """Read one drawing the way :func:`read_batch` reads each: its parts, or why it failed.
+
+    Args:
+        source: A file path, or the file's bytes (then ``name`` names it in parts and failures).
+        name: File name to report; defaults to the path's name.
+        options: Reading options.
+        **overrides: Individual option fields overriding ``options``.
+
+    Returns:
+        The drawing's parts and no failure, or no parts and one failure. An unexpected exception
+        is recorded as an ``unreadable`` failure naming the file, never raised.
+    """
+    file = name or (Path(source).name if not isinstance(source, bytes) else "drawing.dxf")
+    try:
+        return BatchResult(parts=read_drawing(source, name=file, options=options, **overrides))
+    except DrawingError as exc:
+        failure = DrawingFailure(file=exc.file, kind=exc.kind, message=exc.message)
+    except Exception as exc:  # one broken file must never stop the caller
+        failure = DrawingFailure(
+            file=file,
+            kind=UnreadableDrawing.kind,
+            message=f"unexpected {type(exc).__name__}: {_clip(str(exc))}",
+        )
+    return BatchResult(parts=[], failures=[failure])
 
 
 @contextmanager

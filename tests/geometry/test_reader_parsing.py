@@ -6,7 +6,7 @@ import ezdxf
 import pytest
 
 from nestflow.geometry.errors import UnreadableDrawing
-from nestflow.geometry.reader import read_drawing
+from nestflow.geometry.reader import read_drawing, read_one
 
 
 def square_dxf(size: float = 100.0) -> bytes:
@@ -35,3 +35,15 @@ def test_garbage_is_unreadable_and_names_the_file() -> None:
         read_drawing(
             b"0\nSECTION\n2\nENTITIES\n0\nLWPOLYLINE\n90\nnot-a-number\n", name="garbage.dxf"
         )
+
+
+def test_read_one_gives_the_parts_of_a_good_drawing_from_bytes() -> None:
+    one = read_one(square_dxf(), name="square.dxf")
+    assert one.ok and [p.source for p in one.parts] == ["square.dxf"]
+
+
+def test_read_one_turns_a_bad_drawing_into_a_failure_naming_it() -> None:
+    one = read_one(b"not a dxf at all", name="junk.dxf")
+    assert one.parts == []
+    [failure] = one.failures
+    assert failure.file == "junk.dxf" and failure.kind == "unreadable"
