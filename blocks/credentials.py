@@ -18,12 +18,6 @@ if TYPE_CHECKING:
     from nestflow.almacam.client import AlmaCamClient
     from nestflow.cloudnest.client import CloudNestClient
 
-# Prefect's own key logo (pinned commit) so the catalog shows a credentials icon offline-safe.
-CREDENTIALS_LOGO = HttpUrl(
-    "https://raw.githubusercontent.com/PrefectHQ/prefect/"
-    "420d0d6a78bb6df1fc18bcf188fdad43c1d22ea9/assets/block-logos/secret.png"
-)
-
 
 class CloudNestCredentials(CredentialsBlock):
     """Open-platform credentials and client settings for the Bochu CloudNest API.
@@ -41,7 +35,6 @@ class CloudNestCredentials(CredentialsBlock):
 
     _block_type_name: ClassVar[str] = "CloudNest Credentials"
     _block_type_slug: ClassVar[str] = "nestflow-cloudnest-credentials"
-    _logo_url: ClassVar[HttpUrl] = CREDENTIALS_LOGO
     _documentation_url: ClassVar[HttpUrl] = HttpUrl("https://cloudopen-en.apifox.cn/")
     _description: ClassVar[str] = (
         "App id, app secret and team OrgCode for the Bochu CloudNest open platform, plus the "
@@ -150,7 +143,6 @@ class AlmaCamCredentials(CredentialsBlock):
 
     _block_type_name: ClassVar[str] = "AlmaCAM Credentials"
     _block_type_slug: ClassVar[str] = "nestflow-almacam-credentials"
-    _logo_url: ClassVar[HttpUrl] = CREDENTIALS_LOGO
     _documentation_url: ClassVar[HttpUrl] = HttpUrl("https://doc.powernestlib.com/getting-started/")
     _description: ClassVar[str] = (
         "Bearer token and base URL of the AlmaCAM nesting API (orders, results, PNG previews)."

@@ -11,10 +11,6 @@ from typing import ClassVar
 from prefect.blocks.core import Block
 from pydantic import BaseModel, Field, HttpUrl, model_validator
 
-SETTINGS_LOGO = HttpUrl(
-    "https://raw.githubusercontent.com/PrefectHQ/prefect/"
-    "420d0d6a78bb6df1fc18bcf188fdad43c1d22ea9/assets/block-logos/filesystem.png"
-)
 DOCUMENTATION = HttpUrl("https://docs.prefect.io/latest/develop/blocks")
 
 
@@ -48,7 +44,6 @@ class SheetStock(Block):
 
     _block_type_name: ClassVar[str] = "Sheet Stock"
     _block_type_slug: ClassVar[str] = "nestflow-sheet-stock"
-    _logo_url: ClassVar[HttpUrl] = SETTINGS_LOGO
     _documentation_url: ClassVar[HttpUrl] = DOCUMENTATION
     _description: ClassVar[str] = (
         "Sheet formats in stock (length, height, quantity, border gap), used by both engines."
@@ -74,7 +69,6 @@ class MachineTarget(Block):
 
     _block_type_name: ClassVar[str] = "Machine Target"
     _block_type_slug: ClassVar[str] = "nestflow-machine-target"
-    _logo_url: ClassVar[HttpUrl] = SETTINGS_LOGO
     _documentation_url: ClassVar[HttpUrl] = DOCUMENTATION
     _description: ClassVar[str] = (
         "A laser reached through CloudNest's server-side push (gmid) or through a drop folder "

@@ -4,7 +4,9 @@ Sequence: read and check the drawings (bad ones rejected by name, the rest go on
 AlmaCAM order; CloudNest plates, job, uploads, drawing processing and Boost; AlmaCAM result
 (``full`` in production, ``stats`` for a quote) and previews; CloudNest layouts; compare; write
 the layout files; push the chosen engine's layouts exactly once; optionally wait for the machine;
-write ``summary.json`` and the artifacts. The run ends Failed only when nothing could be nested.
+write ``summary.json`` and the artifacts. Everything from the engines to the push runs under the
+job's lease, so two runs of one job never work on it at once. The run ends Failed when nothing
+could be nested, and when it was asked to push but the job did not reach the machine whole.
 """
 
 # No ``from __future__ import annotations`` here: Prefect builds the parameter model from this
@@ -14,21 +16,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger
+from prefect.filesystems import WritableFileSystem
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
 from blocks.loading import load_block
 from blocks.settings import MachineTarget, SheetFormat, SheetStock
-from flows.engines import AlmaCamRun, CloudNestRun, read_drawings
+from flows.engines import AlmaCamRun, CloudNestRun, Intake, read_drawings
 from flows.outputs import (
     NothingNested,
+    PushIncomplete,
     almacam_files,
     cloudnest_files,
     finish,
     nothing_nested_reason,
     push_almacam,
     push_cloudnest,
+    push_incomplete_reason,
     wait_for_production,
     write_layouts,
 )
@@ -41,8 +46,9 @@ from flows.parameters import (
     NestToCncParameters,
     PushEngine,
 )
+from tasks.leases import job_lease
 from tasks.storage import load_filesystem
-from tasks.summary import RunSummary, quote_lines
+from tasks.summary import PushRecord, RunSummary, quote_lines
 
 DEFAULT_OUTPUT_FOLDER = Path("out")
 
@@ -58,6 +64,17 @@ def resolve_job_name(name: str) -> str:
 def stock_sheets(blocks: BlockNames, sheets: list[SheetFormat]) -> list[SheetFormat]:
     """The sheet formats of the Sheet Stock block when one is named, else ``sheets``."""
     return load_block(SheetStock, blocks.sheet_stock).sheets if blocks.sheet_stock else sheets
+
+
+def missing_target(push: PushEngine, blocks: BlockNames, machine: MachineTarget | None) -> str:
+    """Why ``machine`` cannot take ``push``'s layouts, or "" when it can."""
+    if machine is None:
+        return "nothing pushed: no Machine Target block named (parameter blocks.machine)"
+    if push is PushEngine.CLOUDNEST and machine.gmid is None:
+        return f"nothing pushed: Machine Target block {blocks.machine!r} has no CloudNest gmid"
+    if push is PushEngine.ALMACAM and not machine.drop_folder_block:
+        return f"nothing pushed: Machine Target block {blocks.machine!r} has no drop folder"
+    return ""
 
 
 @flow(
@@ -97,6 +114,8 @@ def nest_to_cnc(
 
     Raises:
         NothingNested: No engine produced a layout; the message says why.
+        PushIncomplete: Asked to push, the run left layouts or parts off the machine.
+        JobBusy: Another run of the job held it longer than ``nesting.lease_wait_s``.
     """
     params = NestToCncParameters(
         job_name=job_name,
@@ -112,10 +131,6 @@ def nest_to_cnc(
     )
     logger = get_run_logger()
     job = resolve_job_name(params.job_name)
-    cloudnest_credentials = load_block(CloudNestCredentials, blocks.cloudnest)
-    almacam_credentials = load_block(AlmaCamCredentials, blocks.almacam)
-    machine = load_block(MachineTarget, blocks.machine) if blocks.machine else None
-    stock = stock_sheets(blocks, params.sheets)
     storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
     logger.info("job %s: %s run, push %s", job, mode.value, push.value)
 
@@ -130,6 +145,32 @@ def nest_to_cnc(
         drawings=intake.files,
         rejected=intake.rejected,
     )
+    with job_lease(job, nesting.lease_wait_s):
+        summary = _nest_and_push(params, job, summary, intake, storage)
+        summary = finish(summary, storage)
+    reason = nothing_nested_reason(summary)
+    if reason is not None:
+        raise NothingNested(reason)
+    reason = push_incomplete_reason(summary)
+    if reason is not None:
+        raise PushIncomplete(reason)
+    return summary
+
+
+def _nest_and_push(
+    params: NestToCncParameters,
+    job: str,
+    summary: RunSummary,
+    intake: Intake,
+    storage: WritableFileSystem,
+) -> RunSummary:
+    """Both engines, the layout files, the push and the wait for production (under the lease)."""
+    blocks, mode, push = params.blocks, params.mode, params.push
+    material, nesting = params.material, params.nesting
+    cloudnest_credentials = load_block(CloudNestCredentials, blocks.cloudnest)
+    almacam_credentials = load_block(AlmaCamCredentials, blocks.almacam)
+    machine = load_block(MachineTarget, blocks.machine) if blocks.machine else None
+    stock = stock_sheets(blocks, params.sheets)
     files: dict[str, bytes] = {}
     alma = AlmaCamRun(almacam_credentials)
     cloud = CloudNestRun(cloudnest_credentials)
@@ -144,24 +185,22 @@ def nest_to_cnc(
         quote = quote_lines(alma.summary, material.thickness, material.density)
         summary = summary.model_copy(update={"quote": quote})
     summary = write_layouts(summary, storage, files)
+    if push is PushEngine.NONE:
+        return summary
 
-    if machine is not None and push is not PushEngine.NONE:
-        records = (
-            push_cloudnest(cloud, cloudnest_credentials, machine)
-            if push is PushEngine.CLOUDNEST
-            else push_almacam(alma, almacam_credentials, machine, job, files)
-        )
-        if wait_production and push is PushEngine.CLOUDNEST:
+    notes = list(summary.notes)
+    records: list[PushRecord] = []
+    problem = missing_target(push, blocks, machine)
+    if problem:
+        notes.append(problem)
+    elif push is PushEngine.CLOUDNEST:
+        records = push_cloudnest(cloud, cloudnest_credentials, machine, job)
+        if params.wait_production:
             records = wait_for_production(records, cloudnest_credentials, machine)
-        notes = list(summary.notes)
-        if wait_production and push is PushEngine.ALMACAM:
+    else:
+        records = push_almacam(alma, almacam_credentials, machine, job, files)
+        if params.wait_production:
             notes.append("a drop folder reports no production progress; not waited for")
-        if not records:
-            notes.append(f"nothing pushed: no {push.value} layout or no target on the machine")
-        summary = summary.model_copy(update={"pushes": records, "notes": notes})
-
-    summary = finish(summary, storage)
-    reason = nothing_nested_reason(summary)
-    if reason is not None:
-        raise NothingNested(reason)
-    return summary
+    if not records and not problem:
+        notes.append(f"nothing pushed: {push.value} produced no layout to push")
+    return summary.model_copy(update={"pushes": records, "notes": notes})

@@ -25,8 +25,19 @@ from tasks.storage import describe, load_filesystem
 from tasks.summary import Engine, EngineSummary, PushRecord, RunSummary
 
 
-class NothingNested(RuntimeError):
+class RunIncomplete(RuntimeError):
+    """The run did not do what it was asked: it ends Failed, the message says why.
+
+    Raised after ``summary.json`` and the report were written, so what was done is on record.
+    """
+
+
+class NothingNested(RunIncomplete):
     """No engine produced a layout: the run ends Failed with the reasons."""
+
+
+class PushIncomplete(RunIncomplete):
+    """A run asked to push left layouts (or parts) off the machine: it ends Failed."""
 
 
 def layout_name(index: int, extension: str) -> str:
@@ -104,13 +115,44 @@ def nothing_nested_reason(summary: RunSummary) -> str | None:
     return "nothing was nested: " + " | ".join(reasons)
 
 
+def push_incomplete_reason(summary: RunSummary) -> str | None:
+    """Why a run asked to push did not put the whole job on the machine, or None if it did.
+
+    A layout found already pushed by an earlier run counts as on the machine; a failed push,
+    a run that pushed nothing and parts the pushed engine left out do not.
+    """
+    if summary.push_engine == "none":
+        return None
+    reasons = [
+        f"{p.engine} layout {p.layout_id} -> {p.target}: push failed: {p.reference}"
+        for p in summary.pushes
+        if p.status == "failed"
+    ]
+    if not summary.pushes:
+        engine = next((e for e in summary.engines if e.engine == summary.push_engine), None)
+        why = [n for n in summary.notes if n.startswith("nothing pushed")]
+        if engine is not None and not engine.nested:
+            why.append(f"{engine.engine} produced no layout ({engine.status})")
+            why += engine.errors
+        reasons.append("nothing was pushed: " + ("; ".join(why) or "no layout to push"))
+    for engine in summary.engines:
+        if engine.engine == summary.push_engine and engine.unplaced:
+            reasons.append(
+                f"{engine.engine} left {len(engine.unplaced)} part(s) out of its layouts: "
+                + ", ".join(engine.unplaced)
+            )
+    if not reasons:
+        return None
+    return f"job {summary.job_name}: push to the machine incomplete: " + " | ".join(reasons)
+
+
 # ----------------------------------------------------------------------------------- push
 
 
 def push_cloudnest(
-    run: CloudNestRun, credentials: CloudNestCredentials, machine: MachineTarget
+    run: CloudNestRun, credentials: CloudNestCredentials, machine: MachineTarget, job_name: str
 ) -> list[PushRecord]:
-    """Push every CloudNest layout to machine ``gmid`` once (server-side push)."""
+    """Push every CloudNest layout of job ``job_name`` to machine ``gmid`` once."""
     if machine.gmid is None or run.job_id is None:
         return []
     records = []
@@ -127,7 +169,15 @@ def push_cloudnest(
             row.quantity,
         )
         records.append(
-            _record("cloudnest", row.layout_id, f"gmid {machine.gmid}", row.quantity, key, push)
+            _record(
+                job_name,
+                "cloudnest",
+                row.layout_id,
+                f"gmid {machine.gmid}",
+                row.quantity,
+                key,
+                push,
+            )
         )
     return records
 
@@ -158,12 +208,21 @@ def push_almacam(
         )
         push = partial(drop_layout, folder, name, dxf, row.layout_id, row.quantity)
         records.append(
-            _record("almacam", row.layout_id, machine.drop_folder_block, row.quantity, key, push)
+            _record(
+                job_name,
+                "almacam",
+                row.layout_id,
+                machine.drop_folder_block,
+                row.quantity,
+                key,
+                push,
+            )
         )
     return records
 
 
 def _record(
+    job_name: str,
     engine: Engine,
     layout_id: str,
     target: str,
@@ -172,7 +231,7 @@ def _record(
     push: Callable[[], str],
 ) -> PushRecord:
     try:
-        status, reference = exactly_once(key, push)
+        status, reference = exactly_once(job_name, key, push)
     except Exception as exc:  # noqa: BLE001 - one failed push is reported, the others go on
         get_run_logger().error("push of %s layout %s failed: %s", engine, layout_id, exc)
         status, reference = "failed", str(exc)

@@ -82,6 +82,11 @@ class NestingSettings(BaseModel):
     max_wait_s: float = Field(
         default=1800.0, gt=0, description="Longest wait for either service, in seconds."
     )
+    lease_wait_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Longest wait for another run of the same job to finish, in seconds.",
+    )
 
 
 class BlockNames(BaseModel):

@@ -11,15 +11,17 @@ from pydantic import ValidationError
 
 from blocks.loading import BlockNotFound
 from flows.nest_to_cnc import nest_to_cnc
-from flows.outputs import NothingNested
+from flows.outputs import RunIncomplete
 from flows.quote import quote
 from flows.watch_inbox import watch_inbox
+from tasks.leases import JobBusy
 
 FLOWS = {"nest-to-cnc": nest_to_cnc, "quote": quote, "watch-inbox": watch_inbox}
 
 #: Failures of a run that are the user's to fix, printed without a traceback.
 RUN_FAILURES = (
-    NothingNested,
+    RunIncomplete,
+    JobBusy,
     BlockNotFound,
     ParameterTypeError,
     ValidationError,

@@ -147,7 +147,7 @@ def wait_result(
     A progress artifact follows the optimisation time, then each poll.
     """
     expected = bundle.order.time
-    progress = Progress(f"AlmaCAM: order {order_id} computing ({expected:g} s budget)")
+    progress = Progress("AlmaCAM", f"nesting of order {order_id} ({expected:g} s budget)")
     started = time.monotonic()
 
     def sleep(seconds: float) -> None:

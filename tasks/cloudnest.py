@@ -244,7 +244,7 @@ def wait_drawings(
     credentials: CloudNestCredentials, job_id: int, refs: list[DrawingRef], deadline_s: float
 ) -> list[DrawingState]:
     """Poll until every drawing is processed or failed; emits one event per final state."""
-    progress = Progress(f"CloudNest: processing {len(refs)} drawing(s) of job {job_id}")
+    progress = Progress("CloudNest", f"processing of {len(refs)} drawing(s) in job {job_id}")
 
     def on_poll(states: list[DrawingState]) -> None:
         final = [s for s in states if s.status in (DrawingStatus.SUCCESS, DrawingStatus.FAILED)]
@@ -336,7 +336,7 @@ def wait_nesting(
     credentials: CloudNestCredentials, job_id: int, expected_s: float, deadline_s: float
 ) -> NestDetail:
     """Poll the job's nesting until finished; a failed nesting raises with the server's reason."""
-    progress = Progress(f"CloudNest: Boost of job {job_id}")
+    progress = Progress("CloudNest", f"Boost nesting of job {job_id}")
     started = time.monotonic()
 
     def on_poll(detail: NestDetail) -> None:
@@ -406,7 +406,7 @@ def wait_production(
     credentials: CloudNestCredentials, plan_guid: str, deadline_s: float
 ) -> PlanTask:
     """Poll a production task until every sheet is cut."""
-    progress = Progress(f"Machine: production task {plan_guid}")
+    progress = Progress("the machine", f"cutting production task {plan_guid}")
 
     def on_poll(plan: PlanTask) -> None:
         total = max(1, plan.total_plate_amount)

@@ -1,16 +1,17 @@
 """Push layouts to the machine exactly once, across retries, crashes and re-runs.
 
 Each push runs inside a Prefect transaction keyed by the job and the layout (and the target).
-The transaction's record is written on commit to a durable store on the local filesystem,
-next to Prefect's result storage (``$PREFECT_RESULTS_LOCAL_STORAGE_PATH/nestflow-push``);
-a later run finding the record skips the push and reports the earlier one. The isolation level
-is SERIALIZABLE with file locks, so two runs pushing the same layout at the same time cannot both
-push. A crash after the push landed but before the commit is covered by the layer below: the
-CloudNest push looks for the job's existing production task first, and the drop folder write
-replaces the same file name.
+The transaction's record is written on commit to the result storage
+(``$PREFECT_RESULTS_LOCAL_STORAGE_PATH/nestflow-push``), which every worker must share (one folder
+on one machine, a shared mount across machines: see deploy/); a later run finding the record skips
+the push and reports the earlier one.
 
-With workers on several machines, point ``PREFECT_RESULTS_LOCAL_STORAGE_PATH`` at shared storage
-(or swap :func:`push_store` for a store on a shared filesystem block with a Redis lock manager).
+Two runs never push at the same time: a push is refused unless the run holds its job's lease
+(:mod:`tasks.leases`), which the Prefect server grants to one run per job. The transaction itself
+therefore takes no lock: Prefect's transaction locks never expire, and a worker killed while
+holding one would block the job for ever. A crash after the push landed but before the commit is
+covered by the layer below: the CloudNest push looks for the job's existing production task
+first, and the drop folder write replaces the same file name.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.filesystems import LocalFileSystem, WritableFileSystem
-from prefect.locking.filesystem import FileSystemLockManager
 from prefect.results import ResultStore
 from prefect.serializers import JSONSerializer
 from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH
-from prefect.transactions import IsolationLevel, transaction
+from prefect.transactions import transaction
 
 from tasks.events import emit, layout_resource
+from tasks.leases import require_lease
 from tasks.storage import describe, write_file
 
 PUSHED = "pushed"
@@ -36,28 +37,30 @@ ALREADY_PUSHED = "already pushed"
 
 
 def push_store() -> ResultStore:
-    """The durable store of push records, with file locks for SERIALIZABLE transactions."""
+    """The durable store of push records, in the result storage every worker shares."""
     root = Path(PREFECT_RESULTS_LOCAL_STORAGE_PATH.value()).expanduser() / "nestflow-push"
     return ResultStore(
         result_storage=LocalFileSystem(basepath=str(root / "records")),
-        lock_manager=FileSystemLockManager(lock_files_directory=root / "locks"),
         serializer=JSONSerializer(),
     )
 
 
-def exactly_once(key: str, push: Callable[[], str]) -> tuple[str, str]:
+def exactly_once(job_name: str, key: str, push: Callable[[], str]) -> tuple[str, str]:
     """Run ``push`` unless a push with this key was committed before.
 
     Args:
+        job_name: The job whose lease this run must hold (see :mod:`tasks.leases`).
         key: Business key of the push (job, layout, target).
         push: Does the push and returns its reference (production task, file written).
 
     Returns:
         ``("pushed", reference)`` or ``("already pushed", the earlier reference)``.
+
+    Raises:
+        LeaseNotHeld: The run does not hold the job's lease; nothing was pushed.
     """
-    with transaction(
-        key=key, store=push_store(), isolation_level=IsolationLevel.SERIALIZABLE
-    ) as txn:
+    require_lease(job_name)
+    with transaction(key=key, store=push_store()) as txn:
         if txn.is_committed():
             record = txn.read()
             earlier = record.result if record is not None else {}

@@ -7,7 +7,7 @@ shared storage); artifacts are a markdown comparison, layout tables and links to
 from __future__ import annotations
 
 import re
-from pathlib import Path
+import socket
 
 from prefect import task
 from prefect.artifacts import (
@@ -122,7 +122,7 @@ def report_markdown(summary: RunSummary) -> str:
         ],
     )
     lines += _section("Notes", summary.notes)
-    lines += _section("Files", [f"[{name}]({_link(loc)})" for name, loc in summary.outputs.items()])
+    lines += _files_section(summary.outputs)
     return "\n".join(lines) + "\n"
 
 
@@ -130,9 +130,28 @@ def _section(title: str, items: list[str]) -> list[str]:
     return ["", f"## {title}", "", *[f"- {item}" for item in items]] if items else []
 
 
-def _link(location: str) -> str:
-    path = Path(location)
-    return path.as_uri() if path.is_absolute() else location
+def is_web_link(location: str) -> bool:
+    """True when a browser can open ``location`` from the Prefect UI (http or https)."""
+    return location.startswith(("http://", "https://"))
+
+
+def _files_section(outputs: dict[str, str]) -> list[str]:
+    """Where the files went: links when the storage is on the web, else paths on the worker.
+
+    A ``file://`` link to a worker's disk opens nothing in the UI's browser, so local files are
+    named by host and path, to be fetched from that machine (or from shared storage).
+    """
+    if not outputs:
+        return []
+    if all(is_web_link(loc) for loc in outputs.values()):
+        return _section("Files", [f"[{name}]({loc})" for name, loc in outputs.items()])
+    host = socket.gethostname()
+    items = [
+        f"[{name}]({loc})" if is_web_link(loc) else f"{name}: `{loc}`"
+        for name, loc in outputs.items()
+    ]
+    section = _section(f"Files (written on worker `{host}`)", items)
+    return section
 
 
 def layout_table(engine: EngineSummary) -> list[dict[str, object]]:
@@ -154,7 +173,10 @@ def layout_table(engine: EngineSummary) -> list[dict[str, object]]:
 
 @task(name="Publish run report", cache_policy=NO_CACHE)
 def publish_report(summary: RunSummary) -> None:
-    """Markdown comparison, one layout table per engine, and a link to the summary file."""
+    """Markdown comparison, one layout table per engine, and a link to the summary file.
+
+    The link artifact is made only when the summary is on web storage a browser can open.
+    """
     key = f"nestflow-{slug(summary.job_name)}"
     create_markdown_artifact(
         markdown=report_markdown(summary),
@@ -168,9 +190,9 @@ def publish_report(summary: RunSummary) -> None:
                 key=f"{key}-{engine.engine}-layouts",
                 description=f"{ENGINE_TITLES[engine.engine]} layouts of {summary.job_name}",
             )
-    if "summary.json" in summary.outputs:
+    if is_web_link(summary.outputs.get("summary.json", "")):
         create_link_artifact(
-            link=_link(summary.outputs["summary.json"]),
+            link=summary.outputs["summary.json"],
             link_text=f"{summary.job_name} summary.json",
             key=f"{key}-summary",
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from prefect.artifacts import Artifact
 from prefect.client.orchestration import get_client
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 from prefect.settings import (
@@ -148,13 +149,8 @@ def cloudnest(sandbox: RunningSandbox) -> Iterator[CloudNestClient]:
 
 
 def _latest_artifact(key: str) -> dict | None:
-    # A raw filter request: this client/server pair refuses the nulls that the client's
-    # read_artifacts (and Artifact.get) send for unset filters, and empty filters match nothing.
-    with get_client(sync_client=True) as client:
-        found = client.request(
-            "POST", "/artifacts/filter", json={"artifacts": {"key": {"any_": [key]}}, "limit": 1}
-        ).json()
-    return found[0] if found else None
+    found = Artifact.get(key, _sync=True)
+    return found.model_dump(mode="json") if found is not None else None
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -11,6 +12,12 @@ from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterType,
+    FlowRunFilter,
+    FlowRunFilterName,
+)
 
 from flows.nest_to_cnc import nest_to_cnc
 from flows.parameters import DrawingSource, MaterialSpec, Mode, NestingSettings, PushEngine
@@ -66,7 +73,7 @@ def test_outputs_are_written_through_the_storage_block(production, pipeline_bloc
         assert Path(row.files["png"]).read_bytes().startswith(b"\x89PNG")
 
 
-def test_report_artifact_compares_the_engines_and_links_the_files(
+def test_report_artifact_compares_the_engines_and_names_the_files(
     production, latest_artifact
 ) -> None:
     report = latest_artifact("nestflow-examples-production-report")
@@ -76,26 +83,27 @@ def test_report_artifact_compares_the_engines_and_links_the_files(
     assert "| Utilisation |" in markdown
     assert "| Utilisation to offcut |" in markdown
     assert "broken_open_contour.dxf" in markdown
-    assert Path(production.outputs["summary.json"]).as_uri() in markdown
+    assert f"summary.json: `{production.outputs['summary.json']}`" in markdown
+    assert f"written on worker `{socket.gethostname()}`" in markdown
+    assert "file://" not in markdown  # a browser cannot open a worker's disk from the UI
     for engine in ("cloudnest", "almacam"):
         table = latest_artifact(f"nestflow-examples-production-{engine}-layouts")
         assert table is not None and "used length (mm)" in table["data"]
 
 
-def test_waits_show_progress_artifacts(production) -> None:
+def test_waits_show_progress_artifacts_naming_what_is_waited_for(production) -> None:
+    runs = FlowRunFilter(name=FlowRunFilterName(any_=["nest examples-production"]))
     with get_client(sync_client=True) as client:
-        found = client.request(
-            "POST",
-            "/artifacts/filter",
-            json={
-                "artifacts": {"type": {"any_": ["progress"]}},
-                "flow_runs": {"name": {"any_": ["nest examples-production"]}},
-            },
-        ).json()
-    descriptions = " | ".join(a["description"] or "" for a in found)
-    assert "AlmaCAM: order" in descriptions
-    assert "CloudNest: Boost of job" in descriptions
-    assert all(a["data"] == 100.0 for a in found)
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(type=ArtifactFilterType(any_=["progress"])),
+            flow_run_filter=runs,
+        )
+    by_key = {a.key: a.description or "" for a in found}
+    boost = [d for k, d in by_key.items() if k and k.startswith("wait-cloudnest-boost-nesting")]
+    order = [d for k, d in by_key.items() if k and k.startswith("wait-almacam-nesting-of-order")]
+    assert boost and boost[0].startswith("Waiting for CloudNest: Boost nesting of job")
+    assert order and order[0].startswith("Waiting for AlmaCAM: nesting of order")
+    assert all(a.key and a.data == 100.0 for a in found)
 
 
 def test_steps_emit_events_carrying_the_service_ids(production, wait_for_events) -> None:

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from prefect.blocks.core import Block
@@ -30,12 +29,11 @@ class TestBlockStandards(BlockStandardTestSuite):
         return request.param
 
     def test_has_a_valid_image(self, block: type[Block]) -> None:
-        # Prefect's version downloads the logo; the test machine is offline, so check instead
-        # that the logo is an https URL of a PNG pinned to a commit.
-        url = urlparse(str(block._logo_url))
-        assert url.scheme == "https"
-        assert url.netloc == "raw.githubusercontent.com"
-        assert url.path.endswith(".png")
+        # Deliberately no logo: Prefect's check wants a logo URL and downloads it, but a logo
+        # URL makes every browser opening the shop's UI fetch it from an outside host (and show
+        # a broken image where that host is blocked). Prefect's block-type model only takes
+        # http(s) URLs, so no inline image is possible: the UI shows its generic block icon.
+        assert block._logo_url is None
 
 
 def test_every_block_class_is_exported() -> None:
