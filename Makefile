@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Prefect's server would otherwise send usage telemetry off this machine.
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: demo test bench lint lock clean
+.PHONY: demo test bench lint lock clean services stack stack-down
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
@@ -18,8 +18,20 @@ $(STAMP): pyproject.toml requirements.lock
 demo: $(STAMP)
 	$(BIN)/nestflow demo
 
-test: $(STAMP)
+# The suite includes the production stack (PostgreSQL and Redis from Debian's packages).
+test: $(STAMP) services
 	$(BIN)/python -m pytest -q
+
+services:
+	bash deploy/install-services.sh
+
+# The production shape on this machine: PostgreSQL, Redis, Prefect API, its services, two
+# process workers and every deployment of prefect.yaml (deploy/stack.py; state in .stack/).
+stack: $(STAMP) services
+	$(BIN)/python deploy/stack.py up
+
+stack-down: $(STAMP)
+	$(BIN)/python deploy/stack.py down
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -27,8 +39,8 @@ lint: $(STAMP)
 
 # Every benchmark, one after the other (about 10 minutes); figures go into bench/RESULTS.md by hand.
 BENCHES := bench_read bench_render bench_nesting bench_esicup bench_almacam_latency bench_cloudnest \
-	bench_pipeline
-bench: $(STAMP)
+	bench_pipeline bench_scale_out
+bench: $(STAMP) services
 	for b in $(BENCHES); do echo "== $$b"; $(BIN)/python bench/$$b.py || exit 1; done
 
 # Re-resolve the pinned direct dependencies and freeze the whole set (run after editing pyproject).

@@ -37,6 +37,8 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import httpx
 
@@ -48,6 +50,7 @@ POOL = "nestflow-local"
 CLOUDNEST_RATE_LIMIT = "nestflow-cloudnest"
 DEFAULT_STATE = ROOT / ".stack"
 STARTUP_S = 120.0
+FINAL_STATES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 
 
 class StackError(RuntimeError):
@@ -317,6 +320,41 @@ class Stack:
             if time.monotonic() > deadline:
                 raise StackError(f"fewer than {count} workers came online; see {self.logs}")
             time.sleep(0.5)
+
+    # ------------------------------------------------------------------------------- runs
+
+    def start_run(self, deployment: str, parameters: dict[str, Any]) -> UUID:
+        """Create a run of ``deployment`` ("flow/name") now; a worker picks it up."""
+        from prefect.deployments import run_deployment
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: self.api_url}):
+            return run_deployment(deployment, parameters=parameters, timeout=0).id
+
+    def run_states(self, ids: list[UUID]) -> dict[UUID, str]:
+        """The state type of each flow run (``COMPLETED``, ``RUNNING``, ...)."""
+        found = httpx.post(
+            f"{self.api_url}/flow_runs/filter",
+            json={"flow_runs": {"id": {"any_": [str(i) for i in ids]}}, "limit": len(ids)},
+            timeout=10,
+        )
+        found.raise_for_status()
+        return {UUID(r["id"]): r["state_type"] for r in found.json()}
+
+    def wait_runs(self, ids: list[UUID], timeout: float) -> dict[UUID, str]:
+        """Wait until every run is in a final state; return the states.
+
+        Raises:
+            StackError: Some run was not finished after ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            states = self.run_states(ids)
+            if len(states) == len(ids) and all(s in FINAL_STATES for s in states.values()):
+                return states
+            if time.monotonic() > deadline:
+                raise StackError(f"runs not finished after {timeout:g} s: {states}")
+            time.sleep(1.0)
 
     # ------------------------------------------------------------------------------- stop
 

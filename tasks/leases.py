@@ -91,7 +91,14 @@ def job_lease(job_name: str, wait_s: float) -> Iterator[str]:
     name = lease_name(job_name)
     ensure_limit(name)
     logger = get_run_logger()
-    logger.info("job %s: taking its lease %s (one run per job at a time)", job_name, name)
+    if not _free_now(name):
+        logger.warning(
+            "job %s is held by another run (Prefect global concurrency limit %s); waiting up to "
+            "%g s for it to finish or for its lease to expire",
+            job_name,
+            name,
+            wait_s,
+        )
     granted = False
     try:
         with concurrency(
@@ -100,7 +107,7 @@ def job_lease(job_name: str, wait_s: float) -> Iterator[str]:
             granted = True
             token = _held.set(job_name)
             try:
-                logger.info("job %s: lease held", job_name)
+                logger.info("job %s: lease %s held (one run per job at a time)", job_name, name)
                 yield name
             finally:
                 _held.reset(token)
@@ -108,6 +115,12 @@ def job_lease(job_name: str, wait_s: float) -> Iterator[str]:
         if granted:
             raise  # a wait inside the run timed out, not the lease
         raise JobBusy(job_name, name, wait_s) from exc
+
+
+def _free_now(name: str) -> bool:
+    """Whether the limit ``name`` has its slot free at this moment (for the log only)."""
+    with get_client(sync_client=True) as client:
+        return client.read_global_concurrency_limit_by_name(name).active_slots == 0
 
 
 def require_lease(job_name: str) -> None:
