@@ -19,6 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
+from bench_pipeline import GOOD, make_drawings
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from blocks import CloudNestCredentials
@@ -27,18 +28,6 @@ from flows.demo import save_sandbox_blocks
 from flows.parameters import BlockNames, MaterialSpec, NestingSettings
 from nestflow.sandbox.config import SandboxConfig
 from nestflow.sandbox.server import start_sandbox
-
-ROOT = Path(__file__).resolve().parents[1]
-GOOD = [
-    "bracket.dxf",
-    "cam_spline.dxf",
-    "cover_inch.dxf",
-    "flange_dn100.dxf",
-    "gusset.dxf",
-    "l_profile.dxf",
-    "slotted_plate.dxf",
-    "tab_block.dxf",
-]
 
 
 def timed_jobs(stack: Stack, count: int, parameters: dict) -> float:
@@ -67,9 +56,7 @@ def main() -> None:
 
     root = Path(tempfile.mkdtemp(prefix="bench-scale-out-"))
     drawings = root / "drawings"
-    drawings.mkdir()
-    for name in GOOD:
-        shutil.copy(ROOT / "examples" / name, drawings / name)
+    make_drawings(drawings, len(GOOD))
     config = SandboxConfig.from_env(almacam_port=0, cloudnest_port=0, speed=args.speed)
     stack = Stack(root / "stack", workers=2, worker_env={"PREFECT_WORKER_QUERY_SECONDS": "1"})
     with start_sandbox(config) as sandbox:

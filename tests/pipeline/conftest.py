@@ -8,6 +8,7 @@ secret scan at the end knows exactly which files Prefect wrote.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -91,6 +92,25 @@ def wait_for_events():
     short delay; waiting on the API is how a user would see them too.
     """
     return _wait_for_events
+
+
+# --- drawings ---------------------------------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def copy_examples(target: Path, *names: str) -> Path:
+    """A folder ``target`` holding copies of the named example drawings."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copy(EXAMPLES / name, target / name)
+    return target
+
+
+@pytest.fixture
+def example_folder(tmp_path: Path):
+    """Make a folder of copies of the named example drawings (``example_folder("a.dxf")``)."""
+    return lambda *names: copy_examples(tmp_path / "drawings", *names)
 
 
 # --- the sandbox and the blocks pointing at it -------------------------------------------------

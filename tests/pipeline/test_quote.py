@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,12 +18,8 @@ FAST = NestingSettings(time_s=2.0, spacing=5.0, max_wait_s=120.0)
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    target = tmp_path / "drawings"
-    target.mkdir()
-    for name in ("bracket.dxf", "flange_dn100.dxf", "slotted_plate.dxf"):
-        shutil.copy(ROOT / "examples" / name, target / name)
-    return target
+def folder(example_folder) -> Path:
+    return example_folder("bracket.dxf", "flange_dn100.dxf", "slotted_plate.dxf")
 
 
 def test_quote_mode_reads_stats_and_pushes_nothing(folder, pipeline_blocks, cloudnest) -> None:

@@ -7,7 +7,6 @@ Prefect's test harness does not run.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -23,12 +22,8 @@ FAST = NestingSettings(time_s=2.0, spacing=5.0, max_wait_s=120.0)
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    target = tmp_path / "drawings"
-    target.mkdir()
-    for name in DRAWINGS:
-        shutil.copy(ROOT / "examples" / name, target / name)
-    return target
+def folder(example_folder) -> Path:
+    return example_folder(*DRAWINGS)
 
 
 def _run(job_name: str, folder: Path, blocks):

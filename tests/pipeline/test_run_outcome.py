@@ -3,7 +3,6 @@ and only one run works on a job at a time."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -23,11 +22,8 @@ FAST = NestingSettings(time_s=1.0, spacing=5.0, max_wait_s=120.0)
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    target = tmp_path / "drawings"
-    target.mkdir()
-    shutil.copy(ROOT / "examples" / "gusset.dxf", target / "gusset.dxf")
-    return target
+def folder(example_folder) -> Path:
+    return example_folder("gusset.dxf")
 
 
 def _layout(engine: str = "cloudnest") -> LayoutRow:

@@ -9,7 +9,6 @@ CloudNest global rate limit.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
 import uuid
@@ -37,7 +36,8 @@ from flows.demo import save_sandbox_blocks
 from flows.parameters import BlockNames, MaterialSpec, NestingSettings
 from nestflow.cloudnest.jobs import find_job
 from tasks.leases import LEASE_S
-from tests.pipeline.processes import ROOT, wait_until
+from tests.pipeline.conftest import copy_examples
+from tests.pipeline.processes import wait_until
 
 DRAWINGS = ("bracket.dxf", "gusset.dxf", "l_profile.dxf")
 MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)
@@ -57,10 +57,7 @@ class Production:
 @pytest.fixture(scope="module")
 def production(sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
     root = tmp_path_factory.mktemp("production")
-    drawings = root / "drawings"
-    drawings.mkdir()
-    for name in DRAWINGS:
-        shutil.copy(ROOT / "examples" / name, drawings / name)
+    drawings = copy_examples(root / "drawings", *DRAWINGS)
     stack = Stack(root / "stack", workers=2, worker_env={"PREFECT_WORKER_QUERY_SECONDS": "1"})
     stack.up()
     try:
