@@ -21,6 +21,8 @@ from flows.parameters import DrawingSource, MaterialSpec, NestingSettings
 from nestflow.almacam.errors import AlmaCamValidationError
 from nestflow.almacam.models import FullResult, StatsResult, View
 from nestflow.cloudnest.models import DrawingRef, DrawingStatus, NestLayout
+from nestflow.gate import DxfLayout, UnsafeLayouts, check_dxf_layouts, ordered_parts
+from nestflow.geometry.layout import SheetLayout
 from nestflow.geometry.reader import DrawingFailure, ReadOptions
 from tasks import almacam, cloudnest
 from tasks.drawings import (
@@ -33,6 +35,7 @@ from tasks.drawings import (
     load_manifest,
     terms_for,
 )
+from tasks.results import gated_almacam_layouts, unknown_references
 from tasks.summary import Engine, EngineSummary, almacam_summary, cloudnest_summary
 
 
@@ -83,6 +86,8 @@ def describe_failure(exc: Exception) -> list[str]:
     """An engine's failure as lines a person can act on (AlmaCAM errors name parts and files)."""
     if isinstance(exc, AlmaCamValidationError):
         return [f"{exc.endpoint}: {exc.message}", *exc.describe()]
+    if isinstance(exc, UnsafeLayouts):
+        return [f"{exc.engine}: layouts refused by the safety gate", *exc.lines()]
     return [str(exc)]
 
 
@@ -103,6 +108,7 @@ class AlmaCamRun:
     bundle: almacam.OrderBundle | None = None
     order_id: int | None = None
     result: FullResult | StatsResult | None = None
+    layouts: list[SheetLayout] = field(default_factory=list)
     images: list[bytes] = field(default_factory=list)
     summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="almacam"))
 
@@ -117,14 +123,21 @@ class AlmaCamRun:
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the other going
             self._fail(exc)
 
-    def finish(self, view: View, nesting: NestingSettings) -> None:
-        """Wait for the result, read ``view`` and the previews, and measure the layouts."""
+    def finish(self, view: View, nesting: NestingSettings, job_name: str) -> None:
+        """Wait for the result, pass it through the safety gate, read the previews, measure.
+
+        A result that fails the gate fails the engine: no file of it is written, nothing pushed.
+        """
         if self.bundle is None or self.order_id is None:
             return
         try:
             self.result = almacam.wait_result(
                 self.credentials, self.order_id, view, quote(self.bundle), nesting.max_wait_s
             )
+            if isinstance(self.result, FullResult):
+                self.layouts = gated_almacam_layouts(self.result, self.bundle, job_name)
+            elif problems := unknown_references(self.result, self.bundle):
+                raise UnsafeLayouts("almacam", problems)
             self.images = almacam.fetch_images(
                 self.credentials, self.order_id, len(self.result.nestings)
             )
@@ -135,6 +148,7 @@ class AlmaCamRun:
     def _fail(self, exc: Exception) -> None:
         reference = f"order {self.order_id}" if self.order_id is not None else None
         self.summary = failed("almacam", reference, exc, [])
+        self.layouts, self.images = [], []
 
 
 @dataclass
@@ -248,6 +262,7 @@ class CloudNestRun:
                 for layout in self.layouts
             }
             part_layout = cloudnest.read_part_layout(self.credentials, self.job_id)
+            gate_cloudnest_layouts(self.layouts, self.dxf, intake, sheets)
             lengths = {guid: cloudnest.used_length(data) for guid, data in self.dxf.items()}
             errors = self.summary.errors
             self.summary = cloudnest_summary(
@@ -259,3 +274,38 @@ class CloudNestRun:
     def _fail(self, exc: Exception) -> None:
         reference = f"job {self.job_id}" if self.job_id is not None else None
         self.summary = failed("cloudnest", reference, exc, self.summary.errors)
+        self.layouts, self.dxf = [], {}
+
+
+def gate_cloudnest_layouts(
+    layouts: list[NestLayout], dxf: dict[str, bytes], intake: Intake, sheets: list[SheetFormat]
+) -> None:
+    """Pass CloudNest's layout files through the safety gate.
+
+    Raises:
+        UnsafeLayouts: A file is missing, or holds parts off the sheet, overlapping, not the
+            ones it names, or more than ordered.
+    """
+    ordered = ordered_parts((p, d.terms.quantity) for d in intake.drawings for p in d.parts)
+    files = []
+    for index, layout in enumerate(layouts):
+        gap = next(
+            (
+                s.border_gap
+                for s in sheets
+                if abs(s.length - layout.width) < 1e-6 and abs(s.height - layout.height) < 1e-6
+            ),
+            0.0,
+        )
+        sheet = SheetLayout(
+            name=f"Layout {index + 1} ({layout.result_guid})",
+            sheet_length=layout.width,
+            sheet_height=layout.height,
+            quantity=layout.amount,
+            border_gap=(gap,) * 4,
+        )
+        names = tuple(p.part_name for p in layout.parts)
+        files.append(DxfLayout(sheet=sheet, dxf=dxf.get(layout.result_guid, b""), names=names))
+    problems = check_dxf_layouts(files, ordered)
+    if problems:
+        raise UnsafeLayouts("cloudnest", problems)

@@ -177,7 +177,7 @@ def _nest_and_push(
     if intake.drawings:
         alma.start(intake, stock, nesting)
         cloud.start(job, intake, material, stock, nesting)
-        alma.finish("stats" if mode is Mode.QUOTE else "full", nesting)
+        alma.finish("stats" if mode is Mode.QUOTE else "full", nesting, job)
         cloud.finish(intake, stock, nesting)
         files = {**cloudnest_files(cloud), **almacam_files(alma, job)}
         summary = summary.model_copy(update={"engines": [cloud.summary, alma.summary]})

@@ -15,12 +15,11 @@ from prefect.filesystems import WritableFileSystem
 from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
 from blocks.settings import MachineTarget
 from flows.engines import AlmaCamRun, CloudNestRun
-from nestflow.almacam.models import FullResult
 from tasks import cloudnest
 from tasks.clients import service_key
 from tasks.policy import business_key
 from tasks.push import drop_layout, exactly_once
-from tasks.results import almacam_layouts, layout_files, publish_report, slug, write_outputs
+from tasks.results import layout_files, publish_report, slug, write_outputs
 from tasks.storage import describe, load_filesystem
 from tasks.summary import Engine, EngineSummary, PushRecord, RunSummary
 
@@ -48,10 +47,8 @@ def layout_name(index: int, extension: str) -> str:
 def almacam_files(run: AlmaCamRun, job_name: str) -> dict[str, bytes]:
     """Nested DXF files (full result only) and PNG previews of AlmaCAM's layouts."""
     files = {f"almacam/{layout_name(i, 'png')}": png for i, png in enumerate(run.images)}
-    if isinstance(run.result, FullResult) and run.bundle is not None:
-        layouts = almacam_layouts(run.result, run.bundle, job_name)
-        for i, dxf in enumerate(layout_files(layouts)):
-            files[f"almacam/{layout_name(i, 'dxf')}"] = dxf
+    for i, dxf in enumerate(layout_files(run.layouts)):  # gated in AlmaCamRun.finish
+        files[f"almacam/{layout_name(i, 'dxf')}"] = dxf
     return files
 
 

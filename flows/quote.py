@@ -77,7 +77,7 @@ def quote(
     alma = AlmaCamRun(credentials)
     if intake.drawings:
         alma.start(intake, stock, nesting)
-        alma.finish("stats", nesting)
+        alma.finish("stats", nesting, job)
     lines = quote_lines(alma.summary, material.thickness, material.density)
     summary = RunSummary(
         job_name=job,

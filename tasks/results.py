@@ -18,7 +18,8 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 from prefect.filesystems import WritableFileSystem
 
-from nestflow.almacam.models import FullResult
+from nestflow.almacam.models import FullResult, StatsResult
+from nestflow.gate import GateProblem, UnsafeLayouts, check_layouts, ordered_parts
 from nestflow.geometry.layout import Placement, SheetLayout, write_layout_dxf
 from tasks.almacam import OrderBundle
 from tasks.storage import write_file
@@ -58,6 +59,50 @@ def almacam_layouts(result: FullResult, bundle: OrderBundle, job_name: str) -> l
                 border_gap=(sheet.border_gap,) * 4,
             )
         )
+    return layouts
+
+
+def unknown_references(result: FullResult | StatsResult, bundle: OrderBundle) -> list[GateProblem]:
+    """Part and sheet ids of a result that this order does not have (another order's result)."""
+    problems = []
+    for index, nesting in enumerate(result.nestings):
+        name = f"layout {index + 1}"
+        if nesting.sheet not in bundle.sheets:
+            problems.append(
+                GateProblem(
+                    layout=name,
+                    rule="unknown part",
+                    message=f"sheet id {nesting.sheet} is not in this order",
+                )
+            )
+        for part_id in sorted({p.id for p in nesting.nested_parts} - set(bundle.index.parts)):
+            problems.append(
+                GateProblem(
+                    layout=name,
+                    part=f"id {part_id}",
+                    rule="unknown part",
+                    message="part id not in this order (the result is another order's?)",
+                )
+            )
+    return problems
+
+
+def gated_almacam_layouts(
+    result: FullResult, bundle: OrderBundle, job_name: str
+) -> list[SheetLayout]:
+    """AlmaCAM's layouts, once they passed the safety gate.
+
+    Raises:
+        UnsafeLayouts: The result names parts or sheets this order lacks, places a part off the
+            sheet or over another, more often than ordered, or covers more than the sheet.
+    """
+    problems = unknown_references(result, bundle)
+    if not problems:
+        layouts = almacam_layouts(result, bundle, job_name)
+        ordered = ordered_parts((e.part, e.quantity) for e in bundle.index.parts.values())
+        problems = check_layouts(layouts, ordered)
+    if problems:
+        raise UnsafeLayouts("almacam", problems)
     return layouts
 
 
