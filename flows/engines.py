@@ -120,6 +120,9 @@ class AlmaCamRun:
                 quote(intake.drawings), sheets, nesting.time_s, nesting.spacing
             )
             self.order_id = almacam.submit_order(self.credentials, quote(self.bundle))
+            if not almacam.order_is_current(self.credentials, self.order_id, quote(self.bundle)):
+                resubmit = almacam.submit_order.with_options(refresh_cache=True)
+                self.order_id = resubmit(self.credentials, quote(self.bundle))
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the other going
             self._fail(exc)
 
@@ -175,9 +178,10 @@ class CloudNestRun:
             plates = cloudnest.prepare_plates(
                 self.credentials, material.name, material.thickness, material.density, sheets
             )
-            job_id = cloudnest.ensure_job(
-                self.credentials, job_name, material.name, material.thickness, material.gas
-            )
+            job = (self.credentials, job_name, material.name, material.thickness, material.gas)
+            job_id = cloudnest.ensure_job(*job)
+            if not cloudnest.job_is_current(self.credentials, job_id, job_name):
+                job_id = cloudnest.ensure_job.with_options(refresh_cache=True)(*job)
             self.job_id = job_id
             guids, added = self._upload(job_id, intake, material, nesting)
             if not guids:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from pydantic import BaseModel
@@ -22,11 +23,12 @@ from pydantic import BaseModel
 from blocks.credentials import AlmaCamCredentials
 from blocks.settings import SheetFormat
 from nestflow.almacam.errors import (
+    AlmaCamNotFound,
     AlmaCamServerError,
     AlmaCamTransportError,
     AlmaCamValidationError,
 )
-from nestflow.almacam.models import FullResult, Order, StatsResult, View
+from nestflow.almacam.models import Computing, FullResult, Order, StatsResult, View
 from nestflow.almacam.orders import OrderIndex, OrderLine, SheetStock
 from nestflow.almacam.orders import build_order as build_almacam_order
 from tasks.clients import almacam_client, service_key
@@ -128,6 +130,61 @@ def _emit_failed(resource_id: str, exc: AlmaCamValidationError) -> None:
         {"prefect.resource.id": resource_id},
         payload={"engine": "almacam", "errors": exc.describe(), "codes": exc.codes()},
     )
+
+
+def foreign_result_reasons(result: FullResult | StatsResult, bundle: OrderBundle) -> list[str]:
+    """Why ``result`` cannot be this order's result (empty when it can be).
+
+    Part and sheet ids must be the order's, no part placed more often than ordered, and, when
+    the service lists what it left out, placed plus left out must be what was ordered.
+    """
+    reasons = []
+    placed: Counter[int] = Counter()
+    for nesting in result.nestings:
+        if nesting.sheet not in bundle.sheets:
+            reasons.append(f"sheet id {nesting.sheet} is not in the order")
+        for part in nesting.nested_parts:
+            placed[part.id] += nesting.quantity
+    unplaced: Counter[int] = Counter()
+    for entry in (result.model_extra or {}).get("unplaced_parts") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), int):
+            unplaced[entry["id"]] += int(entry.get("quantity", 1))
+    for part_id in sorted(set(placed) | set(unplaced)):
+        known = bundle.index.parts.get(part_id)
+        if known is None:
+            reasons.append(f"part id {part_id} is not in the order")
+        elif placed[part_id] > known.quantity:
+            reasons.append(
+                f"{known.label()} placed {placed[part_id]} times, ordered {known.quantity}"
+            )
+        elif unplaced and placed[part_id] + unplaced[part_id] != known.quantity:
+            reasons.append(f"{known.label()}: placed and left out do not add up to the order")
+    return reasons
+
+
+@task(name="Check the remembered AlmaCAM order", **READ_ONLY)
+def order_is_current(credentials: AlmaCamCredentials, order_id: int, bundle: OrderBundle) -> bool:
+    """Whether the (cached) order id still answers for this order's parts on the server.
+
+    An order still computing cannot be told apart and is kept: its result goes through the
+    safety gate before anything of it is written or pushed.
+    """
+    try:
+        result = almacam_client(credentials).result(order_id, "stats", index=bundle.index)
+    except AlmaCamNotFound:
+        reasons = ["the service does not know it"]
+    except AlmaCamValidationError:
+        return True  # the order failed while solving: the wait reports that in the user's terms
+    else:
+        reasons = [] if isinstance(result, Computing) else foreign_result_reasons(result, bundle)
+    if reasons:
+        get_run_logger().warning(
+            "AlmaCAM order %s remembered for these drawings is not theirs any more (%s); "
+            "submitting the order again",
+            order_id,
+            "; ".join(reasons[:5]),
+        )
+    return not reasons
 
 
 @task(

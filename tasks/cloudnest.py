@@ -163,6 +163,20 @@ def ensure_job(
     return job.job_id
 
 
+@task(name="Check the remembered CloudNest job", **READ_ONLY)
+def job_is_current(credentials: CloudNestCredentials, job_id: int, name: str) -> bool:
+    """Whether the (cached) job id still names the job ``name`` on the server."""
+    current = jobs.job_still_named(cloudnest_client(credentials), job_id, name)
+    if not current:
+        get_run_logger().warning(
+            "CloudNest job id %s remembered for %r is not that job on the server any more "
+            "(the service lost or reassigned it); finding or creating the job again",
+            job_id,
+            name,
+        )
+    return current
+
+
 # ------------------------------------------------------------------------------ drawings
 
 

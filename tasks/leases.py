@@ -25,7 +25,7 @@ from prefect import get_run_logger
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.sync import concurrency
-from prefect.exceptions import ObjectAlreadyExists
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
 from tasks.policy import business_key
 
@@ -69,9 +69,14 @@ def ensure_limit(name: str) -> None:
     """Create the one-slot global concurrency limit ``name`` unless it exists."""
     with get_client(sync_client=True) as client:
         try:
+            client.read_global_concurrency_limit_by_name(name)
+            return
+        except ObjectNotFound:
+            pass
+        try:
             client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
         except ObjectAlreadyExists:
-            pass
+            pass  # another run of the job created it at the same moment
 
 
 @contextmanager

@@ -117,6 +117,15 @@ def find_job(client: CloudNestClient, name: str) -> JobSummary | None:
     return min(exact, key=lambda job: job.job_id) if exact else None
 
 
+def job_still_named(client: CloudNestClient, job_id: int, name: str) -> bool:
+    """Whether job ``job_id`` exists on the server and is still the one named ``name``.
+
+    A remembered job id is checked with this before reuse: a vendor (or sandbox) that lost its
+    state may have given the same id to another job.
+    """
+    return any(job.job_id == job_id for job in client.job_search(name) if job.job_name == name)
+
+
 def ensure_job(
     client: CloudNestClient,
     name: str,

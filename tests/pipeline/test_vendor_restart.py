@@ -1,0 +1,112 @@
+"""A vendor that lost its state never feeds another job's result into a run.
+
+The scenario of the field report: a job runs; the services restart without their state (the
+sandbox without ``--state``); another job runs and gets the ids the first one had; the first job
+is run again. Its cached AlmaCAM order id and CloudNest job id now belong to the other job: the
+run must notice, submit and create again, and push only its own parts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flows.demo import save_sandbox_blocks
+from flows.nest_to_cnc import nest_to_cnc
+from flows.parameters import BlockNames, DrawingSource, MaterialSpec, NestingSettings, PushEngine
+from nestflow.gate import dxf_outlines
+from nestflow.geometry.reader import read_drawing
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
+from tests.pipeline.conftest import copy_examples
+from tests.pipeline.processes import free_port
+
+MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)
+FAST = NestingSettings(time_s=1.0, spacing=5.0, max_wait_s=120.0)
+
+
+class RestartableSandbox:
+    """Both services on fixed loopback ports, restartable without their state."""
+
+    def __init__(self) -> None:
+        self.ports = {"almacam_port": free_port(), "cloudnest_port": free_port()}
+        self.running: RunningSandbox | None = None
+
+    def start(self) -> RunningSandbox:
+        config = SandboxConfig.from_env(**self.ports, speed=0.01)
+        self.running = start_sandbox(config)
+        return self.running
+
+    def restart(self) -> RunningSandbox:
+        assert self.running is not None
+        self.running.stop()
+        return self.start()
+
+
+@pytest.fixture
+def restartable() -> Iterator[RestartableSandbox]:
+    sandbox = RestartableSandbox()
+    sandbox.start()
+    try:
+        yield sandbox
+    finally:
+        if sandbox.running is not None:
+            sandbox.running.stop()
+
+
+def _run(job: str, folder: Path, blocks: BlockNames, push: PushEngine):
+    return nest_to_cnc(
+        job_name=job,
+        drawings=DrawingSource(folder=str(folder)),
+        push=push,
+        material=MATERIAL,
+        nesting=FAST,
+        blocks=blocks,
+    )
+
+
+def _dropped_areas(drop: Path, job: str) -> list[float]:
+    """Areas of the part outlines in the layout files dropped for ``job``."""
+    return sorted(
+        outline.area
+        for path in sorted(drop.glob(f"{job}-*.dxf"))
+        for outline in dxf_outlines(path.read_bytes())
+    )
+
+
+def _part_areas(folder: Path) -> list[float]:
+    """Areas of the parts of the drawings in ``folder``, one of each ordered."""
+    return sorted(
+        part.to_shapely().area
+        for path in sorted(folder.glob("*.dxf"))
+        for part in read_drawing(path)
+    )
+
+
+def test_a_rerun_after_the_vendor_lost_its_state_resubmits_and_pushes_only_its_parts(
+    restartable: RestartableSandbox, tmp_path: Path
+) -> None:
+    mine = copy_examples(tmp_path / "mine", "bracket.dxf", "gusset.dxf")
+    other = copy_examples(tmp_path / "other", "flange_dn100.dxf", "l_profile.dxf", "tab_block.dxf")
+    blocks = save_sandbox_blocks(
+        restartable.running, f"restart-{uuid.uuid4().hex[:6]}", tmp_path / "out", tmp_path / "drop"
+    )
+    job, other_job = f"mine-{uuid.uuid4().hex[:6]}", f"other-{uuid.uuid4().hex[:6]}"
+
+    first = _run(job, mine, blocks, PushEngine.NONE)
+    restartable.restart()  # no --state: orders and jobs are gone, ids start again
+    intruder = _run(other_job, other, blocks, PushEngine.NONE)
+    assert intruder.engine("almacam").reference == first.engine("almacam").reference
+    assert intruder.engine("cloudnest").reference == first.engine("cloudnest").reference
+
+    again = _run(job, mine, blocks, PushEngine.ALMACAM)
+
+    assert again.engine("almacam").reference != intruder.engine("almacam").reference
+    assert again.engine("cloudnest").reference != intruder.engine("cloudnest").reference
+    assert [e.status for e in again.engines] == ["ok", "ok"]
+    assert [p.status for p in again.pushes] == ["pushed"] * len(again.pushes)
+    # what reached the machine's folder is exactly my parts, once each
+    assert _dropped_areas(tmp_path / "drop", job) == pytest.approx(_part_areas(mine), rel=0.01)
