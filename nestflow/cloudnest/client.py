@@ -93,6 +93,7 @@ from nestflow.cloudnest.models import (
     PushResult,
     ScrapNode,
     TextRecognitionConfig,
+    UploadCutForm,
     UploadForm,
     UrlFile,
 )
@@ -624,6 +625,21 @@ class CloudNestClient:
             datas: Part attributes per file (``filename`` links an entry to its file).
         """
         return self.request("drawing_upload", UploadForm(job_id=job_id, datas=datas), files=files)
+
+    def device_upload_cut(self, card_id: str, task_name: str, amount: int, file: FileSource) -> str:
+        """Hand a machine a layout file to cut ``amount`` times (IoT, spec §Q.2, documented).
+
+        Args:
+            card_id: The machine's 12-digit card id.
+            task_name: Name of the task shown at the machine.
+            amount: Sheets to cut.
+            file: Path or ``(filename, bytes)`` of a dxf (or lxds, nc, ...) file.
+
+        Returns:
+            The task's UUID.
+        """
+        form = UploadCutForm(card_id=card_id, task_name=task_name, task_amount=amount)
+        return self.request("device_upload_cut", form, files=[file])
 
     def drawing_upload_url(
         self, job_id: int, files: Sequence[UrlFile | Mapping[str, Any]]

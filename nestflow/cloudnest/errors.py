@@ -23,6 +23,9 @@ ENDPOINT_NOT_ALLOWED = 1007
 DAILY_QUOTA_EXCEEDED = 1008
 TOO_FREQUENT = 1009
 INVALID_ORG_CODE = 1010
+#: The vendor's table (spec §Q.1) names 1010 "uncontrollable machine tool"; the sandbox still
+#: answers a missing OrgCode with it too (to be separated: issue "vendors' real codes").
+UNCONTROLLABLE_MACHINE = 1010
 
 # Domain errors, provisional (spec §P.3: "from 2000 up ... listed in one table").
 JOB_NOT_FOUND = 2000

@@ -476,6 +476,23 @@ class UploadForm(CloudNestModel):
     datas: list[DrawingDatas] | None = None
 
 
+#: File kinds the IoT "upload cut task" takes (spec §Q.2).
+CUT_FILE_KINDS = frozenset({"dxf", "lxds", "lxd", "nrp", "nrp2", "zx", "nc", "cnc", "plt", "slp"})
+#: Largest file the IoT "upload cut task" takes (spec §Q.2: 100 MB).
+CUT_FILE_MAX_BYTES = 100 * 1024 * 1024
+
+
+class UploadCutForm(CloudNestModel):
+    """Form fields of the IoT "upload cut task" (spec §Q.2, documented; camelCase on the wire).
+
+    The file travels in the ``file`` part; the answer's ``data`` is the task UUID.
+    """
+
+    card_id: str = Field(alias="cardId", pattern=r"^\d{12}$", description="12-digit card id.")
+    task_name: str = Field(alias="taskName", min_length=1, max_length=200)
+    task_amount: int = Field(alias="taskAmount", ge=1, description="Sheets to cut.")
+
+
 class PartCopyRequest(CloudNestModel):
     """Copy a part, optionally into another job (provisional)."""
 
@@ -794,6 +811,7 @@ ENDPOINT_MODELS: MappingProxyType[str, EndpointModels] = MappingProxyType(
         # drawing
         "drawing_info": _m(DrawingGuidRequest, DrawingInfo),
         "drawing_upload": _m(UploadForm, list[DrawingRef]),
+        "device_upload_cut": _m(UploadCutForm, str),
         "drawing_upload_url": _m(DrawingUploadUrlRequest, list[DrawingRef]),
         "drawing_force_delete": _m(DrawingGuidRequest, None),
         "drawing_delete": _m(DrawingGuidRequest, None),

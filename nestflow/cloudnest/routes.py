@@ -237,6 +237,23 @@ _ROUTES: tuple[Route, ...] = (
 )
 
 
+#: The IoT API on the same gateway (spec §Q.2): the documented way to hand a cutter a layout file.
+IOT_ROUTES: tuple[Route, ...] = (
+    Route(
+        name="device_upload_cut",
+        method="POST",
+        path="/upload/api/device_tasks/upload/cut",
+        documented=True,
+        body_documented=True,
+        section="iot",
+        title="Upload cut task",
+        doc_page="api-198041065",
+        read_only=False,
+        body=BodyKind.MULTIPART,
+    ),
+)
+
+
 class RouteTable(Mapping[str, Route]):
     """Immutable mapping ``endpoint name -> Route``.
 
@@ -357,5 +374,6 @@ def _parse_override(name: str, spec: str | Mapping[str, str], current: Route) ->
     return method, str(path)
 
 
-DEFAULT_ROUTES = RouteTable(_ROUTES)
-"""The 44 CloudNest endpoints (spec §7), documented paths plus the provisional contract (§P)."""
+DEFAULT_ROUTES = RouteTable(_ROUTES + IOT_ROUTES)
+"""The 44 CloudNest endpoints (spec §7, documented paths plus the provisional contract §P) and
+the IoT "upload cut task" (§Q.2)."""

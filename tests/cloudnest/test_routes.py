@@ -11,6 +11,7 @@ DOCUMENTED = {
     "job_plan_detail": "/cn-api/api/job/plan_detail",
     "part_loc_info": "/cn-api/api/part/loc_info",
     "machine_result_list": "/cn-api/api/open_platform/machine/result/list",
+    "device_upload_cut": "/upload/api/device_tasks/upload/cut",
 }
 
 SECTION_P1 = {
@@ -27,14 +28,16 @@ SECTION_P1 = {
 }
 
 
-def test_table_lists_the_44_endpoints_of_the_vendor_catalogue():
-    assert len(DEFAULT_ROUTES) == 44
-    assert len({(r.method, r.path) for r in DEFAULT_ROUTES.values()}) == 44
-    pages = sorted(int(r.doc_page.removeprefix("api-")) for r in DEFAULT_ROUTES.values())
+def test_table_lists_the_44_endpoints_of_the_vendor_catalogue_and_the_iot_upload():
+    cloudnest = [r for r in DEFAULT_ROUTES.values() if r.section != "iot"]
+    assert len(cloudnest) == 44
+    assert len({(r.method, r.path) for r in DEFAULT_ROUTES.values()}) == 45
+    pages = sorted(int(r.doc_page.removeprefix("api-")) for r in cloudnest)
     assert pages == list(range(279053204, 279053248))
+    assert [r.name for r in DEFAULT_ROUTES.values() if r.section == "iot"] == ["device_upload_cut"]
 
 
-def test_only_the_four_vendor_documented_paths_are_tagged_documented():
+def test_only_the_vendor_documented_paths_are_tagged_documented():
     assert {n: DEFAULT_ROUTES[n].path for n in DEFAULT_ROUTES.documented} == DOCUMENTED
     assert len(DEFAULT_ROUTES.provisional) == 40
     assert all(DEFAULT_ROUTES[n].method == "POST" for n in DOCUMENTED)
@@ -58,11 +61,23 @@ def test_vendor_get_endpoints_are_get():
 
 def test_file_uploads_are_multipart():
     multipart = {n for n, r in DEFAULT_ROUTES.items() if r.body is BodyKind.MULTIPART}
-    assert multipart == {"drawing_upload", "part_import_nc1", "part_import_dxf"}
+    assert multipart == {
+        "drawing_upload",
+        "part_import_nc1",
+        "part_import_dxf",
+        "device_upload_cut",
+    }
 
 
 def test_creates_are_not_read_only_so_never_resent_blindly():
-    for name in ("job_add", "drawing_upload", "job_boost", "production_push", "plate_add"):
+    for name in (
+        "job_add",
+        "drawing_upload",
+        "job_boost",
+        "production_push",
+        "plate_add",
+        "device_upload_cut",
+    ):
         assert not DEFAULT_ROUTES[name].read_only
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nestflow.cloudnest import models as m
-from nestflow.cloudnest.errors import INVALID_PARAMETER, MACHINE_NOT_FOUND
+from nestflow.cloudnest.errors import INVALID_PARAMETER, MACHINE_NOT_FOUND, UNSUPPORTED_FILE
 from nestflow.sandbox.cloudnest import catalogue, queries, views
 from nestflow.sandbox.cloudnest.answers import ApiRefusal
 from nestflow.sandbox.cloudnest.clock import parse_time
@@ -16,6 +16,25 @@ def production_push(call: Call, req: m.PushRequest) -> m.PushResult:
     """Queue ``amount`` sheets of a layout on machine ``gmid``; every push is a new task."""
     plan = call.sandbox.machines.push(req.result_guid, req.gmid, req.amount)
     return m.PushResult(plan_guid=plan.plan_guid)
+
+
+@handles("device_upload_cut")
+def device_upload_cut(call: Call, req: m.UploadCutForm) -> str:
+    """§Q.2: hand the machine with card ``cardId`` one layout file; answers the task UUID."""
+    if len(call.files) != 1:
+        raise ApiRefusal(INVALID_PARAMETER, f"send exactly one file, got {len(call.files)}")
+    upload = call.files[0]
+    kind = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
+    if kind not in m.CUT_FILE_KINDS:
+        raise ApiRefusal(
+            UNSUPPORTED_FILE,
+            f"{upload.filename}: file kind {kind or '(none)'!r} not one of "
+            + ", ".join(sorted(m.CUT_FILE_KINDS)),
+        )
+    if len(upload.data) > m.CUT_FILE_MAX_BYTES:
+        raise ApiRefusal(INVALID_PARAMETER, f"{upload.filename}: larger than 100 MB")
+    task = call.sandbox.machines.upload_cut(req.card_id, req.task_name, req.task_amount, upload)
+    return task.task_uuid
 
 
 @handles("production_detail")
@@ -38,6 +57,9 @@ def machine_result_list(call: Call, req: m.MachineResultListRequest) -> list[m.M
     store = call.sandbox.store
     now = call.now()
     answer = []
+    for task in call.sandbox.machines.cut_tasks(req.gmid):
+        if task.scheduled_finish <= now and start <= task.scheduled_finish <= end:
+            answer.append(views.cut_task_result(task))
     for plan in call.sandbox.machines.plans(gmid=req.gmid):
         finished = plan.scheduled_finish
         if finished > now or not start <= finished <= end:

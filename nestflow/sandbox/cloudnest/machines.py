@@ -9,12 +9,25 @@ after a restart.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
-from nestflow.cloudnest.errors import INVALID_PARAMETER, LAYOUT_NOT_FOUND, MACHINE_NOT_FOUND
+import ezdxf
+from ezdxf import bbox
+
+from nestflow.cloudnest.errors import (
+    INVALID_PARAMETER,
+    LAYOUT_NOT_FOUND,
+    MACHINE_NOT_FOUND,
+    UNCONTROLLABLE_MACHINE,
+    UNSUPPORTED_FILE,
+)
+from nestflow.gate import dxf_outlines
 from nestflow.geometry.models import Part
 from nestflow.sandbox.cloudnest.answers import ApiRefusal
-from nestflow.sandbox.cloudnest.records import PlanRecord, ResultRecord, new_guid
+from nestflow.sandbox.cloudnest.records import CutTaskRecord, PlanRecord, ResultRecord, new_guid
 from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings, MachineSettings
 from nestflow.sandbox.cloudnest.store import Store
 
@@ -53,10 +66,7 @@ class MachineShop:
             raise ApiRefusal(LAYOUT_NOT_FOUND, f"result_guid {result_guid}")
         with self._store.transaction():
             now = self._clock()
-            busy_until = max(
-                (p.scheduled_finish for p in self._store.all(PlanRecord) if p.gmid == gmid),
-                default=now,
-            )
+            busy_until = self._busy_until(gmid, now)
             plan = PlanRecord(
                 plan_guid=new_guid(),
                 job_id=layout.job_id,
@@ -70,6 +80,55 @@ class MachineShop:
             self._store.save(plan)
         return plan
 
+    def upload_cut(
+        self, card_id: str, task_name: str, amount: int, file: UploadedCut
+    ) -> CutTaskRecord:
+        """Queue ``amount`` sheets of a layout file on the machine with card ``card_id``.
+
+        Raises:
+            ApiRefusal: A card this account cannot control (1010), or a file the machine cannot
+                read (2201).
+        """
+        machine = next((m for m in self._machines.values() if m.card_id == card_id), None)
+        if machine is None:
+            raise ApiRefusal(
+                UNCONTROLLABLE_MACHINE,
+                f"uncontrollable machine tool: card {card_id} is not a machine this account "
+                "controls",
+            )
+        sheet = read_cut_file(file.filename, file.data)
+        with self._store.transaction():
+            now = self._clock()
+            task = CutTaskRecord(
+                task_uuid=new_guid().lower(),
+                card_id=card_id,
+                gmid=machine.gmid,
+                task_name=task_name,
+                file_name=file.filename,
+                amount=amount,
+                width=sheet.width,
+                height=sheet.height,
+                push_time=now,
+                scheduled_start=max(now, self._busy_until(machine.gmid, now)),
+                seconds_per_sheet=self._settings.scaled(
+                    sheet.cut_length / (machine.cutting_speed / 60.0)
+                    + sheet.pierces * machine.pierce_seconds
+                    + machine.sheet_change_seconds
+                ),
+            )
+            self._store.save(task)
+        return task
+
+    def _busy_until(self, gmid: int, now: float) -> float:
+        """When machine ``gmid`` finishes what it was given (production and cut tasks)."""
+        finishes = [p.scheduled_finish for p in self._store.all(PlanRecord) if p.gmid == gmid]
+        finishes += [t.scheduled_finish for t in self._store.all(CutTaskRecord) if t.gmid == gmid]
+        return max(finishes, default=now)
+
+    def cut_tasks(self, gmid: int) -> list[CutTaskRecord]:
+        """The layout files handed to machine ``gmid``, oldest first."""
+        return [t for t in self._store.all(CutTaskRecord) if t.gmid == gmid]
+
     def plans(self, *, gmid: int | None = None, job_id: int | None = None) -> list[PlanRecord]:
         """Production tasks, oldest first, filtered by machine and/or job."""
         return [
@@ -79,6 +138,47 @@ class MachineShop:
     def known(self, gmid: int) -> bool:
         """Whether ``gmid`` is one of the simulated machines."""
         return gmid in self._machines
+
+
+class UploadedCut(Protocol):
+    """A file part of the upload-cut request."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class CutSheet:
+    """What the simulated machine reads from a layout file (a bare DXF names no material)."""
+
+    width: float
+    height: float
+    cut_length: float
+    pierces: int
+
+
+def read_cut_file(name: str, data: bytes) -> CutSheet:
+    """The sheet, cut length and pierces of a layout DXF (header fields when it has them).
+
+    Raises:
+        ApiRefusal: The file is not a DXF the machine can read (2201).
+    """
+    if not name.lower().endswith(".dxf"):
+        raise ApiRefusal(UNSUPPORTED_FILE, f"{name}: the simulated machine reads DXF files only")
+    try:
+        outlines = dxf_outlines(data)
+        doc = ezdxf.read(io.StringIO(data.decode("utf-8", errors="replace")))
+    except (ezdxf.DXFError, UnicodeError, ValueError) as exc:
+        raise ApiRefusal(UNSUPPORTED_FILE, f"{name}: not a readable DXF ({exc})") from None
+    sheet = [e for e in doc.modelspace() if e.dxf.layer.upper() == "SHEET"]
+    box = bbox.extents(sheet or doc.modelspace())
+    rings = [ring for g in outlines for ring in (g.exterior, *g.interiors)]
+    return CutSheet(
+        width=float(box.size.x) if box.has_data else 0.0,
+        height=float(box.size.y) if box.has_data else 0.0,
+        cut_length=sum(ring.length for ring in rings),
+        pierces=len(rings),
+    )
 
 
 def sheet_seconds(layout: ResultRecord, machine: MachineSettings) -> float:

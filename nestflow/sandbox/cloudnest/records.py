@@ -178,6 +178,36 @@ class NestTaskRecord(Record):
     finish_time: float | None = None
 
 
+class CutTaskRecord(Record):
+    """A layout file handed to a machine by the IoT "upload cut task" (spec §Q.2).
+
+    Cut like a production task: it starts at ``scheduled_start`` and each of its ``amount`` sheets
+    takes ``seconds_per_sheet``. A bare file names no material: what its header says is kept.
+    """
+
+    kind: ClassVar[str] = "cut_task"
+    key_field: ClassVar[str] = "task_uuid"
+
+    task_uuid: str
+    card_id: str
+    gmid: int
+    task_name: str
+    file_name: str
+    amount: int
+    width: float
+    height: float
+    material: str = ""
+    thickness: float = 0.0
+    push_time: float
+    scheduled_start: float
+    seconds_per_sheet: float
+
+    @property
+    def scheduled_finish(self) -> float:
+        """When the machine finishes the last sheet of this task."""
+        return self.scheduled_start + self.seconds_per_sheet * self.amount
+
+
 class PlanRecord(Record):
     """A production task: a layout pushed to a machine for ``total_plate_amount`` sheets.
 

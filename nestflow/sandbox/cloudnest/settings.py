@@ -71,6 +71,11 @@ class MachineSettings(BaseModel):
     pierce_seconds: float = Field(default=0.5, ge=0.0)
     sheet_change_seconds: float = Field(default=30.0, ge=0.0)
 
+    @property
+    def card_id(self) -> str:
+        """The machine's 12-digit card id on the IoT API (spec §Q.2): its gmid, zero-padded."""
+        return f"{self.gmid:012d}"
+
 
 def parse_machines(text: str) -> tuple[MachineSettings, ...]:
     """Read ``NESTFLOW_SANDBOX_MACHINES``: comma-separated ``gmid`` or ``gmid:mm_per_min``.

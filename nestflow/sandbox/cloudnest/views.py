@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from nestflow.cloudnest import models as m
 from nestflow.sandbox.cloudnest.clock import format_time
 from nestflow.sandbox.cloudnest.records import (
+    CutTaskRecord,
     DrawingRecord,
     JobRecord,
     MaterialRecord,
@@ -300,6 +301,20 @@ def plan_summary(plan: PlanRecord, layout: ResultRecord | None, now: float) -> m
 def part_weight_kg(area_mm2: float, thickness_mm: float, density_g_cm3: float) -> float:
     """Unrounded weight of one part: mm³ x g/cm³ x 1e-6 = kg."""
     return area_mm2 * thickness_mm * density_g_cm3 * 1e-6
+
+
+def cut_task_result(task: CutTaskRecord) -> m.MachineResult:
+    """§8.4 row of a finished upload-cut task: the sheet and count; a bare file names no parts."""
+    return m.MachineResult(
+        uuid=task.task_uuid,
+        plate_name=task.task_name,
+        nest_name=task.file_name,
+        width=round(task.width, 2),
+        height=round(task.height, 2),
+        thickness=task.thickness,
+        material=task.material,
+        amount=task.amount,
+    )
 
 
 def machine_result(
