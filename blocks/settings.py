@@ -57,7 +57,7 @@ class SheetStock(Block):
 
 
 class MachineTarget(Block):
-    """Where chosen layouts go: a CloudNest machine (server-side push) and/or a drop folder.
+    """Where chosen layouts go: CloudNest push (gmid), IoT upload-cut (card id), drop folder.
 
     Example:
         ```python
@@ -71,14 +71,23 @@ class MachineTarget(Block):
     _block_type_slug: ClassVar[str] = "nestflow-machine-target"
     _documentation_url: ClassVar[HttpUrl] = DOCUMENTATION
     _description: ClassVar[str] = (
-        "A laser reached through CloudNest's server-side push (gmid) or through a drop folder "
-        "its controller watches (a Prefect filesystem block)."
+        "A laser reached through CloudNest's server-side push (gmid), the IoT upload-cut task "
+        "(card id), or a drop folder its controller watches (a Prefect filesystem block)."
     )
 
     gmid: int | None = Field(
         default=None,
         title="CloudNest machine id (gmid)",
         description="Machine id for CloudNest server-side push; empty if not on CloudNest.",
+    )
+    card_id: str | None = Field(
+        default=None,
+        pattern=r"^\d{12}$",
+        title="IoT card id",
+        description=(
+            "The machine's 12-digit card id for the documented IoT upload-cut task (any "
+            "engine's layout DXF); empty if the machine is not IoT-certified."
+        ),
     )
     drop_folder_block: str | None = Field(
         default=None,
@@ -94,6 +103,6 @@ class MachineTarget(Block):
 
     @model_validator(mode="after")
     def _has_a_destination(self) -> MachineTarget:
-        if self.gmid is None and not self.drop_folder_block:
-            raise ValueError("a machine target needs a gmid, a drop_folder_block, or both")
+        if self.gmid is None and not self.card_id and not self.drop_folder_block:
+            raise ValueError("a machine target needs a gmid, a card_id or a drop_folder_block")
         return self

@@ -30,10 +30,10 @@ from flows.outputs import (
     almacam_files,
     cloudnest_files,
     finish,
+    layouts_to_cut,
     nothing_nested_reason,
-    push_almacam,
-    push_cloudnest,
     push_incomplete_reason,
+    push_layouts,
     wait_for_production,
     write_layouts,
 )
@@ -45,10 +45,12 @@ from flows.parameters import (
     NestingSettings,
     NestToCncParameters,
     PushEngine,
+    TargetKind,
 )
 from tasks.leases import job_lease
 from tasks.storage import load_filesystem
 from tasks.summary import PushRecord, RunSummary, quote_lines
+from tasks.targets import machine_target
 
 DEFAULT_OUTPUT_FOLDER = Path("out")
 
@@ -66,17 +68,6 @@ def stock_sheets(blocks: BlockNames, sheets: list[SheetFormat]) -> list[SheetFor
     return load_block(SheetStock, blocks.sheet_stock).sheets if blocks.sheet_stock else sheets
 
 
-def missing_target(push: PushEngine, blocks: BlockNames, machine: MachineTarget | None) -> str:
-    """Why ``machine`` cannot take ``push``'s layouts, or "" when it can."""
-    if machine is None:
-        return "nothing pushed: no Machine Target block named (parameter blocks.machine)"
-    if push is PushEngine.CLOUDNEST and machine.gmid is None:
-        return f"nothing pushed: Machine Target block {blocks.machine!r} has no CloudNest gmid"
-    if push is PushEngine.ALMACAM and not machine.drop_folder_block:
-        return f"nothing pushed: Machine Target block {blocks.machine!r} has no drop folder"
-    return ""
-
-
 @flow(
     name="Nest to CNC",
     flow_run_name="nest {job_name}",
@@ -88,6 +79,7 @@ def nest_to_cnc(
     manifest: str | None = None,
     mode: Mode = Mode.PRODUCTION,
     push: PushEngine = PushEngine.NONE,
+    target: TargetKind = TargetKind.AUTO,
     material: MaterialSpec = MaterialSpec(),  # noqa: B008 - pydantic defaults render the UI form
     sheets: list[SheetFormat] = [SheetFormat()],  # noqa: B006, B008
     nesting: NestingSettings = NestingSettings(),  # noqa: B008
@@ -103,6 +95,8 @@ def nest_to_cnc(
             its files are the drawings.
         mode: ``production`` (full result, DXF files, push) or ``quote`` (statistics only).
         push: Whose layouts go to the machine: ``cloudnest``, ``almacam`` or ``none``.
+        target: How they get there: ``auto``, ``server_push`` (CloudNest layouts, gmid),
+            ``upload_cut`` (any layout DXF, the machine's IoT card id) or ``drop_folder``.
         material: Material, thickness, gas and density of every drawing.
         sheets: Sheet formats in stock (replaced by ``blocks.sheet_stock`` when set).
         nesting: Optimisation time, spacing, default rotations and flip, longest wait.
@@ -123,6 +117,7 @@ def nest_to_cnc(
         manifest=manifest,
         mode=mode,
         push=push,
+        target=target,
         material=material,
         sheets=sheets,
         nesting=nesting,
@@ -169,7 +164,6 @@ def _nest_and_push(
     material, nesting = params.material, params.nesting
     cloudnest_credentials = load_block(CloudNestCredentials, blocks.cloudnest)
     almacam_credentials = load_block(AlmaCamCredentials, blocks.almacam)
-    machine = load_block(MachineTarget, blocks.machine) if blocks.machine else None
     stock = stock_sheets(blocks, params.sheets)
     files: dict[str, bytes] = {}
     alma = AlmaCamRun(almacam_credentials)
@@ -188,19 +182,32 @@ def _nest_and_push(
     if push is PushEngine.NONE:
         return summary
 
+    return _push(params, job, summary, files, cloud, cloudnest_credentials)
+
+
+def _push(
+    params: NestToCncParameters,
+    job: str,
+    summary: RunSummary,
+    files: dict[str, bytes],
+    cloud: CloudNestRun,
+    credentials: CloudNestCredentials,
+) -> RunSummary:
+    """Push the chosen engine's gated layouts through the chosen target; wait when asked."""
+    name = params.blocks.machine or ""
+    machine = load_block(MachineTarget, name)
     notes = list(summary.notes)
     records: list[PushRecord] = []
-    problem = missing_target(push, blocks, machine)
-    if problem:
-        notes.append(problem)
-    elif push is PushEngine.CLOUDNEST:
-        records = push_cloudnest(cloud, cloudnest_credentials, machine, job)
-        if params.wait_production:
-            records = wait_for_production(records, cloudnest_credentials, machine)
+    target = machine_target(params.target.value, params.push.value, machine, name, credentials)
+    if isinstance(target, str):
+        notes.append(f"nothing pushed: {target}")
     else:
-        records = push_almacam(alma, almacam_credentials, machine, job, files)
+        layouts = layouts_to_cut(summary, params.push.value, files, cloud.job_id)
+        records = push_layouts(job, layouts, target)
+        if not layouts:
+            notes.append(f"nothing pushed: {params.push.value} produced no layout to push")
         if params.wait_production:
-            notes.append("a drop folder reports no production progress; not waited for")
-    if not records and not problem:
-        notes.append(f"nothing pushed: {push.value} produced no layout to push")
+            records = wait_for_production(records, credentials, machine)
+            if not target.label.startswith("gmid "):
+                notes.append(f"{target.label} reports no production progress; not waited for")
     return summary.model_copy(update={"pushes": records, "notes": notes})

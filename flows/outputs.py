@@ -6,21 +6,21 @@ Shared by ``nest_to_cnc`` and ``quote``: layout DXF files and previews are writt
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 
 from prefect import get_run_logger
 from prefect.filesystems import WritableFileSystem
+from prefect.utilities.annotations import quote
 
-from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
-from blocks.settings import MachineTarget
+from blocks.credentials import CloudNestCredentials
+from blocks.settings import MachineTarget as MachineBlock
 from flows.engines import AlmaCamRun, CloudNestRun
+from nestflow.targets import LayoutToCut, MachineTarget
 from tasks import cloudnest
-from tasks.clients import service_key
 from tasks.policy import business_key
-from tasks.push import drop_layout, exactly_once
+from tasks.push import exactly_once, push_layout
 from tasks.results import layout_files, publish_report, slug, write_outputs
-from tasks.storage import describe, load_filesystem
+from tasks.storage import describe
 from tasks.summary import Engine, EngineSummary, PushRecord, RunSummary
 
 
@@ -146,109 +146,70 @@ def push_incomplete_reason(summary: RunSummary) -> str | None:
 # ----------------------------------------------------------------------------------- push
 
 
-def push_cloudnest(
-    run: CloudNestRun, credentials: CloudNestCredentials, machine: MachineTarget, job_name: str
-) -> list[PushRecord]:
-    """Push every CloudNest layout of job ``job_name`` to machine ``gmid`` once."""
-    if machine.gmid is None or run.job_id is None:
+def layouts_to_cut(
+    summary: RunSummary, engine: Engine, files: dict[str, bytes], cloudnest_job: int | None
+) -> list[LayoutToCut]:
+    """The gated layouts of ``engine`` as they go to a machine (file, sheets, ids)."""
+    found = summary.engine(engine)
+    if found is None or not found.nested:
         return []
-    records = []
-    for row in run.summary.layouts:
-        key = business_key(
-            "push-cloudnest", service_key(credentials), run.job_id, row.layout_id, machine.gmid
+    return [
+        LayoutToCut(
+            job=summary.job_name,
+            engine=engine,
+            layout_id=row.layout_id,
+            index=index,
+            quantity=row.quantity,
+            dxf=files.get(f"{engine}/{layout_name(index, 'dxf')}"),
+            engine_job_id=cloudnest_job if engine == "cloudnest" else None,
         )
-        push = partial(
-            cloudnest.push_layout,
-            credentials,
-            run.job_id,
-            row.layout_id,
-            machine.gmid,
-            row.quantity,
-        )
-        records.append(
-            _record(
-                job_name,
-                "cloudnest",
-                row.layout_id,
-                f"gmid {machine.gmid}",
-                row.quantity,
-                key,
-                push,
-            )
-        )
-    return records
+        for index, row in enumerate(found.layouts)
+    ]
 
 
-def push_almacam(
-    run: AlmaCamRun,
-    credentials: AlmaCamCredentials,
-    machine: MachineTarget,
-    job_name: str,
-    files: dict[str, bytes],
+def push_layouts(
+    job_name: str, layouts: list[LayoutToCut], target: MachineTarget
 ) -> list[PushRecord]:
-    """Write every AlmaCAM layout DXF into the machine's drop folder once."""
-    if not machine.drop_folder_block:
-        return []
-    folder = load_filesystem(machine.drop_folder_block, ".")
-    records = []
-    for i, row in enumerate(run.summary.layouts):
-        dxf = files.get(f"almacam/{layout_name(i, 'dxf')}")
-        if dxf is None:
-            continue
-        name = f"{slug(job_name)}-layout-{i + 1:02d}-x{row.quantity}.dxf"
-        key = business_key(
-            "push-almacam",
-            service_key(credentials),
-            job_name,
-            row.layout_id,
-            machine.drop_folder_block,
-        )
-        push = partial(drop_layout, folder, name, dxf, row.layout_id, row.quantity)
-        records.append(
-            _record(
-                job_name,
-                "almacam",
-                row.layout_id,
-                machine.drop_folder_block,
-                row.quantity,
-                key,
-                push,
+    """Push every layout through ``target`` once (across retries, crashes and re-runs)."""
+    return [_push_once(job_name, layout, target) for layout in layouts]
+
+
+def _push_once(job_name: str, layout: LayoutToCut, target: MachineTarget) -> PushRecord:
+    refused = target.accepts(layout)
+    if refused:
+        status, reference = "failed", refused
+    else:
+        key = business_key("push", target.key, job_name, layout.engine, layout.layout_id)
+        try:
+            status, reference = exactly_once(
+                job_name, key, partial(push_layout, quote(target), layout)
             )
-        )
-    return records
-
-
-def _record(
-    job_name: str,
-    engine: Engine,
-    layout_id: str,
-    target: str,
-    quantity: int,
-    key: str,
-    push: Callable[[], str],
-) -> PushRecord:
-    try:
-        status, reference = exactly_once(job_name, key, push)
-    except Exception as exc:  # noqa: BLE001 - one failed push is reported, the others go on
-        get_run_logger().error("push of %s layout %s failed: %s", engine, layout_id, exc)
-        status, reference = "failed", str(exc)
+        except Exception as exc:  # noqa: BLE001 - one failed push is reported, the others go on
+            get_run_logger().error(
+                "push of %s layout %s to %s failed: %s",
+                layout.engine,
+                layout.layout_id,
+                target.label,
+                exc,
+            )
+            status, reference = "failed", str(exc)
     return PushRecord(
-        engine=engine,
-        layout_id=layout_id,
-        target=target,
-        quantity=quantity,
+        engine=layout.engine,
+        layout_id=layout.layout_id,
+        target=target.label,
+        quantity=layout.quantity,
         status=status,
         reference=reference,
     )
 
 
 def wait_for_production(
-    records: list[PushRecord], credentials: CloudNestCredentials, machine: MachineTarget
+    records: list[PushRecord], credentials: CloudNestCredentials, machine: MachineBlock
 ) -> list[PushRecord]:
-    """Wait until the machine reports each pushed CloudNest layout cut."""
+    """Wait until the machine reports each layout pushed server-side cut."""
     done = []
     for record in records:
-        if record.engine == "cloudnest" and record.status != "failed" and record.reference:
+        if record.target.startswith("gmid ") and record.status != "failed" and record.reference:
             plan = cloudnest.wait_production(
                 credentials, record.reference, machine.production_timeout_s
             )

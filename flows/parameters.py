@@ -31,6 +31,20 @@ class PushEngine(StrEnum):
     NONE = "none"
 
 
+class TargetKind(StrEnum):
+    """How the pushed layouts reach the machine (the Machine Target block names the machine)."""
+
+    AUTO = "auto"
+    """CloudNest layouts by server-side push when the machine has a gmid, any other layout by
+    the upload-cut task when it has a card id, else into its drop folder."""
+    SERVER_PUSH = "server_push"
+    """CloudNest's server-side push (CloudNest layouts only; the machine's gmid)."""
+    UPLOAD_CUT = "upload_cut"
+    """The documented IoT upload-cut task (any engine's layout DXF; the machine's card id)."""
+    DROP_FOLDER = "drop_folder"
+    """The layout DXF written into the machine's drop folder."""
+
+
 class DrawingSource(BaseModel):
     """Where the DXF drawings come from; the three kinds may be combined."""
 
@@ -118,6 +132,7 @@ class NestToCncParameters(BaseModel):
     drawings: DrawingSource | None = None
     mode: Mode = Mode.PRODUCTION
     push: PushEngine = PushEngine.NONE
+    target: TargetKind = TargetKind.AUTO
     material: MaterialSpec = Field(default_factory=MaterialSpec)
     sheets: list[SheetFormat] = Field(default_factory=lambda: [SheetFormat()], min_length=1)
     nesting: NestingSettings = Field(default_factory=NestingSettings)

@@ -392,25 +392,6 @@ def used_length(dxf: bytes) -> float:
 # ---------------------------------------------------------------------------- production
 
 
-@task(name="Push layout to the machine (CloudNest)", cache_policy=NO_CACHE)
-def push_layout(
-    credentials: CloudNestCredentials, job_id: int, result_guid: str, gmid: int, amount: int
-) -> str:
-    """Push a layout for ``amount`` sheets; the job's existing tasks are checked first.
-
-    Returns:
-        The production task (plan) GUID.
-    """
-    result = jobs.push_layout(cloudnest_client(credentials), result_guid, gmid, amount, job=job_id)
-    emit(
-        "nestflow.layout.pushed",
-        layout_resource("cloudnest", result_guid),
-        payload={"engine": "cloudnest", "gmid": gmid, "amount": amount, "plan": result.plan_guid},
-        related=[as_related(job_resource(job_id), "job")],
-    )
-    return result.plan_guid
-
-
 @task(
     name="Wait for production",
     task_run_name="wait for plan {plan_guid}",

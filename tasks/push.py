@@ -22,15 +22,15 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.filesystems import LocalFileSystem, WritableFileSystem
+from prefect.filesystems import LocalFileSystem
 from prefect.results import ResultStore
 from prefect.serializers import JSONSerializer
 from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH
 from prefect.transactions import transaction
 
+from nestflow.targets import LayoutToCut, MachineTarget
 from tasks.events import emit, layout_resource
 from tasks.leases import require_lease
-from tasks.storage import describe, write_file
 
 PUSHED = "pushed"
 ALREADY_PUSHED = "already pushed"
@@ -71,20 +71,27 @@ def exactly_once(job_name: str, key: str, push: Callable[[], str]) -> tuple[str,
         return PUSHED, reference
 
 
-@task(name="Drop layout into the machine folder", cache_policy=NO_CACHE)
-def drop_layout(
-    storage: WritableFileSystem, file_name: str, dxf: bytes, layout_id: str, quantity: int
-) -> str:
-    """Write a nested layout DXF into the machine's drop folder; return where it went."""
-    location = write_file(storage, file_name, dxf)
+@task(
+    name="Push layout to the machine",
+    task_run_name="push {layout.engine} {layout.layout_id}",
+    cache_policy=NO_CACHE,
+)
+def push_layout(target: MachineTarget, layout: LayoutToCut) -> str:
+    """Send one checked layout to the machine through ``target``; emits nestflow.layout.pushed.
+
+    Never retried: a push that may have landed is not sent again blindly (the CloudNest target
+    looks for the job's existing production task itself; a drop folder write replaces the file).
+    """
+    reference = target.push(layout)
     emit(
         "nestflow.layout.pushed",
-        layout_resource("almacam", layout_id),
+        layout_resource(layout.engine, layout.layout_id),
         payload={
-            "engine": "almacam",
-            "target": describe(storage),
-            "file": file_name,
-            "amount": quantity,
+            "engine": layout.engine,
+            "target": target.label,
+            "amount": layout.quantity,
+            "reference": reference,
+            "file": layout.file_name,
         },
     )
-    return location
+    return reference

@@ -111,7 +111,7 @@ def test_steps_emit_events_carrying_the_service_ids(production, wait_for_events)
     pushed = wait_for_events(
         "nestflow.layout.pushed", f"nestflow.layout.cloudnest.{push.layout_id}"
     )
-    assert pushed and pushed[0].payload["plan"] == push.reference
+    assert pushed and pushed[0].payload["reference"] == push.reference
     job_id = production.engine("cloudnest").reference.removeprefix("job ")
     assert wait_for_events("nestflow.job.ready", f"nestflow.job.{job_id}")
     uploaded = wait_for_events("nestflow.drawing.uploaded", "nestflow.drawing.", at_least=8)

@@ -79,7 +79,7 @@ def test_saved_credentials_load_back_with_the_secret() -> None:
 
 
 def test_machine_target_needs_a_destination() -> None:
-    with pytest.raises(ValueError, match="gmid, a drop_folder_block, or both"):
+    with pytest.raises(ValueError, match="needs a gmid, a card_id or a drop_folder_block"):
         MachineTarget()
 
 

@@ -74,7 +74,7 @@ def _drop_run(folder: Path, blocks):
 
 def test_almacam_layouts_are_dropped_once_across_runs(folder, pipeline_blocks) -> None:
     first = _drop_run(folder, pipeline_blocks)
-    dropped = sorted(pipeline_blocks.drop.glob("drop-twice-*.dxf"))
+    dropped = sorted(pipeline_blocks.drop.glob("drop-twice-almacam-*.dxf"))
     written = {p.name: p.stat().st_mtime_ns for p in dropped}
 
     second = _drop_run(folder, pipeline_blocks)
@@ -83,7 +83,8 @@ def test_almacam_layouts_are_dropped_once_across_runs(folder, pipeline_blocks) -
     assert [p.status for p in first.pushes] == ["pushed"] * len(layouts)
     assert [p.status for p in second.pushes] == ["already pushed"] * len(layouts)
     assert sorted(written) == [
-        f"drop-twice-layout-{i + 1:02d}-x{row.quantity}.dxf" for i, row in enumerate(layouts)
+        f"drop-twice-almacam-layout-{i + 1:02d}-x{row.quantity}.dxf"
+        for i, row in enumerate(layouts)
     ]
-    again = sorted(pipeline_blocks.drop.glob("drop-twice-*.dxf"))
+    again = sorted(pipeline_blocks.drop.glob("drop-twice-almacam-*.dxf"))
     assert {p.name: p.stat().st_mtime_ns for p in again} == written  # not written again

@@ -11,7 +11,13 @@ from prefect.concurrency.sync import concurrency
 from blocks import MachineTarget
 from flows.nest_to_cnc import nest_to_cnc
 from flows.outputs import PushIncomplete, push_incomplete_reason
-from flows.parameters import DrawingSource, MaterialSpec, NestingSettings, PushEngine
+from flows.parameters import (
+    DrawingSource,
+    MaterialSpec,
+    NestingSettings,
+    PushEngine,
+    TargetKind,
+)
 from tasks.leases import JobBusy, LeaseNotHeld, ensure_limit, lease_name
 from tasks.push import exactly_once
 from tasks.summary import EngineSummary, LayoutRow, PushRecord, RunSummary
@@ -85,7 +91,7 @@ def test_parts_left_out_by_the_pushed_engine_make_the_run_incomplete() -> None:
 def test_a_run_asked_to_push_to_a_machine_it_cannot_reach_ends_failed_saying_why(
     folder: Path, pipeline_blocks
 ) -> None:
-    # a drop-folder-only machine asked for CloudNest's server-side push
+    # a drop-folder-only machine explicitly asked for CloudNest's server-side push
     MachineTarget(drop_folder_block=pipeline_blocks.names.machine + "-drop").save(
         "drop-only", overwrite=True
     )
@@ -94,6 +100,7 @@ def test_a_run_asked_to_push_to_a_machine_it_cannot_reach_ends_failed_saying_why
         job_name="push-without-machine",
         drawings=DrawingSource(folder=str(folder)),
         push=PushEngine.CLOUDNEST,
+        target=TargetKind.SERVER_PUSH,
         material=MATERIAL,
         nesting=FAST,
         blocks=blocks,

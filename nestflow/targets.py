@@ -1,0 +1,175 @@
+"""Machine targets: where a checked layout goes to be cut, behind one interface.
+
+A target takes a :class:`LayoutToCut` (the layout's file, how many sheets, which engine made it)
+and returns a reference (a production task, a cut task, a file written); a target that can tell
+how far the machine got also answers ``progress(reference)``. Targets:
+
+* :class:`CloudNestServerPush` — CloudNest's server-side push of one of its own layouts to a
+  machine named by ``gmid`` (provisional endpoint); it cannot take another engine's layout;
+* :class:`UploadCutTarget` — the IoT "upload cut task" (documented, spec §Q.2): any engine's
+  layout DXF to a machine named by its 12-digit card id;
+* a drop folder (any Prefect writable filesystem; the Prefect side, ``tasks/push.py``).
+
+The exactly-once record of each push is kept above this layer (``tasks/push.py``), keyed by
+``target.key``, the job and the layout. Layouts reach a target only after the safety gate.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nestflow.cloudnest.client import CloudNestClient
+from nestflow.cloudnest.errors import UNCONTROLLABLE_MACHINE, CloudNestError
+from nestflow.cloudnest.jobs import push_layout
+
+
+class LayoutToCut(BaseModel):
+    """One checked layout on its way to a machine."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job: str = Field(description="The job the layout belongs to.")
+    engine: str = Field(description="The engine that made it (cloudnest, almacam, ...).")
+    layout_id: str = Field(description="The engine's id of the layout (GUID, '<order>-<n>').")
+    index: int = Field(ge=0, description="Position of the layout in its engine's list.")
+    quantity: int = Field(ge=1, description="Sheets to cut with this layout.")
+    dxf: bytes | None = Field(default=None, description="The layout file, when there is one.")
+    engine_job_id: int | None = Field(default=None, description="CloudNest job id, if any.")
+
+    @property
+    def file_name(self) -> str:
+        """``<job>-<engine>-layout-01-x3.dxf``: what, from where, how many."""
+        job = re.sub(r"[^a-z0-9]+", "-", self.job.lower()).strip("-") or "job"
+        return f"{job}-{self.engine}-layout-{self.index + 1:02d}-x{self.quantity}.dxf"
+
+
+class TargetError(RuntimeError):
+    """A target refused a layout; nothing reached the machine through it."""
+
+
+@runtime_checkable
+class MachineTarget(Protocol):
+    """Where checked layouts go: ``push`` and, when the target can tell, ``progress``."""
+
+    @property
+    def key(self) -> str:
+        """Identity of the target for exactly-once records (account and machine)."""
+
+    @property
+    def label(self) -> str:
+        """How the target is named in reports ("gmid 165192", "card 000000165192")."""
+
+    def accepts(self, layout: LayoutToCut) -> str | None:
+        """Why the target cannot take ``layout``, or None when it can."""
+
+    def push(self, layout: LayoutToCut) -> str:
+        """Send the layout to the machine; return the reference of what was created."""
+
+    def progress(self, reference: str) -> str | None:
+        """How far the machine got with ``reference``, None when the target cannot tell."""
+
+
+class CloudNestServerPush:
+    """CloudNest's server-side push of its own layouts to machine ``gmid``.
+
+    Args:
+        client: A CloudNest client of the account that made the layouts.
+        gmid: The machine's id on the Bochu cloud.
+        account: Which server and account (for the exactly-once key; no secret).
+    """
+
+    def __init__(self, client: CloudNestClient, gmid: int, account: str) -> None:
+        self.client = client
+        self.gmid = gmid
+        self.account = account
+
+    @property
+    def key(self) -> str:
+        """Account and machine."""
+        return f"cloudnest-push|{self.account}|{self.gmid}"
+
+    @property
+    def label(self) -> str:
+        """``gmid <n>``."""
+        return f"gmid {self.gmid}"
+
+    def accepts(self, layout: LayoutToCut) -> str | None:
+        """Only CloudNest's own layouts of a known job can be pushed server-side."""
+        if layout.engine != "cloudnest" or layout.engine_job_id is None:
+            return (
+                f"CloudNest's server-side push takes CloudNest layouts only, not {layout.engine}'s "
+                "(use the upload-cut target or a drop folder)"
+            )
+        return None
+
+    def push(self, layout: LayoutToCut) -> str:
+        """Push the layout for its quantity; the job's existing production tasks are checked."""
+        result = push_layout(
+            self.client, layout.layout_id, self.gmid, layout.quantity, job=layout.engine_job_id
+        )
+        return result.plan_guid
+
+    def progress(self, reference: str) -> str | None:
+        """``<status>: <finished>/<total> sheet(s)`` of the production task."""
+        plan = self.client.production_detail(reference)
+        total = plan.total_plate_amount
+        return f"{plan.status}: {plan.finish_plate_amount}/{total} sheet(s)"
+
+
+class UploadCutTarget:
+    """The IoT "upload cut task": any engine's layout DXF to the machine with card ``card_id``.
+
+    Args:
+        client: A client of the gateway (same signed headers as CloudNest).
+        card_id: The machine's 12-digit card id.
+        account: Which server and account (for the exactly-once key; no secret).
+    """
+
+    def __init__(self, client: CloudNestClient, card_id: str, account: str) -> None:
+        self.client = client
+        self.card_id = card_id
+        self.account = account
+
+    @property
+    def key(self) -> str:
+        """Account and card."""
+        return f"upload-cut|{self.account}|{self.card_id}"
+
+    @property
+    def label(self) -> str:
+        """``card <id>``."""
+        return f"card {self.card_id}"
+
+    def accepts(self, layout: LayoutToCut) -> str | None:
+        """Any layout with a DXF file."""
+        return None if layout.dxf else f"{layout.engine} layout {layout.layout_id} has no file"
+
+    def push(self, layout: LayoutToCut) -> str:
+        """Upload the file as a cut task of ``quantity`` sheets; return the task UUID.
+
+        Raises:
+            TargetError: The account cannot control this machine (vendor code 1010).
+        """
+        assert layout.dxf is not None
+        try:
+            return self.client.device_upload_cut(
+                self.card_id,
+                task_name=layout.file_name.removesuffix(".dxf"),
+                amount=layout.quantity,
+                file=(layout.file_name, layout.dxf),
+            )
+        except CloudNestError as exc:
+            if exc.status == UNCONTROLLABLE_MACHINE:
+                raise TargetError(
+                    f"machine card {self.card_id}: this account cannot control it (vendor code "
+                    f"1010, uncontrollable machine tool); check the card id and that the machine "
+                    f"is IoT-certified within the account's quota. {exc.msg}"
+                ) from exc
+            raise
+
+    def progress(self, reference: str) -> str | None:
+        """The IoT API documents no query of a cut task: the target cannot tell."""
+        return None
