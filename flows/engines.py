@@ -10,21 +10,29 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from prefect import get_run_logger, unmapped
 from prefect.utilities.annotations import quote
 from pydantic import BaseModel, Field
 
 from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
+from blocks.loading import load_block
 from blocks.settings import SheetFormat
-from flows.parameters import DrawingSource, MaterialSpec, NestingSettings
+from flows.parameters import BlockNames, DrawingSource, MaterialSpec, NestingSettings
 from nestflow.almacam.errors import AlmaCamValidationError
 from nestflow.almacam.models import FullResult, StatsResult, View
 from nestflow.cloudnest.models import DrawingRef, DrawingStatus, NestLayout
-from nestflow.gate import DxfLayout, UnsafeLayouts, check_dxf_layouts, ordered_parts
+from nestflow.gate import (
+    DxfLayout,
+    UnsafeLayouts,
+    check_dxf_layouts,
+    check_layouts,
+    ordered_parts,
+)
 from nestflow.geometry.layout import SheetLayout
 from nestflow.geometry.reader import DrawingFailure, ReadOptions
-from tasks import almacam, cloudnest
+from tasks import almacam, cloudnest, local
 from tasks.drawings import (
     CheckedDrawing,
     DrawingToCheck,
@@ -35,8 +43,14 @@ from tasks.drawings import (
     load_manifest,
     terms_for,
 )
-from tasks.results import gated_almacam_layouts, unknown_references
-from tasks.summary import Engine, EngineSummary, almacam_summary, cloudnest_summary
+from tasks.results import gated_almacam_layouts, layout_files, unknown_references
+from tasks.summary import (
+    Engine,
+    EngineSummary,
+    almacam_summary,
+    cloudnest_summary,
+    layouts_summary,
+)
 
 
 class Intake(BaseModel):
@@ -82,6 +96,23 @@ def read_drawings(
     return Intake(drawings=good, rejected=rejected)
 
 
+@dataclass(frozen=True)
+class RunContext:
+    """What every engine of a run is given: the job, the checked drawings, stock and settings."""
+
+    job: str
+    intake: Intake
+    material: MaterialSpec
+    sheets: list[SheetFormat]
+    nesting: NestingSettings
+    view: View = "full"
+
+
+def layout_name(index: int, extension: str) -> str:
+    """``layout-01.dxf``: the file name of layout number ``index`` (0-based)."""
+    return f"layout-{index + 1:02d}.{extension}"
+
+
 def describe_failure(exc: Exception) -> list[str]:
     """An engine's failure as lines a person can act on (AlmaCAM errors name parts and files)."""
     if isinstance(exc, AlmaCamValidationError):
@@ -112,8 +143,16 @@ class AlmaCamRun:
     images: list[bytes] = field(default_factory=list)
     summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="almacam"))
 
-    def start(self, intake: Intake, sheets: list[SheetFormat], nesting: NestingSettings) -> None:
+    name: ClassVar[str] = "almacam"
+
+    @classmethod
+    def from_blocks(cls, blocks: BlockNames) -> AlmaCamRun:
+        """The run with the credentials block the run names."""
+        return cls(load_block(AlmaCamCredentials, blocks.almacam))
+
+    def start(self, ctx: RunContext) -> None:
         """Build the order from the checked drawings and submit it (once per content)."""
+        intake, sheets, nesting = ctx.intake, ctx.sheets, ctx.nesting
         try:
             # quote(): big geometry inputs are passed as they are, not walked by Prefect.
             self.bundle = almacam.build_order(
@@ -126,11 +165,12 @@ class AlmaCamRun:
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the other going
             self._fail(exc)
 
-    def finish(self, view: View, nesting: NestingSettings, job_name: str) -> None:
+    def finish(self, ctx: RunContext) -> None:
         """Wait for the result, pass it through the safety gate, read the previews, measure.
 
         A result that fails the gate fails the engine: no file of it is written, nothing pushed.
         """
+        view, nesting, job_name = ctx.view, ctx.nesting, ctx.job
         if self.bundle is None or self.order_id is None:
             return
         try:
@@ -153,6 +193,13 @@ class AlmaCamRun:
         self.summary = failed("almacam", reference, exc, [])
         self.layouts, self.images = [], []
 
+    def files(self) -> dict[str, bytes]:
+        """Nested DXF files (full result, gated) and PNG previews of AlmaCAM's layouts."""
+        files = {f"almacam/{layout_name(i, 'png')}": png for i, png in enumerate(self.images)}
+        for i, dxf in enumerate(layout_files(self.layouts)):
+            files[f"almacam/{layout_name(i, 'dxf')}"] = dxf
+        return files
+
 
 @dataclass
 class CloudNestRun:
@@ -165,15 +212,17 @@ class CloudNestRun:
     dxf: dict[str, bytes] = field(default_factory=dict)
     summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="cloudnest"))
 
-    def start(
-        self,
-        job_name: str,
-        intake: Intake,
-        material: MaterialSpec,
-        sheets: list[SheetFormat],
-        nesting: NestingSettings,
-    ) -> None:
+    name: ClassVar[str] = "cloudnest"
+
+    @classmethod
+    def from_blocks(cls, blocks: BlockNames) -> CloudNestRun:
+        """The run with the credentials block the run names."""
+        return cls(load_block(CloudNestCredentials, blocks.cloudnest))
+
+    def start(self, ctx: RunContext) -> None:
         """Plates, job, uploads, drawing processing, then Boost."""
+        job_name, intake, material = ctx.job, ctx.intake, ctx.material
+        sheets, nesting = ctx.sheets, ctx.nesting
         try:
             plates = cloudnest.prepare_plates(
                 self.credentials, material.name, material.thickness, material.density, sheets
@@ -252,8 +301,9 @@ class CloudNestRun:
         added = any(o.uploaded for s, o in zip(states, outcomes, strict=True) if s.name != "Cached")
         return [ref for outcome in outcomes for ref in outcome.refs], added
 
-    def finish(self, intake: Intake, sheets: list[SheetFormat], nesting: NestingSettings) -> None:
-        """Wait for the Boost, download each layout's DXF and measure the layouts."""
+    def finish(self, ctx: RunContext) -> None:
+        """Wait for the Boost, download each layout's DXF, pass them through the gate, measure."""
+        intake, sheets, nesting = ctx.intake, ctx.sheets, ctx.nesting
         if not self.boosted or self.job_id is None:
             return
         try:
@@ -279,6 +329,14 @@ class CloudNestRun:
         reference = f"job {self.job_id}" if self.job_id is not None else None
         self.summary = failed("cloudnest", reference, exc, self.summary.errors)
         self.layouts, self.dxf = [], {}
+
+    def files(self) -> dict[str, bytes]:
+        """CloudNest's layout DXF files as downloaded (and gated)."""
+        return {
+            f"cloudnest/{layout_name(i, 'dxf')}": self.dxf[layout.result_guid]
+            for i, layout in enumerate(self.layouts)
+            if layout.result_guid in self.dxf
+        }
 
 
 def gate_cloudnest_layouts(
@@ -313,3 +371,67 @@ def gate_cloudnest_layouts(
     problems = check_dxf_layouts(files, ordered)
     if problems:
         raise UnsafeLayouts("cloudnest", problems)
+
+
+@dataclass
+class LocalRun:
+    """The local engine's part of a run: our solver, submitted beside the services."""
+
+    name: ClassVar[str] = "local"
+    future: Any = None
+    layouts: list[SheetLayout] = field(default_factory=list)
+    summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="local"))
+
+    @classmethod
+    def from_blocks(cls, blocks: BlockNames) -> LocalRun:
+        """The local engine needs no block."""
+        return cls()
+
+    def start(self, ctx: RunContext) -> None:
+        """Submit the solve (it runs in a worker thread while the services compute)."""
+        lines = local.order_lines(ctx.intake.drawings)
+        self.future = local.nest_locally.submit(
+            quote(lines),
+            local.sheet_specs(ctx.sheets),
+            ctx.nesting.time_s,
+            ctx.nesting.spacing,
+            ctx.nesting.max_wait_s,
+        )
+
+    def finish(self, ctx: RunContext) -> None:
+        """Collect the layouts and pass them through the safety gate."""
+        if self.future is None:
+            return
+        try:
+            result = self.future.result()
+            lines = local.order_lines(ctx.intake.drawings)
+            ordered = ordered_parts((line.part, line.quantity) for line in lines)
+            problems = check_layouts(result.layouts, ordered)
+            if problems:
+                raise UnsafeLayouts("local", problems)
+            self.layouts = result.layouts
+            names = {(s.length, s.height): s.label for s in ctx.sheets}
+            self.summary = EngineSummary(
+                engine="local",
+                reference=f"local {ctx.job}",
+                layouts=layouts_summary("local", "local", result.layouts, names),
+                unplaced=result.unplaced,
+            )
+        except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
+            self.summary = failed("local", None, exc, [])
+            self.layouts = []
+
+    def files(self) -> dict[str, bytes]:
+        """The layout DXF files (gated)."""
+        return {
+            f"local/{layout_name(i, 'dxf')}": dxf
+            for i, dxf in enumerate(layout_files(self.layouts))
+        }
+
+
+#: Every engine a run can ask for, by name: adding one is its module, its block and this line.
+ENGINES: dict[str, type[AlmaCamRun] | type[CloudNestRun] | type[LocalRun]] = {
+    "cloudnest": CloudNestRun,
+    "almacam": AlmaCamRun,
+    "local": LocalRun,
+}

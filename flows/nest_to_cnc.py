@@ -1,4 +1,4 @@
-"""Flow ``nest_to_cnc``: DXF drawings to nested layouts on the laser, through both engines.
+"""Flow ``nest_to_cnc``: DXF drawings to nested layouts on the laser, through the engines asked for.
 
 Sequence: read and check the drawings (bad ones rejected by name, the rest go on); submit the
 AlmaCAM order; CloudNest plates, job, uploads, drawing processing and Boost; AlmaCAM result
@@ -20,15 +20,13 @@ from prefect.filesystems import WritableFileSystem
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
-from blocks.loading import load_block
+from blocks.credentials import CloudNestCredentials
+from blocks.loading import BlockNotFound, load_block
 from blocks.settings import MachineTarget, SheetFormat, SheetStock
-from flows.engines import AlmaCamRun, CloudNestRun, Intake, read_drawings
+from flows.engines import ENGINES, AlmaCamRun, CloudNestRun, Intake, RunContext, read_drawings
 from flows.outputs import (
     NothingNested,
     PushIncomplete,
-    almacam_files,
-    cloudnest_files,
     finish,
     layouts_to_cut,
     nothing_nested_reason,
@@ -40,6 +38,7 @@ from flows.outputs import (
 from flows.parameters import (
     BlockNames,
     DrawingSource,
+    EngineName,
     MaterialSpec,
     Mode,
     NestingSettings,
@@ -80,13 +79,14 @@ def nest_to_cnc(
     mode: Mode = Mode.PRODUCTION,
     push: PushEngine = PushEngine.NONE,
     target: TargetKind = TargetKind.AUTO,
+    engines: list[EngineName] = [EngineName.CLOUDNEST, EngineName.ALMACAM],  # noqa: B006
     material: MaterialSpec = MaterialSpec(),  # noqa: B008 - pydantic defaults render the UI form
     sheets: list[SheetFormat] = [SheetFormat()],  # noqa: B006, B008
     nesting: NestingSettings = NestingSettings(),  # noqa: B008
     blocks: BlockNames = BlockNames(),  # noqa: B008
     wait_production: bool = False,
 ) -> RunSummary:
-    """Nest drawings with CloudNest and AlmaCAM, compare, and push the chosen layouts.
+    """Nest drawings with the engines asked for, compare, and push the chosen layouts.
 
     Args:
         job_name: CloudNest job name and output folder; ``{date}`` becomes the run's day.
@@ -97,6 +97,8 @@ def nest_to_cnc(
         push: Whose layouts go to the machine: ``cloudnest``, ``almacam`` or ``none``.
         target: How they get there: ``auto``, ``server_push`` (CloudNest layouts, gmid),
             ``upload_cut`` (any layout DXF, the machine's IoT card id) or ``drop_folder``.
+        engines: Which engines nest: ``cloudnest``, ``almacam``, ``local`` (our solver, no
+            vendor account), all at once.
         material: Material, thickness, gas and density of every drawing.
         sheets: Sheet formats in stock (replaced by ``blocks.sheet_stock`` when set).
         nesting: Optimisation time, spacing, default rotations and flip, longest wait.
@@ -118,6 +120,7 @@ def nest_to_cnc(
         mode=mode,
         push=push,
         target=target,
+        engines=engines,
         material=material,
         sheets=sheets,
         nesting=nesting,
@@ -159,30 +162,38 @@ def _nest_and_push(
     intake: Intake,
     storage: WritableFileSystem,
 ) -> RunSummary:
-    """Both engines, the layout files, the push and the wait for production (under the lease)."""
+    """The engines asked for, the layout files, the push and the wait (under the job's lease)."""
     blocks, mode, push = params.blocks, params.mode, params.push
     material, nesting = params.material, params.nesting
-    cloudnest_credentials = load_block(CloudNestCredentials, blocks.cloudnest)
-    almacam_credentials = load_block(AlmaCamCredentials, blocks.almacam)
     stock = stock_sheets(blocks, params.sheets)
-    files: dict[str, bytes] = {}
-    alma = AlmaCamRun(almacam_credentials)
-    cloud = CloudNestRun(cloudnest_credentials)
+    view = "stats" if mode is Mode.QUOTE else "full"
+    ctx = RunContext(job, intake, material, stock, nesting, view)
+    runs = [ENGINES[name.value].from_blocks(blocks) for name in params.engines]
     if intake.drawings:
-        alma.start(intake, stock, nesting)
-        cloud.start(job, intake, material, stock, nesting)
-        alma.finish("stats" if mode is Mode.QUOTE else "full", nesting, job)
-        cloud.finish(intake, stock, nesting)
-        files = {**cloudnest_files(cloud), **almacam_files(alma, job)}
-        summary = summary.model_copy(update={"engines": [cloud.summary, alma.summary]})
-    if mode is Mode.QUOTE and alma.summary.nested:
+        for run in runs:  # all engines compute at once
+            run.start(ctx)
+        for run in runs:
+            run.finish(ctx)
+        summary = summary.model_copy(update={"engines": [run.summary for run in runs]})
+    files = {name: data for run in runs for name, data in run.files().items()}
+    alma = next((run for run in runs if isinstance(run, AlmaCamRun)), None)
+    if mode is Mode.QUOTE and alma is not None and alma.summary.nested:
         quote = quote_lines(alma.summary, material.thickness, material.density)
         summary = summary.model_copy(update={"quote": quote})
     summary = write_layouts(summary, storage, files)
     if push is PushEngine.NONE:
         return summary
+    cloud = next((run for run in runs if isinstance(run, CloudNestRun)), None)
+    cloudnest_job = cloud.job_id if cloud is not None else None
+    return _push(params, job, summary, files, cloudnest_job, gateway_credentials(blocks))
 
-    return _push(params, job, summary, files, cloud, cloudnest_credentials)
+
+def gateway_credentials(blocks: BlockNames) -> CloudNestCredentials | None:
+    """The CloudNest credentials (the gateway of server push and upload-cut), if saved."""
+    try:
+        return load_block(CloudNestCredentials, blocks.cloudnest)
+    except BlockNotFound:
+        return None
 
 
 def _push(
@@ -190,8 +201,8 @@ def _push(
     job: str,
     summary: RunSummary,
     files: dict[str, bytes],
-    cloud: CloudNestRun,
-    credentials: CloudNestCredentials,
+    cloudnest_job: int | None,
+    credentials: CloudNestCredentials | None,
 ) -> RunSummary:
     """Push the chosen engine's gated layouts through the chosen target; wait when asked."""
     name = params.blocks.machine or ""
@@ -202,11 +213,11 @@ def _push(
     if isinstance(target, str):
         notes.append(f"nothing pushed: {target}")
     else:
-        layouts = layouts_to_cut(summary, params.push.value, files, cloud.job_id)
+        layouts = layouts_to_cut(summary, params.push.value, files, cloudnest_job)
         records = push_layouts(job, layouts, target)
         if not layouts:
             notes.append(f"nothing pushed: {params.push.value} produced no layout to push")
-        if params.wait_production:
+        if params.wait_production and credentials is not None:
             records = wait_for_production(records, credentials, machine)
             if not target.label.startswith("gmid "):
                 notes.append(f"{target.label} reports no production progress; not waited for")

@@ -14,12 +14,12 @@ from prefect.utilities.annotations import quote
 
 from blocks.credentials import CloudNestCredentials
 from blocks.settings import MachineTarget as MachineBlock
-from flows.engines import AlmaCamRun, CloudNestRun
+from flows.engines import layout_name
 from nestflow.targets import LayoutToCut, MachineTarget
 from tasks import cloudnest
 from tasks.policy import business_key
 from tasks.push import exactly_once, push_layout
-from tasks.results import layout_files, publish_report, slug, write_outputs
+from tasks.results import publish_report, slug, write_outputs
 from tasks.storage import describe
 from tasks.summary import Engine, EngineSummary, PushRecord, RunSummary
 
@@ -37,28 +37,6 @@ class NothingNested(RunIncomplete):
 
 class PushIncomplete(RunIncomplete):
     """A run asked to push left layouts (or parts) off the machine: it ends Failed."""
-
-
-def layout_name(index: int, extension: str) -> str:
-    """``layout-01.dxf``: the file name of layout number ``index`` (0-based)."""
-    return f"layout-{index + 1:02d}.{extension}"
-
-
-def almacam_files(run: AlmaCamRun, job_name: str) -> dict[str, bytes]:
-    """Nested DXF files (full result only) and PNG previews of AlmaCAM's layouts."""
-    files = {f"almacam/{layout_name(i, 'png')}": png for i, png in enumerate(run.images)}
-    for i, dxf in enumerate(layout_files(run.layouts)):  # gated in AlmaCamRun.finish
-        files[f"almacam/{layout_name(i, 'dxf')}"] = dxf
-    return files
-
-
-def cloudnest_files(run: CloudNestRun) -> dict[str, bytes]:
-    """CloudNest's layout DXF files as downloaded."""
-    return {
-        f"cloudnest/{layout_name(i, 'dxf')}": run.dxf[layout.result_guid]
-        for i, layout in enumerate(run.layouts)
-        if layout.result_guid in run.dxf
-    }
 
 
 def attach_files(engine: EngineSummary, written: dict[str, str]) -> EngineSummary:

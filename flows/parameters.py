@@ -23,11 +23,23 @@ class Mode(StrEnum):
     """Cut the job: AlmaCAM's ``full`` view, nested DXF files, push to the machine."""
 
 
+class EngineName(StrEnum):
+    """A nesting engine a run can ask for."""
+
+    CLOUDNEST = "cloudnest"
+    """Bochu CloudNest: drawings, job, Boost nesting (an account on the vendor's cloud)."""
+    ALMACAM = "almacam"
+    """The AlmaCAM nesting API (an API token)."""
+    LOCAL = "local"
+    """Our own solver in the worker: no vendor account needed."""
+
+
 class PushEngine(StrEnum):
     """Whose layouts go to the machine."""
 
     CLOUDNEST = "cloudnest"
     ALMACAM = "almacam"
+    LOCAL = "local"
     NONE = "none"
 
 
@@ -133,6 +145,9 @@ class NestToCncParameters(BaseModel):
     mode: Mode = Mode.PRODUCTION
     push: PushEngine = PushEngine.NONE
     target: TargetKind = TargetKind.AUTO
+    engines: list[EngineName] = Field(
+        default_factory=lambda: [EngineName.CLOUDNEST, EngineName.ALMACAM], min_length=1
+    )
     material: MaterialSpec = Field(default_factory=MaterialSpec)
     sheets: list[SheetFormat] = Field(default_factory=lambda: [SheetFormat()], min_length=1)
     nesting: NestingSettings = Field(default_factory=NestingSettings)
@@ -146,6 +161,13 @@ class NestToCncParameters(BaseModel):
             raise ValueError("give the drawings (folder, files or urls) or an order manifest")
         if self.mode is Mode.QUOTE and self.push is not PushEngine.NONE:
             raise ValueError("a quote run never pushes: set push to 'none' or mode to 'production'")
+        if self.push is not PushEngine.NONE and self.push.value not in self.engines:
+            raise ValueError(
+                f"push is {self.push.value!r} but engines are "
+                f"{[e.value for e in self.engines]}: add it to engines"
+            )
+        if len(set(self.engines)) != len(self.engines):
+            raise ValueError("name each engine once in engines")
         if self.push is not PushEngine.NONE and not self.blocks.machine:
             raise ValueError("pushing layouts needs blocks.machine (a Machine Target block name)")
         return self

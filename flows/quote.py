@@ -11,12 +11,10 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from blocks.credentials import AlmaCamCredentials
-from blocks.loading import load_block
 from blocks.settings import SheetFormat
-from flows.engines import AlmaCamRun, read_drawings
+from flows.engines import AlmaCamRun, RunContext, read_drawings
 from flows.nest_to_cnc import DEFAULT_OUTPUT_FOLDER, resolve_job_name, stock_sheets
-from flows.outputs import NothingNested, almacam_files, finish, nothing_nested_reason, write_layouts
+from flows.outputs import NothingNested, finish, nothing_nested_reason, write_layouts
 from flows.parameters import BlockNames, DrawingSource, MaterialSpec, NestingSettings
 from tasks.results import slug
 from tasks.storage import load_filesystem
@@ -69,15 +67,15 @@ def quote(
     if drawings is None and not manifest:
         raise ValueError("give the drawings (folder, files or urls) or an order manifest")
     job = resolve_job_name(job_name)
-    credentials = load_block(AlmaCamCredentials, blocks.almacam)
     stock = stock_sheets(blocks, sheets)
     storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
 
     intake = read_drawings(drawings, manifest, material, nesting)
-    alma = AlmaCamRun(credentials)
+    alma = AlmaCamRun.from_blocks(blocks)
+    ctx = RunContext(job, intake, material, stock, nesting, "stats")
     if intake.drawings:
-        alma.start(intake, stock, nesting)
-        alma.finish("stats", nesting, job)
+        alma.start(ctx)
+        alma.finish(ctx)
     lines = quote_lines(alma.summary, material.thickness, material.density)
     summary = RunSummary(
         job_name=job,
@@ -91,7 +89,7 @@ def quote(
         engines=[alma.summary] if intake.drawings else [],
         quote=lines,
     )
-    summary = write_layouts(summary, storage, almacam_files(alma, job))
+    summary = write_layouts(summary, storage, alma.files())
     if lines:
         create_table_artifact(
             table=quote_table(lines),

@@ -25,7 +25,7 @@ from tasks.almacam import OrderBundle
 from tasks.storage import write_file
 from tasks.summary import EngineSummary, RunSummary
 
-ENGINE_TITLES = {"cloudnest": "CloudNest", "almacam": "AlmaCAM"}
+ENGINE_TITLES = {"cloudnest": "CloudNest", "almacam": "AlmaCAM", "local": "Local solver"}
 
 
 def slug(text: str) -> str:

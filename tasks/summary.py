@@ -16,10 +16,11 @@ from pydantic import BaseModel, Field, computed_field
 from blocks.settings import SheetFormat
 from nestflow.almacam.models import FullResult, StatsResult
 from nestflow.cloudnest.models import NestLayout, PartLayout
+from nestflow.geometry.layout import SheetLayout
 from nestflow.geometry.reader import DrawingFailure
 from tasks.almacam import OrderBundle
 
-Engine = Literal["cloudnest", "almacam"]
+Engine = Literal["cloudnest", "almacam", "local"]
 
 
 class LayoutRow(BaseModel):
@@ -178,6 +179,30 @@ class RunSummary(BaseModel):
     def engine(self, name: Engine) -> EngineSummary | None:
         """The summary of one engine, if it ran."""
         return next((e for e in self.engines if e.engine == name), None)
+
+
+# ---------------------------------------------------------------------------- sheet layouts
+
+
+def layouts_summary(
+    engine: Engine, reference: str, layouts: list[SheetLayout], sheet_names: dict[tuple, str]
+) -> list[LayoutRow]:
+    """Rows of layouts given as sheets of placed parts (the local engine)."""
+    return [
+        LayoutRow(
+            engine=engine,
+            layout_id=f"{reference}-{index}",
+            name=layout.name,
+            sheet=sheet_names.get((layout.sheet_length, layout.sheet_height), layout.name),
+            sheet_length=layout.sheet_length,
+            sheet_height=layout.sheet_height,
+            quantity=layout.quantity,
+            used_length=layout.used_length or layout.sheet_length,
+            parts=len(layout.placements),
+            parts_area=layout.parts_area,
+        )
+        for index, layout in enumerate(layouts)
+    ]
 
 
 # ------------------------------------------------------------------------------- AlmaCAM

@@ -18,6 +18,7 @@ from flows.nest_to_cnc import nest_to_cnc
 from flows.outputs import PushIncomplete
 from flows.parameters import (
     DrawingSource,
+    EngineName,
     MaterialSpec,
     NestingSettings,
     PushEngine,
@@ -131,7 +132,7 @@ def test_server_push_refuses_another_engines_layouts_naming_the_alternatives(
         state.result()
 
 
-#: Where each target may be constructed, and each machine-reaching call made: nowhere else.
+#: Where each engine and target may be constructed, and each machine-reaching call made.
 WIRING = {
     r"\bCloudNestServerPush\(": {"tasks/targets.py", "nestflow/targets.py"},
     r"\bUploadCutTarget\(": {"tasks/targets.py", "nestflow/targets.py"},
@@ -139,11 +140,13 @@ WIRING = {
     r"\.device_upload_cut\(": {"nestflow/targets.py"},
     r"\bpush_layout\(\s*self\.client": {"nestflow/targets.py"},
     r"\.production_push\(": {"nestflow/cloudnest/jobs.py"},
+    r"\b(AlmaCamRun|CloudNestRun|LocalRun)\(": {"flows/engines.py"},
+    r"\bLocalEngine\(": {"nestflow/engines/local.py", "tasks/local.py"},
 }
 
 
 @pytest.mark.parametrize("pattern", sorted(WIRING))
-def test_targets_are_wired_only_in_their_modules_and_the_registry(pattern: str) -> None:
+def test_engines_and_targets_are_wired_only_in_their_modules_and_the_registry(pattern: str) -> None:
     found = {
         str(path.relative_to(ROOT))
         for package in ("flows", "tasks", "blocks", "nestflow")
@@ -151,3 +154,33 @@ def test_targets_are_wired_only_in_their_modules_and_the_registry(pattern: str) 
         if "sandbox" not in path.parts and re.search(pattern, path.read_text())
     }
     assert found <= WIRING[pattern], f"{pattern} used outside its module: {found - WIRING[pattern]}"
+
+
+def test_a_run_with_only_the_local_engine_needs_no_vendor_and_drops_its_layouts(
+    folder: Path, pipeline_blocks
+) -> None:
+    drop_block = pipeline_blocks.names.machine + "-drop"
+    MachineTarget(drop_folder_block=drop_block).save("local-laser", overwrite=True)
+    no_vendor = pipeline_blocks.names.model_copy(
+        update={"cloudnest": "never-saved", "almacam": "never-saved"}
+    )
+    job = f"local-{uuid.uuid4().hex[:6]}"
+
+    summary = nest_to_cnc(
+        job_name=job,
+        drawings=DrawingSource(folder=str(folder)),
+        push=PushEngine.LOCAL,
+        engines=[EngineName.LOCAL],
+        material=MATERIAL,
+        nesting=FAST,
+        blocks=no_vendor.model_copy(update={"machine": "local-laser"}),
+    )
+
+    assert [(e.engine, e.status) for e in summary.engines] == [("local", "ok")]
+    layouts = summary.engine("local").layouts
+    assert [(p.target, p.status) for p in summary.pushes] == [
+        (f"drop folder {drop_block}", "pushed")
+    ] * len(layouts)
+    dropped = sorted(pipeline_blocks.drop.glob(f"{job}-local-layout-*.dxf"))
+    outlines = [o for path in dropped for o in dxf_outlines(path.read_bytes())]
+    assert len(outlines) == sum(row.parts for row in layouts) == 2  # bracket and gusset, once

@@ -1,0 +1,21 @@
+"""Nesting engines behind one interface (see :mod:`nestflow.engines.base`)."""
+
+from nestflow.engines.base import (
+    Engine,
+    EngineResult,
+    EngineRun,
+    NestingSettings,
+    OrderLine,
+    SheetSpec,
+)
+from nestflow.engines.local import LocalEngine
+
+__all__ = [
+    "Engine",
+    "EngineResult",
+    "EngineRun",
+    "LocalEngine",
+    "NestingSettings",
+    "OrderLine",
+    "SheetSpec",
+]
