@@ -19,6 +19,7 @@ Variables (JSON for the mappings and lists):
 ``NESTFLOW_ALMACAM_TOKEN``                AlmaCAM Bearer token (required to create)
 ``NESTFLOW_ALMACAM_BASE_URL``             AlmaCAM API URL
 ``NESTFLOW_MACHINE_GMID``                 CloudNest machine id (gmid)
+``NESTFLOW_MACHINE_CARD_ID``              the machine's 12-digit IoT card id (upload-cut task)
 ``NESTFLOW_MACHINE_DROP_FOLDER_BLOCK``    filesystem block of the machine's drop folder
 ``NESTFLOW_SHEETS``                       ``[{"length": 3000, "height": 1500, "quantity": 20}]``
 ========================================  =======================================================
@@ -66,6 +67,7 @@ FIELDS: dict[type[Block], list[EnvField]] = {
     ],
     MachineTarget: [
         EnvField(field="gmid", variable="NESTFLOW_MACHINE_GMID", kind="int"),
+        EnvField(field="card_id", variable="NESTFLOW_MACHINE_CARD_ID"),
         EnvField(field="drop_folder_block", variable="NESTFLOW_MACHINE_DROP_FOLDER_BLOCK"),
     ],
     SheetStock: [EnvField(field="sheets", variable="NESTFLOW_SHEETS", kind="json")],

@@ -33,7 +33,7 @@ from nestflow.almacam.orders import OrderIndex, OrderLine, SheetStock
 from nestflow.almacam.orders import build_order as build_almacam_order
 from tasks.clients import almacam_client, service_key
 from tasks.drawings import CheckedDrawing
-from tasks.events import emit, order_resource
+from tasks.events import emit, order_resource, refused_order_resource
 from tasks.policy import business_key, read_only, retry_when
 from tasks.progress import Progress
 
@@ -114,7 +114,7 @@ def submit_order(credentials: AlmaCamCredentials, bundle: OrderBundle) -> int:
     try:
         order_id = almacam_client(credentials).submit(bundle.order, index=bundle.index)
     except AlmaCamValidationError as exc:
-        _emit_failed(f"nestflow.order.refused.{bundle.digest()[:16]}", exc)
+        _emit_failed(refused_order_resource(bundle.digest()), exc)
         raise
     emit(
         "nestflow.nesting.submitted",
@@ -124,10 +124,10 @@ def submit_order(credentials: AlmaCamCredentials, bundle: OrderBundle) -> int:
     return order_id
 
 
-def _emit_failed(resource_id: str, exc: AlmaCamValidationError) -> None:
+def _emit_failed(resource: dict[str, str], exc: AlmaCamValidationError) -> None:
     emit(
         "nestflow.nesting.failed",
-        {"prefect.resource.id": resource_id},
+        resource,
         payload={"engine": "almacam", "errors": exc.describe(), "codes": exc.codes()},
     )
 
@@ -228,7 +228,7 @@ def wait_result(
             index=bundle.index,
         )
     except AlmaCamValidationError as exc:
-        _emit_failed(f"nestflow.order.{order_id}", exc)
+        _emit_failed(order_resource(order_id), exc)
         raise
     progress.done(f"{len(result.nestings)} nesting(s)")
     emit(

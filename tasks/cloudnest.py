@@ -48,7 +48,14 @@ from nestflow.cloudnest.models import (
     PlanTask,
 )
 from tasks.clients import cloudnest_client, service_key
-from tasks.events import as_related, drawing_resource, emit, job_resource, layout_resource
+from tasks.events import (
+    as_related,
+    cloudnest_drawing_resource,
+    drawing_resource,
+    emit,
+    job_resource,
+    layout_resource,
+)
 from tasks.policy import business_key, read_only
 from tasks.progress import Progress
 
@@ -272,18 +279,11 @@ def wait_drawings(
         processed = state.status == DrawingStatus.SUCCESS
         emit(
             f"nestflow.drawing.{'processed' if processed else 'failed'}",
-            _guid_resource(state),
+            cloudnest_drawing_resource(state.drawing_guid, state.filename),
             payload={"status": state.status, "msg": state.msg, "part_count": state.part_count},
             related=[as_related(job_resource(job_id), "job")],
         )
     return outcome.drawings
-
-
-def _guid_resource(state: DrawingState) -> dict[str, str]:
-    return {
-        "prefect.resource.id": f"nestflow.drawing.cloudnest.{state.drawing_guid}",
-        "prefect.resource.name": state.filename,
-    }
 
 
 # ------------------------------------------------------------------------------- nesting

@@ -35,6 +35,16 @@ def order_resource(order_id: int) -> dict[str, str]:
     return _resource(f"nestflow.order.{order_id}", f"AlmaCAM order {order_id}")
 
 
+def refused_order_resource(digest: str) -> dict[str, str]:
+    """The resource of an AlmaCAM order refused before it got an id (by its content digest)."""
+    return _resource(f"nestflow.order.refused.{digest[:16]}", "refused AlmaCAM order")
+
+
+def cloudnest_drawing_resource(drawing_guid: str, file_name: str) -> dict[str, str]:
+    """The resource of a drawing as CloudNest holds it (by its GUID)."""
+    return _resource(f"nestflow.drawing.cloudnest.{drawing_guid}", file_name)
+
+
 def inbox_resource(folder: str) -> dict[str, str]:
     """The resource of an inbox folder."""
     return _resource(f"nestflow.inbox.{folder}", folder)

@@ -43,3 +43,11 @@ def test_blocks_do_not_import_tasks_or_flows() -> None:
 def test_tasks_do_not_import_flows() -> None:
     for path in sorted((ROOT / "tasks").rglob("*.py")):
         assert "flows" not in _imported_roots(path), path
+
+
+def test_event_resource_ids_are_built_only_in_tasks_events() -> None:
+    builders = {ROOT / "tasks" / "events.py"}
+    for package in ("flows", "tasks", "blocks"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if path not in builders:
+                assert "prefect.resource.id" not in path.read_text(encoding="utf-8"), path

@@ -8,6 +8,7 @@ the client never puts request headers into an error.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from nestflow.almacam.models import ErrorItem
 from nestflow.almacam.orders import OrderIndex
@@ -59,6 +60,19 @@ class AlmaCamError(Exception):
             f"{type(self).__name__}(status={self.status!r}, endpoint={self.endpoint!r}, "
             f"order_id={self.order_id!r}, message={self.message!r})"
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Prefect ships exceptions between processes; the keyword-only constructors of the
+        # subclasses cannot be replayed from ``args``, so the attributes travel as they are.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild(cls: type[AlmaCamError], args: tuple[Any, ...], state: dict[str, Any]) -> AlmaCamError:
+    """An error unpickled with its attributes (see :meth:`AlmaCamError.__reduce__`)."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 def format_path(path: Sequence[str | int]) -> str:

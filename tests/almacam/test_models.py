@@ -272,3 +272,33 @@ def test_an_error_body_without_errors_reads_as_an_empty_list() -> None:
 )
 def test_status_bodies_carry_their_message(text: str) -> None:
     assert StatusMessage.model_validate({"message": text}).message == text
+
+
+def test_every_almacam_error_pickles_with_its_attributes() -> None:
+    import pickle
+
+    from nestflow.almacam.errors import (
+        AlmaCamNotFound,
+        AlmaCamTimeout,
+        AlmaCamTransportError,
+        AlmaCamValidationError,
+    )
+    from nestflow.almacam.models import ErrorItem
+
+    errors = [
+        AlmaCamNotFound("unknown order", status=404, endpoint="GET /result/3/full", order_id=3),
+        AlmaCamTransportError("refused", endpoint="POST /new", request_sent=False),
+        AlmaCamTimeout(
+            endpoint="GET /result/4/full", order_id=4, elapsed=9.0, polls=3, last_status=202
+        ),
+        AlmaCamValidationError(
+            "refused",
+            errors=[ErrorItem(error_code=-979, message="self intersecting", parts=[2])],
+            endpoint="POST /new",
+        ),
+    ]
+    for error in errors:
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error)
+        assert str(copy) == str(error)
+        assert vars(copy).keys() == vars(error).keys()
