@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from prefect import get_run_logger, unmapped
 from prefect.utilities.annotations import quote
 from pydantic import BaseModel, Field
+from shapely.geometry import Polygon
 
 from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
 from blocks.loading import load_block
@@ -28,7 +29,9 @@ from nestflow.gate import (
     UnsafeLayouts,
     check_dxf_layouts,
     check_layouts,
+    dxf_outlines,
     ordered_parts,
+    used_length,
 )
 from nestflow.geometry.layout import SheetLayout
 from nestflow.geometry.reader import DrawingFailure, ReadOptions
@@ -144,6 +147,8 @@ class AlmaCamRun:
     summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="almacam"))
 
     name: ClassVar[str] = "almacam"
+    #: ``start`` only submits: started before the engines whose start waits on the service.
+    waits_in_start: ClassVar[bool] = False
 
     @classmethod
     def from_blocks(cls, blocks: BlockNames) -> AlmaCamRun:
@@ -213,6 +218,8 @@ class CloudNestRun:
     summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="cloudnest"))
 
     name: ClassVar[str] = "cloudnest"
+    #: ``start`` waits for the drawings to be processed before it Boosts.
+    waits_in_start: ClassVar[bool] = True
 
     @classmethod
     def from_blocks(cls, blocks: BlockNames) -> CloudNestRun:
@@ -316,8 +323,9 @@ class CloudNestRun:
                 for layout in self.layouts
             }
             part_layout = cloudnest.read_part_layout(self.credentials, self.job_id)
-            gate_cloudnest_layouts(self.layouts, self.dxf, intake, sheets)
-            lengths = {guid: cloudnest.used_length(data) for guid, data in self.dxf.items()}
+            outlines = {guid: dxf_outlines(data) for guid, data in self.dxf.items()}
+            gate_cloudnest_layouts(self.layouts, outlines, intake, sheets)
+            lengths = {guid: used_length(shapes) for guid, shapes in outlines.items()}
             errors = self.summary.errors
             self.summary = cloudnest_summary(
                 self.job_id, self.layouts, lengths, intake.part_areas(), part_layout, sheets
@@ -340,7 +348,10 @@ class CloudNestRun:
 
 
 def gate_cloudnest_layouts(
-    layouts: list[NestLayout], dxf: dict[str, bytes], intake: Intake, sheets: list[SheetFormat]
+    layouts: list[NestLayout],
+    outlines: dict[str, list[Polygon]],
+    intake: Intake,
+    sheets: list[SheetFormat],
 ) -> None:
     """Pass CloudNest's layout files through the safety gate.
 
@@ -367,7 +378,8 @@ def gate_cloudnest_layouts(
             border_gap=(gap,) * 4,
         )
         names = tuple(p.part_name for p in layout.parts)
-        files.append(DxfLayout(sheet=sheet, dxf=dxf.get(layout.result_guid, b""), names=names))
+        shapes = tuple(outlines.get(layout.result_guid, ()))
+        files.append(DxfLayout(sheet=sheet, outlines=shapes, names=names))
     problems = check_dxf_layouts(files, ordered)
     if problems:
         raise UnsafeLayouts("cloudnest", problems)
@@ -378,6 +390,7 @@ class LocalRun:
     """The local engine's part of a run: our solver, submitted beside the services."""
 
     name: ClassVar[str] = "local"
+    waits_in_start: ClassVar[bool] = False
     future: Any = None
     layouts: list[SheetLayout] = field(default_factory=list)
     summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="local"))

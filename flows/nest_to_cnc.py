@@ -170,9 +170,12 @@ def _nest_and_push(
     ctx = RunContext(job, intake, material, stock, nesting, view)
     runs = [ENGINES[name.value].from_blocks(blocks) for name in params.engines]
     if intake.drawings:
-        for run in runs:  # all engines compute at once
+        # All engines compute at once: those whose start only submits go first, so they compute
+        # while the others' start waits on its service; they are collected in the same order.
+        ordered = sorted(runs, key=lambda run: run.waits_in_start)
+        for run in ordered:
             run.start(ctx)
-        for run in runs:
+        for run in ordered:
             run.finish(ctx)
         summary = summary.model_copy(update={"engines": [run.summary for run in runs]})
     files = {name: data for run in runs for name, data in run.files().items()}

@@ -285,13 +285,23 @@ def _union(shapes: list[Polygon]) -> BaseGeometry:
 
 
 class DxfLayout(BaseModel):
-    """A layout an engine delivered as a file, with the parts it names on it."""
+    """A layout an engine delivered as a file (its outlines read once), with the parts it names."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     sheet: SheetLayout
-    dxf: bytes
+    outlines: tuple[Polygon, ...]
     names: tuple[str, ...]
+
+    @classmethod
+    def read(cls, sheet: SheetLayout, dxf: bytes, names: Sequence[str]) -> DxfLayout:
+        """Read the file's outlines (see :func:`dxf_outlines`)."""
+        return cls(sheet=sheet, outlines=tuple(dxf_outlines(dxf)), names=tuple(names))
+
+
+def used_length(outlines: Sequence[BaseGeometry]) -> float:
+    """The x of the straight offcut a layout needs: the largest x of its part outlines."""
+    return max((g.bounds[2] for g in outlines), default=0.0)
 
 
 def check_dxf_layouts(
@@ -303,7 +313,9 @@ def check_dxf_layouts(
     problems: list[GateProblem] = []
     counts: Counter[str] = Counter()
     for layout in layouts:
-        problems += check_layout_dxf(layout.sheet, layout.dxf, layout.names, ordered, tolerance)
+        problems += check_layout_dxf(
+            layout.sheet, layout.outlines, layout.names, ordered, tolerance
+        )
         for name in layout.names:
             counts[name] += layout.sheet.quantity
     return problems + _count_problems(counts, ordered)
@@ -311,7 +323,7 @@ def check_dxf_layouts(
 
 def check_layout_dxf(
     layout: SheetLayout,
-    dxf: bytes,
+    outlines: Sequence[Polygon],
     names: Sequence[str],
     ordered: Mapping[str, OrderedPart],
     tolerance: float = TOLERANCE,
@@ -321,7 +333,7 @@ def check_layout_dxf(
     Args:
         layout: The sheet (size, border gap, quantity) the layout claims; its placements are
             ignored: the file is what gets cut.
-        dxf: The layout file as the engine delivered it.
+        outlines: The part outlines of the layout file (:func:`dxf_outlines`).
         names: The part named for each placed instance (CloudNest's ``parts`` of the layout).
         ordered: The order's parts.
         tolerance: Numeric slack in mm.
@@ -330,7 +342,6 @@ def check_layout_dxf(
         GateProblem(layout=layout.name, part=name, rule="unknown part", message="not in the order")
         for name in sorted(set(names) - set(ordered))
     ]
-    outlines = dxf_outlines(dxf)
     if len(outlines) != len(names):
         problems.append(
             GateProblem(

@@ -14,13 +14,10 @@ Creating steps are never retried blindly; they are made repeatable instead:
 
 from __future__ import annotations
 
-import io
 import time
 from datetime import timedelta
 from typing import Any
 
-import ezdxf
-from ezdxf import bbox
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
@@ -28,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from blocks.credentials import CloudNestCredentials
 from blocks.settings import SheetFormat
+from nestflow import gate
 from nestflow.cloudnest import jobs
 from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.errors import (
@@ -59,8 +57,6 @@ from tasks.events import (
 from tasks.policy import business_key, read_only
 from tasks.progress import Progress
 
-#: Layers of a layout DXF that are not cut geometry (sheet outline, margins, offcut line).
-SHEET_LAYERS = frozenset({"SHEET", "SHEET_BORDER", "OFFCUT"})
 UPLOAD_BATCH = 20
 CACHE_DAYS = 30
 
@@ -378,15 +374,12 @@ def download_layout(credentials: CloudNestCredentials, layout: NestLayout) -> by
 
 
 def used_length(dxf: bytes) -> float:
-    """The used length of a layout DXF: the largest x of its cut geometry.
+    """The used length of a layout DXF: the largest x of its part outlines.
 
     Sheet outline, margins and offcut layers are left out, so the figure means the same for
     CloudNest's files as AlmaCAM's ``length``.
     """
-    doc = ezdxf.read(io.StringIO(dxf.decode("utf-8", errors="replace")))
-    cut = [e for e in doc.modelspace() if e.dxf.layer.upper() not in SHEET_LAYERS]
-    extents = bbox.extents(cut)
-    return float(extents.extmax.x) if extents.has_data else 0.0
+    return gate.used_length(gate.dxf_outlines(dxf))
 
 
 # ---------------------------------------------------------------------------- production

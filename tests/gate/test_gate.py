@@ -130,11 +130,8 @@ def test_the_error_lists_every_problem_and_pickles() -> None:
 
 def _dxf_layout(*placements: Placement, names: tuple[str, ...] | None = None) -> DxfLayout:
     sheet = _sheet(*placements)
-    return DxfLayout(
-        sheet=_sheet(),
-        dxf=write_layout_dxf(sheet),
-        names=names if names is not None else tuple(p.part.name for p in placements),
-    )
+    names = names if names is not None else tuple(p.part.name for p in placements)
+    return DxfLayout.read(_sheet(), write_layout_dxf(sheet), names)
 
 
 def test_a_sound_layout_file_passes() -> None:
@@ -160,5 +157,5 @@ def test_a_layout_file_with_a_part_off_the_sheet_or_overlapping_is_refused() -> 
 
 
 def test_an_empty_layout_file_naming_parts_is_refused() -> None:
-    layout = DxfLayout(sheet=_sheet(), dxf=write_layout_dxf(_sheet()), names=("plate",))
+    layout = DxfLayout.read(_sheet(), write_layout_dxf(_sheet()), ("plate",))
     assert "count" in _rules(check_dxf_layouts([layout], ORDER))
