@@ -15,7 +15,7 @@ from prefect.utilities.annotations import quote
 from blocks.credentials import CloudNestCredentials
 from blocks.settings import MachineTarget as MachineBlock
 from flows.engines import layout_name
-from nestflow.targets import LayoutToCut, MachineTarget
+from nestflow.targets import LayoutToCut, Target
 from tasks import cloudnest
 from tasks.policy import business_key
 from tasks.push import exactly_once, push_layout
@@ -145,14 +145,12 @@ def layouts_to_cut(
     ]
 
 
-def push_layouts(
-    job_name: str, layouts: list[LayoutToCut], target: MachineTarget
-) -> list[PushRecord]:
+def push_layouts(job_name: str, layouts: list[LayoutToCut], target: Target) -> list[PushRecord]:
     """Push every layout through ``target`` once (across retries, crashes and re-runs)."""
     return [_push_once(job_name, layout, target) for layout in layouts]
 
 
-def _push_once(job_name: str, layout: LayoutToCut, target: MachineTarget) -> PushRecord:
+def _push_once(job_name: str, layout: LayoutToCut, target: Target) -> PushRecord:
     refused = target.accepts(layout)
     if refused:
         status, reference = "failed", refused

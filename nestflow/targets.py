@@ -51,7 +51,7 @@ class TargetError(RuntimeError):
 
 
 @runtime_checkable
-class MachineTarget(Protocol):
+class Target(Protocol):
     """Where checked layouts go: ``push`` and, when the target can tell, ``progress``."""
 
     @property

@@ -6,14 +6,14 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from blocks.settings import SheetFormat
-from nestflow.engines import EngineResult, LocalEngine, NestingSettings, OrderLine, SheetSpec
+from nestflow.engines import EngineResult, EngineSettings, LocalEngine, PartOrder, SheetSpec
 from tasks.drawings import CheckedDrawing
 
 
-def order_lines(drawings: list[CheckedDrawing]) -> list[OrderLine]:
+def order_lines(drawings: list[CheckedDrawing]) -> list[PartOrder]:
     """One line per part of each checked drawing, with the drawing's order terms."""
     return [
-        OrderLine(
+        PartOrder(
             part=part,
             quantity=drawing.terms.quantity,
             rotations=tuple(drawing.terms.rotations),
@@ -40,13 +40,13 @@ def sheet_specs(sheets: list[SheetFormat]) -> list[SheetSpec]:
 
 @task(name="Nest locally", cache_policy=NO_CACHE)
 def nest_locally(
-    lines: list[OrderLine],
+    lines: list[PartOrder],
     sheets: list[SheetSpec],
     time_s: float,
     spacing: float,
     deadline_s: float,
 ) -> EngineResult:
     """Nest with our own solver in this process (submitted, so it runs beside the services)."""
-    run = LocalEngine().trigger(lines, sheets, NestingSettings(time_s=time_s, spacing=spacing))
+    run = LocalEngine().trigger(lines, sheets, EngineSettings(time_s=time_s, spacing=spacing))
     run.wait_for_completion(deadline_s)
     return run.fetch_result()

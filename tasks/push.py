@@ -28,7 +28,7 @@ from prefect.serializers import JSONSerializer
 from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH
 from prefect.transactions import transaction
 
-from nestflow.targets import LayoutToCut, MachineTarget
+from nestflow.targets import LayoutToCut, Target
 from tasks.events import emit, layout_resource
 from tasks.leases import require_lease
 
@@ -76,7 +76,7 @@ def exactly_once(job_name: str, key: str, push: Callable[[], str]) -> tuple[str,
     task_run_name="push {layout.engine} {layout.layout_id}",
     cache_policy=NO_CACHE,
 )
-def push_layout(target: MachineTarget, layout: LayoutToCut) -> str:
+def push_layout(target: Target, layout: LayoutToCut) -> str:
     """Send one checked layout to the machine through ``target``; emits nestflow.layout.pushed.
 
     Never retried: a push that may have landed is not sent again blindly (the CloudNest target

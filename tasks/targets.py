@@ -12,12 +12,12 @@ from prefect.filesystems import WritableFileSystem
 
 from blocks.credentials import CloudNestCredentials
 from blocks.settings import MachineTarget as MachineBlock
-from nestflow.targets import CloudNestServerPush, LayoutToCut, MachineTarget, UploadCutTarget
+from nestflow.targets import CloudNestServerPush, LayoutToCut, Target, UploadCutTarget
 from tasks.clients import cloudnest_client, service_key
 from tasks.storage import load_filesystem, write_file
 
 #: Builds a target from the block (and the CloudNest credentials); returns why not, if it can't.
-Builder = Callable[[MachineBlock, str, CloudNestCredentials | None], "MachineTarget | str"]
+Builder = Callable[[MachineBlock, str, CloudNestCredentials | None], "Target | str"]
 
 
 class DropFolderTarget:
@@ -58,7 +58,7 @@ class DropFolderTarget:
 
 def _server_push(
     machine: MachineBlock, name: str, credentials: CloudNestCredentials | None
-) -> MachineTarget | str:
+) -> Target | str:
     if machine.gmid is None:
         return f"Machine Target block {name!r} has no CloudNest gmid"
     if credentials is None:
@@ -69,7 +69,7 @@ def _server_push(
 
 def _upload_cut(
     machine: MachineBlock, name: str, credentials: CloudNestCredentials | None
-) -> MachineTarget | str:
+) -> Target | str:
     if not machine.card_id:
         return f"Machine Target block {name!r} has no IoT card id"
     if credentials is None:
@@ -80,7 +80,7 @@ def _upload_cut(
 
 def _drop_folder(
     machine: MachineBlock, name: str, credentials: CloudNestCredentials | None
-) -> MachineTarget | str:
+) -> Target | str:
     if not machine.drop_folder_block:
         return f"Machine Target block {name!r} has no drop folder"
     storage = load_filesystem(machine.drop_folder_block, ".")
@@ -112,7 +112,7 @@ def machine_target(
     machine: MachineBlock,
     name: str,
     credentials: CloudNestCredentials | None,
-) -> MachineTarget | str:
+) -> Target | str:
     """The target of kind ``kind`` (``auto`` chooses by engine) or why it cannot be built."""
     chosen = auto_kind(engine, machine) if kind == "auto" else kind
     return BUILDERS[chosen](machine, name, credentials)

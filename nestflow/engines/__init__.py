@@ -4,8 +4,8 @@ from nestflow.engines.base import (
     Engine,
     EngineResult,
     EngineRun,
-    NestingSettings,
-    OrderLine,
+    EngineSettings,
+    PartOrder,
     SheetSpec,
 )
 from nestflow.engines.local import LocalEngine
@@ -15,7 +15,7 @@ __all__ = [
     "EngineResult",
     "EngineRun",
     "LocalEngine",
-    "NestingSettings",
-    "OrderLine",
+    "EngineSettings",
+    "PartOrder",
     "SheetSpec",
 ]

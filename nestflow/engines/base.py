@@ -17,7 +17,7 @@ from nestflow.geometry.layout import SheetLayout
 from nestflow.geometry.models import Part
 
 
-class OrderLine(BaseModel):
+class PartOrder(BaseModel):
     """One part to nest, as ordered."""
 
     model_config = ConfigDict(frozen=True)
@@ -40,7 +40,7 @@ class SheetSpec(BaseModel):
     border_gap: float = Field(default=0.0, ge=0)
 
 
-class NestingSettings(BaseModel):
+class EngineSettings(BaseModel):
     """How long and how tight to nest."""
 
     model_config = ConfigDict(frozen=True)
@@ -72,6 +72,6 @@ class Engine(Protocol):
     name: str
 
     def trigger(
-        self, lines: list[OrderLine], sheets: list[SheetSpec], settings: NestingSettings
+        self, lines: list[PartOrder], sheets: list[SheetSpec], settings: EngineSettings
     ) -> EngineRun:
         """Start nesting ``lines`` onto ``sheets``."""

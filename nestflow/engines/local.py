@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from nestflow.engines.base import EngineResult, NestingSettings, OrderLine, SheetSpec
+from nestflow.engines.base import EngineResult, EngineSettings, PartOrder, SheetSpec
 from nestflow.geometry.layout import Placement, SheetLayout
 from nestflow.nesting.models import NestItem, NestRequest, NestResult, NestSheet, Orientation
 from nestflow.nesting.solver import solve
@@ -18,7 +18,7 @@ from nestflow.nesting.solver import solve
 class LocalEngineRun:
     """A nesting running in a thread of this process."""
 
-    def __init__(self, lines: list[OrderLine], sheets: list[SheetSpec], request: NestRequest):
+    def __init__(self, lines: list[PartOrder], sheets: list[SheetSpec], request: NestRequest):
         self.lines = lines
         self.sheets = sheets
         self._result: NestResult | None = None
@@ -61,14 +61,14 @@ class LocalEngine:
     name = "local"
 
     def trigger(
-        self, lines: list[OrderLine], sheets: list[SheetSpec], settings: NestingSettings
+        self, lines: list[PartOrder], sheets: list[SheetSpec], settings: EngineSettings
     ) -> LocalEngineRun:
         """Start solving in a thread; returns at once."""
         return LocalEngineRun(lines, sheets, nest_request(lines, sheets, settings))
 
 
 def nest_request(
-    lines: list[OrderLine], sheets: list[SheetSpec], settings: NestingSettings
+    lines: list[PartOrder], sheets: list[SheetSpec], settings: EngineSettings
 ) -> NestRequest:
     """The solver's request: item ``i`` is line ``i``, sheet ``j`` is format ``j``."""
     items = [
@@ -100,7 +100,7 @@ def nest_request(
 
 
 def to_engine_result(
-    result: NestResult, lines: list[OrderLine], sheets: list[SheetSpec]
+    result: NestResult, lines: list[PartOrder], sheets: list[SheetSpec]
 ) -> EngineResult:
     """Solver nestings as sheet layouts of the ordered parts."""
     layouts = []
