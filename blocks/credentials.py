@@ -13,6 +13,7 @@ from prefect.blocks.abstract import CredentialsBlock
 from pydantic import Field, HttpUrl, SecretStr
 
 from blocks.global_rate_limit import GlobalRateLimit, create_command
+from nestflow.geometry.layout import LayoutLayers
 
 if TYPE_CHECKING:
     from nestflow.almacam.client import AlmaCamClient
@@ -89,6 +90,15 @@ class CloudNestCredentials(CredentialsBlock):
             "within the account's calls per second. Create it with "
             f"`{create_command('nestflow-cloudnest')}`. A missing or decay-less limit stops "
             "the requests with an error. Empty: only each client's own pacing."
+        ),
+    )
+    layout_layers: LayoutLayers = Field(
+        default_factory=LayoutLayers,
+        title="Layers of CloudNest's layout files",
+        description=(
+            "Layer names of the outer and inner cut contours in the layout DXF files CloudNest "
+            "delivers; the safety gate reads the parts from them (a file whose parts it cannot "
+            "find is refused)."
         ),
     )
     timeout_s: float = Field(

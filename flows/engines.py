@@ -323,7 +323,8 @@ class CloudNestRun:
                 for layout in self.layouts
             }
             part_layout = cloudnest.read_part_layout(self.credentials, self.job_id)
-            outlines = {guid: dxf_outlines(data) for guid, data in self.dxf.items()}
+            layers = self.credentials.layout_layers
+            outlines = {guid: dxf_outlines(data, layers) for guid, data in self.dxf.items()}
             gate_cloudnest_layouts(self.layouts, outlines, intake, sheets)
             lengths = {guid: used_length(shapes) for guid, shapes in outlines.items()}
             errors = self.summary.errors

@@ -159,3 +159,14 @@ def test_a_layout_file_with_a_part_off_the_sheet_or_overlapping_is_refused() -> 
 def test_an_empty_layout_file_naming_parts_is_refused() -> None:
     layout = DxfLayout.read(_sheet(), write_layout_dxf(_sheet()), ("plate",))
     assert "count" in _rules(check_dxf_layouts([layout], ORDER))
+
+
+def test_layout_files_with_other_layer_names_are_read_with_those_names() -> None:
+    from nestflow.gate import dxf_outlines
+    from nestflow.geometry.layout import LayoutLayers
+
+    layers = LayoutLayers(cut_outer="KONTUR", cut_inner="INNEN")
+    dxf = write_layout_dxf(_sheet(_at(RING, 10, 10)), layers=layers)
+    assert dxf_outlines(dxf) == []  # the default names find nothing: refused, never guessed
+    (outline,) = dxf_outlines(dxf, layers)
+    assert outline.area == pytest.approx(RING.area, rel=0.01)  # the hole is cut out
