@@ -286,6 +286,7 @@ class CloudNestRun:
                 path=d.ref.path,
                 url=d.ref.url,
                 sha256=d.sha256,
+                content=d.content,
                 quantity=d.terms.quantity,
                 rotate_lock=set(d.terms.rotations) == {0.0},
             )

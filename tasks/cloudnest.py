@@ -14,6 +14,7 @@ Creating steps are never retried blindly; they are made repeatable instead:
 
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import timedelta
 from typing import Any
@@ -73,6 +74,9 @@ class UploadItem(BaseModel):
     path: str | None = None
     url: str | None = None
     sha256: str
+    content: bytes = Field(
+        default=b"", exclude=True, repr=False, description="The checked bytes to upload."
+    )
     quantity: int = 1
     rotate_lock: bool = False
 
@@ -226,7 +230,7 @@ def upload_drawings(
         get_run_logger().info(
             "job %s already holds %s; not uploaded again", job_id, ", ".join(already)
         )
-    sources = [i.url if i.url else _file_source(i) for i in new]
+    sources = [i.url if i.url else upload_source(i) for i in new]
     per_file = {i.file: _attributes(i, material, thickness, gas) for i in new}
     refs = jobs.upload_drawings(client, job_id, sources, per_file=per_file) if new else []
     by_file = {i.file: i for i in items}
@@ -242,9 +246,16 @@ def upload_drawings(
     )
 
 
-def _file_source(item: UploadItem) -> tuple[str, bytes]:
-    with open(item.path or "", "rb") as handle:
-        return item.file, handle.read()
+def upload_source(item: UploadItem) -> tuple[str, bytes]:
+    """The file part of an upload: the bytes that were checked, never the file read again.
+
+    Raises:
+        ValueError: The item carries no checked bytes (a programming error: it would upload
+            something nobody checked).
+    """
+    if not item.content or hashlib.sha256(item.content).hexdigest() != item.sha256:
+        raise ValueError(f"{item.file}: no checked bytes to upload (refused: unchecked content)")
+    return item.file, item.content
 
 
 def upload_batches(items: list[UploadItem]) -> list[list[UploadItem]]:

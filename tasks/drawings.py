@@ -49,6 +49,12 @@ class CheckedDrawing(BaseModel):
 
     ref: DrawingRef
     sha256: str = ""
+    content: bytes = Field(
+        default=b"",
+        exclude=True,
+        repr=False,
+        description="The bytes that were checked (and hashed): what the engines are sent.",
+    )
     parts: list[Part] = Field(default_factory=list)
     failure: DrawingFailure | None = None
     terms: OrderTerms = Field(default_factory=OrderTerms)
@@ -234,7 +240,9 @@ def check_drawing(
         return _rejected(CheckedDrawing(ref=ref, failure=failure, terms=terms))
     sha256 = hashlib.sha256(content).hexdigest()
     parts, failure = _read(ref.file, content, options)
-    checked = CheckedDrawing(ref=ref, sha256=sha256, parts=parts, failure=failure, terms=terms)
+    checked = CheckedDrawing(
+        ref=ref, sha256=sha256, content=content, parts=parts, failure=failure, terms=terms
+    )
     if not checked.ok:
         return _rejected(checked)
     emit(
