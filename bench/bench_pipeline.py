@@ -66,6 +66,8 @@ def plain_run(sandbox, files: list[Path], job_name: str, out: Path, settings) ->
         boost,
         download_layout_dxf,
         ensure_job,
+        find_or_add_material,
+        find_or_add_plate,
         push_layout,
         upload_drawings,
         wait_drawings,
@@ -75,12 +77,8 @@ def plain_run(sandbox, files: list[Path], job_name: str, out: Path, settings) ->
     from nestflow.geometry.layout import write_layout_dxf
     from nestflow.geometry.reader import read_batch
     from tasks.almacam import OrderBundle
-    from tasks.cloudnest import (
-        UPLOAD_BATCH,
-        find_or_add_material,
-        find_or_add_plate,
-        used_length,
-    )
+    from tasks.cloudnest import UPLOAD_BATCH, used_length
+    from tasks.local import sheet_specs
     from tasks.results import almacam_layouts
     from tasks.summary import almacam_summary, cloudnest_summary
 
@@ -99,7 +97,10 @@ def plain_run(sandbox, files: list[Path], job_name: str, out: Path, settings) ->
     ):
         order_id = alma.submit(order, index=index)
         material_id = find_or_add_material(cloud, material.name, material.density)
-        plates = [find_or_add_plate(cloud, material_id, material.thickness, s) for s in sheets]
+        plates = [
+            find_or_add_plate(cloud, material_id, material.thickness, s)
+            for s in sheet_specs(sheets)
+        ]
         job = ensure_job(
             cloud, job_name, material=material.name, thickness=material.thickness, gas="O2"
         )

@@ -41,6 +41,7 @@ from nestflow.cloudnest.models import (
     PushResult,
     UrlFile,
 )
+from nestflow.engines.base import SheetSpec
 
 T = TypeVar("T")
 
@@ -539,3 +540,44 @@ __all__ = [
     "wait_nesting",
     "wait_production",
 ]
+
+
+# --------------------------------------------------------------------------------- stock
+
+
+def find_or_add_material(client: CloudNestClient, name: str, density: float) -> int:
+    """The id of the material called ``name`` (any case), added with ``density`` if absent."""
+    for material in client.material_list():
+        if material.material_name.lower() == name.lower():
+            return material.material_id
+    return client.material_add(material_name=name, density=density).material_id
+
+
+def find_or_add_plate(
+    client: CloudNestClient, material_id: int, thickness: float, sheet: SheetSpec
+) -> str:
+    """The GUID of the standard plate matching ``sheet``, added if absent.
+
+    Its stock (``remain_amount``) is set to the format's quantity when it differs.
+    """
+    for plate in client.plate_list(material_id=material_id, thickness=thickness):
+        same = (
+            plate.plate_type == 0
+            and abs(plate.width - sheet.length) < 1e-6
+            and abs(plate.height - sheet.height) < 1e-6
+            and abs(plate.gap - sheet.border_gap) < 1e-6
+        )
+        if same:
+            if plate.remain_amount != sheet.quantity:
+                client.plate_update(plate_guid=plate.plate_guid, remain_amount=sheet.quantity)
+            return plate.plate_guid
+    return client.plate_add(
+        plate_type=0,
+        plate_name=sheet.name,
+        remain_amount=sheet.quantity,
+        width=sheet.length,
+        height=sheet.height,
+        material_id=material_id,
+        thickness=thickness,
+        gap=sheet.border_gap,
+    ).plate_guid
