@@ -24,6 +24,7 @@ from flows.parameters import BlockNames, DrawingSource, MaterialSpec, NestingSet
 from nestflow.almacam.errors import AlmaCamValidationError
 from nestflow.almacam.models import FullResult, StatsResult, View
 from nestflow.cloudnest.models import DrawingRef, DrawingStatus, NestLayout
+from nestflow.engines import PartOrder
 from nestflow.gate import (
     DxfLayout,
     UnsafeLayouts,
@@ -393,6 +394,7 @@ class LocalRun:
 
     name: ClassVar[str] = "local"
     waits_in_start: ClassVar[bool] = False
+    lines: list[PartOrder] = field(default_factory=list)
     future: Any = None
     layouts: list[SheetLayout] = field(default_factory=list)
     summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="local"))
@@ -404,9 +406,9 @@ class LocalRun:
 
     def start(self, ctx: RunContext) -> None:
         """Submit the solve (it runs in a worker thread while the services compute)."""
-        lines = local.order_lines(ctx.intake.drawings)
+        self.lines = local.order_lines(ctx.intake.drawings)
         self.future = local.nest_locally.submit(
-            quote(lines),
+            quote(self.lines),
             local.sheet_specs(ctx.sheets),
             ctx.nesting.time_s,
             ctx.nesting.spacing,
@@ -419,8 +421,7 @@ class LocalRun:
             return
         try:
             result = self.future.result()
-            lines = local.order_lines(ctx.intake.drawings)
-            ordered = ordered_parts((line.part, line.quantity) for line in lines)
+            ordered = ordered_parts((line.part, line.quantity) for line in self.lines)
             problems = check_layouts(result.layouts, ordered)
             if problems:
                 raise UnsafeLayouts("local", problems)

@@ -220,8 +220,8 @@ def _push(
         records = push_layouts(job, layouts, target)
         if not layouts:
             notes.append(f"nothing pushed: {params.push.value} produced no layout to push")
-        if params.wait_production and credentials is not None:
+        if params.wait_production and target.reports_progress and credentials is not None:
             records = wait_for_production(records, credentials, machine)
-            if not target.label.startswith("gmid "):
-                notes.append(f"{target.label} reports no production progress; not waited for")
+        elif params.wait_production:
+            notes.append(f"{target.label} reports no production progress; not waited for")
     return summary.model_copy(update={"pushes": records, "notes": notes})

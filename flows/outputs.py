@@ -182,10 +182,10 @@ def _push_once(job_name: str, layout: LayoutToCut, target: Target) -> PushRecord
 def wait_for_production(
     records: list[PushRecord], credentials: CloudNestCredentials, machine: MachineBlock
 ) -> list[PushRecord]:
-    """Wait until the machine reports each layout pushed server-side cut."""
+    """Wait until the machine reports each layout pushed to it (server-side) cut."""
     done = []
     for record in records:
-        if record.target.startswith("gmid ") and record.status != "failed" and record.reference:
+        if record.status != "failed" and record.reference:
             plan = cloudnest.wait_production(
                 credentials, record.reference, machine.production_timeout_s
             )

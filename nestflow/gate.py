@@ -25,8 +25,9 @@ from typing import Literal
 
 import ezdxf
 from ezdxf import path as ezpath
+from ezdxf.document import Drawing
 from pydantic import BaseModel, ConfigDict
-from shapely import STRtree
+from shapely import STRtree, union_all
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -253,9 +254,18 @@ def _utilisation_problems(name: str, parts_area: float, layout: SheetLayout) -> 
 # ------------------------------------------------------------------------------ layout DXF
 
 
+def read_layout_dxf(dxf: bytes) -> Drawing:
+    """A layout DXF's document (undecodable bytes replaced, not fatal)."""
+    return ezdxf.read(io.StringIO(dxf.decode("utf-8", errors="replace")))
+
+
 def dxf_outlines(dxf: bytes, layers: LayoutLayers = LayoutLayers()) -> list[Polygon]:  # noqa: B008
     """The placed parts of a layout DXF: each outer contour with the holes inside it."""
-    doc = ezdxf.read(io.StringIO(dxf.decode("utf-8", errors="replace")))
+    return layout_outlines(read_layout_dxf(dxf), layers)
+
+
+def layout_outlines(doc: Drawing, layers: LayoutLayers = LayoutLayers()) -> list[Polygon]:  # noqa: B008
+    """The placed parts of a read layout document (see :func:`dxf_outlines`)."""
     outers: list[Polygon] = []
     holes: list[Polygon] = []
     for entity in doc.modelspace():
@@ -273,15 +283,8 @@ def dxf_outlines(dxf: bytes, layers: LayoutLayers = LayoutLayers()) -> list[Poly
     placed = []
     for outer in outers:
         inside = [h for h in holes if outer.contains(h.representative_point())]
-        placed.append(outer.difference(_union(inside)) if inside else outer)
+        placed.append(outer.difference(union_all(inside)) if inside else outer)
     return placed
-
-
-def _union(shapes: list[Polygon]) -> BaseGeometry:
-    merged: BaseGeometry = shapes[0]
-    for shape in shapes[1:]:
-        merged = merged.union(shape)
-    return merged
 
 
 class DxfLayout(BaseModel):

@@ -62,6 +62,10 @@ class Target(Protocol):
     def label(self) -> str:
         """How the target is named in reports ("gmid 165192", "card 000000165192")."""
 
+    @property
+    def reports_progress(self) -> bool:
+        """Whether ``progress`` can tell how far the machine got (a run may wait for the cut)."""
+
     def accepts(self, layout: LayoutToCut) -> str | None:
         """Why the target cannot take ``layout``, or None when it can."""
 
@@ -95,6 +99,8 @@ class CloudNestServerPush:
     def label(self) -> str:
         """``gmid <n>``."""
         return f"gmid {self.gmid}"
+
+    reports_progress = True
 
     def accepts(self, layout: LayoutToCut) -> str | None:
         """Only CloudNest's own layouts of a known job can be pushed server-side."""
@@ -142,6 +148,8 @@ class UploadCutTarget:
     def label(self) -> str:
         """``card <id>``."""
         return f"card {self.card_id}"
+
+    reports_progress = False
 
     def accepts(self, layout: LayoutToCut) -> str | None:
         """Any layout with a DXF file."""

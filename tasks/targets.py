@@ -42,6 +42,8 @@ class DropFolderTarget:
         """``drop folder <block>``."""
         return f"drop folder {self.block}"
 
+    reports_progress = False
+
     def accepts(self, layout: LayoutToCut) -> str | None:
         """Any layout with a DXF file."""
         return None if layout.dxf else f"{layout.engine} layout {layout.layout_id} has no file"

@@ -9,7 +9,6 @@ after a restart.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -24,7 +23,7 @@ from nestflow.cloudnest.errors import (
     UNCONTROLLABLE_MACHINE,
     UNSUPPORTED_FILE,
 )
-from nestflow.gate import dxf_outlines
+from nestflow.gate import layout_outlines, read_layout_dxf
 from nestflow.geometry.models import Part
 from nestflow.sandbox.cloudnest.answers import ApiRefusal
 from nestflow.sandbox.cloudnest.records import CutTaskRecord, PlanRecord, ResultRecord, new_guid
@@ -158,7 +157,7 @@ class CutSheet:
 
 
 def read_cut_file(name: str, data: bytes) -> CutSheet:
-    """The sheet, cut length and pierces of a layout DXF (header fields when it has them).
+    """The sheet (its ``SHEET`` layer, else the drawing's extents), cut length and pierces.
 
     Raises:
         ApiRefusal: The file is not a DXF the machine can read (2201).
@@ -166,8 +165,8 @@ def read_cut_file(name: str, data: bytes) -> CutSheet:
     if not name.lower().endswith(".dxf"):
         raise ApiRefusal(UNSUPPORTED_FILE, f"{name}: the simulated machine reads DXF files only")
     try:
-        outlines = dxf_outlines(data)
-        doc = ezdxf.read(io.StringIO(data.decode("utf-8", errors="replace")))
+        doc = read_layout_dxf(data)
+        outlines = layout_outlines(doc)
     except (ezdxf.DXFError, UnicodeError, ValueError) as exc:
         raise ApiRefusal(UNSUPPORTED_FILE, f"{name}: not a readable DXF ({exc})") from None
     sheet = [e for e in doc.modelspace() if e.dxf.layer.upper() == "SHEET"]
