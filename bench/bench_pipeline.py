@@ -60,7 +60,7 @@ def plain_run(sandbox, files: list[Path], job_name: str, out: Path, settings) ->
     """The pipeline's calls, in the flow's order, with no Prefect at all."""
     from blocks.settings import SheetFormat
     from nestflow.almacam.client import AlmaCamClient
-    from nestflow.almacam.orders import OrderLine, SheetStock, build_order
+    from nestflow.almacam.orders import OrderLine, OrderSheet, build_order
     from nestflow.cloudnest.client import CloudNestClient
     from nestflow.cloudnest.jobs import (
         boost,
@@ -87,7 +87,7 @@ def plain_run(sandbox, files: list[Path], job_name: str, out: Path, settings) ->
     sheet = SheetFormat()
     parts = [p for f in files for p in read_batch([f]).parts]
     lines = [OrderLine(part=p, quantity=1, rotations=nesting.rotations) for p in parts]
-    stock = [SheetStock(name="3000 x 1500", length=3000, height=1500, quantity=20, border_gap=10)]
+    stock = [OrderSheet(name="3000 x 1500", length=3000, height=1500, quantity=20, border_gap=10)]
     order, index = build_order(lines, stock, nesting.time_s, protection_offset=nesting.spacing)
     with (
         AlmaCamClient(sandbox.almacam_url, sandbox.almacam_token) as alma,

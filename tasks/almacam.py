@@ -29,7 +29,7 @@ from nestflow.almacam.errors import (
     AlmaCamValidationError,
 )
 from nestflow.almacam.models import Computing, FullResult, Order, StatsResult, View
-from nestflow.almacam.orders import OrderIndex, OrderLine, SheetStock
+from nestflow.almacam.orders import OrderIndex, OrderLine, OrderSheet
 from nestflow.almacam.orders import build_order as build_almacam_order
 from tasks.clients import almacam_client, service_key
 from tasks.drawings import CheckedDrawing
@@ -71,7 +71,7 @@ def build_order(
         for part in drawing.parts
     ]
     stock = [
-        SheetStock(
+        OrderSheet(
             name=s.label,
             length=s.length,
             height=s.height,

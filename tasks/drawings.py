@@ -27,7 +27,7 @@ GLOB_CHARACTERS = frozenset("*?[")
 DOWNLOAD_TIMEOUT_S = 60.0
 
 
-class DrawingRef(BaseModel):
+class DrawingLocation(BaseModel):
     """A drawing to read: a local file or a URL, and the file name it is known by."""
 
     file: str = Field(description="File name, unique within the run.")
@@ -47,7 +47,7 @@ class OrderTerms(BaseModel):
 class CheckedDrawing(BaseModel):
     """A drawing after reading: its parts, or why it cannot be cut."""
 
-    ref: DrawingRef
+    ref: DrawingLocation
     sha256: str = ""
     content: bytes = Field(
         default=b"",
@@ -96,7 +96,7 @@ def url_file_name(url: str) -> str:
 
 def collect_refs(
     folder: str | None, files: list[str], urls: list[str], manifest: list[ManifestLine]
-) -> tuple[list[DrawingRef], list[DrawingFailure]]:
+) -> tuple[list[DrawingLocation], list[DrawingFailure]]:
     """Every drawing of the run, once per file name; a repeated name is a failure.
 
     With no folder, files or URLs, the manifest's files are the drawings.
@@ -105,9 +105,9 @@ def collect_refs(
     paths += [str(Path(f).expanduser().resolve()) for f in files]
     if not (folder or files or urls):
         paths = [str(line.file.resolve()) for line in manifest]
-    refs = [DrawingRef(file=Path(p).name, path=p) for p in paths]
-    refs += [DrawingRef(file=url_file_name(u), url=u) for u in urls]
-    unique: dict[str, DrawingRef] = {}
+    refs = [DrawingLocation(file=Path(p).name, path=p) for p in paths]
+    refs += [DrawingLocation(file=url_file_name(u), url=u) for u in urls]
+    unique: dict[str, DrawingLocation] = {}
     failures = []
     for ref in refs:
         first = unique.setdefault(ref.file, ref)
@@ -124,7 +124,7 @@ def collect_refs(
 
 
 def terms_for(
-    ref: DrawingRef,
+    ref: DrawingLocation,
     manifest: list[ManifestLine],
     default: OrderTerms,
     material: str,
@@ -157,7 +157,7 @@ def terms_for(
 @task(name="Find drawings", cache_policy=NO_CACHE)
 def find_drawings(
     folder: str | None, files: list[str], urls: list[str], manifest: list[ManifestLine]
-) -> tuple[list[DrawingRef], list[DrawingFailure]]:
+) -> tuple[list[DrawingLocation], list[DrawingFailure]]:
     """Every drawing of the run (see :func:`collect_refs`); a missing folder raises."""
     refs, failures = collect_refs(folder, files, urls, manifest)
     get_run_logger().info("%d drawing(s) to read", len(refs))
@@ -178,7 +178,7 @@ def load_manifest(path: str | None) -> list[ManifestLine]:
     return lines
 
 
-def _content(ref: DrawingRef, timeout: float) -> bytes:
+def _content(ref: DrawingLocation, timeout: float) -> bytes:
     if ref.path is not None:
         return Path(ref.path).read_bytes()
     response = httpx.get(ref.url or "", timeout=timeout, follow_redirects=True)
@@ -201,7 +201,7 @@ CHECK_BATCH = 20
 class DrawingToCheck(BaseModel):
     """A drawing and the terms it is ordered with (or why its order line is refused)."""
 
-    ref: DrawingRef
+    ref: DrawingLocation
     terms: OrderTerms | DrawingFailure
 
 
@@ -223,7 +223,7 @@ def check_drawings(items: list[DrawingToCheck], options: ReadOptions) -> list[Ch
 
 
 def check_drawing(
-    ref: DrawingRef, terms: OrderTerms | DrawingFailure, options: ReadOptions
+    ref: DrawingLocation, terms: OrderTerms | DrawingFailure, options: ReadOptions
 ) -> CheckedDrawing:
     """Read one drawing into parts and check them; any problem becomes the drawing's failure.
 

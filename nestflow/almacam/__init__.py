@@ -36,7 +36,7 @@ from nestflow.almacam.models import (
     SubmitResponse,
     View,
 )
-from nestflow.almacam.orders import IndexedPart, OrderIndex, OrderLine, SheetStock, build_order
+from nestflow.almacam.orders import IndexedPart, OrderIndex, OrderLine, OrderSheet, build_order
 
 __all__ = [
     "ERROR_CODES",
@@ -68,7 +68,7 @@ __all__ = [
     "PunctualOrientation",
     "RangeOrientation",
     "Sheet",
-    "SheetStock",
+    "OrderSheet",
     "StatsNestedPart",
     "StatsNesting",
     "StatsResult",

@@ -50,7 +50,7 @@ class OrderLine(BaseModel):
     flip_allowed: bool = False
 
 
-class SheetStock(BaseModel):
+class OrderSheet(BaseModel):
     """One sheet format in stock.
 
     ``length`` is the x extent (``None`` for a strip: infinitely long), ``height`` the y extent;
@@ -142,7 +142,7 @@ def orientations_for(
     return [PunctualOrientation(angle=a, flip=f) for f in flips for a in angles]
 
 
-def _sheet(stock: SheetStock, sheet_id: int) -> Sheet:
+def _sheet(stock: OrderSheet, sheet_id: int) -> Sheet:
     gap = stock.border_gap if isinstance(stock.border_gap, float) else list(stock.border_gap)
     return Sheet(
         id=sheet_id,
@@ -184,7 +184,7 @@ def _indexed(line: OrderLine) -> IndexedPart:
 
 def build_order(
     lines: Sequence[OrderLine],
-    sheets: Sequence[SheetStock],
+    sheets: Sequence[OrderSheet],
     time: float,
     protection_offset: float = 0.0,
 ) -> tuple[Order, OrderIndex]:

@@ -2,14 +2,14 @@
 
 from nestflow.nesting.errors import NestingError, NestingInputError
 from nestflow.nesting.models import (
-    Nesting,
+    ItemPlacement,
     NestItem,
     NestRequest,
     NestResult,
     NestSheet,
     Orientation,
-    Placement,
     Point,
+    SolverLayout,
     Unplaced,
 )
 from nestflow.nesting.shapes import angles_in_range, placed_polygon
@@ -21,11 +21,11 @@ __all__ = [
     "NestRequest",
     "NestResult",
     "NestSheet",
-    "Nesting",
+    "SolverLayout",
     "NestingError",
     "NestingInputError",
     "Orientation",
-    "Placement",
+    "ItemPlacement",
     "Point",
     "Unplaced",
     "angles_in_range",

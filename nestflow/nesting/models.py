@@ -63,7 +63,7 @@ class NestRequest(BaseModel):
     seed: int | None = None
 
 
-class Placement(BaseModel):
+class ItemPlacement(BaseModel):
     """Where one copy of an item lies on the sheet.
 
     placed geometry = translate(mirror_x_if_flip(rotate(item, angle about (0, 0))), (x, y))
@@ -76,7 +76,7 @@ class Placement(BaseModel):
     y: float
 
 
-class Nesting(BaseModel):
+class SolverLayout(BaseModel):
     """One sheet layout, cut ``quantity`` times (pattern multiplicity).
 
     ``length`` is the used length up to a straight vertical offcut: the largest x of the placed
@@ -88,7 +88,7 @@ class Nesting(BaseModel):
     quantity: int
     length: float
     height: float
-    placements: list[Placement]
+    placements: list[ItemPlacement]
 
 
 class Unplaced(BaseModel):
@@ -102,5 +102,5 @@ class Unplaced(BaseModel):
 class NestResult(BaseModel):
     """Layouts plus every copy that could not be placed (nothing is dropped silently)."""
 
-    nestings: list[Nesting]
+    nestings: list[SolverLayout]
     unplaced: list[Unplaced]

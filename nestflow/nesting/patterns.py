@@ -16,7 +16,7 @@ from shapely import affinity
 from shapely.geometry import Polygon
 
 from nestflow.nesting.inputs import PreparedItem, SheetFrame
-from nestflow.nesting.models import Nesting, Placement
+from nestflow.nesting.models import ItemPlacement, SolverLayout
 from nestflow.nesting.shapes import cos_sin, pose_polygon, ring_points
 from nestflow.nesting.strip import StripSolution
 
@@ -125,15 +125,17 @@ class Pattern:
         dy = min(dy, self.frame.max_y - max(p.geometry.bounds[3] for p in self.parts))
         return Pattern(self.frame, tuple(p.shifted(dx, dy) for p in self.parts))
 
-    def to_nesting(self, quantity: int, items: list[PreparedItem]) -> Nesting:
+    def to_nesting(self, quantity: int, items: list[PreparedItem]) -> SolverLayout:
         """The public model of this pattern cut ``quantity`` times."""
-        return Nesting(
+        return SolverLayout(
             sheet_id=self.frame.sheet.id,
             quantity=quantity,
             length=self.used_length,
             height=self.frame.sheet.height,
             placements=[
-                Placement(item_id=items[p.index].item_id, angle=p.angle, flip=p.flip, x=p.x, y=p.y)
+                ItemPlacement(
+                    item_id=items[p.index].item_id, angle=p.angle, flip=p.flip, x=p.x, y=p.y
+                )
                 for p in self.parts
             ],
         )

@@ -9,7 +9,7 @@ import numpy as np
 from shapely import affinity
 from shapely.geometry import Polygon
 
-from nestflow.nesting.models import NestItem, Placement, Point
+from nestflow.nesting.models import ItemPlacement, NestItem, Point
 
 #: Two angles closer than this (degrees) are the same orientation.
 ANGLE_EPS = 1e-6
@@ -56,7 +56,7 @@ def item_polygon(item: NestItem) -> Polygon:
     return Polygon(item.outer, item.holes)
 
 
-def placed_polygon(item: NestItem, placement: Placement) -> Polygon:
+def placed_polygon(item: NestItem, placement: ItemPlacement) -> Polygon:
     """The outline (holes included) of ``item`` as placed by ``placement`` on its sheet."""
     return pose_polygon(
         item_polygon(item), placement.angle, placement.flip, placement.x, placement.y

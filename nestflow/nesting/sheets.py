@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 from nestflow.nesting.gaps import insert_parts
 from nestflow.nesting.inputs import PreparedItem, SheetFrame
-from nestflow.nesting.models import Nesting, Unplaced
+from nestflow.nesting.models import SolverLayout, Unplaced
 from nestflow.nesting.patterns import (
     Pattern,
     PlacedPart,
@@ -126,7 +126,7 @@ class SheetPlanner:
 
     # ------------------------------------------------------------------ public
 
-    def run(self) -> tuple[list[Nesting], list[Unplaced]]:
+    def run(self) -> tuple[list[SolverLayout], list[Unplaced]]:
         """Nest everything possible and explain what is left."""
         for frame in self.frames:
             if frame.sheet.length is None:

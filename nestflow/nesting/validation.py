@@ -21,7 +21,7 @@ from collections import Counter
 from shapely import STRtree
 from shapely.geometry import Polygon
 
-from nestflow.nesting.models import Nesting, NestItem, NestRequest, NestResult, NestSheet
+from nestflow.nesting.models import NestItem, NestRequest, NestResult, NestSheet, SolverLayout
 from nestflow.nesting.shapes import placed_polygon, ring_points, same_angle
 
 #: At most this many problems are listed; the rest are counted.
@@ -89,7 +89,7 @@ def _count_problems(request: NestRequest, result: NestResult, placed: Counter[in
 
 
 def _nesting_problems(
-    k: int, nesting: Nesting, sheet: NestSheet, items: dict[int, NestItem], tolerance: float
+    k: int, nesting: SolverLayout, sheet: NestSheet, items: dict[int, NestItem], tolerance: float
 ) -> list[str]:
     problems = []
     geoms: list[Polygon] = []

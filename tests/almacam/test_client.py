@@ -33,7 +33,7 @@ from nestflow.almacam.errors import (
     AlmaCamValidationError,
 )
 from nestflow.almacam.models import Computing, FullResult, Instance, Order, StatsResult
-from nestflow.almacam.orders import OrderLine, SheetStock, build_order
+from nestflow.almacam.orders import OrderLine, OrderSheet, build_order
 from nestflow.geometry.models import Contour, Part, Vertex
 
 SECRET = "s3cr3t-token-value"
@@ -216,7 +216,7 @@ def test_a_timeout_after_failing_polls_reports_no_answer_and_keeps_the_cause() -
 def test_an_order_failing_while_solving_ends_the_wait_naming_the_part(bracket_part) -> None:
     # The sandbox refuses bad orders at submission already; a failure found by the engine later
     # (HTTP 400 from the result view) is the vendor's behaviour it cannot produce on demand.
-    _, index = build_order([OrderLine(part=bracket_part)], [SheetStock(length=10, height=5)], 1)
+    _, index = build_order([OrderLine(part=bracket_part)], [OrderSheet(length=10, height=5)], 1)
     failed = {
         "message": "An error occured",
         "errors": [{"error_code": -996, "message": "Invalid geometry", "parts": [1]}],
@@ -432,7 +432,7 @@ def test_an_empty_orientation_list_is_refused_with_its_code_and_path(
 
 
 def test_a_self_intersecting_part_is_refused_naming_the_part_and_its_file(almacam_client) -> None:
-    stock = SheetStock(name="plate", length=100, height=50)
+    stock = OrderSheet(name="plate", length=100, height=50)
     order, index = build_order([OrderLine(part=_bowtie())], [stock], time=1)
     with pytest.raises(AlmaCamValidationError) as caught:
         almacam_client.submit(order, index=index)

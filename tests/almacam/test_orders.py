@@ -6,7 +6,7 @@ import pytest
 
 from nestflow.almacam.errors import AlmaCamValidationError
 from nestflow.almacam.models import ErrorItem, PunctualOrientation, RangeOrientation
-from nestflow.almacam.orders import OrderLine, SheetStock, build_order, orientations_for
+from nestflow.almacam.orders import OrderLine, OrderSheet, build_order, orientations_for
 from nestflow.geometry.encoding import contour_from_almacam
 from nestflow.geometry.models import Contour, Part, Vertex
 from nestflow.sandbox.almacam.schema import ORDER_VALIDATOR
@@ -14,7 +14,7 @@ from nestflow.sandbox.almacam.schema import ORDER_VALIDATOR
 OUTER_AREA = 100 * 50 - (10 * 10 - math.pi * 10**2 / 4)  # one corner rounded, radius 10
 HOLE_AREA = math.pi * 10**2
 
-STOCK = SheetStock(name="S235 3mm 3000x1500", length=3000, height=1500, quantity=4)
+STOCK = OrderSheet(name="S235 3mm 3000x1500", length=3000, height=1500, quantity=4)
 
 
 def _square(name: str, source: str, size: float = 10.0) -> Part:
@@ -95,7 +95,7 @@ def test_no_rotation_at_all_is_refused() -> None:
 def test_strip_stock_is_sent_as_length_minus_one() -> None:
     order, _ = build_order(
         [OrderLine(part=_square("a", "a.dxf"))],
-        [SheetStock(length=None, height=1250, border_gap=(5, 5, 2, 2))],
+        [OrderSheet(length=None, height=1250, border_gap=(5, 5, 2, 2))],
         time=5,
     )
     sheet = order.to_payload()["sheets"][0]
@@ -186,5 +186,5 @@ def test_a_built_order_satisfies_the_vendors_order_schema(bracket_part) -> None:
         OrderLine(part=bracket_part, quantity=2, rotations="free", flip_allowed=True),
         OrderLine(part=_square("a", "a.dxf"), rotations=[0, 90]),
     ]
-    order, _ = build_order(lines, [STOCK, SheetStock(length=None, height=800)], time=5)
+    order, _ = build_order(lines, [STOCK, OrderSheet(length=None, height=800)], time=5)
     assert [e.message for e in ORDER_VALIDATOR.iter_errors(order.to_payload())] == []

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from nestflow.nesting import (
-    Nesting,
+    ItemPlacement,
     NestItem,
     NestResult,
     NestSheet,
     Orientation,
-    Placement,
+    SolverLayout,
     Unplaced,
     check_result,
 )
@@ -28,8 +28,8 @@ def square_request(rect, request_of):
 
 
 def _result(*positions, quantity=1, length=100.0, angle=0.0, flip=False, unplaced=()):
-    placements = [Placement(item_id=1, angle=angle, flip=flip, x=x, y=y) for x, y in positions]
-    nesting = Nesting(
+    placements = [ItemPlacement(item_id=1, angle=angle, flip=flip, x=x, y=y) for x, y in positions]
+    nesting = SolverLayout(
         sheet_id=1, quantity=quantity, length=length, height=50, placements=placements
     )
     return NestResult(nestings=[nesting], unplaced=list(unplaced))

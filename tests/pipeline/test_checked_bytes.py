@@ -10,7 +10,7 @@ import pytest
 
 from nestflow.geometry.reader import ReadOptions
 from tasks.cloudnest import UploadItem, upload_source
-from tasks.drawings import DrawingRef, OrderTerms, check_drawing
+from tasks.drawings import DrawingLocation, OrderTerms, check_drawing
 from tests.pipeline.processes import ROOT
 
 
@@ -20,7 +20,7 @@ def test_the_upload_sends_the_checked_bytes_even_when_the_file_changed_since(
     path = Path(shutil.copy(ROOT / "examples" / "gusset.dxf", tmp_path / "gusset.dxf"))
     original = path.read_bytes()
     checked = check_drawing(
-        DrawingRef(file="gusset.dxf", path=str(path)), OrderTerms(), ReadOptions()
+        DrawingLocation(file="gusset.dxf", path=str(path)), OrderTerms(), ReadOptions()
     )
     path.write_bytes(b"0\nSECTION\n2\nENTITIES\n0\nENDSEC\n0\nEOF\n")  # replaced after the check
 
@@ -42,7 +42,7 @@ def test_an_upload_without_checked_bytes_is_refused() -> None:
 def test_checked_bytes_never_travel_in_a_dump_or_a_repr(tmp_path: Path) -> None:
     path = Path(shutil.copy(ROOT / "examples" / "gusset.dxf", tmp_path / "gusset.dxf"))
     checked = check_drawing(
-        DrawingRef(file="gusset.dxf", path=str(path)), OrderTerms(), ReadOptions()
+        DrawingLocation(file="gusset.dxf", path=str(path)), OrderTerms(), ReadOptions()
     )
     assert checked.content
     assert "content" not in checked.model_dump()

@@ -18,8 +18,8 @@ from nestflow.sandbox.cloudnest.processing import BUSY
 from nestflow.sandbox.cloudnest.records import (
     DrawingRecord,
     JobRecord,
-    PartAttributes,
-    PartRecord,
+    StoredPart,
+    StoredPartAttributes,
     new_guid,
 )
 
@@ -105,7 +105,7 @@ def accept_files(
     return [_ref(d) for d in drawings]
 
 
-def attributes(job: JobRecord, given: m.PartAttributes | None) -> PartAttributes:
+def attributes(job: JobRecord, given: m.PartAttributes | None) -> StoredPartAttributes:
     """Part attributes from the caller's ``datas``, missing material/thickness/gas from the job."""
     values = given.model_dump(exclude_none=True, by_alias=False) if given else {}
     values.pop("filename", None)
@@ -115,7 +115,7 @@ def attributes(job: JobRecord, given: m.PartAttributes | None) -> PartAttributes
     values.setdefault("thickness", job.thickness)
     values.setdefault("gas", job.gas)
     try:
-        return PartAttributes.model_validate(values)
+        return StoredPartAttributes.model_validate(values)
     except ValueError as exc:
         raise ApiRefusal(INVALID_PARAMETER, f"datas: {exc}") from None
 
@@ -125,7 +125,7 @@ def new_drawing(
     job: JobRecord,
     filename: str,
     *,
-    attrs: PartAttributes,
+    attrs: StoredPartAttributes,
     data: bytes | None = None,
     source_url: str | None = None,
 ) -> DrawingRecord:
@@ -150,9 +150,9 @@ def new_drawing(
 
 def _forget(call: Call, drawing: DrawingRecord) -> None:
     store = call.sandbox.store
-    for part in store.all(PartRecord, job_id=drawing.job_id):
+    for part in store.all(StoredPart, job_id=drawing.job_id):
         if part.drawing_guid == drawing.drawing_guid:
-            store.delete(PartRecord, part.part_guid)
+            store.delete(StoredPart, part.part_guid)
     store.delete(DrawingRecord, drawing.drawing_guid)
     store.delete_blob(drawing.blob_key)
 

@@ -17,10 +17,10 @@ from nestflow.sandbox.cloudnest.records import (
     DrawingRecord,
     JobRecord,
     NestTaskRecord,
-    PartRecord,
     PlanRecord,
     PlateRecord,
     ResultRecord,
+    StoredPart,
 )
 from nestflow.sandbox.cloudnest.store import Store
 
@@ -94,7 +94,7 @@ def job_info_flat(call: Call, req: m.JobIdRequest) -> m.JobInfoFlat:
         drawings=[
             views.drawing_info(d, call.zone) for d in store.all(DrawingRecord, job_id=job.job_id)
         ],
-        parts=[views.part_info(p, job) for p in store.all(PartRecord, job_id=job.job_id)],
+        parts=[views.part_info(p, job) for p in store.all(StoredPart, job_id=job.job_id)],
         layouts=[views.layout_summary(r) for r in queries.current_layouts(store, job.job_id)],
     )
 
@@ -103,7 +103,7 @@ def job_info_flat(call: Call, req: m.JobIdRequest) -> m.JobInfoFlat:
 def job_parts(call: Call, req: m.JobIdRequest) -> list[m.PartInfo]:
     """The parts extracted from the job's drawings (and made by SmartDraw/copy)."""
     job = call.job(req.job_id)
-    return [views.part_info(p, job) for p in call.sandbox.store.all(PartRecord, job_id=job.job_id)]
+    return [views.part_info(p, job) for p in call.sandbox.store.all(StoredPart, job_id=job.job_id)]
 
 
 @handles("job_drawing_status")
@@ -158,7 +158,7 @@ def job_part_layout(call: Call, req: m.JobIdRequest) -> list[m.PartLayout]:
     job = call.job(req.job_id)
     store = call.sandbox.store
     return views.part_layouts(
-        store.all(PartRecord, job_id=job.job_id), queries.current_layouts(store, job.job_id)
+        store.all(StoredPart, job_id=job.job_id), queries.current_layouts(store, job.job_id)
     )
 
 
@@ -231,7 +231,7 @@ def job_delete(call: Call, req: m.JobIdRequest) -> None:
         raise ApiRefusal(NESTING_RUNNING, f"job_id {job.job_id}")
     for layout in store.all(ResultRecord, job_id=job.job_id):
         _remove_layout(store, layout)
-    for cls in (NestTaskRecord, PartRecord):
+    for cls in (NestTaskRecord, StoredPart):
         for record in store.all(cls, job_id=job.job_id):
             store.delete(cls, record.key)
     for drawing in store.all(DrawingRecord, job_id=job.job_id):
@@ -265,6 +265,6 @@ def _info(call: Call, job: JobRecord) -> m.JobInfo:
         job,
         queries.current_status(store, job.job_id),
         store.all(DrawingRecord, job_id=job.job_id),
-        store.all(PartRecord, job_id=job.job_id),
+        store.all(StoredPart, job_id=job.job_id),
         call.zone,
     )

@@ -18,7 +18,7 @@ from nestflow.sandbox.cloudnest import queries, views
 from nestflow.sandbox.cloudnest.answers import ApiRefusal
 from nestflow.sandbox.cloudnest.api_drawings import accept_files
 from nestflow.sandbox.cloudnest.endpoints import Call, handles
-from nestflow.sandbox.cloudnest.records import JobRecord, PartRecord, ResultRecord, new_guid
+from nestflow.sandbox.cloudnest.records import JobRecord, ResultRecord, StoredPart, new_guid
 
 EDITABLE_PART_FIELDS = {
     "part_name",
@@ -74,7 +74,7 @@ def part_smart_draw(call: Call, req: m.SmartDrawRequest) -> list[m.PartRef]:
     """§8.6: a rectangle (``L1``, ``W1``) or circle (``D1``) part in the job."""
     job = call.job(req.job_id)
     geometry = smart_shape(req.part_name, req.argument or {})
-    part = PartRecord(
+    part = StoredPart(
         part_guid=new_guid(),
         job_id=job.job_id,
         part_name=req.part_name,
@@ -99,7 +99,7 @@ def part_list(call: Call, req: m.PartListRequest) -> list[m.PartInfo]:
     store = call.sandbox.store
     if req.job_id is not None:
         call.job(req.job_id)
-    parts = store.all(PartRecord, job_id=req.job_id)
+    parts = store.all(StoredPart, job_id=req.job_id)
     first = (req.page - 1) * req.page_size
     return [
         views.part_info(p, store.get(JobRecord, p.job_id))
@@ -156,7 +156,7 @@ def part_update(call: Call, req: m.PartUpdateRequest) -> m.PartRef:
     store = call.sandbox.store
     part = queries.part(store, req.part_guid)
     if req.delete:
-        store.delete(PartRecord, part.part_guid)
+        store.delete(StoredPart, part.part_guid)
         return m.PartRef(part_guid=part.part_guid, part_name=part.part_name)
     changes = req.model_dump(include=EDITABLE_PART_FIELDS, exclude_none=True)
     if "amount" in changes:
@@ -171,7 +171,7 @@ def part_update_props(call: Call, req: m.PartPropsRequest) -> m.PartRef:
     return _save_changed(call, part, {"props": {p.prop_name: p.prop_value for p in req.props}})
 
 
-def _save_changed(call: Call, part: PartRecord, changes: dict[str, Any]) -> m.PartRef:
+def _save_changed(call: Call, part: StoredPart, changes: dict[str, Any]) -> m.PartRef:
     updated = part.model_copy(update=changes)
     call.sandbox.store.save(updated)
     return m.PartRef(part_guid=updated.part_guid, part_name=updated.part_name)

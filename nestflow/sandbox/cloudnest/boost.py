@@ -32,11 +32,11 @@ from nestflow.sandbox.cloudnest.processing import BUSY
 from nestflow.sandbox.cloudnest.records import (
     DrawingRecord,
     JobRecord,
+    LayoutInstance,
     NestTaskRecord,
-    PartRecord,
-    PlacedPart,
     PlateRecord,
     ResultRecord,
+    StoredPart,
     new_guid,
 )
 from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
@@ -146,7 +146,7 @@ class Booster:
                 f"job_id {job.job_id}: {len(busy)} drawing(s) still processing "
                 f"({', '.join(busy[:5])}); poll job_drawing_status first",
             )
-        if not self._store.all(PartRecord, job_id=job.job_id):
+        if not self._store.all(StoredPart, job_id=job.job_id):
             failed = [d.filename for d in drawings if d.status == DrawingStatus.FAILED]
             detail = f"; failed drawings: {', '.join(failed[:5])}" if failed else ""
             raise ApiRefusal(NOTHING_TO_NEST, f"job_id {job.job_id} has no part{detail}")
@@ -179,7 +179,7 @@ class Booster:
         task = self._store.get(NestTaskRecord, task_guid)
         if task is None or task.status != NestStatus.NESTING:
             return
-        parts = self._store.all(PartRecord, job_id=task.job_id)
+        parts = self._store.all(StoredPart, job_id=task.job_id)
         plates = [p for g in task.plate_guids if (p := self._store.get(PlateRecord, g))]
         job = self._store.get(JobRecord, task.job_id)
         if job is None or not parts or not plates:
@@ -225,7 +225,7 @@ class Booster:
 
 
 def nest_request(
-    parts: list[PartRecord], plates: list[PlateRecord], task: NestTaskRecord
+    parts: list[StoredPart], plates: list[PlateRecord], task: NestTaskRecord
 ) -> NestRequest:
     """The solver request: item id = index in ``parts``, sheet id = index in ``plates``."""
     items = [
@@ -257,7 +257,7 @@ def nest_request(
 def build_layouts(
     task: NestTaskRecord,
     job: JobRecord,
-    parts: list[PartRecord],
+    parts: list[StoredPart],
     plates: list[tuple[PlateRecord, str]],
     result: NestResult,
 ) -> list[ResultRecord]:
@@ -272,7 +272,7 @@ def build_layouts(
         ordered = physical_order(nesting.placements)
         placed = [
             project(
-                PlacedPart,
+                LayoutInstance,
                 p,
                 part_guid=parts[p.item_id].part_guid,
                 part_name=parts[p.item_id].part_name,
@@ -320,7 +320,7 @@ def layout_dxf(layout: ResultRecord) -> bytes:
     return write_layout_dxf(sheet)
 
 
-def _unplaced(result: NestResult, parts: list[PartRecord]) -> str:
+def _unplaced(result: NestResult, parts: list[StoredPart]) -> str:
     return "; ".join(
         f"{u.count} x part {parts[u.item_id].part_name!r} not placed: {u.reason}"
         for u in result.unplaced
@@ -328,7 +328,7 @@ def _unplaced(result: NestResult, parts: list[PartRecord]) -> str:
 
 
 def _input_error_message(
-    exc: NestingInputError, parts: list[PartRecord], plates: list[PlateRecord]
+    exc: NestingInputError, parts: list[StoredPart], plates: list[PlateRecord]
 ) -> str:
     names = [repr(parts[i].part_name) for i in exc.item_ids if 0 <= i < len(parts)]
     sheets = [repr(plates[j].plate_name) for j in exc.sheet_ids if 0 <= j < len(plates)]

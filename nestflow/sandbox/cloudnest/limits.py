@@ -64,7 +64,7 @@ class RateLimiter:
             self._buckets[(app_id, endpoint)] = (tokens - 1.0, now)
 
 
-class DailyQuota:
+class QuotaCounter:
     """Calls per (app, endpoint, day), counted in the store.
 
     Args:

@@ -13,7 +13,7 @@ from nestflow.geometry.errors import DrawingError
 from nestflow.geometry.models import Part
 from nestflow.geometry.reader import read_drawing
 from nestflow.sandbox.cloudnest.intake import DownloadError, download
-from nestflow.sandbox.cloudnest.records import DrawingRecord, PartRecord, new_guid
+from nestflow.sandbox.cloudnest.records import DrawingRecord, StoredPart, new_guid
 from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
 from nestflow.sandbox.cloudnest.store import Store
 from nestflow.sandbox.cloudnest.workers import Workers
@@ -120,13 +120,13 @@ class DrawingProcessor:
         )
 
 
-def _part_record(drawing: DrawingRecord, part: Part, index: int, count: int) -> PartRecord:
+def _part_record(drawing: DrawingRecord, part: Part, index: int, count: int) -> StoredPart:
     """A job part from a part read out of ``drawing``, named from the caller's ``datas``."""
     attrs = drawing.attributes
     name = attrs.part_name or part.name
     if attrs.part_name and count > 1:
         name = f"{attrs.part_name}-{index}"
-    return PartRecord(
+    return StoredPart(
         **attrs.model_copy(update={"part_name": name}).model_dump(),
         part_guid=new_guid(),
         job_id=drawing.job_id,

@@ -15,10 +15,10 @@ from nestflow.sandbox.cloudnest.records import (
     DrawingRecord,
     MaterialRecord,
     NestTaskRecord,
-    PartRecord,
     PlanRecord,
     PlateRecord,
     ResultRecord,
+    StoredPart,
 )
 from nestflow.sandbox.cloudnest.store import R, Store
 from nestflow.sandbox.cloudnest.views import job_status
@@ -65,9 +65,9 @@ def plan(store: Store, plan_guid: str) -> PlanRecord:
     return require(store, PlanRecord, plan_guid, PLAN_NOT_FOUND, "plan_guid")
 
 
-def part(store: Store, part_guid: str) -> PartRecord:
+def part(store: Store, part_guid: str) -> StoredPart:
     """A part by GUID; refuses (2004) an unknown one."""
-    return require(store, PartRecord, part_guid, PART_NOT_FOUND, "part_guid")
+    return require(store, StoredPart, part_guid, PART_NOT_FOUND, "part_guid")
 
 
 def drawing(store: Store, drawing_guid: str) -> DrawingRecord:

@@ -62,7 +62,7 @@ class PlateRecord(m.PlateAddRequest, Record):
     plate_guid: str
 
 
-class PartAttributes(BaseModel):
+class StoredPartAttributes(BaseModel):
     """Attributes a caller gives a part (§8.7 ``datas``, whose ``prop`` is ``props`` here)."""
 
     part_name: str | None = None
@@ -89,7 +89,7 @@ class DrawingRecord(Record):
     part_count: int = 0
     size: int = 0
     source_url: str | None = None
-    attributes: PartAttributes = Field(default_factory=PartAttributes)
+    attributes: StoredPartAttributes = Field(default_factory=StoredPartAttributes)
     create_time: float
 
     @property
@@ -98,7 +98,7 @@ class DrawingRecord(Record):
         return f"drawing:{self.drawing_guid}"
 
 
-class PartRecord(PartAttributes, Record):
+class StoredPart(StoredPartAttributes, Record):
     """A part of a job: its attributes and its geometry (normalised to its bounding box corner)."""
 
     kind: ClassVar[str] = "part"
@@ -112,7 +112,7 @@ class PartRecord(PartAttributes, Record):
     geometry: Part
 
 
-class PlacedPart(m.NestPart):
+class LayoutInstance(m.NestPart):
     """One placed instance on a layout (the answer's fields plus the solver's flip).
 
     ``serial_no`` numbers the instances from 1 in the machine's reading order.
@@ -142,8 +142,8 @@ class ResultRecord(Record):
     amount: int
     used_length: float
     utilization: float
-    placements: list[PlacedPart]
-    parts: dict[str, PartRecord] = Field(
+    placements: list[LayoutInstance]
+    parts: dict[str, StoredPart] = Field(
         default_factory=dict, description="The parts on the layout as they were when nested."
     )
     removed: bool = Field(

@@ -7,7 +7,7 @@ import logging
 from nestflow.sandbox.cloudnest.boost import Booster
 from nestflow.sandbox.cloudnest.catalogue import seed
 from nestflow.sandbox.cloudnest.clock import SandboxClock
-from nestflow.sandbox.cloudnest.limits import DailyQuota, RateLimiter
+from nestflow.sandbox.cloudnest.limits import QuotaCounter, RateLimiter
 from nestflow.sandbox.cloudnest.machines import MachineShop
 from nestflow.sandbox.cloudnest.processing import DrawingProcessor
 from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
@@ -28,7 +28,7 @@ class CloudNestSandbox:
         self.clock = SandboxClock(settings.clock_offset_seconds)
         self.store = Store(settings.state_file)
         self.rate_limiter = RateLimiter(settings)
-        self.quota = DailyQuota(settings, self.store, self.clock.now)
+        self.quota = QuotaCounter(settings, self.store, self.clock.now)
         self.processor = DrawingProcessor(self.store, settings)
         self.booster = Booster(self.store, settings, self.clock.now)
         self.machines = MachineShop(self.store, settings, self.clock.now)

@@ -21,10 +21,10 @@ from nestflow.sandbox.cloudnest.records import (
     JobRecord,
     MaterialRecord,
     NestTaskRecord,
-    PartRecord,
     PlanRecord,
     PlateRecord,
     ResultRecord,
+    StoredPart,
 )
 
 #: Offcuts narrower than this (mm) are scrap, not a remnant plate (§8.4 ``abnor_info``).
@@ -87,7 +87,7 @@ def job_info(
     job: JobRecord,
     status: str,
     drawings: list[DrawingRecord],
-    parts: list[PartRecord],
+    parts: list[StoredPart],
     zone: tzinfo,
 ) -> m.JobInfo:
     """``data`` of job_info (§P.1); ``part_count`` counts parts to cut (amounts summed)."""
@@ -114,7 +114,7 @@ def drawing_info(drawing: DrawingRecord, zone: tzinfo) -> m.DrawingInfo:
     return project(m.DrawingInfo, drawing, create_time=format_time(drawing.create_time, zone))
 
 
-def part_info(part: PartRecord, job: JobRecord | None) -> m.PartInfo:
+def part_info(part: StoredPart, job: JobRecord | None) -> m.PartInfo:
     """A part with its size, area and custom properties; material falls back to the job's."""
     box = part.geometry.bbox
     thickness = part.thickness if part.thickness is not None else (job and job.thickness)
@@ -191,7 +191,7 @@ def plates_used(layouts: list[ResultRecord], plates: dict[str, PlateRecord]) -> 
     return used
 
 
-def part_layouts(parts: list[PartRecord], layouts: list[ResultRecord]) -> list[m.PartLayout]:
+def part_layouts(parts: list[StoredPart], layouts: list[ResultRecord]) -> list[m.PartLayout]:
     """How many of each part the current layouts nest, and on which layouts."""
     answer = []
     for part in parts:
