@@ -60,7 +60,9 @@ def plain_run(sandbox, files: list[Path], job_name: str, out: Path, settings) ->
     """The pipeline's calls, in the flow's order, with no Prefect at all."""
     from blocks.settings import SheetFormat
     from nestflow.almacam.client import AlmaCamClient
-    from nestflow.almacam.orders import OrderLine, OrderSheet, build_order
+    from nestflow.almacam.layouts import almacam_layouts
+    from nestflow.almacam.orders import OrderBundle, OrderLine, OrderSheet, build_order
+    from nestflow.almacam.summary import almacam_summary
     from nestflow.cloudnest.client import CloudNestClient
     from nestflow.cloudnest.jobs import (
         boost,
@@ -74,13 +76,11 @@ def plain_run(sandbox, files: list[Path], job_name: str, out: Path, settings) ->
         wait_nesting,
     )
     from nestflow.cloudnest.models import PartAttributes
+    from nestflow.cloudnest.summary import cloudnest_summary
+    from nestflow.gate import dxf_outlines, used_length
     from nestflow.geometry.layout import write_layout_dxf
     from nestflow.geometry.reader import read_batch
-    from tasks.almacam import OrderBundle
-    from tasks.cloudnest import UPLOAD_BATCH, used_length
-    from tasks.local import sheet_specs
-    from tasks.results import almacam_layouts
-    from tasks.summary import almacam_summary, cloudnest_summary
+    from tasks.cloudnest import UPLOAD_BATCH
 
     material, sheets, nesting = settings
     app = sandbox.config.cloudnest.app
@@ -98,8 +98,7 @@ def plain_run(sandbox, files: list[Path], job_name: str, out: Path, settings) ->
         order_id = alma.submit(order, index=index)
         material_id = find_or_add_material(cloud, material.name, material.density)
         plates = [
-            find_or_add_plate(cloud, material_id, material.thickness, s)
-            for s in sheet_specs(sheets)
+            find_or_add_plate(cloud, material_id, material.thickness, s.spec()) for s in sheets
         ]
         job = ensure_job(
             cloud, job_name, material=material.name, thickness=material.thickness, gas="O2"
@@ -122,17 +121,12 @@ def plain_run(sandbox, files: list[Path], job_name: str, out: Path, settings) ->
         detail = wait_nesting(cloud, job, nesting.max_wait_s)
         dxf = {layout.result_guid: download_layout_dxf(cloud, layout) for layout in detail.results}
         part_layout = cloud.job_part_layout(job.job_id)
-        lengths = {guid: used_length(data) for guid, data in dxf.items()}
+        lengths = {guid: used_length(dxf_outlines(data)) for guid, data in dxf.items()}
         areas = {p.name: p.area for p in parts}
-        cn = cloudnest_summary(job.job_id, detail.results, lengths, areas, part_layout, [sheet])
-        bundle = OrderBundle(
-            order=order,
-            index=index,
-            parts={
-                i: line.part.normalized() for i, line in zip(index.part_ids, lines, strict=True)
-            },
-            sheets={1: sheet},
+        cn = cloudnest_summary(
+            job.job_id, detail.results, lengths, areas, part_layout, [sheet.spec()]
         )
+        bundle = OrderBundle(order=order, index=index, sheets={1: sheet.spec()})
         am = almacam_summary(order_id, result, bundle)
         folder = out / job_name
         folder.mkdir(parents=True)
@@ -198,7 +192,7 @@ def main() -> None:
     from prefect import flow
 
     from blocks.settings import SheetFormat
-    from flows.demo import save_sandbox_blocks
+    from cli.demo import save_sandbox_blocks
     from flows.parameters import MaterialSpec, NestingSettings
     from nestflow.sandbox.config import SandboxConfig
     from nestflow.sandbox.server import start_sandbox

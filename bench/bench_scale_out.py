@@ -23,8 +23,8 @@ from bench_pipeline import GOOD, make_drawings
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from blocks import CloudNestCredentials
+from cli.demo import save_sandbox_blocks
 from deploy.stack import CLOUDNEST_RATE_LIMIT, Stack
-from flows.demo import save_sandbox_blocks
 from flows.parameters import BlockNames, MaterialSpec, NestingSettings
 from nestflow.sandbox.config import SandboxConfig
 from nestflow.sandbox.server import start_sandbox

@@ -11,6 +11,8 @@ from typing import ClassVar
 from prefect.blocks.core import Block
 from pydantic import BaseModel, Field, HttpUrl, model_validator
 
+from nestflow.engines import SheetSpec
+
 DOCUMENTATION = HttpUrl("https://docs.prefect.io/latest/develop/blocks")
 
 
@@ -29,6 +31,16 @@ class SheetFormat(BaseModel):
     def label(self) -> str:
         """The format's name, or its size when it has none."""
         return self.name or f"{self.length:g} x {self.height:g}"
+
+    def spec(self) -> SheetSpec:
+        """The format as the engines and the core take it, named by its :attr:`label`."""
+        return SheetSpec(
+            name=self.label,
+            length=self.length,
+            height=self.height,
+            quantity=self.quantity,
+            border_gap=self.border_gap,
+        )
 
 
 class SheetStock(Block):

@@ -1,1 +1,1 @@
-"""Prefect flows chaining nestflow's tasks, and the `nestflow` command line that runs them."""
+"""Prefect flows chaining nestflow's tasks (the command line that starts them is in ``cli/``)."""

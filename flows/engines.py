@@ -15,46 +15,29 @@ from typing import Any, ClassVar
 from prefect import get_run_logger, unmapped
 from prefect.utilities.annotations import quote
 from pydantic import BaseModel, Field
-from shapely.geometry import Polygon
 
 from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
 from blocks.loading import load_block
 from blocks.settings import SheetFormat
 from flows.parameters import BlockNames, DrawingSource, MaterialSpec, NestingSettings
 from nestflow.almacam.errors import AlmaCamValidationError
+from nestflow.almacam.layouts import gated_almacam_layouts, unknown_references
 from nestflow.almacam.models import FullResult, StatsResult, View
+from nestflow.almacam.orders import OrderBundle
+from nestflow.almacam.summary import almacam_summary
+from nestflow.batching import batches
+from nestflow.cloudnest.jobs import UploadItem
+from nestflow.cloudnest.layouts import gate_cloudnest_layouts
 from nestflow.cloudnest.models import DrawingRef, DrawingStatus, NestLayout
+from nestflow.cloudnest.summary import cloudnest_summary
 from nestflow.engines import PartOrder
-from nestflow.gate import (
-    DxfLayout,
-    UnsafeLayouts,
-    check_dxf_layouts,
-    check_layouts,
-    dxf_outlines,
-    ordered_parts,
-    used_length,
-)
-from nestflow.geometry.layout import SheetLayout
+from nestflow.gate import UnsafeLayouts, check_layouts, dxf_outlines, ordered_parts, used_length
+from nestflow.geometry.layout import SheetLayout, write_layout_dxf
 from nestflow.geometry.reader import DrawingFailure, ReadOptions
+from nestflow.intake import CheckedDrawing, DrawingToCheck, OrderTerms, order_lines, terms_for
+from nestflow.report import EngineKey, EngineSummary, layouts_summary
 from tasks import almacam, cloudnest, local
-from tasks.drawings import (
-    CheckedDrawing,
-    DrawingToCheck,
-    OrderTerms,
-    check_batches,
-    check_drawings,
-    find_drawings,
-    load_manifest,
-    terms_for,
-)
-from tasks.results import gated_almacam_layouts, layout_files, unknown_references
-from tasks.summary import (
-    Engine,
-    EngineSummary,
-    almacam_summary,
-    cloudnest_summary,
-    layouts_summary,
-)
+from tasks.drawings import CHECK_BATCH, check_drawings, find_drawings, load_manifest
 
 
 class Intake(BaseModel):
@@ -92,8 +75,8 @@ def read_drawings(
         )
         for ref in refs
     ]
-    batches = check_drawings.map(check_batches(items), unmapped(ReadOptions())).result()
-    checked = [drawing for batch in batches for drawing in batch]
+    checks = check_drawings.map(batches(items, CHECK_BATCH), unmapped(ReadOptions())).result()
+    checked = [drawing for batch in checks for drawing in batch]
     good = [c for c in checked if c.ok]
     rejected = duplicates + [c.failure for c in checked if c.failure is not None]
     get_run_logger().info("%d drawing(s) to nest, %d rejected", len(good), len(rejected))
@@ -127,7 +110,7 @@ def describe_failure(exc: Exception) -> list[str]:
 
 
 def failed(
-    engine: Engine, reference: str | None, exc: Exception, earlier: list[str]
+    engine: EngineKey, reference: str | None, exc: Exception, earlier: list[str]
 ) -> EngineSummary:
     """The summary of an engine that stopped on ``exc`` (logged), after ``earlier`` errors."""
     get_run_logger().error("%s failed: %s", engine, exc)
@@ -140,7 +123,7 @@ class AlmaCamRun:
     """AlmaCAM's half of a run: submit early, collect later."""
 
     credentials: AlmaCamCredentials
-    bundle: almacam.OrderBundle | None = None
+    bundle: OrderBundle | None = None
     order_id: int | None = None
     result: FullResult | StatsResult | None = None
     layouts: list[SheetLayout] = field(default_factory=list)
@@ -202,8 +185,8 @@ class AlmaCamRun:
     def files(self) -> dict[str, bytes]:
         """Nested DXF files (full result, gated) and PNG previews of AlmaCAM's layouts."""
         files = {f"almacam/{layout_name(i, 'png')}": png for i, png in enumerate(self.images)}
-        for i, dxf in enumerate(layout_files(self.layouts)):
-            files[f"almacam/{layout_name(i, 'dxf')}"] = dxf
+        for i, layout in enumerate(self.layouts):
+            files[f"almacam/{layout_name(i, 'dxf')}"] = write_layout_dxf(layout)
         return files
 
 
@@ -282,7 +265,7 @@ class CloudNestRun:
     ) -> tuple[list[DrawingRef], bool]:
         """Upload the drawings in stable batches; each batch is cached on its files' hashes."""
         items = [
-            cloudnest.UploadItem(
+            UploadItem(
                 file=d.ref.file,
                 path=d.ref.path,
                 url=d.ref.url,
@@ -303,7 +286,7 @@ class CloudNestRun:
                 material.gas,
                 return_state=True,
             )
-            for batch in cloudnest.upload_batches(items)
+            for batch in batches(items, cloudnest.UPLOAD_BATCH, key=lambda i: i.file)
         ]
         outcomes = [state.result() for state in states]
         # A cached batch was uploaded by an earlier run: only batches that ran now add drawings.
@@ -327,11 +310,12 @@ class CloudNestRun:
             part_layout = cloudnest.read_part_layout(self.credentials, self.job_id)
             layers = self.credentials.layout_layers
             outlines = {guid: dxf_outlines(data, layers) for guid, data in self.dxf.items()}
-            gate_cloudnest_layouts(self.layouts, outlines, intake, sheets)
+            specs = [s.spec() for s in sheets]
+            gate_cloudnest_layouts(self.layouts, outlines, order_lines(intake.drawings), specs)
             lengths = {guid: used_length(shapes) for guid, shapes in outlines.items()}
             errors = self.summary.errors
             self.summary = cloudnest_summary(
-                self.job_id, self.layouts, lengths, intake.part_areas(), part_layout, sheets
+                self.job_id, self.layouts, lengths, intake.part_areas(), part_layout, specs
             ).model_copy(update={"errors": errors})
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the other going
             self._fail(exc)
@@ -348,44 +332,6 @@ class CloudNestRun:
             for i, layout in enumerate(self.layouts)
             if layout.result_guid in self.dxf
         }
-
-
-def gate_cloudnest_layouts(
-    layouts: list[NestLayout],
-    outlines: dict[str, list[Polygon]],
-    intake: Intake,
-    sheets: list[SheetFormat],
-) -> None:
-    """Pass CloudNest's layout files through the safety gate.
-
-    Raises:
-        UnsafeLayouts: A file is missing, or holds parts off the sheet, overlapping, not the
-            ones it names, or more than ordered.
-    """
-    ordered = ordered_parts((p, d.terms.quantity) for d in intake.drawings for p in d.parts)
-    files = []
-    for index, layout in enumerate(layouts):
-        gap = next(
-            (
-                s.border_gap
-                for s in sheets
-                if abs(s.length - layout.width) < 1e-6 and abs(s.height - layout.height) < 1e-6
-            ),
-            0.0,
-        )
-        sheet = SheetLayout(
-            name=f"Layout {index + 1} ({layout.result_guid})",
-            sheet_length=layout.width,
-            sheet_height=layout.height,
-            quantity=layout.amount,
-            border_gap=(gap,) * 4,
-        )
-        names = tuple(p.part_name for p in layout.parts)
-        shapes = tuple(outlines.get(layout.result_guid, ()))
-        files.append(DxfLayout(sheet=sheet, outlines=shapes, names=names))
-    problems = check_dxf_layouts(files, ordered)
-    if problems:
-        raise UnsafeLayouts("cloudnest", problems)
 
 
 @dataclass
@@ -406,10 +352,10 @@ class LocalRun:
 
     def start(self, ctx: RunContext) -> None:
         """Submit the solve (it runs in a worker thread while the services compute)."""
-        self.lines = local.order_lines(ctx.intake.drawings)
+        self.lines = order_lines(ctx.intake.drawings)
         self.future = local.nest_locally.submit(
             quote(self.lines),
-            local.sheet_specs(ctx.sheets),
+            [s.spec() for s in ctx.sheets],
             ctx.nesting.time_s,
             ctx.nesting.spacing,
             ctx.nesting.max_wait_s,
@@ -440,8 +386,8 @@ class LocalRun:
     def files(self) -> dict[str, bytes]:
         """The layout DXF files (gated)."""
         return {
-            f"local/{layout_name(i, 'dxf')}": dxf
-            for i, dxf in enumerate(layout_files(self.layouts))
+            f"local/{layout_name(i, 'dxf')}": write_layout_dxf(layout)
+            for i, layout in enumerate(self.layouts)
         }
 
 

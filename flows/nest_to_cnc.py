@@ -46,9 +46,9 @@ from flows.parameters import (
     PushEngine,
     TargetKind,
 )
+from nestflow.report import PushRecord, RunSummary, quote_lines
 from tasks.leases import job_lease
 from tasks.storage import load_filesystem
-from tasks.summary import PushRecord, RunSummary, quote_lines
 from tasks.targets import machine_target
 
 DEFAULT_OUTPUT_FOLDER = Path("out")

@@ -15,13 +15,13 @@ from prefect.utilities.annotations import quote
 from blocks.credentials import CloudNestCredentials
 from blocks.settings import MachineTarget as MachineBlock
 from flows.engines import layout_name
+from nestflow.report import EngineKey, EngineSummary, PushRecord, RunSummary, slug
 from nestflow.targets import LayoutToCut, Target
 from tasks import cloudnest
 from tasks.policy import business_key
 from tasks.push import exactly_once, push_layout
-from tasks.results import publish_report, slug, write_outputs
+from tasks.results import publish_report, write_outputs
 from tasks.storage import describe
-from tasks.summary import Engine, EngineSummary, PushRecord, RunSummary
 
 
 class RunIncomplete(RuntimeError):
@@ -125,7 +125,7 @@ def push_incomplete_reason(summary: RunSummary) -> str | None:
 
 
 def layouts_to_cut(
-    summary: RunSummary, engine: Engine, files: dict[str, bytes], cloudnest_job: int | None
+    summary: RunSummary, engine: EngineKey, files: dict[str, bytes], cloudnest_job: int | None
 ) -> list[LayoutToCut]:
     """The gated layouts of ``engine`` as they go to a machine (file, sheets, ids)."""
     found = summary.engine(engine)

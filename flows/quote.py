@@ -16,9 +16,8 @@ from flows.engines import AlmaCamRun, RunContext, read_drawings
 from flows.nest_to_cnc import DEFAULT_OUTPUT_FOLDER, resolve_job_name, stock_sheets
 from flows.outputs import NothingNested, finish, nothing_nested_reason, write_layouts
 from flows.parameters import BlockNames, DrawingSource, MaterialSpec, NestingSettings
-from tasks.results import slug
+from nestflow.report import QuoteLine, RunSummary, quote_lines, slug
 from tasks.storage import load_filesystem
-from tasks.summary import QuoteLine, RunSummary, quote_lines
 
 
 def quote_table(lines: list[QuoteLine]) -> list[dict[str, object]]:

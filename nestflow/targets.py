@@ -2,7 +2,7 @@
 
 A target takes a :class:`LayoutToCut` (the layout's file, how many sheets, which engine made it)
 and returns a reference (a production task, a cut task, a file written); a target that can tell
-how far the machine got also answers ``progress(reference)``. Targets:
+how far the machine got also answers ``wait_until_cut(reference)``. Targets:
 
 * :class:`CloudNestServerPush` — CloudNest's server-side push of one of its own layouts to a
   machine named by ``gmid`` (provisional endpoint); it cannot take another engine's layout;
@@ -17,13 +17,15 @@ The exactly-once record of each push is kept above this layer (``tasks/push.py``
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.errors import UNCONTROLLABLE_MACHINE, CloudNestError
-from nestflow.cloudnest.jobs import push_layout
+from nestflow.cloudnest.jobs import push_layout, wait_production
+from nestflow.cloudnest.models import PlanStatus, PlanTask
 
 
 class LayoutToCut(BaseModel):
@@ -50,9 +52,29 @@ class TargetError(RuntimeError):
     """A target refused a layout; nothing reached the machine through it."""
 
 
+class CutProgress(BaseModel):
+    """How far the machine got with one pushed layout."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reference: str = Field(description="What the target created (production task, cut task).")
+    status: str = Field(description="The machine's own word for the state.")
+    cut: int = Field(ge=0, description="Sheets cut so far.")
+    total: int = Field(ge=0, description="Sheets planned.")
+    finished: bool = Field(description="Every planned sheet is cut.")
+
+    def describe(self) -> str:
+        """``<status>: <cut>/<total> sheet(s)``."""
+        return f"{self.status}: {self.cut}/{self.total} sheet(s)"
+
+
+#: Called after every read of a cut's progress while a run waits for it.
+ProgressCallback = Callable[[CutProgress], None]
+
+
 @runtime_checkable
 class Target(Protocol):
-    """Where checked layouts go: ``push`` and, when the target can tell, ``progress``."""
+    """Where checked layouts go: ``push`` and, when the target can tell, ``wait_until_cut``."""
 
     @property
     def key(self) -> str:
@@ -64,7 +86,7 @@ class Target(Protocol):
 
     @property
     def reports_progress(self) -> bool:
-        """Whether ``progress`` can tell how far the machine got (a run may wait for the cut)."""
+        """Whether the target can tell how far the machine got (a run may wait for the cut)."""
 
     def accepts(self, layout: LayoutToCut) -> str | None:
         """Why the target cannot take ``layout``, or None when it can."""
@@ -72,8 +94,14 @@ class Target(Protocol):
     def push(self, layout: LayoutToCut) -> str:
         """Send the layout to the machine; return the reference of what was created."""
 
-    def progress(self, reference: str) -> str | None:
-        """How far the machine got with ``reference``, None when the target cannot tell."""
+    def wait_until_cut(
+        self, reference: str, deadline_s: float, on_poll: ProgressCallback | None = None
+    ) -> CutProgress:
+        """Wait until the machine cut every sheet of ``reference``.
+
+        Raises:
+            TargetError: The target cannot tell (``reports_progress`` is false).
+        """
 
 
 class CloudNestServerPush:
@@ -118,14 +146,58 @@ class CloudNestServerPush:
         )
         return result.plan_guid
 
-    def progress(self, reference: str) -> str | None:
-        """``<status>: <finished>/<total> sheet(s)`` of the production task."""
-        plan = self.client.production_detail(reference)
-        total = plan.total_plate_amount
-        return f"{plan.status}: {plan.finish_plate_amount}/{total} sheet(s)"
+    def wait_until_cut(
+        self, reference: str, deadline_s: float, on_poll: ProgressCallback | None = None
+    ) -> CutProgress:
+        """Poll the production task until every sheet is cut (back-off, deadline).
+
+        Raises:
+            CloudNestWaitTimeout: Sheets still to cut at the deadline.
+        """
+
+        def report(plan: PlanTask) -> None:
+            if on_poll is not None:
+                on_poll(_cut_progress(plan))
+
+        return _cut_progress(wait_production(self.client, reference, deadline_s, report))
 
 
-class UploadCutTarget:
+def _cut_progress(plan: PlanTask) -> CutProgress:
+    cut, total = plan.finish_plate_amount, plan.total_plate_amount
+    return CutProgress(
+        reference=plan.guid,
+        status=str(plan.status),
+        cut=cut,
+        total=total,
+        finished=plan.status == PlanStatus.COMPLETED or (total > 0 and cut >= total),
+    )
+
+
+class FileTarget:
+    """A target that takes any engine's layout file and cannot tell how far the machine got.
+
+    Subclasses give ``key``, ``label`` and ``push``.
+    """
+
+    label: str
+    reports_progress = False
+
+    def accepts(self, layout: LayoutToCut) -> str | None:
+        """Any layout with a DXF file."""
+        return None if layout.dxf else f"{layout.engine} layout {layout.layout_id} has no file"
+
+    def wait_until_cut(
+        self, reference: str, deadline_s: float, on_poll: ProgressCallback | None = None
+    ) -> CutProgress:
+        """Nothing to wait for: the target reports nothing about the cut.
+
+        Raises:
+            TargetError: Always.
+        """
+        raise TargetError(f"{self.label} reports no production progress: nothing to wait for")
+
+
+class UploadCutTarget(FileTarget):
     """The IoT "upload cut task": any engine's layout DXF to the machine with card ``card_id``.
 
     Args:
@@ -149,12 +221,6 @@ class UploadCutTarget:
         """``card <id>``."""
         return f"card {self.card_id}"
 
-    reports_progress = False
-
-    def accepts(self, layout: LayoutToCut) -> str | None:
-        """Any layout with a DXF file."""
-        return None if layout.dxf else f"{layout.engine} layout {layout.layout_id} has no file"
-
     def push(self, layout: LayoutToCut) -> str:
         """Upload the file as a cut task of ``quantity`` sheets; return the task UUID.
 
@@ -177,7 +243,3 @@ class UploadCutTarget:
                     f"is IoT-certified within the account's quota. {exc.msg}"
                 ) from exc
             raise
-
-    def progress(self, reference: str) -> str | None:
-        """The IoT API documents no query of a cut task: the target cannot tell."""
-        return None

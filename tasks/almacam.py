@@ -8,17 +8,13 @@ opened (the order provably did not land).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
-from pydantic import BaseModel
 
 from blocks.credentials import AlmaCamCredentials
 from blocks.settings import SheetFormat
@@ -28,11 +24,11 @@ from nestflow.almacam.errors import (
     AlmaCamTransportError,
     AlmaCamValidationError,
 )
-from nestflow.almacam.models import Computing, FullResult, Order, StatsResult, View
-from nestflow.almacam.orders import OrderIndex, OrderLine, OrderSheet
-from nestflow.almacam.orders import build_order as build_almacam_order
+from nestflow.almacam.models import Computing, FullResult, StatsResult, View
+from nestflow.almacam.orders import OrderBundle, foreign_result_reasons, order_bundle
+from nestflow.engines import EngineSettings
+from nestflow.intake import CheckedDrawing, order_lines
 from tasks.clients import almacam_client, service_key
-from tasks.drawings import CheckedDrawing
 from tasks.events import emit, order_resource, refused_order_resource
 from tasks.policy import business_key, read_only, retry_when
 from tasks.progress import Progress
@@ -41,51 +37,13 @@ CACHE_DAYS = 7
 PROGRESS_STEP_S = 0.5
 
 
-class OrderBundle(BaseModel):
-    """An order with what is needed to read its results in the user's terms."""
-
-    order: Order
-    index: OrderIndex
-    sheets: dict[int, SheetFormat]
-    """Sheet id -> the stock format."""
-
-    def digest(self) -> str:
-        """sha256 of the order's JSON, the order's business identity."""
-        payload = json.dumps(self.order.to_payload(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(payload.encode()).hexdigest()
-
-
 @task(name="Build AlmaCAM order", cache_policy=NO_CACHE)
 def build_order(
     drawings: list[CheckedDrawing], sheets: list[SheetFormat], time_s: float, spacing: float
 ) -> OrderBundle:
     """One order part per drawing part, with the drawing's quantity, rotations and flip."""
-    lines = [
-        OrderLine(
-            part=part,
-            quantity=drawing.terms.quantity,
-            rotations=drawing.terms.rotations,
-            flip_allowed=drawing.terms.flip,
-        )
-        for drawing in drawings
-        for part in drawing.parts
-    ]
-    stock = [
-        OrderSheet(
-            name=s.label,
-            length=s.length,
-            height=s.height,
-            quantity=s.quantity,
-            border_gap=s.border_gap,
-        )
-        for s in sheets
-    ]
-    order, index = build_almacam_order(lines, stock, time_s, protection_offset=spacing)
-    return OrderBundle(
-        order=order,
-        index=index,
-        sheets={j: s for j, s in enumerate(sheets, start=1)},
-    )
+    settings = EngineSettings(time_s=time_s, spacing=spacing)
+    return order_bundle(order_lines(drawings), [s.spec() for s in sheets], settings)
 
 
 def _order_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
@@ -130,36 +88,6 @@ def _emit_failed(resource: dict[str, str], exc: AlmaCamValidationError) -> None:
         resource,
         payload={"engine": "almacam", "errors": exc.describe(), "codes": exc.codes()},
     )
-
-
-def foreign_result_reasons(result: FullResult | StatsResult, bundle: OrderBundle) -> list[str]:
-    """Why ``result`` cannot be this order's result (empty when it can be).
-
-    Part and sheet ids must be the order's, no part placed more often than ordered, and, when
-    the service lists what it left out, placed plus left out must be what was ordered.
-    """
-    reasons = []
-    placed: Counter[int] = Counter()
-    for nesting in result.nestings:
-        if nesting.sheet not in bundle.sheets:
-            reasons.append(f"sheet id {nesting.sheet} is not in the order")
-        for part in nesting.nested_parts:
-            placed[part.id] += nesting.quantity
-    unplaced: Counter[int] = Counter()
-    for entry in (result.model_extra or {}).get("unplaced_parts") or []:
-        if isinstance(entry, dict) and isinstance(entry.get("id"), int):
-            unplaced[entry["id"]] += int(entry.get("quantity", 1))
-    for part_id in sorted(set(placed) | set(unplaced)):
-        known = bundle.index.parts.get(part_id)
-        if known is None:
-            reasons.append(f"part id {part_id} is not in the order")
-        elif placed[part_id] > known.quantity:
-            reasons.append(
-                f"{known.label()} placed {placed[part_id]} times, ordered {known.quantity}"
-            )
-        elif unplaced and placed[part_id] + unplaced[part_id] != known.quantity:
-            reasons.append(f"{known.label()}: placed and left out do not add up to the order")
-    return reasons
 
 
 @task(name="Check the remembered AlmaCAM order", **READ_ONLY)

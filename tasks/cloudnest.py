@@ -22,11 +22,9 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
-from pydantic import BaseModel, Field
 
 from blocks.credentials import CloudNestCredentials
 from blocks.settings import SheetFormat
-from nestflow import gate
 from nestflow.cloudnest import jobs
 from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.errors import (
@@ -35,6 +33,7 @@ from nestflow.cloudnest.errors import (
     CloudNestServerError,
     CloudNestTransportError,
 )
+from nestflow.cloudnest.jobs import UploadItem, UploadOutcome
 from nestflow.cloudnest.models import (
     DrawingRef,
     DrawingState,
@@ -55,10 +54,10 @@ from tasks.events import (
     job_resource,
     layout_resource,
 )
-from tasks.local import sheet_specs
 from tasks.policy import business_key, read_only
 from tasks.progress import Progress
 
+#: Drawings per upload task (batches are sorted by file name, so a re-run finds its cache).
 UPLOAD_BATCH = 20
 CACHE_DAYS = 30
 
@@ -66,28 +65,6 @@ CACHE_DAYS = 30
 #: Polls and downloads: what a later attempt may cure is retried.
 TRANSIENT = (CloudNestTransportError, CloudNestServerError, CloudNestRateLimited)
 READ_ONLY = read_only(*TRANSIENT)
-
-
-class UploadItem(BaseModel):
-    """One drawing to put into the job."""
-
-    file: str
-    path: str | None = None
-    url: str | None = None
-    sha256: str
-    content: bytes = Field(
-        default=b"", exclude=True, repr=False, description="The checked bytes to upload."
-    )
-    quantity: int = 1
-    rotate_lock: bool = False
-
-
-class UploadOutcome(BaseModel):
-    """What an upload batch did: the job's references for the files, and which were new."""
-
-    refs: list[DrawingRef] = Field(default_factory=list)
-    uploaded: list[str] = Field(default_factory=list)
-    already_there: list[str] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------- stock
@@ -107,10 +84,7 @@ def prepare_plates(
     """
     client = cloudnest_client(credentials)
     material_id = jobs.find_or_add_material(client, material, density)
-    return [
-        jobs.find_or_add_plate(client, material_id, thickness, sheet)
-        for sheet in sheet_specs(sheets)
-    ]
+    return [jobs.find_or_add_plate(client, material_id, thickness, s.spec()) for s in sheets]
 
 
 # ----------------------------------------------------------------------------------- job
@@ -188,10 +162,8 @@ def upload_drawings(
     Emits ``nestflow.drawing.uploaded`` per new drawing.
     """
     client = cloudnest_client(credentials)
-    held = {s.filename: s for s in client.job_drawing_status(job_id)}
-    new = [i for i in items if i.file not in held]
-    already = [i.file for i in items if i.file in held]
-    known = [DrawingRef(drawing_guid=held[f].drawing_guid, filename=f) for f in already]
+    new, known = jobs.split_held(items, client.job_drawing_status(job_id))
+    already = [ref.filename for ref in known]
     if already:
         get_run_logger().info(
             "job %s already holds %s; not uploaded again", job_id, ", ".join(already)
@@ -222,12 +194,6 @@ def upload_source(item: UploadItem) -> tuple[str, bytes]:
     if not item.content or hashlib.sha256(item.content).hexdigest() != item.sha256:
         raise ValueError(f"{item.file}: no checked bytes to upload (refused: unchecked content)")
     return item.file, item.content
-
-
-def upload_batches(items: list[UploadItem]) -> list[list[UploadItem]]:
-    """Split uploads into stable batches (sorted by file name) of at most ``UPLOAD_BATCH``."""
-    ordered = sorted(items, key=lambda i: i.file)
-    return [ordered[i : i + UPLOAD_BATCH] for i in range(0, len(ordered), UPLOAD_BATCH)]
 
 
 @task(
@@ -348,15 +314,6 @@ def wait_nesting(
 def download_layout(credentials: CloudNestCredentials, layout: NestLayout) -> bytes:
     """The layout's DXF file."""
     return jobs.download_layout_dxf(cloudnest_client(credentials), layout)
-
-
-def used_length(dxf: bytes) -> float:
-    """The used length of a layout DXF: the largest x of its part outlines.
-
-    Sheet outline, margins and offcut layers are left out, so the figure means the same for
-    CloudNest's files as AlmaCAM's ``length``.
-    """
-    return gate.used_length(gate.dxf_outlines(dxf))
 
 
 # ---------------------------------------------------------------------------- production

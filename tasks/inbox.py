@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.filesystems import WritableFileSystem
 from pydantic import BaseModel, Field, ValidationError
 
-from tasks.drawings import find_dxf_files
+from nestflow.intake import find_dxf_files
 from tasks.events import ARRIVED, emit, inbox_resource
 from tasks.storage import read_file, write_file
 

@@ -28,9 +28,10 @@ from prefect.serializers import JSONSerializer
 from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH
 from prefect.transactions import transaction
 
-from nestflow.targets import LayoutToCut, Target
+from nestflow.targets import CutProgress, LayoutToCut, Target
 from tasks.events import emit, layout_resource
 from tasks.leases import require_lease
+from tasks.progress import Progress
 
 PUSHED = "pushed"
 ALREADY_PUSHED = "already pushed"
@@ -95,3 +96,31 @@ def push_layout(target: Target, layout: LayoutToCut) -> str:
         },
     )
     return reference
+
+
+@task(
+    name="Wait for the cut",
+    task_run_name="wait for {engine} {layout_id} on {target.label}",
+    cache_policy=NO_CACHE,
+)
+def wait_until_cut(
+    target: Target, engine: str, layout_id: str, reference: str, deadline_s: float
+) -> CutProgress:
+    """Wait until the machine reports every sheet of a pushed layout cut; emits layout.cut.
+
+    A progress artifact follows the sheets cut. Only targets that report progress can be waited
+    for (``target.reports_progress``); the wait is bounded by ``deadline_s``.
+    """
+    progress = Progress("the machine", f"cutting {engine} layout {layout_id} ({reference})")
+
+    def on_poll(state: CutProgress) -> None:
+        progress.update(state.cut / max(1, state.total), state.describe())
+
+    done = target.wait_until_cut(reference, deadline_s, on_poll)
+    progress.done(done.describe())
+    emit(
+        "nestflow.layout.cut",
+        layout_resource(engine, layout_id),
+        payload={"target": target.label, "reference": reference, "sheets": done.cut},
+    )
+    return done

@@ -12,7 +12,13 @@ from prefect.filesystems import WritableFileSystem
 
 from blocks.credentials import CloudNestCredentials
 from blocks.settings import MachineTarget as MachineBlock
-from nestflow.targets import CloudNestServerPush, LayoutToCut, Target, UploadCutTarget
+from nestflow.targets import (
+    CloudNestServerPush,
+    FileTarget,
+    LayoutToCut,
+    Target,
+    UploadCutTarget,
+)
 from tasks.clients import cloudnest_client, service_key
 from tasks.storage import load_filesystem, write_file
 
@@ -20,7 +26,7 @@ from tasks.storage import load_filesystem, write_file
 Builder = Callable[[MachineBlock, str, CloudNestCredentials | None], "Target | str"]
 
 
-class DropFolderTarget:
+class DropFolderTarget(FileTarget):
     """A drop folder the machine's controller watches: any Prefect writable filesystem.
 
     Args:
@@ -42,20 +48,10 @@ class DropFolderTarget:
         """``drop folder <block>``."""
         return f"drop folder {self.block}"
 
-    reports_progress = False
-
-    def accepts(self, layout: LayoutToCut) -> str | None:
-        """Any layout with a DXF file."""
-        return None if layout.dxf else f"{layout.engine} layout {layout.layout_id} has no file"
-
     def push(self, layout: LayoutToCut) -> str:
         """Write the layout DXF under its file name (a re-write replaces the same file)."""
         assert layout.dxf is not None
         return write_file(self.storage, layout.file_name, layout.dxf)
-
-    def progress(self, reference: str) -> str | None:
-        """A folder reports nothing about the cut."""
-        return None
 
 
 def _server_push(

@@ -51,3 +51,40 @@ def test_event_resource_ids_are_built_only_in_tasks_events() -> None:
         for path in sorted((ROOT / package).rglob("*.py")):
             if path not in builders:
                 assert "prefect.resource.id" not in path.read_text(encoding="utf-8"), path
+
+
+def test_nothing_below_the_command_line_imports_it() -> None:
+    for package in ("nestflow", "blocks", "tasks", "flows"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            assert "cli" not in _imported_roots(path), path
+
+
+#: Modules of flows/ that hold steps of the flows rather than a flow (besides flows/engines/).
+FLOW_STEP_MODULES = {"__init__.py", "engines.py", "outputs.py", "parameters.py"}
+
+
+def _decorator_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _defines_a_flow(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return any(
+        _decorator_name(decorator) == "flow"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for decorator in node.decorator_list
+    )
+
+
+def test_flows_package_holds_only_flows_and_their_steps() -> None:
+    flows = ROOT / "flows"
+    for path in sorted(flows.rglob("*.py")):
+        relative = path.relative_to(flows)
+        if relative.as_posix() in FLOW_STEP_MODULES or relative.parts[0] == "engines":
+            continue
+        assert _defines_a_flow(path), f"flows/{relative} defines no @flow: move it out of flows/"

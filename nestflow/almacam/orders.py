@@ -3,7 +3,9 @@
 Each :class:`OrderLine` becomes one order part with one instance; instance ids are ``1..n`` in
 line order and sheet ids ``1..m`` in stock order. The :class:`OrderIndex` returned alongside the
 order maps those numbers back to part names, file names and sheet names, so that a 400 error or a
-placement can be reported in the user's terms.
+placement can be reported in the user's terms. An :class:`OrderBundle` keeps the order, its index
+and the stock formats together (:func:`order_bundle` builds it from the parts as ordered), and
+:func:`foreign_result_reasons` tells whether a result read under an order's id is that order's.
 
 Every part is moved so that its bounding box starts at (0, 0) before encoding: the placement
 ``position`` of an unrotated copy is then the corner of its box, which makes results readable.
@@ -13,6 +15,9 @@ the original drawing coordinates.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import Counter
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
@@ -20,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nestflow.almacam.models import (
     STRIP_LENGTH,
+    FullResult,
     Instance,
     Order,
     Orientation,
@@ -27,7 +33,9 @@ from nestflow.almacam.models import (
     PunctualOrientation,
     RangeOrientation,
     Sheet,
+    StatsResult,
 )
+from nestflow.engines.base import EngineSettings, PartOrder, SheetSpec
 from nestflow.geometry.encoding import contour_to_almacam
 from nestflow.geometry.models import Part
 
@@ -223,3 +231,99 @@ def build_order(
         sheets={j: stock.name for j, stock in enumerate(sheets, start=1)},
     )
     return order, index
+
+
+class OrderBundle(BaseModel):
+    """An order with what is needed to read its results in the user's terms."""
+
+    order: Order
+    index: OrderIndex
+    sheets: dict[int, SheetSpec]
+    """Sheet id -> the stock format."""
+
+    def digest(self) -> str:
+        """sha256 of the order's JSON, the order's business identity."""
+        payload = json.dumps(self.order.to_payload(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def order_bundle(
+    lines: Sequence[PartOrder], sheets: Sequence[SheetSpec], settings: EngineSettings
+) -> OrderBundle:
+    """The order of some parts as ordered: one order part per line.
+
+    Each part is ordered with its line's quantity, rotations and flip.
+
+    Args:
+        lines: The parts to nest (:func:`nestflow.intake.order_lines`); instance ids are 1..n
+            in this order.
+        sheets: The stock formats; sheet ids are 1..m in this order.
+        settings: The optimisation budget (the order's ``time``) and the spacing between parts
+            (its ``protection_offset``).
+
+    Returns:
+        The order, its index and the stock formats by sheet id.
+
+    Raises:
+        ValueError: No part or no sheet, or a value the order schema rejects.
+    """
+    order_lines = [
+        OrderLine(
+            part=line.part,
+            quantity=line.quantity,
+            rotations=list(line.rotations),
+            flip_allowed=line.flip,
+        )
+        for line in lines
+    ]
+    stock = [
+        OrderSheet(
+            name=s.name,
+            length=s.length,
+            height=s.height,
+            quantity=s.quantity,
+            border_gap=s.border_gap,
+        )
+        for s in sheets
+    ]
+    order, index = build_order(
+        order_lines, stock, settings.time_s, protection_offset=settings.spacing
+    )
+    return OrderBundle(order=order, index=index, sheets=dict(enumerate(sheets, start=1)))
+
+
+def foreign_result_reasons(result: FullResult | StatsResult, bundle: OrderBundle) -> list[str]:
+    """Why ``result`` cannot be this order's result (empty when it can be).
+
+    Part and sheet ids must be the order's, no part placed more often than ordered, and, when
+    the service lists what it left out, placed plus left out must be what was ordered.
+
+    Args:
+        result: A result (full or stats) read under the order's id.
+        bundle: The order.
+
+    Returns:
+        The reasons, as sentences.
+    """
+    reasons = []
+    placed: Counter[int] = Counter()
+    for nesting in result.nestings:
+        if nesting.sheet not in bundle.sheets:
+            reasons.append(f"sheet id {nesting.sheet} is not in the order")
+        for part in nesting.nested_parts:
+            placed[part.id] += nesting.quantity
+    unplaced: Counter[int] = Counter()
+    for entry in (result.model_extra or {}).get("unplaced_parts") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), int):
+            unplaced[entry["id"]] += int(entry.get("quantity", 1))
+    for part_id in sorted(set(placed) | set(unplaced)):
+        known = bundle.index.parts.get(part_id)
+        if known is None:
+            reasons.append(f"part id {part_id} is not in the order")
+        elif placed[part_id] > known.quantity:
+            reasons.append(
+                f"{known.label()} placed {placed[part_id]} times, ordered {known.quantity}"
+            )
+        elif unplaced and placed[part_id] + unplaced[part_id] != known.quantity:
+            reasons.append(f"{known.label()}: placed and left out do not add up to the order")
+    return reasons

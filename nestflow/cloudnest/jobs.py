@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
+from nestflow.batching import batches
 from nestflow.cloudnest.client import CloudNestClient, FileSource
 from nestflow.cloudnest.errors import (
     JOB_NAME_EXISTS,
@@ -217,9 +218,51 @@ def _attributes_for(
     return PartAttributes.model_validate(merged)
 
 
-def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+class UploadItem(BaseModel):
+    """One drawing to put into the job."""
+
+    file: str
+    path: str | None = None
+    url: str | None = None
+    sha256: str
+    content: bytes = Field(
+        default=b"", exclude=True, repr=False, description="The checked bytes to upload."
+    )
+    quantity: int = 1
+    rotate_lock: bool = False
+
+
+class UploadOutcome(BaseModel):
+    """What an upload batch did: the job's references for the files, and which were new."""
+
+    refs: list[DrawingRef] = Field(default_factory=list)
+    uploaded: list[str] = Field(default_factory=list)
+    already_there: list[str] = Field(default_factory=list)
+
+
+def split_held(
+    items: Sequence[UploadItem], held: Iterable[DrawingState]
+) -> tuple[list[UploadItem], list[DrawingRef]]:
+    """Which drawings to upload, and the job's references of those it already holds.
+
+    A drawing is held when the job has a drawing of the same file name: it is not uploaded
+    again (a crash between an upload landing and its record being written cannot duplicate it).
+
+    Args:
+        items: The drawings to put into the job.
+        held: The job's drawings (:meth:`CloudNestClient.job_drawing_status`).
+
+    Returns:
+        The items the job lacks, and a reference per item it holds, both in the items' order.
+    """
+    by_name = {state.filename: state for state in held}
+    new = [item for item in items if item.file not in by_name]
+    known = [
+        DrawingRef(drawing_guid=by_name[item.file].drawing_guid, filename=item.file)
+        for item in items
+        if item.file in by_name
+    ]
+    return new, known
 
 
 def upload_drawings(
@@ -273,7 +316,7 @@ def upload_drawings(
     files: list[FileSource] = [s for s in sources if not isinstance(s, str)]
     urls = [s for s in sources if isinstance(s, str)]
     refs: list[DrawingRef] = []
-    for file_batch in _batches(files, batch_size):
+    for file_batch in batches(files, batch_size):
         datas = [
             DrawingDatas(
                 filename=_filename(source),
@@ -284,7 +327,7 @@ def upload_drawings(
             for source in file_batch
         ]
         refs += client.drawing_upload(job_id, file_batch, datas)
-    for url_batch in _batches(urls, batch_size):
+    for url_batch in batches(urls, batch_size):
         url_files = [
             UrlFile(
                 url=url,

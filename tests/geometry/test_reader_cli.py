@@ -6,7 +6,7 @@ import pytest
 from ezdxf.document import Drawing
 from typer.testing import CliRunner
 
-from flows.cli import app
+from cli.app import app
 
 runner = CliRunner()
 

@@ -30,7 +30,7 @@ from prefect.settings import (
 )
 from prefect.testing.utilities import prefect_test_harness
 
-from flows.demo import save_sandbox_blocks
+from cli.demo import save_sandbox_blocks
 from flows.parameters import BlockNames
 from nestflow.cloudnest.client import CloudNestClient
 from nestflow.sandbox.config import SandboxConfig

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from nestflow.cloudnest.jobs import UploadItem
 from nestflow.geometry.reader import ReadOptions
-from tasks.cloudnest import UploadItem, upload_source
-from tasks.drawings import DrawingLocation, OrderTerms, check_drawing
+from nestflow.intake import DrawingLocation, OrderTerms
+from tasks.cloudnest import upload_source
+from tasks.drawings import check_drawing
 from tests.pipeline.processes import ROOT
 
 

@@ -24,7 +24,7 @@ import yaml
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from blocks import SheetStock
-from flows.demo import save_sandbox_blocks
+from cli.demo import save_sandbox_blocks
 from tests.pipeline.processes import (
     FINAL_STATES,
     PREFECT,

@@ -17,8 +17,7 @@ from flows.nest_to_cnc import nest_to_cnc
 from flows.outputs import NothingNested
 from flows.parameters import DrawingSource, MaterialSpec, NestingSettings
 from nestflow.almacam.client import AlmaCamClient
-from tasks.results import report_markdown
-from tasks.summary import RunSummary
+from nestflow.report import RunSummary, report_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)

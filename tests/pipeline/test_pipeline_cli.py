@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from blocks import AlmaCamCredentials, CloudNestCredentials
-from flows.cli import app
+from cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "cli-app-secret-0f9e8d"

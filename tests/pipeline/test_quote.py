@@ -10,7 +10,7 @@ from flows.nest_to_cnc import nest_to_cnc
 from flows.parameters import DrawingSource, MaterialSpec, Mode, NestingSettings
 from flows.quote import quote
 from nestflow.cloudnest.jobs import find_job
-from tasks.summary import kilograms
+from nestflow.report import kilograms
 
 ROOT = Path(__file__).resolve().parents[2]
 MATERIAL = MaterialSpec(name="S235JR", thickness=3.0, density=7.85)

@@ -18,9 +18,9 @@ from flows.parameters import (
     PushEngine,
     TargetKind,
 )
+from nestflow.report import EngineSummary, LayoutRow, PushRecord, RunSummary
 from tasks.leases import JobBusy, LeaseNotHeld, ensure_limit, lease_name
 from tasks.push import exactly_once
-from tasks.summary import EngineSummary, LayoutRow, PushRecord, RunSummary
 
 ROOT = Path(__file__).resolve().parents[2]
 MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)

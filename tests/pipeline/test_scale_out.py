@@ -31,8 +31,8 @@ from prefect.client.schemas.objects import StateType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from blocks import CloudNestCredentials
+from cli.demo import save_sandbox_blocks
 from deploy.stack import CLOUDNEST_RATE_LIMIT, Stack
-from flows.demo import save_sandbox_blocks
 from flows.parameters import BlockNames, MaterialSpec, NestingSettings
 from nestflow.cloudnest.jobs import find_job
 from tasks.leases import LEASE_S

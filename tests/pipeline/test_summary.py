@@ -2,7 +2,7 @@
 
 import pytest
 
-from tasks.summary import EngineSummary, LayoutRow
+from nestflow.report import EngineSummary, LayoutRow
 
 
 def row(quantity: int, used_length: float, parts_area: float) -> LayoutRow:

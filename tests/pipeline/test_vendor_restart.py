@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.demo import save_sandbox_blocks
+from cli.demo import save_sandbox_blocks
 from flows.nest_to_cnc import nest_to_cnc
 from flows.parameters import BlockNames, DrawingSource, MaterialSpec, NestingSettings, PushEngine
 from nestflow.gate import dxf_outlines

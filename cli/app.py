@@ -90,7 +90,7 @@ def inspect(
     """
     import json
 
-    from flows.terminal import drawings_table
+    from cli.terminal import drawings_table
     from nestflow.geometry.inspect import inspect_drawings
     from nestflow.geometry.reader import drawing_files
 
@@ -116,7 +116,7 @@ def demo(
     ),
 ) -> None:
     """Nest examples/ with both engines against the local sandbox, push, and show the results."""
-    from flows.demo import run_demo
+    from cli.demo import run_demo
 
     summary = run_demo(wide_console(), out=out, speed=speed, time_s=time_s)
     raise typer.Exit(0 if any(e.nested for e in summary.engines) else 1)
@@ -144,8 +144,8 @@ def run(
     manifest: Annotated[Path | None, typer.Option(help="Order manifest CSV.")] = None,
 ) -> None:
     """Run a flow in this process against the configured blocks and print its summary."""
-    from flows.runner import RUN_FAILURES, parameters_from, run_flow
-    from flows.terminal import print_summary
+    from cli.runner import RUN_FAILURES, parameters_from, run_flow
+    from cli.terminal import print_summary
 
     try:
         values = parameters_from(params, job=job, drawings=drawings, manifest=manifest)

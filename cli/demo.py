@@ -16,13 +16,13 @@ from prefect.filesystems import LocalFileSystem
 from rich.console import Console
 
 from blocks import AlmaCamCredentials, CloudNestCredentials, MachineTarget
+from cli.terminal import drawings_table, print_summary
 from flows.nest_to_cnc import nest_to_cnc
 from flows.parameters import BlockNames, MaterialSpec, Mode, NestingSettings, PushEngine
-from flows.terminal import drawings_table, print_summary
 from nestflow.geometry.inspect import inspect_drawings
+from nestflow.report import RunSummary
 from nestflow.sandbox.config import SandboxConfig
 from nestflow.sandbox.server import RunningSandbox, start_sandbox
-from tasks.summary import RunSummary
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -7,8 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from nestflow.geometry.inspect import InspectReport, PartRecord
-from tasks.results import ENGINE_TITLES, comparison_rows
-from tasks.summary import RunSummary
+from nestflow.report import ENGINE_TITLES, RunSummary, comparison_rows
 
 
 def drawings_table(report: InspectReport) -> Table:

@@ -1,0 +1,38 @@
+"""A run's report: the summary models, quote arithmetic, layout rows and the markdown report."""
+
+from nestflow.report.layouts import layouts_summary
+from nestflow.report.markdown import (
+    ENGINE_TITLES,
+    comparison_rows,
+    is_web_link,
+    layout_table,
+    report_markdown,
+    slug,
+)
+from nestflow.report.models import (
+    EngineKey,
+    EngineSummary,
+    LayoutRow,
+    PushRecord,
+    QuoteLine,
+    RunSummary,
+)
+from nestflow.report.quote import kilograms, quote_lines
+
+__all__ = [
+    "ENGINE_TITLES",
+    "EngineKey",
+    "EngineSummary",
+    "LayoutRow",
+    "PushRecord",
+    "QuoteLine",
+    "RunSummary",
+    "comparison_rows",
+    "is_web_link",
+    "kilograms",
+    "layout_table",
+    "layouts_summary",
+    "quote_lines",
+    "report_markdown",
+    "slug",
+]

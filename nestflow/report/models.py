@@ -1,0 +1,151 @@
+"""What a run produced, engine by engine, in figures a person compares: the run summary model.
+
+Both engines are measured the same way: sheets cut (with multiplicity), used length up to the
+straight offcut, part area, utilisation = part area / area of the sheets used, and utilisation to
+the offcut = part area / (used length x sheet height), which is what tells two engines apart on a
+job that fits one sheet (the rest of the sheet goes back to stock as a remnant).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, computed_field
+
+from nestflow.geometry.reader import DrawingFailure
+
+EngineKey = Literal["cloudnest", "almacam", "local"]
+"""The name of an engine in a run's summary (the engine interface is
+:class:`nestflow.engines.Engine`)."""
+
+
+class LayoutRow(BaseModel):
+    """One distinct layout (a pattern cut on ``quantity`` identical sheets)."""
+
+    engine: EngineKey
+    layout_id: str = Field(description="CloudNest result GUID, or '<order id>-<index>'.")
+    name: str
+    sheet: str
+    sheet_length: float
+    sheet_height: float
+    quantity: int
+    used_length: float = Field(description="x of the straight vertical offcut, mm.")
+    parts: int = Field(description="Parts on one sheet.")
+    parts_area: float = Field(description="Net part area on one sheet, mm².")
+    files: dict[str, str] = Field(default_factory=dict, description="Kind -> written path.")
+
+    @computed_field
+    @property
+    def utilisation(self) -> float:
+        """Share of one sheet covered by parts (0..1)."""
+        return self.parts_area / (self.sheet_length * self.sheet_height)
+
+
+class EngineSummary(BaseModel):
+    """One engine's outcome: its layouts and totals, or why it produced none."""
+
+    engine: EngineKey
+    status: Literal["ok", "failed", "skipped"] = "ok"
+    reference: str | None = Field(default=None, description="CloudNest job or AlmaCAM order.")
+    errors: list[str] = Field(default_factory=list)
+    layouts: list[LayoutRow] = Field(default_factory=list)
+    unplaced: list[str] = Field(default_factory=list)
+
+    @computed_field
+    @property
+    def sheets(self) -> int:
+        """Sheets to cut, every layout counted with its multiplicity."""
+        return sum(row.quantity for row in self.layouts)
+
+    @computed_field
+    @property
+    def used_length(self) -> float:
+        """Total used length over all sheets, mm."""
+        return sum(row.quantity * row.used_length for row in self.layouts)
+
+    @computed_field
+    @property
+    def parts_area(self) -> float:
+        """Total part area nested, mm²."""
+        return sum(row.quantity * row.parts_area for row in self.layouts)
+
+    @computed_field
+    @property
+    def utilisation(self) -> float:
+        """Part area over the area of the sheets used (0..1); 0 without layouts."""
+        area = sum(row.quantity * row.sheet_length * row.sheet_height for row in self.layouts)
+        return self.parts_area / area if area else 0.0
+
+    @computed_field
+    @property
+    def utilisation_to_offcut(self) -> float:
+        """Part area over the used area, each sheet measured up to its offcut (0..1)."""
+        area = sum(row.quantity * row.used_length * row.sheet_height for row in self.layouts)
+        return self.parts_area / area if area else 0.0
+
+    @property
+    def nested(self) -> bool:
+        """True when the engine produced at least one layout."""
+        return self.status == "ok" and bool(self.layouts)
+
+
+class PushRecord(BaseModel):
+    """One layout sent (or found already sent) to the machine."""
+
+    engine: EngineKey
+    layout_id: str
+    target: str
+    quantity: int
+    status: Literal["pushed", "already pushed", "failed"]
+    reference: str = Field(default="", description="Production task GUID or dropped file.")
+    production: str | None = None
+
+
+class QuoteLine(BaseModel):
+    """The quote figures of one sheet format."""
+
+    sheet: str
+    sheets: int
+    used_length: float = Field(description="mm, all sheets of the format.")
+    used_area: float = Field(description="mm²: used length x sheet height.")
+    parts_area: float = Field(description="mm².")
+    material_kg: float = Field(description="Mass of the used sheet area.")
+    parts_kg: float = Field(description="Mass of the parts themselves.")
+
+    @computed_field
+    @property
+    def utilisation(self) -> float:
+        """Part area over the used area (0..1)."""
+        return self.parts_area / self.used_area if self.used_area else 0.0
+
+
+class RunSummary(BaseModel):
+    """Everything one run did, written as ``summary.json`` and shown as artifacts."""
+
+    job_name: str
+    mode: str
+    push_engine: str
+    material: str
+    thickness: float
+    density: float
+    drawings: list[str] = Field(default_factory=list, description="Drawings nested.")
+    rejected: list[DrawingFailure] = Field(default_factory=list)
+    engines: list[EngineSummary] = Field(default_factory=list)
+    pushes: list[PushRecord] = Field(default_factory=list)
+    quote: list[QuoteLine] = Field(default_factory=list, description="Quote per sheet format.")
+    notes: list[str] = Field(default_factory=list)
+    outputs: dict[str, str] = Field(default_factory=dict, description="File -> location.")
+    storage: str = ""
+
+    @computed_field
+    @property
+    def recommended(self) -> str | None:
+        """The engine placing every part on the fewest sheets, then the shortest used length."""
+        complete = [e for e in self.engines if e.nested and not e.unplaced]
+        if not complete:
+            return None
+        return min(complete, key=lambda e: (e.sheets, e.used_length)).engine
+
+    def engine(self, name: EngineKey) -> EngineSummary | None:
+        """The summary of one engine, if it ran."""
+        return next((e for e in self.engines if e.engine == name), None)

@@ -1,0 +1,125 @@
+"""The AlmaCAM tasks, called directly against the AlmaCAM sandbox over HTTP.
+
+Every order here has a ``time`` of its own, so no two tests (nor other test modules) share an
+order content, and the submit cache of one never answers for another.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from blocks.settings import SheetFormat
+from nestflow.almacam.errors import AlmaCamNotFound, AlmaCamTimeout
+from tasks.almacam import build_order, fetch_images, order_is_current, submit_order, wait_result
+from tests.pipeline.tasks.support import SHEET, checked
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class FinishedOrder:
+    bundle: Any
+    order_id: int
+    result: Any
+
+
+@pytest.fixture(scope="module")
+def finished(almacam_credentials) -> FinishedOrder:
+    """Two gussets and a bracket, submitted and nested to the end."""
+    bundle = build_order(checked(("gusset.dxf", 2), "bracket.dxf"), [SHEET], 1.01, 5.0)
+    order_id = submit_order(almacam_credentials, bundle)
+    result = wait_result(almacam_credentials, order_id, "full", bundle, 60.0)
+    return FinishedOrder(bundle, order_id, result)
+
+
+def _placed(result: Any) -> Counter[int]:
+    placed: Counter[int] = Counter()
+    for nesting in result.nestings:
+        for part in nesting.nested_parts:
+            placed[part.id] += nesting.quantity
+    return placed
+
+
+# ------------------------------------------------------------------------------ build
+
+
+def test_build_order_orders_each_part_in_its_drawings_quantity() -> None:
+    bundle = build_order(checked(("gusset.dxf", 2), "bracket.dxf"), [SHEET], 1.0, 5.0)
+    parts = {i: (p.name, p.source, p.quantity) for i, p in bundle.index.parts.items()}
+    assert parts == {1: ("gusset", "gusset.dxf", 2), 2: ("bracket", "bracket.dxf", 1)}
+
+
+def test_build_order_numbers_the_sheet_formats_from_one_in_stock_order() -> None:
+    other = SheetFormat(name="tasks 2000x1000", length=2000.0, height=1000.0)
+    bundle = build_order(checked("gusset.dxf"), [SHEET, other], 1.0, 5.0)
+    assert {j: (s.length, s.height) for j, s in bundle.sheets.items()} == {
+        1: (1000.0, 500.0),
+        2: (2000.0, 1000.0),
+    }
+
+
+def test_build_order_refuses_an_order_without_parts() -> None:
+    with pytest.raises(ValueError, match="at least one part"):
+        build_order([], [SHEET], 1.0, 5.0)
+
+
+# ----------------------------------------------------------------------------- submit
+
+
+def test_submit_order_is_cached_on_the_order_content(almacam_credentials) -> None:
+    bundle = build_order(checked("tab_block.dxf"), [SHEET], 1.02, 5.0)
+    first = submit_order(almacam_credentials, bundle)
+    second = submit_order(almacam_credentials, bundle)
+    assert second == first
+    with almacam_credentials.get_client() as client, pytest.raises(AlmaCamNotFound):
+        client.result(first + 1, "stats")  # no second order was sent
+
+
+# ------------------------------------------------------------------- remembered order
+
+
+def test_order_is_current_for_the_order_that_answers_for_its_parts(
+    almacam_credentials, finished
+) -> None:
+    assert order_is_current(almacam_credentials, finished.order_id, finished.bundle) is True
+
+
+def test_order_is_current_is_false_for_an_order_id_of_another_job(
+    almacam_credentials, finished
+) -> None:
+    gussets_only = build_order(checked("gusset.dxf"), [SHEET], 1.01, 5.0)
+    assert order_is_current(almacam_credentials, finished.order_id, gussets_only) is False
+
+
+def test_order_is_current_is_false_for_an_order_the_service_does_not_know(
+    almacam_credentials, finished
+) -> None:
+    assert order_is_current(almacam_credentials, 10**9, finished.bundle) is False
+
+
+# ------------------------------------------------------------------------------- wait
+
+
+def test_wait_result_returns_the_layouts_of_every_ordered_copy(finished) -> None:
+    assert _placed(finished.result) == {1: 2, 2: 1}
+
+
+def test_wait_result_gives_up_after_its_deadline_naming_the_order(almacam_credentials) -> None:
+    bundle = build_order(checked("gusset.dxf"), [SHEET], 1.03, 5.0)
+    order_id = submit_order(almacam_credentials, bundle)  # the sandbox solves for 1 s at least
+    with pytest.raises(AlmaCamTimeout, match=rf"order {order_id} not finished after"):
+        wait_result(almacam_credentials, order_id, "full", bundle, 0.2)
+
+
+# ----------------------------------------------------------------------------- images
+
+
+def test_fetch_images_returns_one_png_preview_per_nesting(almacam_credentials, finished) -> None:
+    count = len(finished.result.nestings)
+    images = fetch_images(almacam_credentials, finished.order_id, count)
+    assert len(images) == count
+    assert all(image.startswith(PNG_SIGNATURE) for image in images)

@@ -1,0 +1,133 @@
+"""The drawing intake tasks: find the drawings, read the order manifest, read and check them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nestflow.geometry.reader import DrawingFailure, ReadOptions
+from tasks.drawings import check_drawings, find_drawings, load_manifest
+from tests.pipeline.tasks.support import EXAMPLES, parameter_model, to_check
+
+# --------------------------------------------------------------------------------- find
+
+
+def test_find_drawings_reports_a_second_drawing_of_the_same_name_as_a_failure(
+    example_folder, tmp_path: Path
+) -> None:
+    folder = example_folder("gusset.dxf", "bracket.dxf")
+    other = tmp_path / "other"
+    other.mkdir()
+    twin = Path(shutil.copy(EXAMPLES / "gusset.dxf", other / "gusset.dxf"))
+
+    refs, failures = find_drawings(str(folder), [str(twin)], [], [])
+
+    assert [(r.file, Path(r.path).parent) for r in refs] == [
+        ("bracket.dxf", folder.resolve()),
+        ("gusset.dxf", folder.resolve()),
+    ]
+    assert [(f.file, f.kind) for f in failures] == [("gusset.dxf", "duplicate_name")]
+    assert str(twin.resolve()) in failures[0].message
+
+
+def test_find_drawings_counts_a_file_given_twice_once(example_folder) -> None:
+    folder = example_folder("gusset.dxf")
+    refs, failures = find_drawings(str(folder), [str(folder / "gusset.dxf")], [], [])
+    assert ([r.file for r in refs], failures) == (["gusset.dxf"], [])
+
+
+def test_find_drawings_follows_a_glob_pattern_into_subfolders(tmp_path: Path) -> None:
+    for sub, name in (("a", "gusset.dxf"), ("a/b", "bracket.dxf")):
+        (tmp_path / sub).mkdir(parents=True, exist_ok=True)
+        shutil.copy(EXAMPLES / name, tmp_path / sub / name)
+    (tmp_path / "a" / "notes.txt").write_text("not a drawing")
+
+    refs, _ = find_drawings(str(tmp_path / "**" / "*.dxf"), [], [], [])
+
+    assert sorted(r.file for r in refs) == ["bracket.dxf", "gusset.dxf"]
+
+
+def test_find_drawings_names_a_url_drawing_by_the_end_of_its_path() -> None:
+    url = "https://erp.example.com/files/cover%20plate.dxf?version=3"
+    refs, _ = find_drawings(None, [], [url], [])
+    assert [(r.file, r.url, r.path) for r in refs] == [("cover plate.dxf", url, None)]
+
+
+def test_find_drawings_raises_for_a_folder_that_does_not_exist(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        find_drawings(str(tmp_path / "missing"), [], [], [])
+
+
+def test_find_drawings_takes_the_manifests_drawings_when_none_are_given() -> None:
+    lines = load_manifest(str(EXAMPLES / "orders.csv"))
+    refs, failures = find_drawings(None, [], [], lines)
+    assert [r.file for r in refs] == [line.file.name for line in lines]
+    assert all(Path(r.path).parent == EXAMPLES for r in refs)
+    assert failures == []
+
+
+# ----------------------------------------------------------------------------- manifest
+
+
+def test_load_manifest_without_a_manifest_orders_nothing() -> None:
+    assert load_manifest(None) == []
+
+
+def test_load_manifest_reads_each_drawings_order_line() -> None:
+    lines = load_manifest(str(EXAMPLES / "orders.csv"))
+    by_file = {line.file: (line.quantity, line.rotations, line.flip) for line in lines}
+    assert len(lines) == 9
+    assert by_file[EXAMPLES / "gusset.dxf"] == (8, (0.0, 90.0, 180.0, 270.0), True)
+    assert by_file[EXAMPLES / "flange_dn100.dxf"] == (6, (0.0,), False)
+
+
+# -------------------------------------------------------------------------------- check
+
+
+def test_check_drawings_rejects_a_bad_file_by_name_and_keeps_the_rest() -> None:
+    items = [to_check(EXAMPLES / n) for n in ("gusset.dxf", "broken_open_contour.dxf")]
+    items.append(to_check(EXAMPLES / "bracket.dxf"))
+
+    checked = check_drawings(items, ReadOptions())
+
+    assert [(c.ref.file, c.ok) for c in checked] == [
+        ("gusset.dxf", True),
+        ("broken_open_contour.dxf", False),
+        ("bracket.dxf", True),
+    ]
+    failure = checked[1].failure
+    assert (failure.file, failure.kind) == ("broken_open_contour.dxf", "open_contour")
+    assert [p.name for p in checked[0].parts + checked[2].parts] == ["gusset", "bracket"]
+
+
+def test_check_drawings_keeps_a_drawings_order_terms() -> None:
+    item = to_check(EXAMPLES / "gusset.dxf", quantity=7, rotations=[0.0, 180.0], flip=True)
+    (drawing,) = check_drawings([item], ReadOptions())
+    terms = drawing.terms
+    assert (terms.quantity, terms.rotations, terms.flip) == (7, [0.0, 180.0], True)
+
+
+def test_check_drawings_rejects_a_refused_order_line_without_reading_the_file(
+    tmp_path: Path,
+) -> None:
+    refused = DrawingFailure(
+        file="gusset.dxf", kind="other_material", message="manifest line 3 asks for 1.4301"
+    )
+    item = parameter_model(check_drawings, "items").model_validate(
+        {"ref": {"file": "gusset.dxf", "path": str(tmp_path / "absent.dxf")}, "terms": refused}
+    )
+    (drawing,) = check_drawings([item], ReadOptions())
+    assert drawing.failure == refused
+    assert not drawing.ok and drawing.content == b""
+
+
+def test_check_drawings_rejects_an_unreachable_url_naming_it() -> None:
+    url = "http://127.0.0.1:9/drawings/plate.dxf"  # the discard port: connection refused
+    item = parameter_model(check_drawings, "items").model_validate(
+        {"ref": {"file": "plate.dxf", "url": url}, "terms": {}}
+    )
+    (drawing,) = check_drawings([item], ReadOptions())
+    assert (drawing.failure.file, drawing.failure.kind) == ("plate.dxf", "unreachable")
+    assert url in drawing.failure.message
