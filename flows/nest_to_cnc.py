@@ -1,12 +1,12 @@
 """Flow ``nest_to_cnc``: DXF drawings to nested layouts on the laser, through the engines asked for.
 
-Sequence: read and check the drawings (bad ones rejected by name, the rest go on); submit the
-AlmaCAM order; CloudNest plates, job, uploads, drawing processing and Boost; AlmaCAM result
-(``full`` in production, ``stats`` for a quote) and previews; CloudNest layouts; compare; write
-the layout files; push the chosen engine's layouts exactly once; optionally wait for the machine;
-write ``summary.json`` and the artifacts. Everything from the engines to the push runs under the
-job's lease, so two runs of one job never work on it at once. The run ends Failed when nothing
-could be nested, and when it was asked to push but the job did not reach the machine whole.
+Sequence: read and check the drawings (bad ones rejected by name, the rest go on); start every
+engine asked for (see :mod:`flows.engines`), then collect each one's layouts through the safety
+gate; compare; write the layout files; push the chosen engine's layouts exactly once through the
+chosen machine target; optionally wait for the machine; write ``summary.json`` and the artifacts.
+Everything from the engines to the push runs under the job's lease, so two runs of one job never
+work on it at once. The run ends Failed when nothing could be nested, and when it was asked to
+push but the job did not reach the machine whole.
 """
 
 # No ``from __future__ import annotations`` here: Prefect builds the parameter model from this
@@ -20,15 +20,13 @@ from prefect.filesystems import WritableFileSystem
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from blocks.credentials import CloudNestCredentials
-from blocks.loading import BlockNotFound, load_block
+from blocks.loading import load_block
 from blocks.settings import MachineTarget, SheetFormat, SheetStock
-from flows.engines import ENGINES, AlmaCamRun, CloudNestRun, Intake, RunContext, read_drawings
+from flows.engines import RunContext, engine_runs, read_drawings
 from flows.outputs import (
     NothingNested,
     PushIncomplete,
     finish,
-    layouts_to_cut,
     nothing_nested_reason,
     push_incomplete_reason,
     push_layouts,
@@ -36,6 +34,7 @@ from flows.outputs import (
     write_layouts,
 )
 from flows.parameters import (
+    DEFAULT_ENGINES,
     BlockNames,
     DrawingSource,
     EngineName,
@@ -46,7 +45,9 @@ from flows.parameters import (
     PushEngine,
     TargetKind,
 )
+from nestflow.intake import Intake
 from nestflow.report import PushRecord, RunSummary, quote_lines
+from nestflow.targets import LayoutToCut
 from tasks.leases import job_lease
 from tasks.storage import load_filesystem
 from tasks.targets import machine_target
@@ -79,7 +80,7 @@ def nest_to_cnc(
     mode: Mode = Mode.PRODUCTION,
     push: PushEngine = PushEngine.NONE,
     target: TargetKind = TargetKind.AUTO,
-    engines: list[EngineName] = [EngineName.CLOUDNEST, EngineName.ALMACAM],  # noqa: B006
+    engines: list[EngineName] = list(DEFAULT_ENGINES),  # noqa: B006, B008
     material: MaterialSpec = MaterialSpec(),  # noqa: B008 - pydantic defaults render the UI form
     sheets: list[SheetFormat] = [SheetFormat()],  # noqa: B006, B008
     nesting: NestingSettings = NestingSettings(),  # noqa: B008
@@ -168,7 +169,7 @@ def _nest_and_push(
     stock = stock_sheets(blocks, params.sheets)
     view = "stats" if mode is Mode.QUOTE else "full"
     ctx = RunContext(job, intake, material, stock, nesting, view)
-    runs = [ENGINES[name.value].from_blocks(blocks) for name in params.engines]
+    runs = engine_runs([name.value for name in params.engines], blocks)
     if intake.drawings:
         # All engines compute at once: those whose start only submits go first, so they compute
         # while the others' start waits on its service; they are collected in the same order.
@@ -179,49 +180,36 @@ def _nest_and_push(
             run.finish(ctx)
         summary = summary.model_copy(update={"engines": [run.summary for run in runs]})
     files = {name: data for run in runs for name, data in run.files().items()}
-    alma = next((run for run in runs if isinstance(run, AlmaCamRun)), None)
-    if mode is Mode.QUOTE and alma is not None and alma.summary.nested:
-        quote = quote_lines(alma.summary, material.thickness, material.density)
+    pricing = next((run for run in runs if run.quotes and run.summary.nested), None)
+    if mode is Mode.QUOTE and pricing is not None:
+        quote = quote_lines(pricing.summary, material.thickness, material.density)
         summary = summary.model_copy(update={"quote": quote})
     summary = write_layouts(summary, storage, files)
     if push is PushEngine.NONE:
         return summary
-    cloud = next((run for run in runs if isinstance(run, CloudNestRun)), None)
-    cloudnest_job = cloud.job_id if cloud is not None else None
-    return _push(params, job, summary, files, cloudnest_job, gateway_credentials(blocks))
-
-
-def gateway_credentials(blocks: BlockNames) -> CloudNestCredentials | None:
-    """The CloudNest credentials (the gateway of server push and upload-cut), if saved."""
-    try:
-        return load_block(CloudNestCredentials, blocks.cloudnest)
-    except BlockNotFound:
-        return None
+    chosen = next((run for run in runs if run.name == push.value), None)
+    layouts = chosen.layouts_to_cut(job, files) if chosen is not None else []
+    return _push(params, job, summary, layouts)
 
 
 def _push(
-    params: NestToCncParameters,
-    job: str,
-    summary: RunSummary,
-    files: dict[str, bytes],
-    cloudnest_job: int | None,
-    credentials: CloudNestCredentials | None,
+    params: NestToCncParameters, job: str, summary: RunSummary, layouts: list[LayoutToCut]
 ) -> RunSummary:
     """Push the chosen engine's gated layouts through the chosen target; wait when asked."""
     name = params.blocks.machine or ""
     machine = load_block(MachineTarget, name)
     notes = list(summary.notes)
     records: list[PushRecord] = []
-    target = machine_target(params.target.value, params.push.value, machine, name, credentials)
+    engine = params.push.value
+    target = machine_target(params.target.value, engine, machine, name, params.blocks.gateway)
     if isinstance(target, str):
         notes.append(f"nothing pushed: {target}")
     else:
-        layouts = layouts_to_cut(summary, params.push.value, files, cloudnest_job)
         records = push_layouts(job, layouts, target)
         if not layouts:
-            notes.append(f"nothing pushed: {params.push.value} produced no layout to push")
-        if params.wait_production and target.reports_progress and credentials is not None:
-            records = wait_for_production(records, credentials, machine)
+            notes.append(f"nothing pushed: {engine} produced no layout to push")
+        if params.wait_production and target.reports_progress:
+            records = wait_for_production(records, target, machine.production_timeout_s)
         elif params.wait_production:
             notes.append(f"{target.label} reports no production progress; not waited for")
     return summary.model_copy(update={"pushes": records, "notes": notes})

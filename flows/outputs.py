@@ -12,14 +12,11 @@ from prefect import get_run_logger
 from prefect.filesystems import WritableFileSystem
 from prefect.utilities.annotations import quote
 
-from blocks.credentials import CloudNestCredentials
-from blocks.settings import MachineTarget as MachineBlock
-from flows.engines import layout_name
-from nestflow.report import EngineKey, EngineSummary, PushRecord, RunSummary, slug
+from flows.engines.base import layout_name
+from nestflow.report import EngineSummary, PushRecord, RunSummary, slug
 from nestflow.targets import LayoutToCut, Target
-from tasks import cloudnest
 from tasks.policy import business_key
-from tasks.push import exactly_once, push_layout
+from tasks.push import exactly_once, push_layout, wait_until_cut
 from tasks.results import publish_report, write_outputs
 from tasks.storage import describe
 
@@ -124,27 +121,6 @@ def push_incomplete_reason(summary: RunSummary) -> str | None:
 # ----------------------------------------------------------------------------------- push
 
 
-def layouts_to_cut(
-    summary: RunSummary, engine: EngineKey, files: dict[str, bytes], cloudnest_job: int | None
-) -> list[LayoutToCut]:
-    """The gated layouts of ``engine`` as they go to a machine (file, sheets, ids)."""
-    found = summary.engine(engine)
-    if found is None or not found.nested:
-        return []
-    return [
-        LayoutToCut(
-            job=summary.job_name,
-            engine=engine,
-            layout_id=row.layout_id,
-            index=index,
-            quantity=row.quantity,
-            dxf=files.get(f"{engine}/{layout_name(index, 'dxf')}"),
-            engine_job_id=cloudnest_job if engine == "cloudnest" else None,
-        )
-        for index, row in enumerate(found.layouts)
-    ]
-
-
 def push_layouts(job_name: str, layouts: list[LayoutToCut], target: Target) -> list[PushRecord]:
     """Push every layout through ``target`` once (across retries, crashes and re-runs)."""
     return [_push_once(job_name, layout, target) for layout in layouts]
@@ -180,18 +156,15 @@ def _push_once(job_name: str, layout: LayoutToCut, target: Target) -> PushRecord
 
 
 def wait_for_production(
-    records: list[PushRecord], credentials: CloudNestCredentials, machine: MachineBlock
+    records: list[PushRecord], target: Target, deadline_s: float
 ) -> list[PushRecord]:
-    """Wait until the machine reports each layout pushed to it (server-side) cut."""
+    """Wait until the machine reports every sheet of each layout pushed through ``target`` cut."""
     done = []
     for record in records:
         if record.status != "failed" and record.reference:
-            plan = cloudnest.wait_production(
-                credentials, record.reference, machine.production_timeout_s
+            cut = wait_until_cut(
+                quote(target), record.engine, record.layout_id, record.reference, deadline_s
             )
-            production = (
-                f"{plan.status}: {plan.finish_plate_amount}/{plan.total_plate_amount} sheet(s)"
-            )
-            record = record.model_copy(update={"production": production})
+            record = record.model_copy(update={"production": cut.describe()})
         done.append(record)
     return done

@@ -115,6 +115,12 @@ class NestingSettings(BaseModel):
     )
 
 
+#: The engines a run uses when it names none: both vendors, computing at once.
+DEFAULT_ENGINES = (EngineName.CLOUDNEST, EngineName.ALMACAM)
+#: The engine that prices a job when a quote names none: AlmaCAM's cheap ``stats`` view.
+DEFAULT_QUOTE_ENGINE = EngineName.ALMACAM
+
+
 class BlockNames(BaseModel):
     """Names of the Prefect blocks the run uses (credentials and settings live there)."""
 
@@ -136,6 +142,11 @@ class BlockNames(BaseModel):
         ),
     )
 
+    @property
+    def gateway(self) -> str:
+        """The credentials block of the gateway that reaches machines (server push, upload cut)."""
+        return self.cloudnest
+
 
 class NestToCncParameters(BaseModel):
     """Everything a nest-to-CNC run needs, in one validated object (cross-field checks)."""
@@ -145,9 +156,7 @@ class NestToCncParameters(BaseModel):
     mode: Mode = Mode.PRODUCTION
     push: PushEngine = PushEngine.NONE
     target: TargetKind = TargetKind.AUTO
-    engines: list[EngineName] = Field(
-        default_factory=lambda: [EngineName.CLOUDNEST, EngineName.ALMACAM], min_length=1
-    )
+    engines: list[EngineName] = Field(default_factory=lambda: list(DEFAULT_ENGINES), min_length=1)
     material: MaterialSpec = Field(default_factory=MaterialSpec)
     sheets: list[SheetFormat] = Field(default_factory=lambda: [SheetFormat()], min_length=1)
     nesting: NestingSettings = Field(default_factory=NestingSettings)

@@ -12,10 +12,17 @@ from prefect.artifacts import create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from blocks.settings import SheetFormat
-from flows.engines import AlmaCamRun, RunContext, read_drawings
+from flows.engines import RunContext, engine_runs, read_drawings
 from flows.nest_to_cnc import DEFAULT_OUTPUT_FOLDER, resolve_job_name, stock_sheets
 from flows.outputs import NothingNested, finish, nothing_nested_reason, write_layouts
-from flows.parameters import BlockNames, DrawingSource, MaterialSpec, NestingSettings
+from flows.parameters import (
+    DEFAULT_QUOTE_ENGINE,
+    BlockNames,
+    DrawingSource,
+    EngineName,
+    MaterialSpec,
+    NestingSettings,
+)
 from nestflow.report import QuoteLine, RunSummary, quote_lines, slug
 from tasks.storage import load_filesystem
 
@@ -45,8 +52,9 @@ def quote(
     sheets: list[SheetFormat] = [SheetFormat()],  # noqa: B006, B008
     nesting: NestingSettings = NestingSettings(),  # noqa: B008
     blocks: BlockNames = BlockNames(),  # noqa: B008
+    engine: EngineName = DEFAULT_QUOTE_ENGINE,
 ) -> RunSummary:
-    """Quote drawings with AlmaCAM's ``stats`` view: no CloudNest job, no DXF, no push.
+    """Quote drawings: AlmaCAM's ``stats`` view by default; no CloudNest job, no push.
 
     Args:
         job_name: Name of the quote (output folder); ``{date}`` becomes the run's day.
@@ -56,6 +64,8 @@ def quote(
         sheets: Sheet formats in stock (replaced by ``blocks.sheet_stock`` when set).
         nesting: Optimisation time, spacing, default rotations and flip, longest wait.
         blocks: Names of the AlmaCAM credentials, stock and output storage blocks.
+        engine: Which engine prices the job: ``almacam`` (its cheap ``stats`` view) or ``local``
+            (our solver, no vendor account).
 
     Returns:
         The summary with one quote line per sheet format.
@@ -65,17 +75,19 @@ def quote(
     """
     if drawings is None and not manifest:
         raise ValueError("give the drawings (folder, files or urls) or an order manifest")
+    (run,) = engine_runs([engine.value], blocks)
+    if not run.quotes:
+        raise ValueError(f"{engine.value} does not quote: use almacam or local")
     job = resolve_job_name(job_name)
     stock = stock_sheets(blocks, sheets)
     storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
 
     intake = read_drawings(drawings, manifest, material, nesting)
-    alma = AlmaCamRun.from_blocks(blocks)
     ctx = RunContext(job, intake, material, stock, nesting, "stats")
     if intake.drawings:
-        alma.start(ctx)
-        alma.finish(ctx)
-    lines = quote_lines(alma.summary, material.thickness, material.density)
+        run.start(ctx)
+        run.finish(ctx)
+    lines = quote_lines(run.summary, material.thickness, material.density)
     summary = RunSummary(
         job_name=job,
         mode="quote",
@@ -85,10 +97,10 @@ def quote(
         density=material.density,
         drawings=intake.files,
         rejected=intake.rejected,
-        engines=[alma.summary] if intake.drawings else [],
+        engines=[run.summary] if intake.drawings else [],
         quote=lines,
     )
-    summary = write_layouts(summary, storage, alma.files())
+    summary = write_layouts(summary, storage, run.files())
     if lines:
         create_table_artifact(
             table=quote_table(lines),

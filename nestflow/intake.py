@@ -59,6 +59,22 @@ class CheckedDrawing(BaseModel):
         return self.failure is None and bool(self.parts)
 
 
+class Intake(BaseModel):
+    """The drawings of a run after reading: those that will be nested and those rejected."""
+
+    drawings: list[CheckedDrawing] = Field(default_factory=list)
+    rejected: list[DrawingFailure] = Field(default_factory=list)
+
+    @property
+    def files(self) -> list[str]:
+        """File names of the drawings that will be nested."""
+        return [d.ref.file for d in self.drawings]
+
+    def part_areas(self) -> dict[str, float]:
+        """Part name -> net area, for measuring layouts that name parts."""
+        return {p.name: p.area for d in self.drawings for p in d.parts}
+
+
 class DrawingToCheck(BaseModel):
     """A drawing and the terms it is ordered with (or why its order line is refused)."""
 

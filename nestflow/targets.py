@@ -23,7 +23,13 @@ from typing import Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 from nestflow.cloudnest.client import CloudNestClient
-from nestflow.cloudnest.errors import UNCONTROLLABLE_MACHINE, CloudNestError
+from nestflow.cloudnest.errors import (
+    UNCONTROLLABLE_MACHINE,
+    CloudNestError,
+    CloudNestRateLimited,
+    CloudNestServerError,
+    CloudNestTransportError,
+)
 from nestflow.cloudnest.jobs import push_layout, wait_production
 from nestflow.cloudnest.models import PlanStatus, PlanTask
 
@@ -46,6 +52,15 @@ class LayoutToCut(BaseModel):
         """``<job>-<engine>-layout-01-x3.dxf``: what, from where, how many."""
         job = re.sub(r"[^a-z0-9]+", "-", self.job.lower()).strip("-") or "job"
         return f"{job}-{self.engine}-layout-{self.index + 1:02d}-x{self.quantity}.dxf"
+
+
+#: Errors of a read that said nothing about the cut (no answer, 5xx, too frequent): a wait for
+#: the cut may be retried on them; any other error ends it.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    CloudNestTransportError,
+    CloudNestServerError,
+    CloudNestRateLimited,
+)
 
 
 class TargetError(RuntimeError):

@@ -43,7 +43,6 @@ from nestflow.cloudnest.models import (
     NestStatus,
     PartAttributes,
     PartLayout,
-    PlanTask,
 )
 from tasks.clients import cloudnest_client, service_key
 from tasks.events import (
@@ -52,7 +51,6 @@ from tasks.events import (
     drawing_resource,
     emit,
     job_resource,
-    layout_resource,
 )
 from tasks.policy import business_key, read_only
 from tasks.progress import Progress
@@ -317,31 +315,6 @@ def download_layout(credentials: CloudNestCredentials, layout: NestLayout) -> by
 
 
 # ---------------------------------------------------------------------------- production
-
-
-@task(
-    name="Wait for production",
-    task_run_name="wait for plan {plan_guid}",
-    **read_only(*TRANSIENT, delays=(5, 30)),
-)
-def wait_production(
-    credentials: CloudNestCredentials, plan_guid: str, deadline_s: float
-) -> PlanTask:
-    """Poll a production task until every sheet is cut."""
-    progress = Progress("the machine", f"cutting production task {plan_guid}")
-
-    def on_poll(plan: PlanTask) -> None:
-        total = max(1, plan.total_plate_amount)
-        progress.update(plan.finish_plate_amount / total, f"{plan.finish_plate_amount}/{total}")
-
-    plan = jobs.wait_production(cloudnest_client(credentials), plan_guid, deadline_s, on_poll)
-    progress.done(plan.status)
-    emit(
-        "nestflow.layout.cut",
-        layout_resource("cloudnest", plan.result_guid),
-        payload={"plan": plan_guid, "gmid": plan.gmid, "sheets": plan.finish_plate_amount},
-    )
-    return plan
 
 
 @task(

@@ -28,9 +28,10 @@ from prefect.serializers import JSONSerializer
 from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH
 from prefect.transactions import transaction
 
-from nestflow.targets import CutProgress, LayoutToCut, Target
+from nestflow.targets import TRANSIENT_ERRORS, CutProgress, LayoutToCut, Target
 from tasks.events import emit, layout_resource
 from tasks.leases import require_lease
+from tasks.policy import read_only
 from tasks.progress import Progress
 
 PUSHED = "pushed"
@@ -101,7 +102,7 @@ def push_layout(target: Target, layout: LayoutToCut) -> str:
 @task(
     name="Wait for the cut",
     task_run_name="wait for {engine} {layout_id} on {target.label}",
-    cache_policy=NO_CACHE,
+    **read_only(*TRANSIENT_ERRORS, delays=(5, 30)),
 )
 def wait_until_cut(
     target: Target, engine: str, layout_id: str, reference: str, deadline_s: float

@@ -19,6 +19,7 @@ from prefect.filesystems import WritableFileSystem
 from nestflow.report import (
     ENGINE_TITLES,
     RunSummary,
+    engines_compared,
     is_web_link,
     layout_table,
     report_markdown,
@@ -45,7 +46,7 @@ def publish_report(summary: RunSummary) -> None:
     create_markdown_artifact(
         markdown=report_markdown(summary),
         key=f"{key}-report",
-        description=f"{summary.job_name}: CloudNest and AlmaCAM compared",
+        description=f"{summary.job_name}: {engines_compared(summary)}",
     )
     for engine in summary.engines:
         if engine.layouts:

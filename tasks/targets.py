@@ -11,6 +11,7 @@ from collections.abc import Callable
 from prefect.filesystems import WritableFileSystem
 
 from blocks.credentials import CloudNestCredentials
+from blocks.loading import BlockNotFound, load_block
 from blocks.settings import MachineTarget as MachineBlock
 from nestflow.targets import (
     CloudNestServerPush,
@@ -22,8 +23,17 @@ from nestflow.targets import (
 from tasks.clients import cloudnest_client, service_key
 from tasks.storage import load_filesystem, write_file
 
-#: Builds a target from the block (and the CloudNest credentials); returns why not, if it can't.
-Builder = Callable[[MachineBlock, str, CloudNestCredentials | None], "Target | str"]
+#: Builds a target from the Machine Target block (its name) and the name of the CloudNest
+#: credentials block (the gateway of server push and upload-cut); returns why not, if it can't.
+Builder = Callable[[MachineBlock, str, str], "Target | str"]
+
+
+def _gateway(block: str) -> CloudNestCredentials | None:
+    """The CloudNest credentials (the gateway of server push and upload-cut), if saved."""
+    try:
+        return load_block(CloudNestCredentials, block)
+    except BlockNotFound:
+        return None
 
 
 class DropFolderTarget(FileTarget):
@@ -54,31 +64,27 @@ class DropFolderTarget(FileTarget):
         return write_file(self.storage, layout.file_name, layout.dxf)
 
 
-def _server_push(
-    machine: MachineBlock, name: str, credentials: CloudNestCredentials | None
-) -> Target | str:
+def _server_push(machine: MachineBlock, name: str, gateway: str) -> Target | str:
     if machine.gmid is None:
         return f"Machine Target block {name!r} has no CloudNest gmid"
+    credentials = _gateway(gateway)
     if credentials is None:
         return "CloudNest's server-side push needs the CloudNest credentials block"
     client = cloudnest_client(credentials)
     return CloudNestServerPush(client, machine.gmid, service_key(credentials))
 
 
-def _upload_cut(
-    machine: MachineBlock, name: str, credentials: CloudNestCredentials | None
-) -> Target | str:
+def _upload_cut(machine: MachineBlock, name: str, gateway: str) -> Target | str:
     if not machine.card_id:
         return f"Machine Target block {name!r} has no IoT card id"
+    credentials = _gateway(gateway)
     if credentials is None:
         return "the upload-cut task needs the CloudNest credentials block (same gateway)"
     client = cloudnest_client(credentials)
     return UploadCutTarget(client, machine.card_id, service_key(credentials))
 
 
-def _drop_folder(
-    machine: MachineBlock, name: str, credentials: CloudNestCredentials | None
-) -> Target | str:
+def _drop_folder(machine: MachineBlock, name: str, gateway: str) -> Target | str:
     if not machine.drop_folder_block:
         return f"Machine Target block {name!r} has no drop folder"
     storage = load_filesystem(machine.drop_folder_block, ".")
@@ -105,12 +111,16 @@ def auto_kind(engine: str, machine: MachineBlock) -> str:
 
 
 def machine_target(
-    kind: str,
-    engine: str,
-    machine: MachineBlock,
-    name: str,
-    credentials: CloudNestCredentials | None,
+    kind: str, engine: str, machine: MachineBlock, name: str, gateway: str
 ) -> Target | str:
-    """The target of kind ``kind`` (``auto`` chooses by engine) or why it cannot be built."""
+    """The target of kind ``kind`` (``auto`` chooses by engine) or why it cannot be built.
+
+    Args:
+        kind: ``auto`` or a key of :data:`BUILDERS`.
+        engine: The engine whose layouts go to the machine.
+        machine: The Machine Target block.
+        name: Its block name (for messages).
+        gateway: Name of the CloudNest credentials block (loaded only by targets that use it).
+    """
     chosen = auto_kind(engine, machine) if kind == "auto" else kind
-    return BUILDERS[chosen](machine, name, credentials)
+    return BUILDERS[chosen](machine, name, gateway)

@@ -43,6 +43,7 @@ from nestflow.cloudnest.models import (
     UrlFile,
 )
 from nestflow.engines.base import SheetSpec
+from nestflow.intake import CheckedDrawing
 
 T = TypeVar("T")
 
@@ -230,6 +231,25 @@ class UploadItem(BaseModel):
     )
     quantity: int = 1
     rotate_lock: bool = False
+
+
+def upload_items(drawings: Sequence[CheckedDrawing]) -> list[UploadItem]:
+    """One upload per checked drawing: its checked bytes and quantity.
+
+    A drawing that may only lie as drawn gets CloudNest's ``rotate_lock``.
+    """
+    return [
+        UploadItem(
+            file=d.ref.file,
+            path=d.ref.path,
+            url=d.ref.url,
+            sha256=d.sha256,
+            content=d.content,
+            quantity=d.terms.quantity,
+            rotate_lock=set(d.terms.rotations) == {0.0},
+        )
+        for d in drawings
+    ]
 
 
 class UploadOutcome(BaseModel):

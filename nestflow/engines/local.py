@@ -23,7 +23,10 @@ class LocalEngineRun:
         self.sheets = sheets
         self._result: NestResult | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._solve, args=(request,), daemon=True)
+        # Not a daemon: a process ending while spyrrow still runs would abort in its Rust code
+        # (the interpreter is gone under it); at exit Python waits for the solve, which its own
+        # time limit bounds.
+        self._thread = threading.Thread(target=self._solve, args=(request,), daemon=False)
         self._thread.start()
 
     def _solve(self, request: NestRequest) -> None:

@@ -4,6 +4,7 @@ from nestflow.report.layouts import layouts_summary
 from nestflow.report.markdown import (
     ENGINE_TITLES,
     comparison_rows,
+    engines_compared,
     is_web_link,
     layout_table,
     report_markdown,
@@ -20,6 +21,7 @@ from nestflow.report.models import (
 from nestflow.report.quote import kilograms, quote_lines
 
 __all__ = [
+    "engines_compared",
     "ENGINE_TITLES",
     "EngineKey",
     "EngineSummary",

@@ -10,6 +10,16 @@ from nestflow.report.models import EngineSummary, RunSummary
 ENGINE_TITLES = {"cloudnest": "CloudNest", "almacam": "AlmaCAM", "local": "Local solver"}
 
 
+def engines_compared(summary: RunSummary) -> str:
+    """``CloudNest and AlmaCAM compared``, ``Local solver``: what a run's report is about."""
+    titles = [ENGINE_TITLES[e.engine] for e in summary.engines]
+    if not titles:
+        return "nothing nested"
+    if len(titles) == 1:
+        return titles[0]
+    return f"{', '.join(titles[:-1])} and {titles[-1]} compared"
+
+
 def slug(text: str) -> str:
     """Lowercase letters, digits and dashes only (artifact keys, folder names).
 

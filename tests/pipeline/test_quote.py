@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import DrawingSource, MaterialSpec, Mode, NestingSettings
+from flows.parameters import DrawingSource, EngineName, MaterialSpec, Mode, NestingSettings
 from flows.quote import quote
 from nestflow.cloudnest.jobs import find_job
 from nestflow.report import kilograms
@@ -58,3 +58,31 @@ def test_quote_flow_prices_per_sheet_format_without_cloudnest(
     assert line.material_kg > line.parts_kg > 0
     table = latest_artifact("nestflow-quote-flow-quote")
     assert table is not None and "material (kg)" in table["data"]
+
+
+def test_a_quote_by_the_local_engine_needs_no_vendor_account(folder, pipeline_blocks) -> None:
+    no_vendor = pipeline_blocks.names.model_copy(
+        update={"cloudnest": "never-saved", "almacam": "never-saved"}
+    )
+    summary = quote(
+        job_name="quote-local",
+        drawings=DrawingSource(folder=str(folder)),
+        material=MATERIAL,
+        nesting=FAST,
+        blocks=no_vendor,
+        engine=EngineName.LOCAL,
+    )
+    assert [(e.engine, e.status) for e in summary.engines] == [("local", "ok")]
+    (line,) = summary.quote
+    assert line.sheets == summary.engine("local").sheets
+    assert line.parts_kg == pytest.approx(kilograms(line.parts_area, 3.0, 7.85))
+
+
+def test_a_quote_by_an_engine_that_does_not_quote_is_refused(folder, pipeline_blocks) -> None:
+    with pytest.raises(ValueError, match="cloudnest does not quote: use almacam or local"):
+        quote(
+            job_name="quote-cloudnest",
+            drawings=DrawingSource(folder=str(folder)),
+            blocks=pipeline_blocks.names,
+            engine=EngineName.CLOUDNEST,
+        )

@@ -7,7 +7,6 @@ card the account cannot control is refused with the vendor's code and a clear re
 
 from __future__ import annotations
 
-import re
 import uuid
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from flows.parameters import (
     TargetKind,
 )
 from nestflow.gate import dxf_outlines
-from tests.pipeline.processes import ROOT, wait_until
+from tests.pipeline.processes import wait_until
 
 MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)
 FAST = NestingSettings(time_s=1.0, spacing=5.0, max_wait_s=120.0)
@@ -130,30 +129,6 @@ def test_server_push_refuses_another_engines_layouts_naming_the_alternatives(
     )
     with pytest.raises(PushIncomplete, match="takes CloudNest layouts only, not almacam's"):
         state.result()
-
-
-#: Where each engine and target may be constructed, and each machine-reaching call made.
-WIRING = {
-    r"\bCloudNestServerPush\(": {"tasks/targets.py", "nestflow/targets.py"},
-    r"\bUploadCutTarget\(": {"tasks/targets.py", "nestflow/targets.py"},
-    r"\bDropFolderTarget\(": {"tasks/targets.py"},
-    r"\.device_upload_cut\(": {"nestflow/targets.py"},
-    r"\bpush_layout\(\s*self\.client": {"nestflow/targets.py"},
-    r"\.production_push\(": {"nestflow/cloudnest/jobs.py"},
-    r"\b(AlmaCamRun|CloudNestRun|LocalRun)\(": {"flows/engines.py"},
-    r"\bLocalEngine\(": {"nestflow/engines/local.py", "tasks/local.py"},
-}
-
-
-@pytest.mark.parametrize("pattern", sorted(WIRING))
-def test_engines_and_targets_are_wired_only_in_their_modules_and_the_registry(pattern: str) -> None:
-    found = {
-        str(path.relative_to(ROOT))
-        for package in ("flows", "tasks", "blocks", "nestflow")
-        for path in (ROOT / package).rglob("*.py")
-        if "sandbox" not in path.parts and re.search(pattern, path.read_text())
-    }
-    assert found <= WIRING[pattern], f"{pattern} used outside its module: {found - WIRING[pattern]}"
 
 
 def test_a_run_with_only_the_local_engine_needs_no_vendor_and_drops_its_layouts(

@@ -12,7 +12,6 @@ import pytest
 from nestflow.engines import PartOrder, SheetSpec
 from nestflow.geometry.layout import write_layout_dxf
 from nestflow.targets import CloudNestServerPush, LayoutToCut, TargetError, UploadCutTarget
-from tasks.cloudnest import wait_production
 from tasks.local import nest_locally
 from tasks.push import push_layout, wait_until_cut
 from tests.pipeline.tasks.support import checked, unique
@@ -60,12 +59,6 @@ def test_push_layout_emits_a_pushed_event_with_the_reference(pushed, wait_for_ev
         pushed.target.label,
         pushed.layout.quantity,
     )
-
-
-def test_wait_production_returns_once_every_sheet_is_cut(cloudnest_credentials, pushed) -> None:
-    plan = wait_production(cloudnest_credentials, pushed.reference, 60.0)
-    assert plan.status == "completed"
-    assert plan.finish_plate_amount == plan.total_plate_amount == pushed.layout.quantity
 
 
 def test_wait_until_cut_reports_every_sheet_of_the_layout_cut(pushed) -> None:

@@ -1,0 +1,112 @@
+"""AlmaCAM's part of a run: submit the order early, collect the gated layouts later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from prefect.utilities.annotations import quote
+
+from blocks.credentials import AlmaCamCredentials
+from blocks.loading import load_block
+from flows.engines.base import RunContext, cut_list, failed, failure_lines, layout_name
+from flows.parameters import BlockNames
+from nestflow.almacam.errors import AlmaCamValidationError
+from nestflow.almacam.layouts import gated_almacam_layouts, unknown_references
+from nestflow.almacam.models import FullResult, StatsResult
+from nestflow.almacam.orders import OrderBundle
+from nestflow.almacam.summary import almacam_summary
+from nestflow.gate import UnsafeLayouts
+from nestflow.geometry.layout import SheetLayout, write_layout_dxf
+from nestflow.report import EngineSummary
+from nestflow.targets import LayoutToCut
+from tasks import almacam
+
+
+@dataclass
+class AlmaCamRun:
+    """AlmaCAM's part of a run: submit early, collect later."""
+
+    credentials: AlmaCamCredentials
+    bundle: OrderBundle | None = None
+    order_id: int | None = None
+    result: FullResult | StatsResult | None = None
+    layouts: list[SheetLayout] = field(default_factory=list)
+    images: list[bytes] = field(default_factory=list)
+    summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="almacam"))
+
+    name: ClassVar[str] = "almacam"
+    #: ``start`` only submits: started before the engines whose start waits on the service.
+    waits_in_start: ClassVar[bool] = False
+    #: The ``stats`` view is AlmaCAM's quoting view.
+    quotes: ClassVar[bool] = True
+
+    @classmethod
+    def from_blocks(cls, blocks: BlockNames) -> AlmaCamRun:
+        """The run with the credentials block the run names."""
+        return cls(load_block(AlmaCamCredentials, blocks.almacam))
+
+    def start(self, ctx: RunContext) -> None:
+        """Build the order from the checked drawings and submit it (once per content).
+
+        A remembered order id is checked against the service first: after a restart it may
+        belong to another job, and then the order is submitted again.
+        """
+        intake, sheets, nesting = ctx.intake, ctx.sheets, ctx.nesting
+        try:
+            # quote(): big geometry inputs are passed as they are, not walked by Prefect.
+            self.bundle = almacam.build_order(
+                quote(intake.drawings), sheets, nesting.time_s, nesting.spacing
+            )
+            self.order_id = almacam.submit_order(self.credentials, quote(self.bundle))
+            if not almacam.order_is_current(self.credentials, self.order_id, quote(self.bundle)):
+                resubmit = almacam.submit_order.with_options(refresh_cache=True)
+                self.order_id = resubmit(self.credentials, quote(self.bundle))
+        except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
+            self._fail(exc)
+
+    def finish(self, ctx: RunContext) -> None:
+        """Wait for the result, pass it through the safety gate, read the previews, measure.
+
+        A result that fails the gate fails the engine: no file of it is written, nothing pushed.
+        """
+        if self.bundle is None or self.order_id is None:
+            return
+        try:
+            self.result = almacam.wait_result(
+                self.credentials,
+                self.order_id,
+                ctx.view,
+                quote(self.bundle),
+                ctx.nesting.max_wait_s,
+            )
+            if isinstance(self.result, FullResult):
+                self.layouts = gated_almacam_layouts(self.result, self.bundle, ctx.job)
+            elif problems := unknown_references(self.result, self.bundle):
+                raise UnsafeLayouts("almacam", problems)
+            self.images = almacam.fetch_images(
+                self.credentials, self.order_id, len(self.result.nestings)
+            )
+            self.summary = almacam_summary(self.order_id, self.result, self.bundle)
+        except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
+            self._fail(exc)
+
+    def _fail(self, exc: Exception) -> None:
+        reference = f"order {self.order_id}" if self.order_id is not None else None
+        if isinstance(exc, AlmaCamValidationError):
+            lines = [f"{exc.endpoint}: {exc.message}", *exc.describe()]  # names parts and files
+        else:
+            lines = failure_lines(exc)
+        self.summary = failed("almacam", reference, lines)
+        self.layouts, self.images = [], []
+
+    def files(self) -> dict[str, bytes]:
+        """Nested DXF files (full result, gated) and PNG previews of AlmaCAM's layouts."""
+        files = {f"almacam/{layout_name(i, 'png')}": png for i, png in enumerate(self.images)}
+        for i, layout in enumerate(self.layouts):
+            files[f"almacam/{layout_name(i, 'dxf')}"] = write_layout_dxf(layout)
+        return files
+
+    def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
+        """The gated layouts (nested DXF files) as they go to a machine."""
+        return cut_list(self.summary, job, files)

@@ -1,0 +1,106 @@
+"""What every engine's part of a run shares: what it is given, how it fails, what it can cut.
+
+Each engine runs in two halves (start, finish) so that the flow can start every nesting before
+waiting on any: AlmaCAM and the local solver compute while CloudNest processes drawings and
+Boosts. An engine that fails records why in its summary and leaves the others going; the flow
+decides at the end whether anything was nested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Protocol, Self
+
+from prefect import get_run_logger
+
+from blocks.settings import SheetFormat
+from flows.engines.intake import Intake
+from flows.parameters import BlockNames, MaterialSpec, NestingSettings
+from nestflow.almacam.models import View
+from nestflow.gate import UnsafeLayouts
+from nestflow.report import EngineKey, EngineSummary
+from nestflow.targets import LayoutToCut
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every engine of a run is given: the job, the checked drawings, stock and settings."""
+
+    job: str
+    intake: Intake
+    material: MaterialSpec
+    sheets: list[SheetFormat]
+    nesting: NestingSettings
+    view: View = "full"
+
+
+class EngineRun(Protocol):
+    """One engine's part of a run (registered in :data:`flows.engines.ENGINES`)."""
+
+    #: The engine's name in parameters, summaries, file folders and push records.
+    name: ClassVar[EngineKey]
+    #: ``start`` waits on its service (started after the engines whose start only submits).
+    waits_in_start: ClassVar[bool]
+    #: Its summary prices a job (sheets and used length per format) in quote mode.
+    quotes: ClassVar[bool]
+    summary: EngineSummary
+
+    @classmethod
+    def from_blocks(cls, blocks: BlockNames) -> Self:
+        """The run with the blocks the run names (credentials)."""
+
+    def start(self, ctx: RunContext) -> None:
+        """Trigger the nesting (failures are recorded in ``summary``, never raised)."""
+
+    def finish(self, ctx: RunContext) -> None:
+        """Wait, fetch, pass every layout through the safety gate, summarise."""
+
+    def files(self) -> dict[str, bytes]:
+        """The gated layout files (and previews), by ``<engine>/layout-01.dxf``."""
+
+    def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
+        """The gated layouts as they go to a machine."""
+
+
+def layout_name(index: int, extension: str) -> str:
+    """``layout-01.dxf``: the file name of layout number ``index`` (0-based)."""
+    return f"layout-{index + 1:02d}.{extension}"
+
+
+def failure_lines(exc: Exception) -> list[str]:
+    """An engine's failure as lines a person can act on (gate refusals list every problem)."""
+    if isinstance(exc, UnsafeLayouts):
+        return [f"{exc.engine}: layouts refused by the safety gate", *exc.lines()]
+    return [str(exc)]
+
+
+def failed(
+    engine: EngineKey,
+    reference: str | None,
+    lines: list[str],
+    earlier: list[str] | None = None,
+) -> EngineSummary:
+    """The summary of an engine that stopped (logged), after ``earlier`` errors."""
+    get_run_logger().error("%s failed: %s", engine, lines[0] if lines else "no reason given")
+    errors = [*(earlier or []), *lines]
+    return EngineSummary(engine=engine, status="failed", reference=reference, errors=errors)
+
+
+def cut_list(
+    summary: EngineSummary, job: str, files: dict[str, bytes], engine_job_id: int | None = None
+) -> list[LayoutToCut]:
+    """An engine's gated layouts as they go to a machine (file, sheets, the engine's ids)."""
+    if not summary.nested:
+        return []
+    return [
+        LayoutToCut(
+            job=job,
+            engine=summary.engine,
+            layout_id=row.layout_id,
+            index=index,
+            quantity=row.quantity,
+            dxf=files.get(f"{summary.engine}/{layout_name(index, 'dxf')}"),
+            engine_job_id=engine_job_id,
+        )
+        for index, row in enumerate(summary.layouts)
+    ]

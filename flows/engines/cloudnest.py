@@ -1,0 +1,160 @@
+"""CloudNest's part of a run: plates, job, uploads and Boost first, gated layouts later."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from blocks.credentials import CloudNestCredentials
+from blocks.loading import load_block
+from flows.engines.base import RunContext, cut_list, failed, failure_lines, layout_name
+from flows.parameters import BlockNames
+from nestflow.batching import batches
+from nestflow.cloudnest.jobs import upload_items
+from nestflow.cloudnest.layouts import gate_cloudnest_layouts
+from nestflow.cloudnest.models import DrawingRef, DrawingStatus, NestLayout
+from nestflow.cloudnest.summary import cloudnest_summary
+from nestflow.gate import dxf_outlines, used_length
+from nestflow.intake import Intake, order_lines
+from nestflow.report import EngineSummary
+from nestflow.targets import LayoutToCut
+from tasks import cloudnest
+
+
+@dataclass
+class CloudNestRun:
+    """CloudNest's part of a run: job, drawings and Boost first, layouts later."""
+
+    credentials: CloudNestCredentials
+    job_id: int | None = None
+    boosted: bool = False
+    layouts: list[NestLayout] = field(default_factory=list)
+    dxf: dict[str, bytes] = field(default_factory=dict)
+    summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="cloudnest"))
+
+    name: ClassVar[str] = "cloudnest"
+    #: ``start`` waits for the drawings to be processed before it Boosts.
+    waits_in_start: ClassVar[bool] = True
+    #: Quotes come from the engines that nest without creating a job.
+    quotes: ClassVar[bool] = False
+
+    @classmethod
+    def from_blocks(cls, blocks: BlockNames) -> CloudNestRun:
+        """The run with the credentials block the run names."""
+        return cls(load_block(CloudNestCredentials, blocks.cloudnest))
+
+    def start(self, ctx: RunContext) -> None:
+        """Plates, job (a remembered id is checked first), uploads, processing, then Boost."""
+        job_name, material, nesting = ctx.job, ctx.material, ctx.nesting
+        try:
+            plates = cloudnest.prepare_plates(
+                self.credentials, material.name, material.thickness, material.density, ctx.sheets
+            )
+            job = (self.credentials, job_name, material.name, material.thickness, material.gas)
+            job_id = cloudnest.ensure_job(*job)
+            if not cloudnest.job_is_current(self.credentials, job_id, job_name):
+                job_id = cloudnest.ensure_job.with_options(refresh_cache=True)(*job)
+            self.job_id = job_id
+            guids, added = self._upload(job_id, ctx)
+            if not guids:
+                return
+            cloudnest.start_boost(
+                self.credentials,
+                job_id,
+                guids,
+                plates,
+                nesting.spacing,
+                math.ceil(nesting.time_s),
+                added,
+            )
+            self.boosted = True
+        except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
+            self._fail(exc)
+
+    def _upload(self, job_id: int, ctx: RunContext) -> tuple[list[str], bool]:
+        """Upload what the job lacks and wait for processing.
+
+        Returns:
+            The GUIDs of the drawings processed into parts, and whether this run added drawings.
+        """
+        refs, added = self._upload_missing(job_id, ctx.intake, ctx)
+        drawings = cloudnest.wait_drawings(self.credentials, job_id, refs, ctx.nesting.max_wait_s)
+        refused = [d for d in drawings if d.status == DrawingStatus.FAILED]
+        errors = [f"CloudNest could not process {d.filename}: {d.msg}" for d in refused]
+        processed = [d.drawing_guid for d in drawings if d.status == DrawingStatus.SUCCESS]
+        self.summary = EngineSummary(
+            engine="cloudnest",
+            status="ok" if processed else "failed",
+            reference=f"job {job_id}",
+            errors=errors,
+        )
+        return processed, added
+
+    def _upload_missing(
+        self, job_id: int, intake: Intake, ctx: RunContext
+    ) -> tuple[list[DrawingRef], bool]:
+        """Upload the drawings in stable batches; each batch is cached on its files' hashes."""
+        material = ctx.material
+        states = [
+            cloudnest.upload_drawings(
+                self.credentials,
+                job_id,
+                batch,
+                material.name,
+                material.thickness,
+                material.gas,
+                return_state=True,
+            )
+            for batch in batches(
+                upload_items(intake.drawings), cloudnest.UPLOAD_BATCH, key=lambda i: i.file
+            )
+        ]
+        outcomes = [state.result() for state in states]
+        # A cached batch was uploaded by an earlier run: only batches that ran now add drawings.
+        added = any(o.uploaded for s, o in zip(states, outcomes, strict=True) if s.name != "Cached")
+        return [ref for outcome in outcomes for ref in outcome.refs], added
+
+    def finish(self, ctx: RunContext) -> None:
+        """Wait for the Boost, download each layout's DXF, pass them through the gate, measure."""
+        intake, nesting = ctx.intake, ctx.nesting
+        if not self.boosted or self.job_id is None:
+            return
+        try:
+            detail = cloudnest.wait_nesting(
+                self.credentials, self.job_id, nesting.time_s, nesting.max_wait_s
+            )
+            self.layouts = detail.results
+            self.dxf = {
+                layout.result_guid: cloudnest.download_layout(self.credentials, layout)
+                for layout in self.layouts
+            }
+            part_layout = cloudnest.read_part_layout(self.credentials, self.job_id)
+            layers = self.credentials.layout_layers
+            outlines = {guid: dxf_outlines(data, layers) for guid, data in self.dxf.items()}
+            specs = [s.spec() for s in ctx.sheets]
+            gate_cloudnest_layouts(self.layouts, outlines, order_lines(intake.drawings), specs)
+            lengths = {guid: used_length(shapes) for guid, shapes in outlines.items()}
+            errors = self.summary.errors
+            self.summary = cloudnest_summary(
+                self.job_id, self.layouts, lengths, intake.part_areas(), part_layout, specs
+            ).model_copy(update={"errors": errors})
+        except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
+            self._fail(exc)
+
+    def _fail(self, exc: Exception) -> None:
+        reference = f"job {self.job_id}" if self.job_id is not None else None
+        self.summary = failed("cloudnest", reference, failure_lines(exc), self.summary.errors)
+        self.layouts, self.dxf = [], {}
+
+    def files(self) -> dict[str, bytes]:
+        """CloudNest's layout DXF files as downloaded (and gated)."""
+        return {
+            f"cloudnest/{layout_name(i, 'dxf')}": self.dxf[layout.result_guid]
+            for i, layout in enumerate(self.layouts)
+            if layout.result_guid in self.dxf
+        }
+
+    def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
+        """The gated layouts, with the CloudNest job (server-side push needs it)."""
+        return cut_list(self.summary, job, files, self.job_id)
