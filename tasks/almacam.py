@@ -18,14 +18,14 @@ from prefect.context import TaskRunContext
 
 from blocks.credentials import AlmaCamCredentials
 from blocks.settings import SheetFormat
+from nestflow.almacam.engine import AlmaCamEngine
 from nestflow.almacam.errors import (
-    AlmaCamNotFound,
     AlmaCamServerError,
     AlmaCamTransportError,
     AlmaCamValidationError,
 )
-from nestflow.almacam.models import Computing, FullResult, StatsResult, View
-from nestflow.almacam.orders import OrderBundle, foreign_result_reasons, order_bundle
+from nestflow.almacam.models import FullResult, StatsResult, View
+from nestflow.almacam.orders import OrderBundle, order_bundle
 from nestflow.engines import EngineSettings
 from nestflow.intake import CheckedDrawing, order_lines
 from tasks.clients import almacam_client, service_key
@@ -70,7 +70,7 @@ READ_ONLY = read_only(AlmaCamServerError, AlmaCamTransportError)
 def submit_order(credentials: AlmaCamCredentials, bundle: OrderBundle) -> int:
     """Submit the order; a 400 raises with every error naming the user's parts and files."""
     try:
-        order_id = almacam_client(credentials).submit(bundle.order, index=bundle.index)
+        order_id = AlmaCamEngine(almacam_client(credentials)).submit(bundle).order_id
     except AlmaCamValidationError as exc:
         _emit_failed(refused_order_resource(bundle.digest()), exc)
         raise
@@ -97,14 +97,8 @@ def order_is_current(credentials: AlmaCamCredentials, order_id: int, bundle: Ord
     An order still computing cannot be told apart and is kept: its result goes through the
     safety gate before anything of it is written or pushed.
     """
-    try:
-        result = almacam_client(credentials).result(order_id, "stats", index=bundle.index)
-    except AlmaCamNotFound:
-        reasons = ["the service does not know it"]
-    except AlmaCamValidationError:
-        return True  # the order failed while solving: the wait reports that in the user's terms
-    else:
-        reasons = [] if isinstance(result, Computing) else foreign_result_reasons(result, bundle)
+    nesting = AlmaCamEngine(almacam_client(credentials)).nesting(order_id, bundle)
+    reasons = nesting.foreign_reasons()
     if reasons:
         get_run_logger().warning(
             "AlmaCAM order %s remembered for these drawings is not theirs any more (%s); "
@@ -144,17 +138,9 @@ def wait_result(
     def on_poll(attempt: int, elapsed: float, status: int | None) -> None:
         progress.update(min(0.95, elapsed / max(expected, 1.0)), f"poll {attempt}: {status}")
 
-    client = almacam_client(credentials)
+    nesting = AlmaCamEngine(almacam_client(credentials), view).nesting(order_id, bundle)
     try:
-        result = client.wait(
-            order_id,
-            view,
-            expected_time=expected,
-            deadline=deadline_s,
-            on_poll=on_poll,
-            sleep=sleep,
-            index=bundle.index,
-        )
+        result = nesting.wait_for_completion(deadline_s, on_poll, sleep)
     except AlmaCamValidationError as exc:
         _emit_failed(order_resource(order_id), exc)
         raise

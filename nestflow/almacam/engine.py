@@ -4,7 +4,8 @@
 :class:`AlmaCamNesting` waits for the result (first about the order's ``time``, then with back-off)
 and turns the ``full`` view into sheet layouts of the parts as they were sent. A result that names
 a part or a sheet this order does not have (another order's result, after a vendor restart) is
-refused before anything is converted.
+refused before anything is converted, and the layouts pass the safety gate before they are
+returned; copies the service left out are named in the result's ``unplaced``.
 
 The Prefect tasks call these steps one by one, so that each can be cached or retried on its own.
 """
@@ -16,11 +17,11 @@ from collections.abc import Callable
 
 from nestflow.almacam.client import AlmaCamClient, PollCallback
 from nestflow.almacam.errors import AlmaCamNotFound, AlmaCamValidationError
-from nestflow.almacam.layouts import almacam_layouts, unknown_references
+from nestflow.almacam.layouts import gated_almacam_layouts
 from nestflow.almacam.models import FullResult, StatsResult, View
 from nestflow.almacam.orders import OrderBundle, foreign_result_reasons, order_bundle
+from nestflow.almacam.summary import almacam_summary
 from nestflow.engines.base import EngineResult, EngineSettings, PartOrder, SheetSpec
-from nestflow.gate import UnsafeLayouts
 
 
 class AlmaCamEngine:
@@ -40,11 +41,21 @@ class AlmaCamEngine:
     def trigger(
         self, lines: list[PartOrder], sheets: list[SheetSpec], settings: EngineSettings
     ) -> AlmaCamNesting:
-        """Build the order from ``lines`` on ``sheets`` and submit it."""
+        """Build the order from ``lines`` on ``sheets`` and submit it.
+
+        Raises:
+            ValueError: No part or no sheet, or a value the order schema rejects.
+            AlmaCamValidationError: The service refused the order (names the parts and files).
+        """
         return self.submit(order_bundle(lines, sheets, settings))
 
     def submit(self, bundle: OrderBundle) -> AlmaCamNesting:
-        """Submit an order built before; a 400 names the user's parts and files."""
+        """Submit an order built before (never resent: a second order would be billed).
+
+        Raises:
+            AlmaCamValidationError: The service refused the order (names the parts and files).
+            AlmaCamTransportError: No answer; ``request_sent`` says whether it may have landed.
+        """
         order_id = self.client.submit(bundle.order, index=bundle.index)
         return self.nesting(order_id, bundle)
 
@@ -112,23 +123,36 @@ class AlmaCamNesting:
         return self.result
 
     def fetch_result(self) -> EngineResult:
-        """The layouts of the finished ``full`` result, in the parts as sent.
+        """The layouts of the finished ``full`` result in the parts as sent, once gated.
+
+        Named ``order <id> layout <n>``; each copy ordered but not nested is named in
+        ``unplaced`` (with the service's reason when it gives one).
 
         Raises:
             RuntimeError: Not waited for yet, or the ``stats`` view (it has no placements).
-            UnsafeLayouts: The result names parts or sheets this order does not have.
+            UnsafeLayouts: The result names parts or sheets this order does not have, or a layout
+                fails the safety gate (off the sheet, overlapping, more copies than ordered).
         """
         if not isinstance(self.result, FullResult):
             raise RuntimeError(
-                f"AlmaCAM order {self.order_id}: layouts need the finished 'full' view"
+                f"AlmaCAM order {self.order_id}: layouts need the finished 'full' view "
+                f"(wait_for_completion first, with an engine of view 'full')"
             )
-        problems = unknown_references(self.result, self.bundle)
-        if problems:
-            raise UnsafeLayouts("almacam", problems)
-        name = f"order {self.order_id}"
-        return EngineResult(layouts=almacam_layouts(self.result, self.bundle, name))
+        layouts = gated_almacam_layouts(self.result, self.bundle, f"order {self.order_id}")
+        unplaced = almacam_summary(self.order_id, self.result, self.bundle).unplaced
+        return EngineResult(layouts=layouts, unplaced=unplaced)
 
     def images(self) -> list[bytes]:
-        """The PNG preview of each nesting of the finished result."""
-        count = len(self.result.nestings) if self.result is not None else 0
-        return [self.client.image(self.order_id, index) for index in range(count)]
+        """The PNG preview of each nesting of the finished result (either view).
+
+        Raises:
+            RuntimeError: Not waited for yet.
+        """
+        if self.result is None:
+            raise RuntimeError(
+                f"AlmaCAM order {self.order_id}: its previews need the finished result "
+                f"(wait_for_completion first)"
+            )
+        return [
+            self.client.image(self.order_id, index) for index in range(len(self.result.nestings))
+        ]

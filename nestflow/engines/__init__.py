@@ -1,4 +1,10 @@
-"""Nesting engines behind one interface (see :mod:`nestflow.engines.base`)."""
+"""Nesting engines behind one interface (see :mod:`nestflow.engines.base`).
+
+The vendors' engines live with their clients and are imported from there:
+:class:`nestflow.almacam.engine.AlmaCamEngine`, :class:`nestflow.cloudnest.engine.CloudNestEngine`.
+They are not re-exported here: those packages import :mod:`nestflow.engines.base`, so importing
+them from this package would be an import cycle.
+"""
 
 from nestflow.engines.base import (
     Engine,
