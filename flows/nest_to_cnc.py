@@ -12,6 +12,7 @@ push but the job did not reach the machine whole.
 # No ``from __future__ import annotations`` here: Prefect builds the parameter model from this
 # signature when a deployment loads the file by path, where string annotations do not resolve.
 
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from flows.engines import RunContext, engine_runs, read_drawings
 from flows.outputs import (
     NothingNested,
     PushIncomplete,
+    Round,
     finish,
     nothing_nested_reason,
     push_incomplete_reason,
@@ -44,11 +46,14 @@ from flows.parameters import (
     NestToCncParameters,
     PushEngine,
     TargetKind,
+    Units,
 )
 from nestflow.intake import Intake
+from nestflow.ledger import plan_cut
 from nestflow.report import PushRecord, RunSummary, quote_lines
 from nestflow.targets import LayoutToCut
 from tasks.leases import job_lease
+from tasks.ledger import read_ledger, write_ledger
 from tasks.storage import load_filesystem
 from tasks.targets import machine_target
 
@@ -86,6 +91,8 @@ def nest_to_cnc(
     nesting: NestingSettings = NestingSettings(),  # noqa: B008
     blocks: BlockNames = BlockNames(),  # noqa: B008
     wait_production: bool = False,
+    units: Units = Units.AUTO,
+    recut: bool = False,
 ) -> RunSummary:
     """Nest drawings with the engines asked for, compare, and push the chosen layouts.
 
@@ -105,6 +112,9 @@ def nest_to_cnc(
         nesting: Optimisation time, spacing, default rotations and flip, longest wait.
         blocks: Names of the credentials, stock, machine and output storage blocks.
         wait_production: Wait until the machine reports the pushed layouts cut.
+        units: Units of drawings that carry none: ``auto`` (a drawing that looks like inches is
+            refused in production until confirmed), ``mm`` or ``inch``.
+        recut: Cut again the parts the job's ledger says were already cut.
 
     Returns:
         The run summary (also written as ``summary.json`` next to the layout files).
@@ -127,13 +137,15 @@ def nest_to_cnc(
         nesting=nesting,
         blocks=blocks,
         wait_production=wait_production,
+        units=units,
+        recut=recut,
     )
     logger = get_run_logger()
     job = resolve_job_name(params.job_name)
     storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
     logger.info("job %s: %s run, push %s", job, mode.value, push.value)
 
-    intake = read_drawings(params.drawings, params.manifest, material, nesting)
+    intake = read_drawings(params.drawings, params.manifest, material, nesting, params.units, mode)
     summary = RunSummary(
         job_name=job,
         mode=mode.value,
@@ -143,10 +155,23 @@ def nest_to_cnc(
         density=material.density,
         drawings=intake.files,
         rejected=intake.rejected,
+        warnings=intake.warnings,
     )
     with job_lease(job, nesting.lease_wait_s):
-        summary = _nest_and_push(params, job, summary, intake, storage)
-        summary = finish(summary, storage)
+        ledger = read_ledger(job)
+        plan = plan_cut(
+            ledger, intake.drawings, material.name, material.thickness, recut=params.recut
+        )
+        write_ledger(ledger)
+        for note in plan.notes:
+            logger.info("job %s: %s", job, note)
+        summary = summary.model_copy(update={"notes": [*summary.notes, *plan.notes]})
+        to_nest = intake.model_copy(update={"drawings": plan.drawings})
+        summary = _nest_and_push(
+            params, job, summary, to_nest, storage, Round(ledger, plan, params.recut)
+        )
+        parts = ledger.progress(Counter(plan.before), plan.keys)
+        summary = finish(summary.model_copy(update={"parts": parts}), storage)
     reason = nothing_nested_reason(summary)
     if reason is not None:
         raise NothingNested(reason)
@@ -162,13 +187,18 @@ def _nest_and_push(
     summary: RunSummary,
     intake: Intake,
     storage: WritableFileSystem,
+    round_: Round,
 ) -> RunSummary:
-    """The engines asked for, the layout files, the push and the wait (under the job's lease)."""
+    """The engines asked for, the layout files, the push and the wait (under the job's lease).
+
+    The engines nest this round's drawings (what the ledger says is missing) under the round's
+    job name; pushes are checked against and recorded in the ledger.
+    """
     blocks, mode, push = params.blocks, params.mode, params.push
     material, nesting = params.material, params.nesting
     stock = stock_sheets(blocks, params.sheets)
     view = "stats" if mode is Mode.QUOTE else "full"
-    ctx = RunContext(job, intake, material, stock, nesting, view)
+    ctx = RunContext(round_.plan.engine_job, intake, material, stock, nesting, view)
     runs = engine_runs([name.value for name in params.engines], blocks)
     if intake.drawings:
         # All engines compute at once: those whose start only submits go first, so they compute
@@ -189,11 +219,16 @@ def _nest_and_push(
         return summary
     chosen = next((run for run in runs if run.name == push.value), None)
     layouts = chosen.layouts_to_cut(job, files) if chosen is not None else []
-    return _push(params, job, summary, layouts)
+    layouts = [layout.model_copy(update={"round": ctx.job}) for layout in layouts]
+    return _push(params, job, summary, layouts, round_)
 
 
 def _push(
-    params: NestToCncParameters, job: str, summary: RunSummary, layouts: list[LayoutToCut]
+    params: NestToCncParameters,
+    job: str,
+    summary: RunSummary,
+    layouts: list[LayoutToCut],
+    round_: Round,
 ) -> RunSummary:
     """Push the chosen engine's gated layouts through the chosen target; wait when asked."""
     name = params.blocks.machine or ""
@@ -205,7 +240,7 @@ def _push(
     if isinstance(target, str):
         notes.append(f"nothing pushed: {target}")
     else:
-        records = push_layouts(job, layouts, target)
+        records = push_layouts(job, layouts, target, round_)
         if not layouts:
             notes.append(f"nothing pushed: {engine} produced no layout to push")
         if params.wait_production and target.reports_progress:

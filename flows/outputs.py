@@ -6,6 +6,7 @@ Shared by ``nest_to_cnc`` and ``quote``: layout DXF files and previews are writt
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 from prefect import get_run_logger
@@ -13,8 +14,10 @@ from prefect.filesystems import WritableFileSystem
 from prefect.utilities.annotations import quote
 
 from flows.engines.base import layout_name
+from nestflow.ledger import CutPlan, JobLedger, LedgerPush
 from nestflow.report import EngineSummary, PushRecord, RunSummary, slug
 from nestflow.targets import LayoutToCut, Target
+from tasks.ledger import write_ledger
 from tasks.policy import business_key
 from tasks.push import exactly_once, push_layout, wait_until_cut
 from tasks.results import publish_report, write_outputs
@@ -73,9 +76,16 @@ def finish(summary: RunSummary, storage: WritableFileSystem) -> RunSummary:
     return summary
 
 
+def all_cut(summary: RunSummary) -> bool:
+    """True when the job's ledger says every ordered part is cut (nothing left to do)."""
+    return bool(summary.parts) and all(p.missing == 0 for p in summary.parts)
+
+
 def nothing_nested_reason(summary: RunSummary) -> str | None:
-    """Why nothing was nested, or None when some engine produced layouts."""
+    """Why nothing was nested, or None when some engine produced layouts or none was needed."""
     if any(engine.nested for engine in summary.engines):
+        return None
+    if all_cut(summary) and not summary.engines:
         return None
     reasons = [
         f"{len(summary.drawings)} drawing(s) readable, {len(summary.rejected)} rejected"
@@ -93,7 +103,7 @@ def push_incomplete_reason(summary: RunSummary) -> str | None:
     A layout found already pushed by an earlier run counts as on the machine; a failed push,
     a run that pushed nothing and parts the pushed engine left out do not.
     """
-    if summary.push_engine == "none":
+    if summary.push_engine == "none" or (all_cut(summary) and not summary.engines):
         return None
     reasons = [
         f"{p.engine} layout {p.layout_id} -> {p.target}: push failed: {p.reference}"
@@ -113,6 +123,11 @@ def push_incomplete_reason(summary: RunSummary) -> str | None:
                 f"{engine.engine} left {len(engine.unplaced)} part(s) out of its layouts: "
                 + ", ".join(engine.unplaced)
             )
+    missing = [f"{p.part} ({p.drawing}) {p.missing}" for p in summary.parts if p.missing]
+    if missing and reasons:
+        reasons.append("still missing after this run: " + ", ".join(missing))
+    elif missing:
+        reasons.append("the job ledger says these are still missing: " + ", ".join(missing))
     if not reasons:
         return None
     return f"job {summary.job_name}: push to the machine incomplete: " + " | ".join(reasons)
@@ -121,17 +136,48 @@ def push_incomplete_reason(summary: RunSummary) -> str | None:
 # ----------------------------------------------------------------------------------- push
 
 
-def push_layouts(job_name: str, layouts: list[LayoutToCut], target: Target) -> list[PushRecord]:
-    """Push every layout through ``target`` once (across retries, crashes and re-runs)."""
-    return [_push_once(job_name, layout, target) for layout in layouts]
+@dataclass(frozen=True)
+class Round:
+    """This run's round of a job: its ledger (written as pushes land) and what it nests."""
+
+    ledger: JobLedger
+    plan: CutPlan
+    recut: bool = False
 
 
-def _push_once(job_name: str, layout: LayoutToCut, target: Target) -> PushRecord:
+def push_layouts(
+    job_name: str, layouts: list[LayoutToCut], target: Target, round_: Round
+) -> list[PushRecord]:
+    """Push every layout through ``target`` once (across retries, crashes and re-runs).
+
+    Each layout's parts are checked against the job's ledger first: a layout that would cut a
+    part more often than ordered (or a superseded drawing's part) is refused, never pushed.
+    Every push that reached the machine is recorded in the ledger at once.
+    """
+    return [_push_once(job_name, layout, target, round_) for layout in layouts]
+
+
+def _push_once(job_name: str, layout: LayoutToCut, target: Target, round_: Round) -> PushRecord:
+    ledger, by_name = round_.ledger, round_.plan.by_name
+    copies = {
+        by_name.get(name, f"?/{name}"): count * layout.quantity
+        for name, count in layout.parts.items()
+    }
+    earlier = ledger.pushed(target.key, layout.round, layout.engine, layout.layout_id)
     refused = target.accepts(layout)
+    if refused is None and earlier is None:
+        problems = ledger.over_order(copies, recut=round_.recut)
+        if problems:
+            refused = "refused by the job ledger: " + "; ".join(problems)
     if refused:
+        get_run_logger().error(
+            "%s layout %s not pushed: %s", layout.engine, layout.layout_id, refused
+        )
         status, reference = "failed", refused
     else:
-        key = business_key("push", target.key, job_name, layout.engine, layout.layout_id)
+        key = business_key(
+            "push", target.key, job_name, layout.round, layout.engine, layout.layout_id
+        )
         try:
             status, reference = exactly_once(
                 job_name, key, partial(push_layout, quote(target), layout)
@@ -145,6 +191,19 @@ def _push_once(job_name: str, layout: LayoutToCut, target: Target) -> PushRecord
                 exc,
             )
             status, reference = "failed", str(exc)
+        else:
+            entry = LedgerPush(
+                target=target.key,
+                round=layout.round,
+                engine=layout.engine,
+                layout_id=layout.layout_id,
+                reference=reference,
+                sheets=layout.quantity,
+                parts=copies,
+                recut=round_.recut,
+            )
+            ledger.record(entry)
+            write_ledger(ledger)
     return PushRecord(
         engine=layout.engine,
         layout_id=layout.layout_id,

@@ -77,6 +77,18 @@ class DrawingSource(BaseModel):
         return self
 
 
+class Units(StrEnum):
+    """The units of the drawings' coordinates."""
+
+    AUTO = "auto"
+    """From each drawing ($INSUNITS); a unitless drawing whose size looks like inches is
+    refused in production until its units are confirmed (here or in the manifest)."""
+    MM = "mm"
+    """Every drawing without its own units is in millimetres (confirmed)."""
+    INCH = "inch"
+    """Every drawing without its own units is in inches (converted to mm)."""
+
+
 class MaterialSpec(BaseModel):
     """The material every drawing of the run is cut from."""
 
@@ -163,6 +175,11 @@ class NestToCncParameters(BaseModel):
     manifest: str | None = None
     blocks: BlockNames = Field(default_factory=BlockNames)
     wait_production: bool = False
+    units: Units = Units.AUTO
+    recut: bool = Field(
+        default=False,
+        description="Cut again what the job's ledger says was already cut (normally refused).",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> NestToCncParameters:

@@ -21,7 +21,9 @@ from flows.parameters import (
     DrawingSource,
     EngineName,
     MaterialSpec,
+    Mode,
     NestingSettings,
+    Units,
 )
 from nestflow.report import QuoteLine, RunSummary, quote_lines, slug
 from tasks.storage import load_filesystem
@@ -53,6 +55,7 @@ def quote(
     nesting: NestingSettings = NestingSettings(),  # noqa: B008
     blocks: BlockNames = BlockNames(),  # noqa: B008
     engine: EngineName = DEFAULT_QUOTE_ENGINE,
+    units: Units = Units.AUTO,
 ) -> RunSummary:
     """Quote drawings: AlmaCAM's ``stats`` view by default; no CloudNest job, no push.
 
@@ -66,6 +69,9 @@ def quote(
         blocks: Names of the AlmaCAM credentials, stock and output storage blocks.
         engine: Which engine prices the job: ``almacam`` (its cheap ``stats`` view) or ``local``
             (our solver, no vendor account).
+        units: Units of drawings that carry none ($INSUNITS) and whose manifest line gives none:
+            ``auto`` (mm; a drawing that looks like inches is quoted with a warning), ``mm`` or
+            ``inch``.
 
     Returns:
         The summary with one quote line per sheet format.
@@ -82,7 +88,7 @@ def quote(
     stock = stock_sheets(blocks, sheets)
     storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
 
-    intake = read_drawings(drawings, manifest, material, nesting)
+    intake = read_drawings(drawings, manifest, material, nesting, units, Mode.QUOTE)
     ctx = RunContext(job, intake, material, stock, nesting, "stats")
     if intake.drawings:
         run.start(ctx)
@@ -97,6 +103,7 @@ def quote(
         density=material.density,
         drawings=intake.files,
         rejected=intake.rejected,
+        warnings=intake.warnings,
         engines=[run.summary] if intake.drawings else [],
         quote=lines,
     )

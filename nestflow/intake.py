@@ -1,24 +1,59 @@
 """Drawings in: where each drawing is, the terms it is ordered with, and what reading it gave.
 
 The rules of the intake, with no I/O beyond listing a folder: which DXF files a folder or glob
-holds, every drawing of a run once per file name, the manifest's terms for a drawing (or why its
-line is refused), and the engines' order lines from the checked drawings.
+holds, every drawing of a run once per file name, whether the order manifest and the drawings
+match, the manifest's terms for a drawing (or why its line is refused), the judgement of a read
+drawing (units, holes) and the engines' order lines from the checked drawings.
+
+**Manifest integrity.** When a manifest is given, every line must match a drawing of the run and
+(when drawings are given besides the manifest) every drawing must have a line: a typo would
+otherwise cut a drawing once instead of 25 times, silently. :func:`manifest_mismatches` names
+each line that matches nothing (line number, file name, the drawings it could have meant) and
+each drawing no line orders (and the lines it could have been). A production run fails on them
+before anything is nested (:class:`ManifestMismatch`); a quote rejects them by name and prices
+the rest. Two lines for one drawing are summed by :func:`~nestflow.geometry.manifest.read_manifest`
+(or refused there when their terms differ).
+
+**Units.** A drawing's units come from its own ``$INSUNITS``; else from its manifest line's
+``units``; else from the run's ``units`` (mm or inch). With none of them (the run's ``auto``) the
+reader's default, mm, applies, and a drawing whose size looks like inches
+(:func:`~nestflow.geometry.reader.inch_suspect`) is refused in production naming its size and the
+fix, and kept with the reader's warning in a quote.
+
+**Holes.** A hole narrower than the sheet thickness times ``min_hole_ratio`` is flagged with a
+warning naming the file, the part, the hole's width and the thickness, in every mode: a laser
+cannot cut a hole much narrower than the sheet is thick, but the part may still be wanted with
+the hole drilled or the ratio is the shop's to tune, so the run goes on.
 """
 
 from __future__ import annotations
 
+import difflib
 import glob
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from nestflow.engines.base import PartOrder
+from nestflow.geometry.errors import format_point
+from nestflow.geometry.inspect import NarrowHole, narrow_holes
 from nestflow.geometry.manifest import ManifestLine
 from nestflow.geometry.models import Part
-from nestflow.geometry.reader import DrawingFailure
+from nestflow.geometry.reader import (
+    CONFIRM_UNITS,
+    DrawingFailure,
+    ReadOptions,
+    inch_suspect,
+)
 
 GLOB_CHARACTERS = frozenset("*?[")
+#: Names suggested for a line or drawing that matches nothing.
+CLOSE_MATCHES = 3
+#: Narrow holes listed by place in one warning.
+LISTED_HOLES = 5
 
 
 class DrawingLocation(BaseModel):
@@ -35,6 +70,9 @@ class OrderTerms(BaseModel):
     quantity: int = Field(default=1, ge=1)
     rotations: list[float] = Field(default_factory=lambda: [0.0, 90.0, 180.0, 270.0])
     flip: bool = False
+    units: Literal["mm", "inch"] | None = Field(
+        default=None, description="Units the manifest gives a drawing without $INSUNITS."
+    )
     manifest_line: int | None = None
 
 
@@ -52,6 +90,9 @@ class CheckedDrawing(BaseModel):
     parts: list[Part] = Field(default_factory=list)
     failure: DrawingFailure | None = None
     terms: OrderTerms = Field(default_factory=OrderTerms)
+    warnings: list[str] = Field(
+        default_factory=list, description="Reader and intake warnings, naming file and part."
+    )
 
     @property
     def ok(self) -> bool:
@@ -64,6 +105,9 @@ class Intake(BaseModel):
 
     drawings: list[CheckedDrawing] = Field(default_factory=list)
     rejected: list[DrawingFailure] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list, description="Reader and intake warnings, each naming its file."
+    )
 
     @property
     def files(self) -> list[str]:
@@ -80,6 +124,62 @@ class DrawingToCheck(BaseModel):
 
     ref: DrawingLocation
     terms: OrderTerms | DrawingFailure
+
+
+class IntakeRules(BaseModel):
+    """How a run judges its drawings once read: whose units count, which holes are too narrow.
+
+    Attributes:
+        units: Units of drawings that declare none and whose manifest line gives none:
+            ``auto`` (the reader's default, mm, unconfirmed), ``mm`` or ``inch`` (confirmed).
+        refuse_doubtful_units: Refuse a drawing whose size looks like inches while its units are
+            unconfirmed (a production run); otherwise it is kept with a warning (a quote).
+        thickness: Sheet thickness of the run, mm (0: no hole is checked).
+        min_hole_ratio: A hole narrower than ``thickness * min_hole_ratio`` is flagged
+            (0: no hole is checked).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    units: Literal["auto", "mm", "inch"] = "auto"
+    refuse_doubtful_units: bool = False
+    thickness: float = Field(default=0.0, ge=0)
+    min_hole_ratio: float = Field(default=1.0, ge=0)
+
+    @property
+    def min_hole_width(self) -> float:
+        """The narrowest hole not flagged, mm."""
+        return self.thickness * self.min_hole_ratio
+
+    def confirmed_units(self, terms: OrderTerms) -> Literal["mm", "inch"] | None:
+        """Units confirmed for a drawing without ``$INSUNITS``: its manifest line's, the run's."""
+        if terms.units is not None:
+            return terms.units
+        return None if self.units == "auto" else self.units
+
+    def read_options(self, base: ReadOptions, terms: OrderTerms) -> ReadOptions:
+        """The options to read one drawing with: ``base`` with its confirmed units, if any."""
+        units = self.confirmed_units(terms)
+        if units is None:
+            return base
+        return base.model_copy(update={"default_units": units, "units_confirmed": True})
+
+
+class ManifestMismatch(ValueError):
+    """The order manifest and the drawings of a production run do not match: nothing is nested.
+
+    Attributes:
+        problems: One failure per line that matches no drawing and per drawing with no line.
+    """
+
+    def __init__(self, problems: Sequence[DrawingFailure]) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            "the order manifest does not match the drawings, nothing was nested: "
+            + "; ".join(p.message for p in self.problems)
+            + ". Fix the manifest or the file names and run again: a production run does not "
+            "guess which drawing a line meant"
+        )
 
 
 def find_dxf_files(folder_or_glob: str) -> list[Path]:
@@ -180,15 +280,26 @@ def terms_for(
     Returns:
         The drawing's terms, or the failure refusing its manifest line.
     """
-    line = next((m for m in manifest if m.file.name == ref.file), None)
-    if line is None:
+    lines = [m for m in manifest if m.file.name == ref.file]
+    if not lines:
         return default
-    if line.material.lower() != material.lower() or abs(line.thickness - thickness) > 1e-6:
+    line = next(
+        (
+            m
+            for m in lines
+            if m.material.lower() == material.lower() and abs(m.thickness - thickness) <= 1e-6
+        ),
+        None,
+    )
+    if line is None:
+        where = ", ".join(str(m.line) for m in lines)
+        asks = ", ".join(f"{m.material} {m.thickness:g} mm" for m in lines)
         return DrawingFailure(
             file=ref.file,
             kind="other_material",
             message=(
-                f"manifest line {line.line} asks for {line.material} {line.thickness:g} mm, "
+                f"manifest line{'s' if len(lines) > 1 else ''} {where} "
+                f"ask{'' if len(lines) > 1 else 's'} for {asks}, "
                 f"this run cuts {material} {thickness:g} mm: nest it in a run for that material"
             ),
         )
@@ -196,7 +307,139 @@ def terms_for(
         quantity=line.quantity,
         rotations=list(line.rotations),
         flip=line.flip,
+        units=line.units,
         manifest_line=line.line,
+    )
+
+
+def manifest_mismatches(
+    refs: Sequence[DrawingLocation], manifest: Sequence[ManifestLine], *, drawings_given: bool
+) -> list[DrawingFailure]:
+    """Manifest lines that match no drawing, and drawings that no line orders.
+
+    Args:
+        refs: The drawings of the run (see :func:`collect_refs`).
+        manifest: The order manifest's lines (none: nothing to match).
+        drawings_given: Drawings were given besides the manifest (folder, files, URLs); else
+            the manifest's files are the drawings, and a line's file must exist.
+
+    Returns:
+        One failure per line matching nothing (``not_a_drawing``, ``file`` the line's file
+        name) and per drawing without a line (``not_in_manifest``); each message names the line
+        number and file name, and the names it could have meant.
+    """
+    if not manifest:
+        return []
+    names = [ref.file for ref in refs]
+    problems = []
+    for line in manifest:
+        name = line.file.name
+        order = f"manifest {line.where} orders {line.quantity} x {name}"
+        if drawings_given and name not in names:
+            message = f"{order}, but no drawing of the run is named {name}"
+            problems.append(_mismatch(name, "not_a_drawing", message, names))
+        elif not drawings_given and not line.file.is_file():
+            folder = line.file.parent
+            present = [p.name for p in find_dxf_files(str(folder))] if folder.is_dir() else []
+            message = f"{order}, but {line.file} does not exist"
+            problems.append(_mismatch(name, "not_a_drawing", message, present))
+    if drawings_given:
+        ordered = {line.file.name: line for line in manifest}
+        for ref in refs:
+            if ref.file in ordered:
+                continue
+            meant = difflib.get_close_matches(ref.file, list(ordered), n=CLOSE_MATCHES)
+            message = f"{ref.file} is in the run but no manifest line orders it"
+            if meant:
+                lines = ", ".join(f"{ordered[m].where} ({m})" for m in meant)
+                message += f": did you mean {lines}?"
+            else:
+                message += ": add a line for it, or take it out of the run"
+            problems.append(DrawingFailure(file=ref.file, kind="not_in_manifest", message=message))
+    return problems
+
+
+def _mismatch(name: str, kind: str, message: str, candidates: list[str]) -> DrawingFailure:
+    meant = difflib.get_close_matches(name, candidates, n=CLOSE_MATCHES)
+    if meant:
+        message += f": did you mean {' or '.join(meant)}?"
+    elif candidates:
+        shown = ", ".join(sorted(candidates)[:10])
+        message += f" (the drawings are {shown}{', ...' if len(candidates) > 10 else ''})"
+    return DrawingFailure(file=name, kind=kind, message=message)
+
+
+def judge_drawing(
+    file: str, parts: Sequence[Part], terms: OrderTerms, rules: IntakeRules
+) -> tuple[list[str], DrawingFailure | None]:
+    """The warnings about a read drawing, and the failure refusing it, if any.
+
+    Warnings: every reader warning (with the parts it concerns), units given in the manifest
+    that the drawing's own ``$INSUNITS`` overrides, holes narrower than
+    :attr:`IntakeRules.min_hole_width`. The one refusal: units in doubt (see the module).
+
+    Args:
+        file: The drawing's file name.
+        parts: Its parts, read with ``rules.read_options(..., terms)``.
+        terms: Its order terms (the manifest's units and line).
+        rules: The run's rules.
+
+    Returns:
+        The warnings, each starting with the file name, and the failure or None.
+    """
+    warnings = _reader_warnings(file, parts)
+    declared = sorted({p.units for p in parts if not p.units.startswith("unitless")})
+    if terms.units is not None and declared and declared != [terms.units]:
+        warnings.append(
+            f"{file}: manifest line {terms.manifest_line} says {terms.units} but the drawing "
+            f"declares {', '.join(declared)} ($INSUNITS): read as {', '.join(declared)}"
+        )
+    size = inch_suspect(parts) if rules.confirmed_units(terms) is None else None
+    if size is not None and rules.refuse_doubtful_units:
+        width, height = size
+        failure = DrawingFailure(
+            file=file,
+            kind="units_unconfirmed",
+            message=(
+                f"no units in the drawing ($INSUNITS = 0) nor given for it, and read as mm its "
+                f"largest part is only {width:.3f} x {height:.3f} mm: it looks drawn in inches "
+                f"({width * 25.4:.1f} x {height * 25.4:.1f} mm if so). A production run does "
+                f"not guess: {CONFIRM_UNITS}: mm or inch"
+            ),
+        )
+        return warnings, failure  # its holes are measured at a scale in doubt: not judged
+    for part in parts:
+        narrow = narrow_holes(part, rules.min_hole_width)
+        if narrow:
+            warnings.append(_narrow_holes_warning(file, part, narrow, rules))
+    return warnings, None
+
+
+def _reader_warnings(file: str, parts: Sequence[Part]) -> list[str]:
+    """Each reader warning once, with the parts carrying it (a drawing's warnings are shared)."""
+    carriers: dict[str, list[str]] = {}
+    for part in parts:
+        for warning in part.warnings:
+            carriers.setdefault(warning, []).append(part.name)
+    return [
+        f"{file}, part{'s' if len(names) > 1 else ''} {', '.join(repr(n) for n in names)}: "
+        f"{warning}"
+        for warning, names in carriers.items()
+    ]
+
+
+def _narrow_holes_warning(
+    file: str, part: Part, narrow: list[NarrowHole], rules: IntakeRules
+) -> str:
+    places = ", ".join(
+        f"{hole.width:.2f} mm wide at {format_point(hole.center)}" for hole in narrow[:LISTED_HOLES]
+    )
+    more = f", and {len(narrow) - LISTED_HOLES} more" if len(narrow) > LISTED_HOLES else ""
+    return (
+        f"{file}, part {part.name!r}: {len(narrow)} hole(s) narrower than "
+        f"{rules.min_hole_width:g} mm (sheet thickness {rules.thickness:g} mm x min_hole_ratio "
+        f"{rules.min_hole_ratio:g}): {places}{more}; a laser cannot cut a hole narrower than "
+        "about the sheet thickness: check the drawing's units and size, or drill the hole"
     )
 
 

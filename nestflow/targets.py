@@ -16,6 +16,7 @@ The exactly-once record of each push is kept above this layer (``tasks/push.py``
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
@@ -46,12 +47,21 @@ class LayoutToCut(BaseModel):
     quantity: int = Field(ge=1, description="Sheets to cut with this layout.")
     dxf: bytes | None = Field(default=None, description="The layout file, when there is one.")
     engine_job_id: int | None = Field(default=None, description="CloudNest job id, if any.")
+    parts: dict[str, int] = Field(
+        default_factory=dict, description="Part name -> copies on one sheet of the layout."
+    )
+    round: str = Field(
+        default="", description="The job's round that nested it (the engines' job name)."
+    )
 
     @property
     def file_name(self) -> str:
-        """``<job>-<engine>-layout-01-x3.dxf``: what, from where, how many."""
+        """``<job>-<engine>-layout-01-<tag>-x3.dxf``: what, from where, which, how many."""
         job = re.sub(r"[^a-z0-9]+", "-", self.job.lower()).strip("-") or "job"
-        return f"{job}-{self.engine}-layout-{self.index + 1:02d}-x{self.quantity}.dxf"
+        # Rounds of one job (a re-run cutting what was missing) number their layouts from 1
+        # again: a short hash of the round and layout keeps their files apart.
+        tag = hashlib.sha256(f"{self.round}|{self.layout_id}".encode()).hexdigest()[:6]
+        return f"{job}-{self.engine}-layout-{self.index + 1:02d}-{tag}-x{self.quantity}.dxf"
 
 
 #: Errors of a read that said nothing about the cut (no answer, 5xx, too frequent): a wait for

@@ -2,17 +2,25 @@
 
 A bad drawing never stops the run: it becomes a per-file failure naming the file and the reason,
 and the other drawings go on. URLs are downloaded once here to check their geometry (CloudNest
-later fetches them itself by active download).
+later fetches them itself by active download). The one check that stops a production run is the
+order manifest against the drawings (:func:`match_manifest`): a line that matches no drawing, or
+a drawing no line orders, fails the run before anything is read or nested.
+
+Each drawing is read in its confirmed units (its manifest line's, else the run's) and judged by
+:func:`nestflow.intake.judge_drawing`: its warnings (the reader's, narrow holes) are logged here
+naming file and part, and kept on the checked drawing for the run's summary.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 import httpx
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import MissingContextError
 from prefect.runtime import task_run
 
 from nestflow.geometry.manifest import ManifestLine, read_manifest
@@ -22,8 +30,12 @@ from nestflow.intake import (
     CheckedDrawing,
     DrawingLocation,
     DrawingToCheck,
+    IntakeRules,
+    ManifestMismatch,
     OrderTerms,
     collect_refs,
+    judge_drawing,
+    manifest_mismatches,
 )
 from tasks.events import drawing_resource, emit
 
@@ -54,6 +66,39 @@ def load_manifest(path: str | None) -> list[ManifestLine]:
     return lines
 
 
+@task(name="Match manifest to drawings", cache_policy=NO_CACHE)
+def match_manifest(
+    refs: list[DrawingLocation],
+    manifest: list[ManifestLine],
+    drawings_given: bool,
+    production: bool,
+) -> list[DrawingFailure]:
+    """Manifest lines matching no drawing and drawings without a line: fatal in production.
+
+    Args:
+        refs: The drawings of the run.
+        manifest: The manifest's lines (none: nothing to match).
+        drawings_given: Drawings were given besides the manifest.
+        production: A production run; a quote goes on without the mismatched drawings.
+
+    Returns:
+        The mismatches (see :func:`nestflow.intake.manifest_mismatches`), in a quote.
+
+    Raises:
+        ManifestMismatch: Some line or drawing does not match, in production.
+    """
+    problems = manifest_mismatches(refs, manifest, drawings_given=drawings_given)
+    logger = get_run_logger()
+    for problem in problems:
+        if production:
+            logger.error("%s", problem.message)
+        else:
+            logger.warning("%s (not quoted)", problem.message)
+    if problems and production:
+        raise ManifestMismatch(problems)
+    return problems
+
+
 def _content(ref: DrawingLocation, timeout: float) -> bytes:
     if ref.path is not None:
         return Path(ref.path).read_bytes()
@@ -81,18 +126,32 @@ def _batch_name() -> str:
 
 
 @task(name="Read and check drawings", task_run_name=_batch_name, cache_policy=NO_CACHE)
-def check_drawings(items: list[DrawingToCheck], options: ReadOptions) -> list[CheckedDrawing]:
-    """Read and check a batch of drawings; each one's problem becomes its own failure."""
-    return [check_drawing(item.ref, item.terms, options) for item in items]
+def check_drawings(
+    items: list[DrawingToCheck], options: ReadOptions, rules: IntakeRules | None = None
+) -> list[CheckedDrawing]:
+    """Read and check a batch of drawings; each one's problem becomes its own failure.
+
+    Args:
+        items: The drawings and their order terms.
+        options: How drawings are read (units are set per drawing from ``rules``).
+        rules: The run's units, thickness and hole rules; default: units ``auto``, units in
+            doubt warned, no hole checked.
+    """
+    return [check_drawing(item.ref, item.terms, options, rules) for item in items]
 
 
 def check_drawing(
-    ref: DrawingLocation, terms: OrderTerms | DrawingFailure, options: ReadOptions
+    ref: DrawingLocation,
+    terms: OrderTerms | DrawingFailure,
+    options: ReadOptions,
+    rules: IntakeRules | None = None,
 ) -> CheckedDrawing:
     """Read one drawing into parts and check them; any problem becomes the drawing's failure.
 
-    Emits ``nestflow.drawing.checked`` or ``nestflow.drawing.rejected``.
+    Its warnings are logged (file and part named) and kept on the checked drawing. Emits
+    ``nestflow.drawing.checked`` or ``nestflow.drawing.rejected``.
     """
+    rules = rules or IntakeRules()
     if isinstance(terms, DrawingFailure):
         return _rejected(CheckedDrawing(ref=ref, failure=terms))
     try:
@@ -103,9 +162,20 @@ def check_drawing(
         )
         return _rejected(CheckedDrawing(ref=ref, failure=failure, terms=terms))
     sha256 = hashlib.sha256(content).hexdigest()
-    parts, failure = _read(ref.file, content, options)
+    parts, failure = _read(ref.file, content, rules.read_options(options, terms))
+    warnings: list[str] = []
+    if failure is None:
+        warnings, failure = judge_drawing(ref.file, parts, terms, rules)
+    for warning in warnings:
+        _logger().warning("%s", warning)
     checked = CheckedDrawing(
-        ref=ref, sha256=sha256, content=content, parts=parts, failure=failure, terms=terms
+        ref=ref,
+        sha256=sha256,
+        content=content,
+        parts=parts if failure is None else [],
+        failure=failure,
+        terms=terms,
+        warnings=warnings,
     )
     if not checked.ok:
         return _rejected(checked)
@@ -117,10 +187,19 @@ def check_drawing(
             "parts": [p.name for p in parts],
             "area_mm2": round(sum(p.area for p in parts), 1),
             "quantity": terms.quantity,
-            "warnings": sorted({w for p in parts for w in p.warnings}),
+            "units": sorted({p.units for p in parts}),
+            "warnings": warnings,
         },
     )
     return checked
+
+
+def _logger() -> logging.Logger | logging.LoggerAdapter:
+    """The run's logger; outside a run (a direct call), the module's."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(__name__)
 
 
 def _rejected(checked: CheckedDrawing) -> CheckedDrawing:
@@ -128,7 +207,7 @@ def _rejected(checked: CheckedDrawing) -> CheckedDrawing:
         file=checked.ref.file, kind="no_parts", message="the drawing holds no part"
     )
     checked = checked.model_copy(update={"failure": failure})
-    get_run_logger().warning("%s rejected (%s): %s", failure.file, failure.kind, failure.message)
+    _logger().warning("%s rejected (%s): %s", failure.file, failure.kind, failure.message)
     emit(
         "nestflow.drawing.rejected",
         drawing_resource(checked.sha256 or checked.ref.file, checked.ref.file),

@@ -101,6 +101,7 @@ def cut_list(
             quantity=row.quantity,
             dxf=files.get(f"{summary.engine}/{layout_name(index, 'dxf')}"),
             engine_job_id=engine_job_id,
+            parts=row.part_counts,
         )
         for index, row in enumerate(summary.layouts)
     ]

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from prefect import get_run_logger, unmapped
 
-from flows.parameters import DrawingSource, MaterialSpec, NestingSettings
+from flows.parameters import DrawingSource, MaterialSpec, Mode, NestingSettings, Units
 from nestflow.batching import batches
 from nestflow.geometry.reader import ReadOptions
-from nestflow.intake import DrawingToCheck, Intake, OrderTerms, terms_for
-from tasks.drawings import CHECK_BATCH, check_drawings, find_drawings, load_manifest
+from nestflow.intake import DrawingToCheck, Intake, IntakeRules, OrderTerms, terms_for
+from tasks.drawings import (
+    CHECK_BATCH,
+    check_drawings,
+    find_drawings,
+    load_manifest,
+    match_manifest,
+)
 
 
 def read_drawings(
@@ -16,23 +22,80 @@ def read_drawings(
     manifest: str | None,
     material: MaterialSpec,
     nesting: NestingSettings,
+    units: Units,
+    mode: Mode,
+    min_hole_ratio: float = 1.0,
 ) -> Intake:
-    """Find, read and check every drawing; bad ones are rejected one by one, named."""
+    """Find, read and check every drawing; bad ones are rejected one by one, named.
+
+    The order manifest must match the drawings: in production a line matching no drawing, or a
+    drawing with no line (when drawings are given besides the manifest), fails the run here,
+    before anything is nested; a quote rejects them by name and goes on. Two identical lines for
+    one drawing are summed (a warning says so); lines that disagree fail the manifest.
+
+    A drawing's units come from its ``$INSUNITS``, else its manifest line's ``units``, else
+    ``units``; with ``auto`` and none given, a drawing whose size looks like inches is refused
+    in production (kept, with the reader's warning, in a quote). Every warning (reader, units,
+    holes narrower than the thickness times ``min_hole_ratio``, summed lines, quote mismatches)
+    is logged and listed in ``Intake.warnings``, hence in the report and ``summary.json``.
+
+    Args:
+        drawings: Folder or glob, files, URLs.
+        manifest: Order manifest CSV; alone, its files are the drawings.
+        material: The run's material (a manifest line for another is refused).
+        nesting: Default rotations and flip.
+        units: Units of drawings that carry none (``auto``: from the drawing).
+        mode: A production run refuses a drawing whose units are in doubt.
+        min_hole_ratio: Holes narrower than the thickness times this are flagged (0: never).
+
+    Raises:
+        ManifestMismatch: In production, the manifest and the drawings do not match.
+        ManifestError: The manifest cannot be read, or orders one drawing twice differently.
+    """
+    logger = get_run_logger()
     lines = load_manifest(manifest)
+    warnings = [
+        f"{line.file.name}: manifest {line.where} order the same drawing alike: quantities "
+        f"summed, {line.quantity} in all"
+        for line in lines
+        if line.summed_lines
+    ]
+    for warning in warnings:
+        logger.warning("%s", warning)
     if drawings is None:
         refs, duplicates = find_drawings(None, [], [], lines)
     else:
         refs, duplicates = find_drawings(drawings.folder, drawings.files, drawings.urls, lines)
+    production = mode is Mode.PRODUCTION
+    mismatches = match_manifest(refs, lines, drawings is not None, production)
+    refused = {m.file: m for m in mismatches}
     default = OrderTerms(rotations=nesting.rotations, flip=nesting.allow_flip)
     items = [
         DrawingToCheck(
-            ref=ref, terms=terms_for(ref, lines, default, material.name, material.thickness)
+            ref=ref,
+            terms=refused.get(ref.file)
+            or terms_for(ref, lines, default, material.name, material.thickness),
         )
         for ref in refs
     ]
-    checks = check_drawings.map(batches(items, CHECK_BATCH), unmapped(ReadOptions())).result()
+    rules = IntakeRules(
+        units=units.value,
+        refuse_doubtful_units=production,
+        thickness=material.thickness,
+        min_hole_ratio=min_hole_ratio,
+    )
+    checks = check_drawings.map(
+        batches(items, CHECK_BATCH), unmapped(ReadOptions()), unmapped(rules)
+    ).result()
     checked = [drawing for batch in checks for drawing in batch]
     good = [c for c in checked if c.ok]
-    rejected = duplicates + [c.failure for c in checked if c.failure is not None]
-    get_run_logger().info("%d drawing(s) to nest, %d rejected", len(good), len(rejected))
-    return Intake(drawings=good, rejected=rejected)
+    files = {ref.file for ref in refs}
+    rejected = (
+        duplicates
+        + [m for m in mismatches if m.file not in files]
+        + [c.failure for c in checked if c.failure is not None]
+    )
+    warnings += [m.message + " (not quoted)" for m in mismatches]
+    warnings += [w for c in checked for w in c.warnings]
+    logger.info("%d drawing(s) to nest, %d rejected", len(good), len(rejected))
+    return Intake(drawings=good, rejected=rejected, warnings=warnings)

@@ -13,6 +13,7 @@ from nestflow.engines import PartOrder
 from nestflow.gate import UnsafeLayouts, check_layouts, ordered_parts
 from nestflow.geometry.layout import SheetLayout, write_layout_dxf
 from nestflow.intake import order_lines
+from nestflow.ledger import order_digest, part_key
 from nestflow.report import EngineSummary, layouts_summary
 from nestflow.targets import LayoutToCut
 from tasks import local
@@ -59,10 +60,15 @@ class LocalRun:
                 raise UnsafeLayouts("local", problems)
             self.layouts = result.layouts
             names = {(s.length, s.height): s.label for s in ctx.sheets}
+            # Layout ids name the order's content: a later round of the job (other drawings or
+            # quantities) never reuses an id, so its pushes are never taken for earlier ones.
+            content = order_digest(
+                {part_key(x.part.sha256, x.part.name): x.quantity for x in self.lines}
+            )
             self.summary = EngineSummary(
                 engine="local",
                 reference=f"local {ctx.job}",
-                layouts=layouts_summary("local", "local", result.layouts, names),
+                layouts=layouts_summary("local", f"local-{content}", result.layouts, names),
                 unplaced=result.unplaced,
             )
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going

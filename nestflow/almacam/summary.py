@@ -32,7 +32,7 @@ def almacam_summary(
         rows.append(
             LayoutRow(
                 engine="almacam",
-                layout_id=f"{order_id}-{index}",
+                layout_id=f"{order_id}-{bundle.digest()[:8]}-{index}",
                 name=f"Layout {index + 1}",
                 sheet=sheet.name,
                 sheet_length=sheet.length,
@@ -40,6 +40,7 @@ def almacam_summary(
                 quantity=nesting.quantity,
                 used_length=nesting.length,
                 parts=len(ids),
+                part_counts=dict(Counter(bundle.index.parts[i].part.name for i in ids)),
                 parts_area=sum(bundle.index.parts[i].part.area for i in ids),
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from nestflow.cloudnest.models import NestLayout, PartLayout
@@ -69,6 +70,7 @@ def _cloudnest_row(
         quantity=layout.amount,
         used_length=used_lengths.get(layout.result_guid, layout.width),
         parts=len(layout.parts),
+        part_counts=dict(Counter(part.part_name for part in layout.parts)),
         parts_area=area,
     )
 

@@ -2,12 +2,29 @@
 
 A manifest is a CSV file with a header row. Required columns: ``file`` (drawing path, relative to
 the manifest's folder or absolute), ``quantity`` (whole number >= 1), ``material``, ``thickness``
-(mm, > 0), ``rotations`` (allowed angles in degrees separated by ``;``, e.g. ``0;90;180;270``).
-Optional column: ``flip`` (``yes``/``no``, default ``no``: may the part be turned over). Other
-columns are ignored, blank rows are skipped, header names are case-insensitive. Example::
+(mm, > 0), ``rotations`` (allowed angles in degrees separated by ``;`` or spaces, e.g.
+``0;90;180;270``). Optional columns: ``flip`` (``yes``/``no``, default ``no``: may the part be
+turned over) and ``units`` (``mm`` or ``inch``: the units of a drawing that declares none; empty
+means not given). Other columns are ignored, blank rows are skipped, header names are
+case-insensitive. Example::
 
-    file,quantity,material,thickness,rotations,flip
-    bracket.dxf,12,S235JR,3,0;90;180;270,yes
+    file,quantity,material,thickness,rotations,flip,units
+    bracket.dxf,12,S235JR,3,0;90;180;270,yes,
+    clip.dxf,40,S235JR,3,0;180,no,inch
+
+Spreadsheet exports are read as they come:
+
+* **Separators**: ``,``, ``;`` or a tab, whichever splits the header into the known columns.
+  In a ``;``-separated file the angles of ``rotations`` must be quoted (``"0;90"``, as Excel
+  writes them) or separated by spaces; a row with more cells than the header is refused with
+  that hint rather than read with its angles spilled into the next columns.
+* **Decimal commas**: a thickness of ``2,5`` is 2.5 mm. Angles are never read with a decimal
+  comma (``0,90`` could be two angles or one): a comma in ``rotations`` is refused with a hint.
+* **Two lines for one drawing** (same file, material and thickness) are **summed** when they
+  agree on everything else (rotations, flip, units): ``x2`` plus ``x5`` orders 7, and the line
+  keeps both line numbers (:attr:`ManifestLine.summed_lines`) so the run can say so. Lines that
+  disagree are refused, naming both: which terms would apply is not ours to guess. Lines for one
+  drawing in two materials are two orders (a run cuts the one for its material).
 """
 
 from __future__ import annotations
@@ -15,15 +32,24 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 REQUIRED_COLUMNS = ("file", "quantity", "material", "thickness", "rotations")
-OPTIONAL_COLUMNS = ("flip",)
+OPTIONAL_COLUMNS = ("flip", "units")
+#: Cell separators a manifest may use, tried in this order.
+DELIMITERS = (",", ";", "\t")
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0", ""}
+_MM = {"mm", "millimetre", "millimetres", "millimeter", "millimeters"}
+_INCH = {"inch", "inches", "in", '"'}
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+_ANGLE_SEPARATORS = re.compile(r"[;\s]+")
+#: Terms two lines for one drawing must share to be summed, with their names in messages.
+_SUMMED_ALIKE = (("rotations", "rotations"), ("flip", "flip"), ("units", "units"))
 
 
 class ManifestError(ValueError):
@@ -42,7 +68,7 @@ class ManifestError(ValueError):
 
 
 class ManifestLine(BaseModel):
-    """One row of the manifest: a drawing and how to cut it."""
+    """One order of the manifest: a drawing and how to cut it (identical rows summed)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -52,7 +78,21 @@ class ManifestLine(BaseModel):
     thickness: float = Field(gt=0)
     rotations: tuple[float, ...] = Field(min_length=1, description="Allowed angles, degrees CCW.")
     flip: bool = False
+    units: Literal["mm", "inch"] | None = Field(
+        default=None, description="Units of the drawing when it declares none; None: not given."
+    )
     line: int | None = Field(default=None, description="Line of the manifest it was read from.")
+    summed_lines: tuple[int, ...] = Field(
+        default=(), description="Every line summed into this order, when there were several."
+    )
+
+    @property
+    def where(self) -> str:
+        """``line 3``, or ``lines 3 and 7`` for summed lines (``line ?`` when not from a file)."""
+        if len(self.summed_lines) > 1:
+            *first, last = self.summed_lines
+            return f"lines {', '.join(map(str, first))} and {last}"
+        return f"line {self.line if self.line is not None else '?'}"
 
     @field_validator("file", mode="before")
     @classmethod
@@ -66,11 +106,23 @@ class ManifestLine(BaseModel):
     def _strip(cls, value: Any) -> Any:
         return value.strip() if isinstance(value, str) else value
 
+    @field_validator("thickness", mode="before")
+    @classmethod
+    def _decimal_comma(cls, value: Any) -> Any:
+        if isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value.strip()):
+            return value.strip().replace(",", ".")
+        return value
+
     @field_validator("rotations", mode="before")
     @classmethod
     def _split_rotations(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return tuple(a.strip() for a in value.split(";") if a.strip())
+            if "," in value:
+                raise ValueError(
+                    "separate the angles with ';' or spaces (a comma could be a decimal "
+                    "comma or a separator); write decimals with a point"
+                )
+            return tuple(a for a in _ANGLE_SEPARATORS.split(value.strip()) if a)
         return value
 
     @field_validator("rotations")
@@ -93,13 +145,31 @@ class ManifestLine(BaseModel):
             raise ValueError("write yes or no")
         return value
 
+    @field_validator("units", mode="before")
+    @classmethod
+    def _mm_or_inch(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if not word:
+                return None
+            if word in _MM:
+                return "mm"
+            if word in _INCH:
+                return "inch"
+            raise ValueError("write mm or inch, or leave it empty when the drawing says")
+        return value
+
 
 def read_manifest(path: Path | str) -> list[ManifestLine]:
     """Read a manifest CSV; relative drawing paths are resolved against the manifest's folder.
 
+    Rows ordering the same drawing in the same material and thickness with the same terms are
+    summed into one line (the first row's place, every line number in ``summed_lines``).
+
     Raises:
         ManifestError: The file is missing, has no header, lacks a required column, has no rows,
-            or a row has a bad value (the message names the line and the column).
+            a row has a bad value or more cells than the header (the message names the line and
+            the column), or two rows order one drawing with different terms (both named).
     """
     path = Path(path)
     try:
@@ -108,15 +178,31 @@ def read_manifest(path: Path | str) -> list[ManifestLine]:
         raise ManifestError(f"cannot read the manifest ({exc.strerror})", path=path) from exc
     except UnicodeDecodeError as exc:
         raise ManifestError("not UTF-8 text; save the manifest as CSV UTF-8", path=path) from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
-    columns = _header(next(reader, None), path)
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    columns = _header(header, path)
+    width = len(header or [])
     lines = []
     for row in reader:
         if any(cell.strip() for cell in row):
+            _check_width(row, width, delimiter, reader.line_num, path)
             lines.append(_line(row, columns, reader.line_num, path))
     if not lines:
         raise ManifestError("no drawings listed", path=path)
-    return lines
+    return _summed(lines, path)
+
+
+def _delimiter(text: str) -> str:
+    """The separator that splits the header into the most known columns (``,`` on a tie)."""
+    first = next(iter(text.splitlines()), "")
+    known = {*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS}
+
+    def score(delimiter: str) -> int:
+        row = next(csv.reader([first], delimiter=delimiter), [])
+        return sum(cell.strip().lower() in known for cell in row)
+
+    return max(DELIMITERS, key=score)
 
 
 def _header(row: list[str] | None, path: Path) -> dict[str, int]:
@@ -128,11 +214,29 @@ def _header(row: list[str] | None, path: Path) -> dict[str, int]:
     if missing:
         raise ManifestError(
             f"missing column(s) {', '.join(missing)}; the header needs "
-            f"{', '.join(REQUIRED_COLUMNS)} (optional: {', '.join(OPTIONAL_COLUMNS)})",
+            f"{', '.join(REQUIRED_COLUMNS)} (optional: {', '.join(OPTIONAL_COLUMNS)}), "
+            "separated by ',' or ';'",
             path=path,
             line=1,
         )
     return {c: columns[c] for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in columns}
+
+
+def _check_width(row: list[str], width: int, delimiter: str, number: int, path: Path) -> None:
+    """Refuse a row with more (non-empty) cells than the header: its values would shift."""
+    cells = len(row)
+    while cells > width and not row[cells - 1].strip():
+        cells -= 1
+    if cells <= width:
+        return
+    hint = (
+        'quote the rotations ("0;90;180") or separate the angles with spaces'
+        if delimiter == ";"
+        else "quote any cell holding a ',' (a decimal comma: \"2,5\")"
+    )
+    raise ManifestError(
+        f"{cells} cells but the header has {width} columns: {hint}", path=path, line=number
+    )
 
 
 def _line(row: list[str], columns: dict[str, int], number: int, path: Path) -> ManifestLine:
@@ -153,3 +257,55 @@ def _line(row: list[str], columns: dict[str, int], number: int, path: Path) -> M
     if not line.file.is_absolute():
         line = line.model_copy(update={"file": path.parent / line.file})
     return line
+
+
+def _summed(lines: list[ManifestLine], path: Path) -> list[ManifestLine]:
+    """Lines ordering one drawing in one material summed; lines that disagree refused."""
+    orders: dict[tuple[str, str, float], ManifestLine] = {}
+    for line in lines:
+        key = (line.file.name, line.material.lower(), line.thickness)
+        first = orders.get(key)
+        if first is None:
+            orders[key] = line
+            continue
+        _check_alike(first, line, path)
+        numbers = first.summed_lines or (first.line or 0,)
+        orders[key] = first.model_copy(
+            update={
+                "quantity": first.quantity + line.quantity,
+                "summed_lines": (*numbers, line.line or 0),
+            }
+        )
+    return list(orders.values())
+
+
+def _check_alike(first: ManifestLine, line: ManifestLine, path: Path) -> None:
+    both = f"lines {first.line} and {line.line} both order {line.file.name}"
+    if first.file != line.file:
+        raise ManifestError(
+            f"{both}, but they are two different files named {line.file.name} "
+            f"({first.file} and {line.file}): drawings are matched by file name, rename one",
+            path=path,
+            line=line.line,
+        )
+    differ = [
+        f"{label} {_cell(getattr(first, name))} vs {_cell(getattr(line, name))}"
+        for name, label in _SUMMED_ALIKE
+        if getattr(first, name) != getattr(line, name)
+    ]
+    if differ:
+        raise ManifestError(
+            f"{both} in {line.material} {line.thickness:g} mm with different terms "
+            f"({'; '.join(differ)}): merge them into one line (lines that agree on rotations, "
+            "flip and units are summed)",
+            path=path,
+            line=line.line,
+        )
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ";".join(f"{a:g}" for a in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "(empty)" if value is None else str(value)

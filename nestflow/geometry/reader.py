@@ -34,7 +34,9 @@ Decisions worth knowing:
 * **Units**: a unitless drawing read as mm whose largest part is smaller than
   :data:`INCH_SUSPECT_MM` on its longest side gets a warning suggesting inches (an inch drawing
   read as mm is 25.4 times too small; sheet-metal parts under 60 mm are rare enough that the
-  warning is worth its false alarms). ``Part.units`` records ``"mm"``, ``"inch"``, another
+  warning is worth its false alarms), unless ``ReadOptions.units_confirmed`` says a person
+  confirmed the units. :func:`inch_suspect` tells the same from the parts, for callers that
+  refuse such a drawing instead. ``Part.units`` records ``"mm"``, ``"inch"``, another
   ``$INSUNITS`` name (``"cm"``, ``"m"``, ``"ft"``, ...) or ``"unitless->mm"``/``"unitless->inch"``.
 * **Warnings are per file**: every part of a drawing carries the drawing's warnings.
 """
@@ -46,7 +48,7 @@ import hashlib
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -75,11 +77,15 @@ from nestflow.geometry.errors import (
     format_point,
 )
 from nestflow.geometry.layers import LayerRole, LayerRules
-from nestflow.geometry.models import Contour, Part, Vertex
+from nestflow.geometry.models import BoundingBox, Contour, Part, Vertex
 from nestflow.geometry.outlines import Outline, Ring, classify
 
 #: Longest side (mm) under which a unitless drawing read as mm is suspected to be in inches.
 INCH_SUSPECT_MM = 60.0
+#: ``Part.units`` of a drawing without ``$INSUNITS`` read as mm: the one whose size is checked.
+UNITLESS_MM = "unitless->mm"
+#: What to do about a drawing whose units are in doubt: say how to confirm them.
+CONFIRM_UNITS = "confirm its units: units column in the manifest, or the run's units parameter"
 
 #: Label and mm per unit for imperial ``$INSUNITS`` codes: ezdxf's table stores 39.37007874
 #: inches per metre (25.4000000033 mm per inch) and has no entry for mils and microinches.
@@ -103,6 +109,8 @@ class ReadOptions(BaseModel):
 
     Attributes:
         default_units: Units of drawings whose ``$INSUNITS`` is 0 (unitless).
+        units_confirmed: A person confirmed ``default_units`` (an order's units column, a run's
+            units parameter): a small unitless drawing gets no warning suggesting inches.
         gap_tolerance: End points closer than this (mm) are joined when chaining loose edges.
         chord_tolerance: Largest deviation (mm) when flattening SPLINE and ELLIPSE, and when arcs
             are flattened for the containment and validity checks (arcs themselves stay exact).
@@ -117,6 +125,7 @@ class ReadOptions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     default_units: Literal["mm", "inch"] = "mm"
+    units_confirmed: bool = False
     gap_tolerance: float = Field(default=0.05, gt=0)
     chord_tolerance: float = Field(default=0.05, gt=0)
     split_outlines: bool = True
@@ -422,7 +431,9 @@ class _Builder:
             raise MultipleOutlines(self.file, len(outlines))
         marks = self._marks(outlines)
         self._check_sizes(outlines)
-        self._warn_units(outlines, units)
+        outers = [_contour(outline.outer, ccw=True) for outline in outlines]
+        if not self.opts.units_confirmed:
+            self._warn_units([outer.bounds() for outer in outers], units)
         stem = Path(self.file).stem
         warnings = tuple(self.warnings)
         return [
@@ -430,13 +441,13 @@ class _Builder:
                 name=stem if k == 0 else f"{stem}-{k + 1}",
                 source=self.file,
                 sha256=sha256,
-                outer=_contour(outline.outer, ccw=True),
+                outer=outer,
                 holes=tuple(_contour(hole, ccw=False) for hole in outline.holes),
                 marks=tuple(marks[k]),
                 units=units,
                 warnings=warnings,
             )
-            for k, outline in enumerate(outlines)
+            for k, (outline, outer) in enumerate(zip(outlines, outers, strict=True))
         ]
 
     def _check_closed(self, cut: Chains) -> None:
@@ -525,20 +536,45 @@ class _Builder:
             if max(x1 - x0, y1 - y0) > limit:
                 raise PartTooLarge(self.file, (x1 - x0, y1 - y0), limit)
 
-    def _warn_units(self, outlines: list[Outline], units: str) -> None:
-        if units != "unitless->mm":
-            return
-        largest = max(max(x1 - x0, y1 - y0) for x0, y0, x1, y1 in _bounds(outlines))
-        if largest < INCH_SUSPECT_MM:
+    def _warn_units(self, boxes: list[BoundingBox], units: str) -> None:
+        size = _suspect_size(boxes, units)
+        if size is not None:
+            width, height = size
             self.warnings.append(
                 f"the drawing has no units ($INSUNITS = 0) and was read as mm, but its largest "
-                f"part is only {largest:.3f} mm long: if it was drawn in inches, read it with "
-                "default_units='inch' (nestflow inspect --units inch)"
+                f"part is only {width:.3f} x {height:.3f} mm: if it was drawn in inches it is "
+                f"{width * 25.4:.1f} x {height * 25.4:.1f} mm; {CONFIRM_UNITS}: mm or inch "
+                "(nestflow inspect --units inch)"
             )
 
 
-def _bounds(outlines: list[Outline]) -> list[tuple[float, float, float, float]]:
-    return [outline.outer.polygon.bounds for outline in outlines]
+def inch_suspect(parts: Sequence[Part]) -> tuple[float, float] | None:
+    """Width and height (mm) of a drawing's largest part when its size suggests inches.
+
+    That is a drawing without ``$INSUNITS`` read as mm (``Part.units`` ``"unitless->mm"``)
+    whose largest part is shorter than :data:`INCH_SUSPECT_MM` on its longest side: read as mm,
+    an inch drawing is 25.4 times too small. Whether a person confirmed the units is the
+    caller's to know (``ReadOptions.units_confirmed`` only silences the reader's warning).
+
+    Args:
+        parts: The parts of one drawing.
+
+    Returns:
+        ``(width, height)`` of the largest part, or None when the size raises no doubt.
+    """
+    units = {part.units for part in parts}
+    if units != {UNITLESS_MM}:
+        return None
+    return _suspect_size([part.bbox for part in parts], UNITLESS_MM)
+
+
+def _suspect_size(boxes: list[BoundingBox], units: str) -> tuple[float, float] | None:
+    if units != UNITLESS_MM or not boxes:
+        return None
+    largest = max(boxes, key=lambda box: max(box.width, box.height))
+    if max(largest.width, largest.height) >= INCH_SUSPECT_MM:
+        return None
+    return largest.width, largest.height
 
 
 def _homes(outlines: list[Outline], points: list[tuple[float, float]]) -> list[int | None]:

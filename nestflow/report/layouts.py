@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from nestflow.geometry.layout import SheetLayout
 from nestflow.report.models import EngineKey, LayoutRow
 
@@ -32,6 +34,7 @@ def layouts_summary(
             quantity=layout.quantity,
             used_length=layout.used_length or layout.sheet_length,
             parts=len(layout.placements),
+            part_counts=dict(Counter(p.part.name for p in layout.placements)),
             parts_area=layout.parts_area,
         )
         for index, layout in enumerate(layouts)

@@ -80,6 +80,8 @@ def report_markdown(summary: RunSummary) -> str:
     lines += _section(
         "Rejected drawings", [f"`{f.file}` ({f.kind}): {f.message}" for f in summary.rejected]
     )
+    lines += _section("Warnings", summary.warnings)
+    lines += _parts_section(summary)
     for engine in summary.engines:
         title = ENGINE_TITLES[engine.engine]
         lines += _section(f"{title} errors", engine.errors)
@@ -96,6 +98,25 @@ def report_markdown(summary: RunSummary) -> str:
     lines += _section("Notes", summary.notes)
     lines += _files_section(summary.outputs)
     return "\n".join(lines) + "\n"
+
+
+def _parts_section(summary: RunSummary) -> list[str]:
+    """Per part: ordered, cut by earlier runs, cut by this one, still missing."""
+    if not summary.parts:
+        return []
+    lines = [
+        "",
+        "## Parts",
+        "",
+        "| Part | Drawing | Ordered | Already cut | Cut now | Missing |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p in summary.parts:
+        drawing = f"`{p.drawing}`" + (" (superseded)" if p.superseded else "")
+        lines.append(
+            f"| {p.part} | {drawing} | {p.ordered} | {p.already_cut} | {p.cut_now} | {p.missing} |"
+        )
+    return lines
 
 
 def _section(title: str, items: list[str]) -> list[str]:

@@ -31,6 +31,9 @@ class LayoutRow(BaseModel):
     quantity: int
     used_length: float = Field(description="x of the straight vertical offcut, mm.")
     parts: int = Field(description="Parts on one sheet.")
+    part_counts: dict[str, int] = Field(
+        default_factory=dict, description="Part name -> copies on one sheet."
+    )
     parts_area: float = Field(description="Net part area on one sheet, mm².")
     files: dict[str, str] = Field(default_factory=dict, description="Kind -> written path.")
 
@@ -101,6 +104,28 @@ class PushRecord(BaseModel):
     production: str | None = None
 
 
+class PartProgress(BaseModel):
+    """Where one ordered part of the job stands after the run (from the job ledger)."""
+
+    part: str
+    drawing: str = Field(description="File name of the drawing it is cut from.")
+    sha256: str = Field(description="sha256 of the drawing's checked bytes.")
+    ordered: int
+    already_cut: int = Field(description="Pushed to a machine by earlier runs.")
+    cut_now: int = Field(description="Pushed by this run.")
+    superseded: bool = Field(
+        default=False, description="A corrected drawing of the same name replaced it."
+    )
+
+    @computed_field
+    @property
+    def missing(self) -> int:
+        """Copies still to cut (0 for a superseded drawing: its replacement is cut instead)."""
+        if self.superseded:
+            return 0
+        return max(0, self.ordered - self.already_cut - self.cut_now)
+
+
 class QuoteLine(BaseModel):
     """The quote figures of one sheet format."""
 
@@ -133,6 +158,12 @@ class RunSummary(BaseModel):
     engines: list[EngineSummary] = Field(default_factory=list)
     pushes: list[PushRecord] = Field(default_factory=list)
     quote: list[QuoteLine] = Field(default_factory=list, description="Quote per sheet format.")
+    parts: list[PartProgress] = Field(
+        default_factory=list, description="Ordered / already cut / cut now / missing per part."
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="Reader and intake warnings, naming file and part."
+    )
     notes: list[str] = Field(default_factory=list)
     outputs: dict[str, str] = Field(default_factory=dict, description="File -> location.")
     storage: str = ""

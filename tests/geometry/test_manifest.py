@@ -89,8 +89,8 @@ def test_bad_cell_is_reported_with_line_and_column(
 
 
 def test_message_quotes_the_bad_value(tmp_path: Path) -> None:
-    with pytest.raises(ManifestError, match=r"got '3,5'"):
-        read_manifest(_write(tmp_path, HEADER + 'a.dxf,2,S235,"3,5",0,no\n'))
+    with pytest.raises(ManifestError, match=r"got '3,5 mm'"):
+        read_manifest(_write(tmp_path, HEADER + 'a.dxf,2,S235,"3,5 mm",0,no\n'))
 
 
 def test_missing_column_is_named(tmp_path: Path) -> None:
@@ -116,3 +116,115 @@ def test_missing_manifest_is_an_error(tmp_path: Path) -> None:
 def test_non_utf8_manifest_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match="not UTF-8"):
         read_manifest(_write(tmp_path, HEADER + "blech_ä.dxf,2,S235,3,0,no\n", encoding="latin-1"))
+
+
+# --- spreadsheet exports: ';' separators, decimal commas ---------------------------------------
+
+
+def test_semicolon_separated_manifest_with_decimal_commas_is_read(tmp_path: Path) -> None:
+    text = (
+        "File;Quantity;Material;Thickness;Rotations;Flip\n"
+        'clip.dxf;40;S235JR;2,5;"0;180";yes\n'
+        "plate.dxf;3;S235JR;2,5;0 90 180 270;no\n"
+    )
+    clip, plate = read_manifest(_write(tmp_path, text, encoding="utf-8-sig"))
+    assert (clip.quantity, clip.thickness, clip.rotations, clip.flip) == (
+        40,
+        2.5,
+        (0.0, 180.0),
+        True,
+    )
+    assert (plate.thickness, plate.rotations) == (2.5, (0.0, 90.0, 180.0, 270.0))
+
+
+def test_tab_separated_manifest_is_read(tmp_path: Path) -> None:
+    text = "file\tquantity\tmaterial\tthickness\trotations\na.dxf\t2\tS235\t3\t0;90\n"
+    (line,) = read_manifest(_write(tmp_path, text))
+    assert (line.quantity, line.thickness, line.rotations) == (2, 3.0, (0.0, 90.0))
+
+
+def test_decimal_comma_thickness_in_a_comma_separated_manifest(tmp_path: Path) -> None:
+    (line,) = read_manifest(_write(tmp_path, HEADER + 'a.dxf,2,S235,"2,5",0,no\n'))
+    assert line.thickness == 2.5
+
+
+def test_unquoted_angles_in_a_semicolon_manifest_are_refused_with_a_hint(tmp_path: Path) -> None:
+    text = "file;quantity;material;thickness;rotations\na.dxf;2;S235;3;0;90;180\n"
+    with pytest.raises(ManifestError) as caught:
+        read_manifest(_write(tmp_path, text))
+    message = str(caught.value)
+    assert caught.value.line == 2
+    assert "7 cells" in message and "5 columns" in message
+    assert "quote the rotations" in message
+
+
+def test_trailing_empty_cells_are_not_extra_cells(tmp_path: Path) -> None:
+    (line,) = read_manifest(_write(tmp_path, HEADER + "a.dxf,2,S235,3,0,no,,,\n"))
+    assert line.quantity == 2
+
+
+def test_comma_between_angles_is_refused_with_a_hint(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match=r"separate the angles with ';' or spaces"):
+        read_manifest(_write(tmp_path, HEADER + 'a.dxf,2,S235,3,"0,90",no\n'))
+
+
+# --- the units column ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "units"),
+    [("mm", "mm"), ("MM", "mm"), ("inch", "inch"), ("in", "inch"), ("Inches", "inch"), ("", None)],
+)
+def test_units_column_says_mm_or_inch_or_nothing(tmp_path: Path, cell: str, units: str) -> None:
+    path = _write(tmp_path, "file,quantity,material,thickness,rotations,units\n")
+    path.write_text(path.read_text() + f"a.dxf,2,S235,3,0,{cell}\n")
+    (line,) = read_manifest(path)
+    assert line.units == units
+
+
+def test_units_column_is_optional(tmp_path: Path) -> None:
+    (line,) = read_manifest(_write(tmp_path, HEADER + "a.dxf,2,S235,3,0,no\n"))
+    assert line.units is None
+
+
+def test_unknown_units_are_refused_naming_the_cell(tmp_path: Path) -> None:
+    text = "file,quantity,material,thickness,rotations,units\na.dxf,2,S235,3,0,cm\n"
+    with pytest.raises(ManifestError, match=r"line 2, column 'units': write mm or inch"):
+        read_manifest(_write(tmp_path, text))
+
+
+# --- two lines for one drawing ----------------------------------------------------------------
+
+
+def test_two_identical_lines_for_one_drawing_are_summed(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, HEADER + "a.dxf,2,S235,3,0;90,no\nb.dxf,1,S235,3,0,no\na.dxf,5,S235,3,90;0,no\n"
+    )
+    a, b = read_manifest(path)
+    assert (a.file.name, a.quantity, a.line, a.summed_lines) == ("a.dxf", 7, 2, (2, 4))
+    assert (b.file.name, b.quantity, b.summed_lines) == ("b.dxf", 1, ())
+    assert a.where == "lines 2 and 4"
+
+
+def test_two_lines_for_one_drawing_with_other_rotations_are_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, HEADER + "a.dxf,2,S235,3,0;90,no\na.dxf,5,S235,3,0,no\n")
+    with pytest.raises(ManifestError) as caught:
+        read_manifest(path)
+    message = str(caught.value)
+    assert caught.value.line == 3
+    assert "lines 2 and 3 both order a.dxf" in message
+    assert "rotations" in message and "merge them into one line" in message
+
+
+def test_one_drawing_in_two_materials_is_two_orders(tmp_path: Path) -> None:
+    path = _write(tmp_path, HEADER + "a.dxf,2,S235,3,0,no\na.dxf,5,1.4301,2,0,no\n")
+    assert [(line.material, line.quantity) for line in read_manifest(path)] == [
+        ("S235", 2),
+        ("1.4301", 5),
+    ]
+
+
+def test_two_different_files_of_one_name_are_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, HEADER + "x/a.dxf,2,S235,3,0,no\ny/a.dxf,5,S235,3,0,no\n")
+    with pytest.raises(ManifestError, match=r"two different files named a\.dxf"):
+        read_manifest(path)

@@ -37,6 +37,7 @@ def test_all_files_read_gives_part_records_and_exit_0(plate_dxf) -> None:
         "height": 200.0,
         "area": pytest.approx(58657.522, abs=1e-3),
         "holes": 1,
+        "narrowest_hole": 40.0,
         "marks": 0,
         "units": "mm",
         "warnings": [],

@@ -3,7 +3,7 @@
 import pytest
 from ezdxf.document import Drawing
 
-from nestflow.geometry.reader import ReadOptions, read_drawing
+from nestflow.geometry.reader import ReadOptions, inch_suspect, read_drawing
 
 
 def _plate(doc: Drawing) -> None:
@@ -63,3 +63,32 @@ def test_keyword_override_wins_over_the_options_object(make_dxf) -> None:
     options = ReadOptions(default_units="inch")
     (part,) = read_drawing(make_dxf(_plate, units=0), options=options, default_units="mm")
     assert part.units == "unitless->mm"
+
+
+def test_inch_suspect_gives_the_size_of_a_small_unitless_drawing_read_as_mm(make_dxf) -> None:
+    parts = read_drawing(make_dxf(_plate, units=0))
+    assert inch_suspect(parts) == pytest.approx((4.0, 3.0))
+
+
+def test_inch_suspect_trusts_declared_units_and_inch_reading_and_shop_sizes(make_dxf) -> None:
+    assert inch_suspect(read_drawing(make_dxf(_plate, name="mm.dxf", units=4))) is None
+    assert inch_suspect(read_drawing(make_dxf(_plate, units=0), default_units="inch")) is None
+
+    def big(doc: Drawing) -> None:
+        doc.modelspace().add_lwpolyline([(0, 0), (400, 0), (400, 300), (0, 300)], close=True)
+
+    assert inch_suspect(read_drawing(make_dxf(big, name="big.dxf", units=0))) is None
+
+
+def test_confirmed_mm_units_silence_the_inch_warning(make_dxf) -> None:
+    (part,) = read_drawing(make_dxf(_plate, units=0), units_confirmed=True)
+    assert part.units == "unitless->mm"
+    assert part.warnings == ()
+    assert inch_suspect([part]) == pytest.approx((4.0, 3.0))  # the size still looks like inches
+
+
+def test_inch_warning_names_the_size_and_how_to_confirm_the_units(make_dxf) -> None:
+    (part,) = read_drawing(make_dxf(_plate, units=0))
+    (warning,) = part.warnings
+    assert "4.000 x 3.000 mm" in warning
+    assert "units column in the manifest" in warning and "units parameter" in warning

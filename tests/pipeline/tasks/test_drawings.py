@@ -5,10 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import ezdxf
 import pytest
 
 from nestflow.geometry.reader import DrawingFailure, ReadOptions
-from tasks.drawings import check_drawings, find_drawings, load_manifest
+from nestflow.intake import IntakeRules, ManifestMismatch
+from tasks.drawings import check_drawings, find_drawings, load_manifest, match_manifest
 from tests.pipeline.tasks.support import EXAMPLES, parameter_model, to_check
 
 # --------------------------------------------------------------------------------- find
@@ -131,3 +133,69 @@ def test_check_drawings_rejects_an_unreachable_url_naming_it() -> None:
     (drawing,) = check_drawings([item], ReadOptions())
     assert (drawing.failure.file, drawing.failure.kind) == ("plate.dxf", "unreachable")
     assert url in drawing.failure.message
+
+
+def _clip(path: Path) -> Path:
+    """A unitless drawing of inch size: 4 x 2.5 with two 0.25 holes."""
+    doc = ezdxf.new("R2010", units=0)
+    doc.modelspace().add_lwpolyline([(0, 0), (4, 0), (4, 2.5), (0, 2.5)], close=True)
+    doc.modelspace().add_circle((1, 1.25), 0.125)
+    doc.modelspace().add_circle((3, 1.25), 0.125)
+    doc.saveas(path)
+    return path
+
+
+def test_check_drawings_refuses_doubtful_units_in_production(tmp_path: Path) -> None:
+    rules = IntakeRules(refuse_doubtful_units=True, thickness=3.0)
+    (drawing,) = check_drawings([to_check(_clip(tmp_path / "clip.dxf"))], ReadOptions(), rules)
+    assert not drawing.ok and drawing.parts == []
+    assert (drawing.failure.file, drawing.failure.kind) == ("clip.dxf", "units_unconfirmed")
+    assert "units column in the manifest" in drawing.failure.message
+
+
+def test_check_drawings_reads_in_the_manifests_units(tmp_path: Path) -> None:
+    rules = IntakeRules(refuse_doubtful_units=True, thickness=3.0)
+    item = to_check(_clip(tmp_path / "clip.dxf"), quantity=40, units="inch")
+    (drawing,) = check_drawings([item], ReadOptions(), rules)
+    assert drawing.ok and drawing.warnings == []
+    assert drawing.parts[0].bbox.width == pytest.approx(101.6)
+
+
+def test_check_drawings_keeps_the_warnings_naming_file_and_part(tmp_path: Path) -> None:
+    rules = IntakeRules(thickness=3.0)
+    (drawing,) = check_drawings([to_check(_clip(tmp_path / "clip.dxf"))], ReadOptions(), rules)
+    assert drawing.ok
+    assert [w.split(":")[0] for w in drawing.warnings] == [
+        "clip.dxf, part 'clip'",
+        "clip.dxf, part 'clip'",
+    ]
+    assert "$INSUNITS = 0" in drawing.warnings[0] and "0.25 mm wide" in drawing.warnings[1]
+
+
+def test_check_drawings_without_rules_checks_no_hole_and_refuses_nothing(tmp_path: Path) -> None:
+    (drawing,) = check_drawings([to_check(_clip(tmp_path / "clip.dxf"))], ReadOptions())
+    assert drawing.ok and len(drawing.warnings) == 1
+
+
+# ------------------------------------------------------------------- manifest vs drawings
+
+
+def test_match_manifest_fails_production_and_lists_the_mismatches_of_a_quote(
+    example_folder,
+) -> None:
+    folder = example_folder("gusset.dxf", "bracket.dxf")
+    (folder / "orders.csv").write_text(
+        "file,quantity,material,thickness,rotations\nbrakcet.dxf,25,S235JR,3,0\n"
+        "gusset.dxf,2,S235JR,3,0\n"
+    )
+    lines = load_manifest(str(folder / "orders.csv"))
+    refs, _ = find_drawings(str(folder), [], [], lines)
+
+    with pytest.raises(ManifestMismatch, match="did you mean bracket.dxf"):
+        match_manifest(refs, lines, True, True)
+    problems = match_manifest(refs, lines, True, False)
+    assert [(p.file, p.kind) for p in problems] == [
+        ("brakcet.dxf", "not_a_drawing"),
+        ("bracket.dxf", "not_in_manifest"),
+    ]
+    assert match_manifest(refs, [], True, True) == []

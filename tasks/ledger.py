@@ -1,0 +1,69 @@
+"""Where the job ledgers live: the result storage every worker shares, next to the push records.
+
+A ledger is read at the start of a run and written after each change, by the run that holds the
+job's lease only (:mod:`tasks.leases`), so two runs never write one ledger at once. Each write
+replaces the file atomically (a crash leaves the previous ledger, never half of one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH
+
+from nestflow.ledger import JobLedger
+from nestflow.report import slug
+from tasks.leases import require_lease
+
+
+def ledger_path(job: str) -> Path:
+    """``<result storage>/nestflow-ledger/<job slug>-<hash>.json``.
+
+    The hash tells apart job names that slug alike.
+    """
+    root = Path(PREFECT_RESULTS_LOCAL_STORAGE_PATH.value()).expanduser() / "nestflow-ledger"
+    digest = hashlib.sha256(job.encode()).hexdigest()[:8]
+    return root / f"{slug(job)}-{digest}.json"
+
+
+@task(name="Read the job ledger", task_run_name="read the ledger of {job}", cache_policy=NO_CACHE)
+def read_ledger(job: str) -> JobLedger:
+    """The job's ledger, or an empty one for a job never run."""
+    path = ledger_path(job)
+    if not path.exists():
+        return JobLedger(job=job)
+    ledger = JobLedger.model_validate_json(path.read_bytes())
+    get_run_logger().info(
+        "job %s: %d part(s) ordered, %d push(es) on record",
+        job,
+        len(ledger.parts),
+        len(ledger.pushes),
+    )
+    return ledger
+
+
+@task(
+    name="Write the job ledger",
+    task_run_name="write the ledger of {ledger.job}",
+    cache_policy=NO_CACHE,
+)
+def write_ledger(ledger: JobLedger) -> str:
+    """Replace the job's ledger file atomically; only the lease holder may write it.
+
+    Raises:
+        LeaseNotHeld: The run does not hold the job's lease.
+    """
+    require_lease(ledger.job)
+    path = ledger_path(ledger.job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as tmp:
+        tmp.write(ledger.model_dump_json(indent=2).encode())
+        tmp.flush()
+        os.fsync(tmp.fileno())
+    os.replace(tmp.name, path)
+    return str(path)

@@ -1,0 +1,186 @@
+"""The intake's rules on read drawings: whose units count, what is refused, what is warned.
+
+Also the order manifest against the drawings of a run: a line that matches no drawing and a
+drawing no line orders are named, with the names they could have meant.
+"""
+
+from pathlib import Path
+
+import pytest
+from ezdxf.document import Drawing
+
+from nestflow.geometry.manifest import read_manifest
+from nestflow.geometry.reader import ReadOptions, read_drawing
+from nestflow.intake import (
+    DrawingLocation,
+    IntakeRules,
+    ManifestMismatch,
+    OrderTerms,
+    judge_drawing,
+    manifest_mismatches,
+    terms_for,
+)
+
+HEADER = "file,quantity,material,thickness,rotations,units\n"
+
+
+def _clip(doc: Drawing) -> None:
+    """The clip as drawn in inches, without units: 4 x 2.5 with two 0.25 holes."""
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (4, 0), (4, 2.5), (0, 2.5)], close=True)
+    msp.add_circle((1, 1.25), 0.125)
+    msp.add_circle((3, 1.25), 0.125)
+
+
+def _read(path: Path, rules: IntakeRules, terms: OrderTerms) -> list:
+    return read_drawing(path, options=rules.read_options(ReadOptions(), terms))
+
+
+# --- units -------------------------------------------------------------------------------------
+
+
+def test_production_refuses_a_unitless_drawing_that_looks_like_inches(make_dxf) -> None:
+    rules = IntakeRules(refuse_doubtful_units=True, thickness=3.0)
+    terms = OrderTerms(quantity=40)
+    parts = _read(make_dxf(_clip, name="clip.dxf", units=0), rules, terms)
+    _, failure = judge_drawing("clip.dxf", parts, terms, rules)
+    assert (failure.file, failure.kind) == ("clip.dxf", "units_unconfirmed")
+    assert "4.000 x 2.500 mm" in failure.message
+    assert "101.6 x 63.5 mm" in failure.message
+    assert "confirm its units: units column in the manifest, or the run's units parameter" in (
+        failure.message
+    )
+
+
+def test_quote_keeps_a_doubtful_drawing_and_warns(make_dxf) -> None:
+    rules = IntakeRules(refuse_doubtful_units=False, thickness=3.0)
+    terms = OrderTerms()
+    parts = _read(make_dxf(_clip, name="clip.dxf", units=0), rules, terms)
+    warnings, failure = judge_drawing("clip.dxf", parts, terms, rules)
+    assert failure is None
+    assert any(w.startswith("clip.dxf, part 'clip': ") and "$INSUNITS = 0" in w for w in warnings)
+
+
+@pytest.mark.parametrize(
+    ("rules", "terms"),
+    [
+        (IntakeRules(units="inch", refuse_doubtful_units=True), OrderTerms()),
+        (IntakeRules(refuse_doubtful_units=True), OrderTerms(units="inch")),
+        (IntakeRules(units="mm", refuse_doubtful_units=True), OrderTerms(units="inch")),
+    ],
+    ids=["run-units", "manifest-units", "manifest-wins-over-run"],
+)
+def test_confirmed_inches_read_the_clip_at_full_size(
+    make_dxf, rules: IntakeRules, terms: OrderTerms
+) -> None:
+    (part,) = _read(make_dxf(_clip, name="clip.dxf", units=0), rules, terms)
+    assert (part.bbox.width, part.bbox.height) == pytest.approx((101.6, 63.5))
+    assert part.units == "unitless->inch"
+    warnings, failure = judge_drawing("clip.dxf", [part], terms, rules)
+    assert (warnings, failure) == ([], None)
+
+
+def test_confirmed_mm_keeps_the_small_size_without_a_units_warning(make_dxf) -> None:
+    rules = IntakeRules(units="mm", refuse_doubtful_units=True)
+    (part,) = _read(make_dxf(_clip, name="clip.dxf", units=0), rules, OrderTerms())
+    assert part.bbox.width == pytest.approx(4.0)
+    assert judge_drawing("clip.dxf", [part], OrderTerms(), rules) == ([], None)
+
+
+def test_declared_units_win_over_the_manifest_and_the_difference_is_warned(make_dxf) -> None:
+    rules = IntakeRules(refuse_doubtful_units=True)
+    terms = OrderTerms(units="inch", manifest_line=4)
+    (part,) = _read(make_dxf(_clip, name="clip.dxf", units=4), rules, terms)
+    assert part.bbox.width == pytest.approx(4.0)  # $INSUNITS = mm
+    (warning,) = judge_drawing("clip.dxf", [part], terms, rules)[0]
+    assert warning.startswith("clip.dxf: manifest line 4 says inch")
+    assert "declares mm" in warning
+
+
+# --- holes -------------------------------------------------------------------------------------
+
+
+def test_holes_narrower_than_the_thickness_are_flagged_naming_part_width_thickness(
+    make_dxf,
+) -> None:
+    rules = IntakeRules(units="mm", thickness=3.0)
+    parts = _read(make_dxf(_clip, name="clip.dxf", units=0), rules, OrderTerms())
+    (warning,) = judge_drawing("clip.dxf", parts, OrderTerms(), rules)[0]
+    assert warning.startswith("clip.dxf, part 'clip': 2 hole(s) narrower than 3 mm")
+    assert "0.25 mm wide at (1.000, 1.250)" in warning
+    assert "0.25 mm wide at (3.000, 1.250)" in warning
+    assert "sheet thickness 3 mm" in warning
+
+
+def test_min_hole_ratio_scales_the_limit(make_dxf) -> None:
+    parts = read_drawing(make_dxf(_clip, name="clip.dxf", units=1))  # holes 6.35 mm
+    flagged = IntakeRules(thickness=3.0, min_hole_ratio=2.5)
+    assert "narrower than 7.5 mm" in judge_drawing("clip.dxf", parts, OrderTerms(), flagged)[0][0]
+    assert judge_drawing("clip.dxf", parts, OrderTerms(), IntakeRules(thickness=3.0))[0] == []
+    off = IntakeRules(thickness=3.0, min_hole_ratio=0.0)
+    assert judge_drawing("clip.dxf", parts, OrderTerms(), off)[0] == []
+
+
+# --- the manifest against the drawings ----------------------------------------------------------
+
+
+def _refs(folder: Path, *names: str) -> list[DrawingLocation]:
+    return [DrawingLocation(file=n, path=str(folder / n)) for n in names]
+
+
+def _manifest(folder: Path, rows: str) -> list:
+    path = folder / "orders.csv"
+    path.write_text(HEADER + rows)
+    return read_manifest(path)
+
+
+def test_a_line_with_a_typo_and_the_drawing_it_meant_are_both_named(tmp_path: Path) -> None:
+    lines = _manifest(tmp_path, "brakcet.dxf,25,S235,3,0,\ngusset.dxf,2,S235,3,0,\n")
+    refs = _refs(tmp_path, "bracket.dxf", "gusset.dxf")
+    line, drawing = manifest_mismatches(refs, lines, drawings_given=True)
+    assert (line.file, line.kind) == ("brakcet.dxf", "not_a_drawing")
+    assert "manifest line 2 orders 25 x brakcet.dxf" in line.message
+    assert "did you mean bracket.dxf?" in line.message
+    assert (drawing.file, drawing.kind) == ("bracket.dxf", "not_in_manifest")
+    assert "did you mean line 2 (brakcet.dxf)?" in drawing.message
+
+
+def test_a_manifest_that_matches_every_drawing_has_no_mismatch(tmp_path: Path) -> None:
+    lines = _manifest(tmp_path, "bracket.dxf,25,S235,3,0,\n")
+    assert manifest_mismatches(_refs(tmp_path, "bracket.dxf"), lines, drawings_given=True) == []
+    assert manifest_mismatches(_refs(tmp_path, "bracket.dxf"), [], drawings_given=True) == []
+
+
+def test_manifest_alone_names_a_missing_file_and_the_files_of_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "gusset.dxf").write_text("0\nEOF\n")
+    lines = _manifest(tmp_path, "gusett.dxf,3,S235,3,0,\ngusset.dxf,1,S235,3,0,\n")
+    refs = [DrawingLocation(file=m.file.name, path=str(m.file)) for m in lines]
+    (problem,) = manifest_mismatches(refs, lines, drawings_given=False)
+    assert (problem.file, problem.kind) == ("gusett.dxf", "not_a_drawing")
+    assert "manifest line 2" in problem.message and "does not exist" in problem.message
+    assert "did you mean gusset.dxf?" in problem.message
+
+
+def test_mismatch_error_lists_every_problem_and_says_nothing_was_nested(tmp_path: Path) -> None:
+    lines = _manifest(tmp_path, "brakcet.dxf,25,S235,3,0,\n")
+    problems = manifest_mismatches(_refs(tmp_path, "bracket.dxf"), lines, drawings_given=True)
+    error = ManifestMismatch(problems)
+    assert error.problems == problems
+    assert "line 2" in str(error) and "bracket.dxf" in str(error)
+    assert "nothing was nested" in str(error)
+
+
+def test_summed_lines_give_the_drawing_the_total(tmp_path: Path) -> None:
+    lines = _manifest(tmp_path, "gusset.dxf,2,S235,3,0,\ngusset.dxf,5,S235,3,0,\n")
+    (ref,) = _refs(tmp_path, "gusset.dxf")
+    terms = terms_for(ref, lines, OrderTerms(), "S235", 3.0)
+    assert (terms.quantity, terms.manifest_line) == (7, 2)
+
+
+def test_the_line_for_the_runs_material_is_taken_among_several(tmp_path: Path) -> None:
+    lines = _manifest(tmp_path, "gusset.dxf,2,1.4301,2,0,\ngusset.dxf,5,S235,3,0,inch\n")
+    (ref,) = _refs(tmp_path, "gusset.dxf")
+    terms = terms_for(ref, lines, OrderTerms(), "S235", 3.0)
+    assert (terms.quantity, terms.manifest_line, terms.units) == (5, 3, "inch")
+    refused = terms_for(ref, lines, OrderTerms(), "S355", 3.0)
+    assert refused.kind == "other_material" and "lines 2, 3" in refused.message
