@@ -12,6 +12,7 @@ push but the job did not reach the machine whole.
 # No ``from __future__ import annotations`` here: Prefect builds the parameter model from this
 # signature when a deployment loads the file by path, where string annotations do not resolve.
 
+import hashlib
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,24 +49,33 @@ from flows.parameters import (
     TargetKind,
     Units,
 )
-from nestflow.intake import Intake
+from nestflow.intake import CheckedDrawing, Intake
 from nestflow.ledger import plan_cut
-from nestflow.report import PushRecord, RunSummary, quote_lines
+from nestflow.report import PartProgress, PushRecord, RunSummary, quote_lines
 from nestflow.targets import LayoutToCut
+from tasks.inbox import file_away
 from tasks.leases import job_lease
-from tasks.ledger import read_ledger, write_ledger
+from tasks.ledger import jobs_that_cut, read_ledger, remember_cut, write_ledger
 from tasks.storage import load_filesystem
 from tasks.targets import machine_target
 
 DEFAULT_OUTPUT_FOLDER = Path("out")
 
 
-def resolve_job_name(name: str) -> str:
-    """Replace ``{date}`` by the run's scheduled day (today for a manual run)."""
-    if "{date}" not in name:
-        return name
-    scheduled = flow_run.scheduled_start_time or datetime.now(UTC)
-    return name.replace("{date}", scheduled.strftime("%Y-%m-%d"))
+def resolve_job_name(name: str, intake: Intake | None = None) -> str:
+    """Replace ``{date}`` by the run's scheduled day and ``{content}`` by the drawings' digest.
+
+    ``{content}`` names a job after what it holds (the checked drawings' sha256): a scheduled run
+    over the same drawings is the same job, whose ledger knows what was cut.
+    """
+    if "{date}" in name:
+        scheduled = flow_run.scheduled_start_time or datetime.now(UTC)
+        name = name.replace("{date}", scheduled.strftime("%Y-%m-%d"))
+    if "{content}" in name:
+        shas = sorted(d.sha256 for d in intake.drawings) if intake is not None else []
+        digest = hashlib.sha256("\n".join(shas).encode()).hexdigest()[:12] if shas else "empty"
+        name = name.replace("{content}", digest)
+    return name
 
 
 def stock_sheets(blocks: BlockNames, sheets: list[SheetFormat]) -> list[SheetFormat]:
@@ -93,6 +103,7 @@ def nest_to_cnc(
     wait_production: bool = False,
     units: Units = Units.AUTO,
     recut: bool = False,
+    file_away: bool = False,
 ) -> RunSummary:
     """Nest drawings with the engines asked for, compare, and push the chosen layouts.
 
@@ -115,6 +126,9 @@ def nest_to_cnc(
         units: Units of drawings that carry none: ``auto`` (a drawing that looks like inches is
             refused in production until confirmed), ``mm`` or ``inch``.
         recut: Cut again the parts the job's ledger says were already cut.
+        file_away: Inbox semantics: skip drawings another job cut already, then move each
+            drawing cut whole to ``processed/`` and each rejected one to ``rejected/`` (with a
+            ``.txt`` giving the reason) in the drawings' folder.
 
     Returns:
         The run summary (also written as ``summary.json`` next to the layout files).
@@ -139,13 +153,12 @@ def nest_to_cnc(
         wait_production=wait_production,
         units=units,
         recut=recut,
+        file_away=file_away,
     )
-    logger = get_run_logger()
-    job = resolve_job_name(params.job_name)
-    storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
-    logger.info("job %s: %s run, push %s", job, mode.value, push.value)
-
     intake = read_drawings(params.drawings, params.manifest, material, nesting, params.units, mode)
+    job = resolve_job_name(params.job_name, intake)
+    storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
+    get_run_logger().info("job %s: %s run, push %s", job, mode.value, push.value)
     summary = RunSummary(
         job_name=job,
         mode=mode.value,
@@ -157,21 +170,12 @@ def nest_to_cnc(
         rejected=intake.rejected,
         warnings=intake.warnings,
     )
+    if params.file_away and not intake.drawings and not intake.rejected:
+        # An unattended run over an empty inbox did what it was asked: nothing.
+        note = f"no drawing in {params.drawings.folder}: nothing to do"
+        return finish(summary.model_copy(update={"notes": [note]}), storage)
     with job_lease(job, nesting.lease_wait_s):
-        ledger = read_ledger(job)
-        plan = plan_cut(
-            ledger, intake.drawings, material.name, material.thickness, recut=params.recut
-        )
-        write_ledger(ledger)
-        for note in plan.notes:
-            logger.info("job %s: %s", job, note)
-        summary = summary.model_copy(update={"notes": [*summary.notes, *plan.notes]})
-        to_nest = intake.model_copy(update={"drawings": plan.drawings})
-        summary = _nest_and_push(
-            params, job, summary, to_nest, storage, Round(ledger, plan, params.recut)
-        )
-        parts = ledger.progress(Counter(plan.before), plan.keys)
-        summary = finish(summary.model_copy(update={"parts": parts}), storage)
+        summary = finish(_run_job(params, job, summary, intake, storage), storage)
     reason = nothing_nested_reason(summary)
     if reason is not None:
         raise NothingNested(reason)
@@ -179,6 +183,80 @@ def nest_to_cnc(
     if reason is not None:
         raise PushIncomplete(reason)
     return summary
+
+
+def _run_job(
+    params: NestToCncParameters,
+    job: str,
+    summary: RunSummary,
+    intake: Intake,
+    storage: WritableFileSystem,
+) -> RunSummary:
+    """Under the job's lease: read the ledger, nest and push what is missing, file away."""
+    ledger = read_ledger(job)
+    inbox = params.drawings.folder if params.file_away and params.drawings else None
+    nestable, elsewhere = intake.drawings, {}
+    if inbox and not params.recut:
+        found = jobs_that_cut(inbox, [d.sha256 for d in nestable])
+        elsewhere = {sha: other for sha, other in found.items() if other != job}
+        nestable = [d for d in nestable if d.sha256 not in elsewhere]
+    material = params.material
+    plan = plan_cut(ledger, nestable, material.name, material.thickness, recut=params.recut)
+    write_ledger(ledger)
+    skipped = [d for d in intake.drawings if d.sha256 in elsewhere]
+    notes = [
+        f"{d.ref.file}: every copy already cut by job {elsewhere[d.sha256]}; not nested"
+        for d in skipped
+    ] + plan.notes
+    for note in notes:
+        get_run_logger().info("job %s: %s", job, note)
+    summary = summary.model_copy(update={"notes": [*summary.notes, *notes]})
+    to_nest = intake.model_copy(update={"drawings": plan.drawings})
+    round_ = Round(ledger, plan, params.recut)
+    summary = _nest_and_push(params, job, summary, to_nest, storage, round_)
+    parts = ledger.progress(Counter(plan.before), plan.keys) + cut_elsewhere(skipped)
+    summary = summary.model_copy(update={"parts": parts})
+    if inbox:
+        cut = drawings_cut(parts)
+        remember_cut(job, inbox, sorted(cut - set(elsewhere)))
+        summary = _file_away(summary, intake, cut, inbox)
+    return summary
+
+
+def cut_elsewhere(drawings: list[CheckedDrawing]) -> list[PartProgress]:
+    """Report rows of drawings another job cut whole: ordered and already cut, nothing missing."""
+    return [
+        PartProgress(
+            part=part.name,
+            drawing=d.ref.file,
+            sha256=d.sha256,
+            ordered=d.terms.quantity,
+            already_cut=d.terms.quantity,
+            cut_now=0,
+        )
+        for d in drawings
+        for part in d.parts
+    ]
+
+
+def drawings_cut(parts: list[PartProgress]) -> set[str]:
+    """sha256 of each drawing whose every part is cut as ordered (superseded ones excluded)."""
+    by_drawing: dict[str, bool] = {}
+    for p in parts:
+        if not p.superseded:
+            by_drawing[p.sha256] = by_drawing.get(p.sha256, True) and p.missing == 0
+    return {sha for sha, done in by_drawing.items() if done}
+
+
+def _file_away(summary: RunSummary, intake: Intake, cut: set[str], inbox: str) -> RunSummary:
+    """Move the drawings cut whole to ``processed/``, the rejected ones to ``rejected/``."""
+    done = [d.ref.path for d in intake.drawings if d.sha256 in cut and d.ref.path]
+    rejected = {
+        str(Path(inbox) / f.file): f"{f.file} ({f.kind}): {f.message}" for f in intake.rejected
+    }
+    filed = file_away(done, rejected)
+    notes = [f"filed {len(filed.processed)} in processed/, {len(filed.rejected)} in rejected/"]
+    return summary.model_copy(update={"notes": [*summary.notes, *notes]})
 
 
 def _nest_and_push(

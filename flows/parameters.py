@@ -180,6 +180,10 @@ class NestToCncParameters(BaseModel):
         default=False,
         description="Cut again what the job's ledger says was already cut (normally refused).",
     )
+    file_away: bool = Field(
+        default=False,
+        description="Move drawings cut whole to processed/, rejected ones to rejected/.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> NestToCncParameters:
@@ -194,6 +198,8 @@ class NestToCncParameters(BaseModel):
             )
         if len(set(self.engines)) != len(self.engines):
             raise ValueError("name each engine once in engines")
+        if self.file_away and (self.drawings is None or not self.drawings.folder):
+            raise ValueError("file_away files drawings in their folder: give drawings.folder")
         if self.push is not PushEngine.NONE and not self.blocks.machine:
             raise ValueError("pushing layouts needs blocks.machine (a Machine Target block name)")
         return self

@@ -84,11 +84,10 @@ def quote(
     (run,) = engine_runs([engine.value], blocks)
     if not run.quotes:
         raise ValueError(f"{engine.value} does not quote: use almacam or local")
-    job = resolve_job_name(job_name)
     stock = stock_sheets(blocks, sheets)
     storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
-
     intake = read_drawings(drawings, manifest, material, nesting, units, Mode.QUOTE)
+    job = resolve_job_name(job_name, intake)
     ctx = RunContext(job, intake, material, stock, nesting, "stats")
     if intake.drawings:
         run.start(ctx)

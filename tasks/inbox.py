@@ -8,6 +8,7 @@ survives restarts and can live on shared storage.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import time
 from pathlib import Path
 
@@ -116,3 +117,49 @@ def announce_arrival(inbox: str, files: list[InboxFile], job_name: str) -> None:
 def save_state(storage: WritableFileSystem, state: InboxState) -> None:
     """Write the watcher's memory."""
     write_file(storage, STATE_FILE, state.model_dump_json(indent=2).encode())
+
+
+class Filed(BaseModel):
+    """Where a run's drawings went after it: processed, rejected (with a reason), or left."""
+
+    processed: list[str] = Field(default_factory=list)
+    rejected: list[str] = Field(default_factory=list)
+
+
+def _move(path: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / path.name
+    if target.exists():  # a file of the same name filed earlier: keep both
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = folder / f"{path.stem}-{stamp}{path.suffix}"
+    return Path(shutil.move(str(path), str(target)))
+
+
+@task(name="File the drawings away", cache_policy=NO_CACHE)
+def file_away(done: list[str], rejected: dict[str, str]) -> Filed:
+    """File a run's drawings next to where they were found.
+
+    Each drawing cut whole goes to ``processed/``; each rejected one to ``rejected/`` with a
+    ``<name>.txt`` giving the reason. Files already gone are skipped.
+
+    Args:
+        done: Paths of the drawings whose every ordered copy is cut.
+        rejected: Path -> why the drawing was rejected.
+    """
+    filed = Filed()
+    for name in done:
+        path = Path(name)
+        if path.exists():
+            filed.processed.append(str(_move(path, path.parent / "processed")))
+    for name, reason in rejected.items():
+        path = Path(name)
+        if path.exists():
+            moved = _move(path, path.parent / "rejected")
+            moved.with_suffix(moved.suffix + ".txt").write_text(reason + "\n", encoding="utf-8")
+            filed.rejected.append(str(moved))
+    get_run_logger().info(
+        "%d drawing(s) filed in processed/, %d in rejected/",
+        len(filed.processed),
+        len(filed.rejected),
+    )
+    return filed

@@ -8,6 +8,7 @@ replaces the file atomically (a crash leaves the previous ledger, never half of 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -21,12 +22,17 @@ from nestflow.report import slug
 from tasks.leases import require_lease
 
 
+def ledger_root() -> Path:
+    """``<result storage>/nestflow-ledger``: shared by every worker, like the push records."""
+    return Path(PREFECT_RESULTS_LOCAL_STORAGE_PATH.value()).expanduser() / "nestflow-ledger"
+
+
 def ledger_path(job: str) -> Path:
     """``<result storage>/nestflow-ledger/<job slug>-<hash>.json``.
 
     The hash tells apart job names that slug alike.
     """
-    root = Path(PREFECT_RESULTS_LOCAL_STORAGE_PATH.value()).expanduser() / "nestflow-ledger"
+    root = ledger_root()
     digest = hashlib.sha256(job.encode()).hexdigest()[:8]
     return root / f"{slug(job)}-{digest}.json"
 
@@ -60,10 +66,44 @@ def write_ledger(ledger: JobLedger) -> str:
     """
     require_lease(ledger.job)
     path = ledger_path(ledger.job)
+    _atomic_write(path, ledger.model_dump_json(indent=2).encode())
+    return str(path)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step (a crash leaves the old file or the new)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as tmp:
-        tmp.write(ledger.model_dump_json(indent=2).encode())
+        tmp.write(data)
         tmp.flush()
         os.fsync(tmp.fileno())
     os.replace(tmp.name, path)
-    return str(path)
+
+
+def _marker(inbox: str, sha256: str) -> Path:
+    scope = hashlib.sha256(str(Path(inbox).expanduser().resolve()).encode()).hexdigest()[:12]
+    return ledger_root() / "inboxes" / scope / f"{sha256}.json"
+
+
+@task(name="Look up drawings already cut", cache_policy=NO_CACHE)
+def jobs_that_cut(inbox: str, sha256s: list[str]) -> dict[str, str]:
+    """sha256 -> the job that cut every ordered copy of that drawing from ``inbox``.
+
+    One small file per inbox and drawing (``nestflow-ledger/inboxes/<inbox>/<sha256>.json``):
+    runs of different jobs write different files, so no two runs write the same one at once.
+    """
+    found = {}
+    for sha in sha256s:
+        path = _marker(inbox, sha)
+        if path.exists():
+            found[sha] = str(json.loads(path.read_text())["job"])
+    return found
+
+
+@task(name="Remember drawings cut", cache_policy=NO_CACHE)
+def remember_cut(job: str, inbox: str, sha256s: list[str]) -> None:
+    """Record that ``job`` cut every ordered copy of these drawings from ``inbox``."""
+    require_lease(job)
+    for sha in sha256s:
+        record = {"job": job, "inbox": inbox, "sha256": sha}
+        _atomic_write(_marker(inbox, sha), json.dumps(record).encode())
