@@ -120,6 +120,14 @@ class NestingSettings(BaseModel):
     max_wait_s: float = Field(
         default=1800.0, gt=0, description="Longest wait for either service, in seconds."
     )
+    min_hole_ratio: float = Field(
+        default=1.0,
+        ge=0,
+        description=(
+            "Holes narrower than the sheet thickness times this are flagged before nesting "
+            "(0: never)."
+        ),
+    )
     lease_wait_s: float = Field(
         default=3600.0,
         gt=0,

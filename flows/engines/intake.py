@@ -24,7 +24,6 @@ def read_drawings(
     nesting: NestingSettings,
     units: Units,
     mode: Mode,
-    min_hole_ratio: float = 1.0,
 ) -> Intake:
     """Find, read and check every drawing; bad ones are rejected one by one, named.
 
@@ -36,8 +35,9 @@ def read_drawings(
     A drawing's units come from its ``$INSUNITS``, else its manifest line's ``units``, else
     ``units``; with ``auto`` and none given, a drawing whose size looks like inches is refused
     in production (kept, with the reader's warning, in a quote). Every warning (reader, units,
-    holes narrower than the thickness times ``min_hole_ratio``, summed lines, quote mismatches)
-    is logged and listed in ``Intake.warnings``, hence in the report and ``summary.json``.
+    holes narrower than the thickness times ``nesting.min_hole_ratio``, summed lines, quote
+    mismatches) is logged and listed in ``Intake.warnings``, hence in the report and
+    ``summary.json``.
 
     Args:
         drawings: Folder or glob, files, URLs.
@@ -46,7 +46,6 @@ def read_drawings(
         nesting: Default rotations and flip.
         units: Units of drawings that carry none (``auto``: from the drawing).
         mode: A production run refuses a drawing whose units are in doubt.
-        min_hole_ratio: Holes narrower than the thickness times this are flagged (0: never).
 
     Raises:
         ManifestMismatch: In production, the manifest and the drawings do not match.
@@ -82,7 +81,7 @@ def read_drawings(
         units=units.value,
         refuse_doubtful_units=production,
         thickness=material.thickness,
-        min_hole_ratio=min_hole_ratio,
+        min_hole_ratio=nesting.min_hole_ratio,
     )
     checks = check_drawings.map(
         batches(items, CHECK_BATCH), unmapped(ReadOptions()), unmapped(rules)
