@@ -10,6 +10,7 @@ are the progress.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect.filesystems import LocalFileSystem
@@ -82,8 +83,10 @@ def run_demo(
         )
         blocks = save_sandbox_blocks(sandbox, DEMO_BLOCK, out, out / "drop")
         console.print(f"Blocks saved as '{DEMO_BLOCK}'; nesting {EXAMPLES} ...")
+        # Each demo is a new order against a fresh sandbox: a job name of its own, so the job
+        # ledger of an earlier demo (which cut these parts) does not make this one cut nothing.
         summary = nest_to_cnc(
-            job_name="demo-examples",
+            job_name=f"demo-examples-{datetime.now(UTC):%Y%m%d-%H%M%S}",
             manifest=str(EXAMPLES / "orders.csv"),
             mode=Mode.PRODUCTION,
             push=push,

@@ -33,6 +33,16 @@ def comparison_table(summary: RunSummary) -> Table:
     return table
 
 
+def parts_table(summary: RunSummary) -> Table:
+    """Per part (from the job ledger): ordered, already cut, cut now, still missing."""
+    table = Table("Part", "Drawing", "Ordered", "Already cut", "Cut now", "Missing", title="Parts")
+    for p in summary.parts:
+        drawing = escape(p.drawing) + (" (superseded)" if p.superseded else "")
+        counts = (str(p.ordered), str(p.already_cut), str(p.cut_now), str(p.missing))
+        table.add_row(escape(p.part), drawing, *counts)
+    return table
+
+
 def print_summary(console: Console, summary: RunSummary) -> None:
     """Comparison, rejected drawings, engine errors, pushes, quote and where the files are."""
     if summary.engines:
@@ -44,9 +54,13 @@ def print_summary(console: Console, summary: RunSummary) -> None:
             f"[yellow]rejected[/yellow] {escape(failure.file)} ({failure.kind}): "
             f"{escape(failure.message)}"
         )
+    for warning in summary.warnings:
+        console.print(f"[yellow]warning[/yellow] {escape(warning)}")
     for engine in summary.engines:
         for line in engine.errors + engine.unplaced:
             console.print(f"[red]{ENGINE_TITLES[engine.engine]}[/red]: {escape(line)}")
+    if summary.parts:
+        console.print(parts_table(summary))
     for push in summary.pushes:
         production = f", production {push.production}" if push.production else ""
         console.print(

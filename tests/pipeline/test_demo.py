@@ -21,7 +21,10 @@ def test_demo_reads_nests_pushes_and_reports_the_examples(tmp_path: Path) -> Non
     assert all(engine.nested for engine in summary.engines)
     assert summary.pushes and all(p.status == "pushed" for p in summary.pushes)
     assert all(p.production and p.production.startswith("completed") for p in summary.pushes)
-    job = tmp_path / "demo" / "demo-examples"
+    assert summary.job_name.startswith("demo-examples-")
+    assert all(p.missing == 0 for p in summary.parts)  # every readable drawing cut as ordered
+    assert "Already cut" in text and "Missing" in text  # the parts table
+    job = tmp_path / "demo" / summary.job_name
     for name in ("almacam/layout-01.dxf", "almacam/layout-01.png", "summary.json"):
         assert (job / name).stat().st_size > 0, name
     assert (job / "almacam/layout-01.png").read_bytes().startswith(b"\x89PNG")
