@@ -30,7 +30,7 @@ def part_key(sha256: str, part: str) -> str:
     return f"{sha256}/{part}"
 
 
-class OrderedPart(BaseModel):
+class LedgerPart(BaseModel):
     """One part as ordered, known by its drawing's content."""
 
     part: str
@@ -68,10 +68,10 @@ class JobLedger(BaseModel):
     """What a job ordered and what of it reached a machine."""
 
     job: str
-    parts: dict[str, OrderedPart] = Field(default_factory=dict)
+    parts: dict[str, LedgerPart] = Field(default_factory=dict)
     pushes: list[LedgerPush] = Field(default_factory=list)
 
-    def order(self, parts: Iterable[OrderedPart]) -> list[str]:
+    def order(self, parts: Iterable[LedgerPart]) -> list[str]:
         """Record the parts a run orders; return a sentence per drawing superseded.
 
         A part already known keeps its cut count and takes the new quantity; a drawing whose file
@@ -187,12 +187,12 @@ class CutPlan(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-def ordered_parts(
+def ledger_parts(
     drawings: Iterable[CheckedDrawing], material: str, thickness: float
-) -> list[OrderedPart]:
+) -> list[LedgerPart]:
     """The ledger entries of a run's checked drawings (one per part)."""
     return [
-        OrderedPart(
+        LedgerPart(
             part=part.name,
             drawing=drawing.ref.file,
             sha256=drawing.sha256,
@@ -223,7 +223,7 @@ def plan_cut(
     if the round is re-run before anything of it was pushed.
     """
     before = ledger.cut()
-    parts = ordered_parts(drawings, material, thickness)
+    parts = ledger_parts(drawings, material, thickness)
     notes = ledger.order(parts)
     by_name = {p.part: p.key for p in parts}
     keep, quantities = [], {}

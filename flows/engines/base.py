@@ -34,7 +34,7 @@ class RunContext:
     view: View = "full"
 
 
-class EngineRun(Protocol):
+class FlowEngine(Protocol):
     """One engine's part of a run (registered in :data:`flows.engines.ENGINES`)."""
 
     #: The engine's name in parameters, summaries, file folders and push records.
