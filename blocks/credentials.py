@@ -107,6 +107,16 @@ class CloudNestCredentials(CredentialsBlock):
         title="HTTP timeout (s)",
         description="Timeout of every HTTP request, in seconds.",
     )
+    unreachable_after_s: float = Field(
+        default=120.0,
+        gt=0,
+        title="Give up on a silent gateway after (s)",
+        description=(
+            "Seconds without any answer at all from the gateway (connection refused or timed "
+            "out; any HTTP answer, even an error, counts as an answer) after which a request or "
+            "a wait fails with 'service unreachable' instead of waiting out its deadline."
+        ),
+    )
 
     def get_client(self, timeout: float | None = None) -> CloudNestClient:
         """Return a CloudNest client configured from this block.
@@ -135,6 +145,7 @@ class CloudNestCredentials(CredentialsBlock):
             route_overrides=self.route_overrides or None,
             rate_limits=self.rate_limits or None,
             timeout=timeout or self.timeout_s,
+            unreachable_after=self.unreachable_after_s,
             before_request=GlobalRateLimit(limit_name) if limit_name else None,
         )
 
@@ -174,6 +185,16 @@ class AlmaCamCredentials(CredentialsBlock):
         title="HTTP timeout (s)",
         description="Timeout of every HTTP request, in seconds.",
     )
+    unreachable_after_s: float = Field(
+        default=120.0,
+        gt=0,
+        title="Give up on a silent service after (s)",
+        description=(
+            "Seconds without any answer at all from the service (connection refused or timed "
+            "out; any HTTP answer, even an error, counts as an answer) after which a request or "
+            "a wait fails with 'service unreachable' instead of waiting out its deadline."
+        ),
+    )
 
     def get_client(self, timeout: float | None = None) -> AlmaCamClient:
         """Return an AlmaCAM client configured from this block.
@@ -187,5 +208,8 @@ class AlmaCamCredentials(CredentialsBlock):
         from nestflow.almacam.client import AlmaCamClient
 
         return AlmaCamClient(
-            self.base_url, self.token.get_secret_value(), timeout=timeout or self.timeout_s
+            self.base_url,
+            self.token.get_secret_value(),
+            timeout=timeout or self.timeout_s,
+            unreachable_after=self.unreachable_after_s,
         )

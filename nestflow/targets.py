@@ -30,6 +30,7 @@ from nestflow.cloudnest.errors import (
     CloudNestRateLimited,
     CloudNestServerError,
     CloudNestTransportError,
+    CloudNestUnreachable,
 )
 from nestflow.cloudnest.jobs import push_layout, wait_production
 from nestflow.cloudnest.models import PlanStatus, PlanTask
@@ -71,6 +72,8 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     CloudNestServerError,
     CloudNestRateLimited,
 )
+#: A gateway silent for its whole ``unreachable_after_s``: retrying would wait that long again.
+UNREACHABLE_ERRORS: tuple[type[Exception], ...] = (CloudNestUnreachable,)
 
 
 class TargetError(RuntimeError):

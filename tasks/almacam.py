@@ -22,6 +22,7 @@ from nestflow.almacam.engine import AlmaCamEngine
 from nestflow.almacam.errors import (
     AlmaCamServerError,
     AlmaCamTransportError,
+    AlmaCamUnreachable,
     AlmaCamValidationError,
 )
 from nestflow.almacam.models import FullResult, StatsResult, View
@@ -55,8 +56,8 @@ def _order_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
 not_sent = retry_when(lambda exc: isinstance(exc, AlmaCamTransportError) and not exc.request_sent)
 
 #: Polls and image reads retry a server failure or a missing answer (a 400/401/404 will not
-#: change).
-READ_ONLY = read_only(AlmaCamServerError, AlmaCamTransportError)
+#: change), but not a service that gave no answer for the whole ``unreachable_after_s``.
+READ_ONLY = read_only(AlmaCamServerError, AlmaCamTransportError, never=(AlmaCamUnreachable,))
 
 
 @task(
@@ -112,7 +113,9 @@ def order_is_current(credentials: AlmaCamCredentials, order_id: int, bundle: Ord
 @task(
     name="Wait for AlmaCAM result",
     task_run_name="wait for order {order_id} ({view})",
-    **read_only(AlmaCamServerError, AlmaCamTransportError, delays=(5,)),
+    **read_only(
+        AlmaCamServerError, AlmaCamTransportError, delays=(5,), never=(AlmaCamUnreachable,)
+    ),
 )
 def wait_result(
     credentials: AlmaCamCredentials,

@@ -3,7 +3,12 @@
 The CloudNest client paces itself per endpoint (token buckets) and remembers the server's clock
 offset; building a new client in every task would forget both and burst into the vendor's rate
 limits. Clients are kept in memory only, keyed by a hash of the block's settings, so a rotated
-secret or another base URL gets a new client.
+secret or another base URL gets a new client. A shared client also remembers how long its service
+has not answered, so a retried task gives up on a dead service at once instead of trying for
+another ``unreachable_after_s``.
+
+Importing this module also wires the process so that a cancelled run, SIGTERM or Ctrl-C stops the
+clients' waits (:func:`tasks.progress.wire_cancellation`).
 """
 
 from __future__ import annotations
@@ -17,10 +22,13 @@ from typing import Any
 from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
 from nestflow.almacam.client import AlmaCamClient
 from nestflow.cloudnest.client import CloudNestClient
+from tasks.progress import wire_cancellation
 
 _lock = threading.Lock()
 _cloudnest: dict[str, CloudNestClient] = {}
 _almacam: dict[str, AlmaCamClient] = {}
+
+wire_cancellation()
 
 
 def _fingerprint(block: CloudNestCredentials | AlmaCamCredentials) -> str:

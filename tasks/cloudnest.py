@@ -32,6 +32,7 @@ from nestflow.cloudnest.errors import (
     CloudNestRateLimited,
     CloudNestServerError,
     CloudNestTransportError,
+    CloudNestUnreachable,
 )
 from nestflow.cloudnest.jobs import UploadItem, UploadOutcome
 from nestflow.cloudnest.models import (
@@ -60,9 +61,10 @@ UPLOAD_BATCH = 20
 CACHE_DAYS = 30
 
 
-#: Polls and downloads: what a later attempt may cure is retried.
+#: Polls and downloads: what a later attempt may cure is retried; a gateway that gave no answer
+#: for the whole ``unreachable_after_s`` is not (the step already tried that long).
 TRANSIENT = (CloudNestTransportError, CloudNestServerError, CloudNestRateLimited)
-READ_ONLY = read_only(*TRANSIENT)
+READ_ONLY = read_only(*TRANSIENT, never=(CloudNestUnreachable,))
 
 
 # --------------------------------------------------------------------------------- stock

@@ -38,15 +38,23 @@ def retry_when(should_retry: Callable[[BaseException], bool]) -> RetryCondition:
     return condition
 
 
-def read_only(*transient: type[BaseException], delays: Sequence[float] = (2, 10)) -> dict[str, Any]:
+def read_only(
+    *transient: type[BaseException],
+    delays: Sequence[float] = (2, 10),
+    never: tuple[type[BaseException], ...] = (),
+) -> dict[str, Any]:
     """``@task`` options of a read-only step (poll, download): retried, never cached.
 
     Retrying cannot duplicate anything there, so failures of the ``transient`` kinds are retried
-    after each of ``delays``; the result is not cached, so every run sees the current state.
+    after each of ``delays``, except those of the ``never`` kinds (a service that gave no answer
+    for its whole ``unreachable_after_s``: retrying would only wait that long again); the result
+    is not cached, so every run sees the current state.
     """
     return {
         "cache_policy": NO_CACHE,
         "retries": len(delays),
         "retry_delay_seconds": list(delays),
-        "retry_condition_fn": retry_when(lambda exc: isinstance(exc, transient)),
+        "retry_condition_fn": retry_when(
+            lambda exc: isinstance(exc, transient) and not isinstance(exc, never)
+        ),
     }

@@ -28,7 +28,13 @@ from prefect.serializers import JSONSerializer
 from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH
 from prefect.transactions import transaction
 
-from nestflow.targets import TRANSIENT_ERRORS, CutProgress, LayoutToCut, Target
+from nestflow.targets import (
+    TRANSIENT_ERRORS,
+    UNREACHABLE_ERRORS,
+    CutProgress,
+    LayoutToCut,
+    Target,
+)
 from tasks.events import emit, layout_resource
 from tasks.leases import require_lease
 from tasks.policy import read_only
@@ -102,7 +108,7 @@ def push_layout(target: Target, layout: LayoutToCut) -> str:
 @task(
     name="Wait for the cut",
     task_run_name="wait for {engine} {layout_id} on {target.label}",
-    **read_only(*TRANSIENT_ERRORS, delays=(5, 30)),
+    **read_only(*TRANSIENT_ERRORS, delays=(5, 30), never=UNREACHABLE_ERRORS),
 )
 def wait_until_cut(
     target: Target, engine: str, layout_id: str, reference: str, deadline_s: float

@@ -13,11 +13,22 @@ finishing after 2.7 to 6.3 s); a 202 poll is a tiny GET, so one a second costs t
 and keeps the time from "solver finished" to "client holds the result" under a second.
 A ``Retry-After`` header of a 202 answer replaces the computed pause. No pause ever reaches past the
 deadline; one last poll is made at the deadline, then :class:`AlmaCamTimeout` is raised.
+
+A dead service does not hold a wait until its deadline: once the service has given no answer at
+all for ``unreachable_after`` seconds (any answer, even a 5xx, ends that count), the wait and the
+retries of read-only requests give up with :class:`AlmaCamUnreachable`, which names the base URL,
+the endpoint and how long it was tried. The count is kept per client, across calls.
+
+Cancelling: every sleep of a wait (the first one of about ``time``, and the pauses) is
+:func:`nestflow.waiting.interruptible_sleep` unless one is injected; the wait also looks at the
+cancel flag before each poll and after each sleep. A cancelled wait raises
+:class:`~nestflow.waiting.WaitCancelled` and logs that the order is left computing at AlmaCAM.
 """
 
 from __future__ import annotations
 
 import email.utils
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -37,6 +48,7 @@ from nestflow.almacam.errors import (
     AlmaCamStillComputing,
     AlmaCamTimeout,
     AlmaCamTransportError,
+    AlmaCamUnreachable,
     AlmaCamValidationError,
 )
 from nestflow.almacam.models import (
@@ -49,6 +61,15 @@ from nestflow.almacam.models import (
     View,
 )
 from nestflow.almacam.orders import OrderIndex
+from nestflow.waiting import (
+    Silence,
+    cancellable,
+    check_cancelled,
+    interruptible_sleep,
+    waiting_for,
+)
+
+log = logging.getLogger("nestflow.almacam")
 
 #: Pause before the first poll after ``expected_time`` (s); doubles after each 202.
 FIRST_POLL_PAUSE = 0.25
@@ -91,6 +112,11 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def _describe(exc: httpx.TransportError) -> str:
+    """``"ConnectError: [Errno 111] Connection refused"``: the failure in one line."""
+    return f"{type(exc).__name__}: {exc or 'no detail'}"
+
+
 def _message_of(response: httpx.Response) -> str:
     """The ``message`` of a JSON body, else the start of the text body."""
     try:
@@ -108,12 +134,16 @@ class AlmaCamClient:
     Args:
         base_url: Service root, e.g. ``https://api.nesting.almacam.com``.
         token: The Bearer token (never shown in reprs, logs or errors).
-        timeout: Seconds allowed to every request (connect, read, write, pool).
+        timeout: Seconds allowed to every request (connect, read, write, pool); a connect never
+            takes longer than ``unreachable_after``.
         transport: An httpx transport to use instead of the network (tests, proxies).
-        sleep: Sleep function for the retry pauses of read-only requests.
+        sleep: Sleep function for the retry pauses of read-only requests; the default stops
+            when waits are cancelled.
+        unreachable_after: Seconds without any answer from the service after which read-only
+            requests and waits give up with :class:`AlmaCamUnreachable`.
 
     Raises:
-        ValueError: When the token is empty.
+        ValueError: When the token is empty, or ``unreachable_after`` is not positive.
     """
 
     def __init__(
@@ -123,17 +153,20 @@ class AlmaCamClient:
         *,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = interruptible_sleep,
+        unreachable_after: float = 120.0,
     ) -> None:
         if not token:
             raise ValueError("AlmaCAM token is empty: set it in the AlmaCamCredentials block")
         self.base_url = base_url.rstrip("/")
-        self._sleep = sleep
+        self._sleep = cancellable(sleep)
+        self.unreachable_after = unreachable_after
+        self._silence = Silence(unreachable_after)
         # httpx redacts the Authorization header in its own reprs; we never log headers.
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            timeout=httpx.Timeout(timeout),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, unreachable_after)),
             transport=transport,
         )
 
@@ -174,10 +207,13 @@ class AlmaCamClient:
             AlmaCamError: Any other failure (401, 5xx, undocumented answer).
         """
         endpoint = "POST /new"
+        sent_at = time.monotonic()
         try:
             response = self._http.post("/new", json=order.to_payload())
         except httpx.TransportError as exc:
+            self._silence.unanswered(sent_at, _describe(exc))
             raise self._transport_error(exc, endpoint, None) from exc
+        self._silence.answered()
         if response.status_code in (200, 201):
             return self._parse(response, SubmitResponse, endpoint, None).nesting_order_id
         raise self._status_error(response, endpoint, None, index)
@@ -247,7 +283,7 @@ class AlmaCamClient:
         expected_time: float,
         deadline: float,
         on_poll: PollCallback | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = interruptible_sleep,
         clock: Callable[[], float] = time.monotonic,
         index: OrderIndex | None = None,
         rng: random.Random | None = None,
@@ -256,8 +292,9 @@ class AlmaCamClient:
 
         Sleeps ``expected_time`` first, then polls with back-off (see the module docstring).
         Answers that say nothing about the order (5xx, no answer) are polled through until the
-        deadline; a 400, 401 or 404 ends the wait at once. Each poll is one request bounded by the
-        client's ``timeout``, so the last one may end up to that much after the deadline.
+        deadline, but no answer at all for ``unreachable_after`` seconds ends the wait; a 400, 401
+        or 404 ends the wait at once. Each poll is one request bounded by the client's
+        ``timeout``, so the last one may end up to that much after the deadline.
 
         Args:
             order_id: The nesting order id.
@@ -266,7 +303,8 @@ class AlmaCamClient:
             deadline: Seconds from now after which to give up.
             on_poll: Called after every poll with ``(attempt, elapsed, status)``; status is the
                 HTTP status, ``None`` when no answer came.
-            sleep: Sleep function (injectable for tests).
+            sleep: Sleep function (injectable for tests); the default stops when waits are
+                cancelled.
             clock: Monotonic clock in seconds (injectable for tests).
             index: The order's index, so that a 400 names the user's parts and files.
             rng: Random source of the jitter.
@@ -276,34 +314,64 @@ class AlmaCamClient:
 
         Raises:
             AlmaCamTimeout: The deadline passed (says order id, time waited, last status).
+            AlmaCamUnreachable: No answer at all for ``unreachable_after`` seconds.
             AlmaCamValidationError, AlmaCamAuthError, AlmaCamNotFound: as :meth:`result`.
+            WaitCancelled: Waits were cancelled; names the order left computing at AlmaCAM.
         """
         rng = rng or random.Random()
+        sleep = cancellable(sleep)
         start = clock()
         end = start + deadline
         endpoint = f"GET /result/{order_id}/{view}"
-        sleep(max(0.0, min(expected_time, end - clock())))
-        pause, attempt = FIRST_POLL_PAUSE, 0
-        while True:
-            attempt += 1
-            outcome, status, error = self._poll(order_id, view, index)
-            if on_poll is not None:
-                on_poll(attempt, clock() - start, status)
-            if isinstance(outcome, FullResult | StatsResult):
-                return outcome
-            remaining = end - clock()
-            if remaining <= 0:
-                raise AlmaCamTimeout(
-                    endpoint=endpoint,
-                    order_id=order_id,
-                    elapsed=clock() - start,
-                    polls=attempt,
-                    last_status=status,
-                ) from error
-            hint = outcome.retry_after if outcome is not None else None
-            jittered = pause * (1.0 - POLL_JITTER * rng.random())
-            sleep(min(hint if hint is not None else jittered, remaining))
-            pause = min(pause * 2.0, MAX_POLL_PAUSE)
+        silence = Silence(self.unreachable_after, clock)
+        left_running = f"AlmaCAM order {order_id} at {self.base_url} (still computing)"
+        with waiting_for(f"AlmaCAM order {order_id}", left_running, log):
+            check_cancelled()
+            sleep(max(0.0, min(expected_time, end - clock())))
+            pause, attempt = FIRST_POLL_PAUSE, 0
+            last_failure: int | None = 0  # status of the last failed poll (0: it did not fail)
+            while True:
+                check_cancelled()
+                attempt += 1
+                sent_at = clock()
+                outcome, status, error = self._poll(order_id, view, index)
+                if error is not None and error.status != last_failure:
+                    log.warning(
+                        "AlmaCAM order %s: poll %d failed, polling on (service unreachable after "
+                        "%g s without an answer): %s",
+                        order_id,
+                        attempt,
+                        self.unreachable_after,
+                        error,
+                    )
+                last_failure = error.status if error is not None else 0
+                if status is None and error is not None:
+                    silence.unanswered(sent_at, self._silence.last or error.message)
+                    if silence.exceeded():
+                        raise self._unreachable(endpoint, order_id, silence) from error
+                else:
+                    silence.answered()
+                if on_poll is not None:
+                    on_poll(attempt, clock() - start, status)
+                if isinstance(outcome, FullResult | StatsResult):
+                    return outcome
+                remaining = end - clock()
+                if remaining <= 0:
+                    raise AlmaCamTimeout(
+                        endpoint=endpoint,
+                        order_id=order_id,
+                        elapsed=clock() - start,
+                        polls=attempt,
+                        last_status=status,
+                    ) from error
+                hint = outcome.retry_after if outcome is not None else None
+                jittered = pause * (1.0 - POLL_JITTER * rng.random())
+                wait = min(hint if hint is not None else jittered, remaining)
+                if status is None:
+                    wait = min(wait, max(0.0, silence.left()))
+                sleep(wait)
+                check_cancelled()
+                pause = min(pause * 2.0, MAX_POLL_PAUSE)
 
     # --- internals ------------------------------------------------------------------------------
 
@@ -317,6 +385,8 @@ class AlmaCamClient:
         """
         try:
             outcome = self._result(order_id, view, index, retries=0)
+        except AlmaCamUnreachable:
+            raise
         except (AlmaCamServerError, AlmaCamTransportError) as exc:
             return None, exc.status, exc
         return outcome, 202 if isinstance(outcome, Computing) else 200, None
@@ -338,17 +408,42 @@ class AlmaCamClient:
         raise self._status_error(response, endpoint, order_id, index)
 
     def _get(self, path: str, endpoint: str, order_id: int, retries: int) -> httpx.Response:
-        """GET with up to ``retries`` extra attempts when no answer came (read-only, so safe)."""
+        """GET with up to ``retries`` extra attempts when no answer came (read-only, so safe).
+
+        Raises:
+            AlmaCamUnreachable: The service has given no answer for ``unreachable_after`` s.
+            AlmaCamTransportError: No answer after the retries.
+        """
         pause = GET_RETRY_PAUSE
         for attempt in range(retries + 1):
+            sent_at = time.monotonic()
             try:
-                return self._http.get(path)
+                response = self._http.get(path)
             except httpx.TransportError as exc:
+                self._silence.unanswered(sent_at, _describe(exc))
+                if self._silence.exceeded():
+                    raise self._unreachable(endpoint, order_id, self._silence) from exc
                 if attempt == retries:
                     raise self._transport_error(exc, endpoint, order_id) from exc
-                self._sleep(pause)
+                self._sleep(min(pause, max(0.0, self._silence.left())))
                 pause *= 2.0
+            else:
+                self._silence.answered()
+                return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _unreachable(
+        self, endpoint: str, order_id: int | None, silence: Silence
+    ) -> AlmaCamUnreachable:
+        """The error of a service silent for ``silence.limit`` seconds."""
+        return AlmaCamUnreachable(
+            base_url=self.base_url,
+            endpoint=endpoint,
+            silent_s=silence.seconds(),
+            attempts=silence.attempts,
+            last=silence.last,
+            order_id=order_id,
+        )
 
     def _parse(
         self, response: httpx.Response, model: type[M], endpoint: str, order_id: int | None
@@ -380,7 +475,7 @@ class AlmaCamClient:
         else:
             advice = "check the base URL and the network, then retry"
         return AlmaCamTransportError(
-            f"{type(exc).__name__}: {exc or 'no detail'}; {advice}",
+            f"{_describe(exc)}; {advice}",
             endpoint=endpoint,
             request_sent=not not_sent,
             order_id=order_id,

@@ -12,7 +12,6 @@ The Prefect tasks call these steps one by one, so that each can be cached or ret
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from nestflow.almacam.client import AlmaCamClient, PollCallback
@@ -22,6 +21,7 @@ from nestflow.almacam.models import FullResult, StatsResult, View
 from nestflow.almacam.orders import OrderBundle, foreign_result_reasons, order_bundle
 from nestflow.almacam.summary import almacam_summary
 from nestflow.engines.base import EngineResult, EngineSettings, PartOrder, SheetSpec
+from nestflow.waiting import interruptible_sleep
 
 
 class AlmaCamEngine:
@@ -103,7 +103,7 @@ class AlmaCamNesting:
         self,
         timeout_s: float,
         on_poll: PollCallback | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = interruptible_sleep,
     ) -> FullResult | StatsResult:
         """Wait until the order is no longer computing and read its view.
 

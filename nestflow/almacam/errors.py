@@ -177,6 +177,47 @@ class AlmaCamTransportError(AlmaCamError):
         self.request_sent = request_sent
 
 
+class AlmaCamUnreachable(AlmaCamTransportError):
+    """The service gave no answer at all for the client's ``unreachable_after`` seconds.
+
+    A transport error, so policies that classify transport errors still do; but the client (or
+    the wait) already tried for the whole limit, so a caller should not retry it for long.
+
+    Attributes:
+        base_url: The service that did not answer.
+        silent_s: Seconds it had given no answer when the client gave up.
+        attempts: Requests that got no answer in that time.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        endpoint: str,
+        silent_s: float,
+        attempts: int,
+        last: str,
+        order_id: int | None = None,
+        request_sent: bool = True,
+    ) -> None:
+        still = (
+            f"; order {order_id} may still be computing there: wait for it again later with "
+            f"the same order id"
+            if order_id is not None
+            else ""
+        )
+        message = (
+            f"service unreachable at {base_url}: no answer for {silent_s:.1f} s "
+            f"({attempts} attempt(s), last: {last}){still}; check that the service is up and the "
+            f"base URL is right (raise unreachable_after_s in the credentials block to wait "
+            f"longer for it)"
+        )
+        super().__init__(message, endpoint=endpoint, request_sent=request_sent, order_id=order_id)
+        self.base_url = base_url
+        self.silent_s = silent_s
+        self.attempts = attempts
+
+
 class AlmaCamTimeout(AlmaCamError):
     """The wait deadline passed while the order was still not finished.
 

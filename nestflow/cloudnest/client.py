@@ -17,6 +17,14 @@ Retry policy (a create is never repeated blindly):
 * read timeouts, dropped connections, HTTP 5xx: resent only for read-only queries; for the others
   the :class:`~nestflow.cloudnest.errors.CloudNestTransportError` says it may have landed, and the
   high-level helpers of :mod:`nestflow.cloudnest.jobs` look before creating again.
+* a gateway that has given no answer at all for ``unreachable_after`` seconds (counted across
+  calls: any answer, even a 5xx or a 429, ends the count) is not tried again:
+  :class:`~nestflow.cloudnest.errors.CloudNestUnreachable` names the base URL, the endpoint and
+  how long it was tried. A connect attempt never takes longer than that limit either.
+
+Every sleep (pacing, back-off, "too frequent" waits) is :func:`nestflow.waiting.interruptible_sleep`
+unless a ``sleep`` is injected: it stops with :class:`~nestflow.waiting.WaitCancelled` when the
+process cancels its waits.
 """
 
 from __future__ import annotations
@@ -39,9 +47,11 @@ from nestflow.cloudnest.errors import (
     INVALID_TIMESTAMP,
     STATUS_CODES,
     TOO_FREQUENT,
+    CloudNestConfigError,
     CloudNestNotFound,
     CloudNestServerError,
     CloudNestTransportError,
+    CloudNestUnreachable,
     CloudNestValidationError,
     error_for_status,
     scrub,
@@ -100,6 +110,7 @@ from nestflow.cloudnest.models import (
 from nestflow.cloudnest.pacing import DailyQuota, Pacer
 from nestflow.cloudnest.routes import DEFAULT_ROUTES, BodyKind, Route
 from nestflow.cloudnest.signing import Signer
+from nestflow.waiting import Silence, cancellable, interruptible_sleep
 
 log = logging.getLogger("nestflow.cloudnest")
 
@@ -158,8 +169,11 @@ class CloudNestClient:
             endpoints, after read failures and HTTP 5xx.
         max_rate_limit_waits: "too frequent" answers waited out per call before giving up.
         retry_backoff: First back-off in seconds between resends (doubles each time).
+        unreachable_after: Seconds without any answer from the gateway after which requests
+            (and the polls of :mod:`nestflow.cloudnest.jobs`) give up with
+            :class:`~nestflow.cloudnest.errors.CloudNestUnreachable`; also the longest connect.
         clock: Wall clock in seconds, used for ``time-stamp`` (tests inject a skewed one).
-        sleep: Sleep function (tests inject a fake).
+        sleep: Sleep function (tests inject a fake); the default stops when waits are cancelled.
         before_request: Called with the endpoint (route) name right before each request to an
             endpoint is sent, after the client's own pacing, and again before every resend;
             not called for requests refused before sending (quota, validation) nor for
@@ -171,7 +185,7 @@ class CloudNestClient:
 
     Raises:
         CloudNestConfigError: An unknown endpoint name in ``route_overrides``, ``rate_limits``
-            or ``daily_quotas``, or a non-positive rate.
+            or ``daily_quotas``, a non-positive rate, or a non-positive ``unreachable_after``.
     """
 
     def __init__(
@@ -192,10 +206,13 @@ class CloudNestClient:
         max_retries: int = 3,
         max_rate_limit_waits: int = 10,
         retry_backoff: float = 0.5,
+        unreachable_after: float = 120.0,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = interruptible_sleep,
         before_request: Callable[[str], None] | None = None,
     ) -> None:
+        if unreachable_after <= 0:
+            raise CloudNestConfigError(f"unreachable_after must be > 0 s, got {unreachable_after}")
         self.base_url = base_url.rstrip("/")
         self.routes = DEFAULT_ROUTES.with_overrides(route_overrides)
         self._check_names(rate_limits, daily_quotas)
@@ -208,11 +225,17 @@ class CloudNestClient:
         self.max_retries = max_retries
         self.max_rate_limit_waits = max_rate_limit_waits
         self.retry_backoff = retry_backoff
+        self.unreachable_after = unreachable_after
+        self._silence = Silence(unreachable_after)
+        sleep = cancellable(sleep)
         self._sleep = sleep
         self._before_request = before_request
         self._stats: dict[str, EndpointStats] = {}
         self._stats_lock = threading.Lock()
-        self._http = httpx.Client(timeout=timeout, transport=transport)
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, unreachable_after)),
+            transport=transport,
+        )
 
     # ---------------------------------------------------------------- plumbing
 
@@ -248,6 +271,33 @@ class CloudNestClient:
     def pacer(self) -> Pacer:
         """The per-endpoint token buckets."""
         return self._pacer
+
+    @property
+    def silence(self) -> Silence:
+        """How long the gateway has given no answer at all (shared by every call)."""
+        return self._silence
+
+    def unreachable(
+        self, endpoint: str, waiting_for: str | None = None, note: str = ""
+    ) -> CloudNestUnreachable | None:
+        """The error to raise when the gateway has been silent for the limit, else ``None``.
+
+        Args:
+            endpoint: ``Route.describe()`` of the endpoint being called or polled.
+            waiting_for: What a poll waits for, to name in the message.
+            note: Added to the last failure's description (e.g. "it may have landed").
+        """
+        silence = self._silence
+        if not silence.exceeded():
+            return None
+        return CloudNestUnreachable(
+            self.base_url,
+            endpoint,
+            silence.seconds(),
+            silence.attempts,
+            silence.last + note,
+            waiting_for,
+        )
 
     @property
     def quota(self) -> DailyQuota:
@@ -332,13 +382,21 @@ class CloudNestClient:
         endpoint = f"download (GET {absolute})"
         for attempt in range(self.max_retries + 1):
             headers = self._signer.headers() if same_origin else {}
+            sent_at = time.monotonic()
             try:
                 response = self._http.get(absolute, headers=headers)
             except httpx.TransportError as exc:
+                if same_origin:
+                    self._silence.unanswered(sent_at, _describe_transport(exc))
+                    unreachable = self.unreachable(endpoint)
+                    if unreachable is not None:
+                        raise unreachable from exc
                 if attempt < self.max_retries:
-                    self._sleep(self.retry_backoff * 2**attempt)
+                    self._sleep(self._capped(self.retry_backoff * 2**attempt))
                     continue
                 raise CloudNestTransportError(None, _describe_transport(exc), endpoint) from exc
+            if same_origin:
+                self._silence.answered()
             if response.status_code >= 500 and attempt < self.max_retries:
                 self._sleep(self.retry_backoff * 2**attempt)
                 continue
@@ -396,12 +454,17 @@ class CloudNestClient:
         self._call_before_request(route.name)
         self._count(route.name, sent=1, paced_seconds=waited)
         started = time.monotonic()
-        response = self._http.request(
-            route.method,
-            self.base_url + route.path,
-            headers=self._signer.headers(),
-            **_content(route, body, files),
-        )
+        try:
+            response = self._http.request(
+                route.method,
+                self.base_url + route.path,
+                headers=self._signer.headers(),
+                **_content(route, body, files),
+            )
+        except httpx.TransportError as exc:
+            self._silence.unanswered(started, _describe_transport(exc))
+            raise
+        self._silence.answered()
         log.debug(
             "%s -> HTTP %s in %.3fs",
             route.describe(),
@@ -423,14 +486,19 @@ class CloudNestClient:
     def _resend_allowed(self, route: Route, attempts: _Attempts, *, landed: bool) -> bool:
         """Back off and return True when the request may be sent again.
 
-        A request that may have landed is resent only for read-only endpoints.
+        A request that may have landed is resent only for read-only endpoints. While the gateway
+        is silent, the back-off never reaches past the moment it counts as unreachable.
         """
         if (landed and not route.read_only) or attempts.resends >= self.max_retries:
             return False
         attempts.resends += 1
         self._count(route.name, resent=1)
-        self._sleep(self.retry_backoff * 2 ** (attempts.resends - 1))
+        self._sleep(self._capped(self.retry_backoff * 2 ** (attempts.resends - 1)))
         return True
+
+    def _capped(self, pause: float) -> float:
+        """``pause``, shortened so that a silent gateway is tried again when its limit is up."""
+        return max(0.0, min(pause, self._silence.left()))
 
     def _after_transport_error(
         self, route: Route, exc: httpx.TransportError, attempts: _Attempts
@@ -439,13 +507,16 @@ class CloudNestClient:
         landed = not isinstance(exc, _NOT_SENT)
         if not landed:
             self._quota.refund(route.name)
-        if self._resend_allowed(route, attempts, landed=landed):
-            return
         note = (
             "; it may have reached the server: check before repeating it"
             if landed and not route.read_only
             else ""
         )
+        unreachable = self.unreachable(route.describe(), note=note)
+        if unreachable is not None:
+            raise unreachable from exc
+        if self._resend_allowed(route, attempts, landed=landed):
+            return
         raise CloudNestTransportError(
             None, _describe_transport(exc) + note, route.describe()
         ) from exc

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -41,6 +40,7 @@ from nestflow.cloudnest.models import DrawingRef, NestDetail, NestLayout, PartAt
 from nestflow.engines.base import EngineResult, EngineSettings, PartOrder, SheetSpec
 from nestflow.gate import dxf_outlines, ordered_parts, used_length
 from nestflow.geometry.layout import LayoutLayers, SheetLayout
+from nestflow.waiting import interruptible_sleep
 
 #: Default for how long CloudNest may take to process the uploaded drawings (s).
 DRAWING_DEADLINE_S = 300.0
@@ -259,7 +259,7 @@ class CloudNestNesting:
         self,
         timeout_s: float,
         on_poll: Callable[[NestDetail], None] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = interruptible_sleep,
     ) -> NestDetail:
         """Poll the job's nesting until it is finished.
 

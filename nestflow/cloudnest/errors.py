@@ -149,6 +149,61 @@ class CloudNestTransportError(CloudNestError):
     default_hint = "Check the network and base_url; the request may or may not have landed."
 
 
+class CloudNestUnreachable(CloudNestTransportError):
+    """The gateway gave no answer at all for the client's ``unreachable_after`` seconds.
+
+    A transport error, so policies that classify transport errors still do; but the client (or
+    the poll) already tried for the whole limit, so a caller should not retry it for long.
+
+    Args:
+        base_url: The gateway that did not answer.
+        endpoint: ``"name (METHOD /path)"`` of the endpoint called.
+        silent_s: Seconds the gateway had given no answer when the client gave up.
+        attempts: Requests that got no answer in that time.
+        last: Description of the last failure (``"ConnectError: ..."``).
+        waiting_for: What a poll was waiting for, if the error ended one.
+    """
+
+    default_hint = (
+        "Check that the CloudNest gateway is up and base_url is right (raise "
+        "unreachable_after_s in the credentials block to wait longer for it)."
+    )
+
+    def __init__(
+        self,
+        base_url: str,
+        endpoint: str,
+        silent_s: float,
+        attempts: int,
+        last: str,
+        waiting_for: str | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.silent_s = silent_s
+        self.attempts = attempts
+        self.last = last
+        self.waiting_for = waiting_for
+        during = f"; was waiting for {waiting_for}" if waiting_for else ""
+        msg = (
+            f"service unreachable at {base_url}: no answer for {silent_s:.1f} s "
+            f"({attempts} attempt(s), last: {last}){during}"
+        )
+        super().__init__(None, msg, endpoint)
+
+    def __reduce__(self):  # the constructor differs from CloudNestError's
+        return (
+            type(self),
+            (
+                self.base_url,
+                self.endpoint,
+                self.silent_s,
+                self.attempts,
+                self.last,
+                self.waiting_for,
+            ),
+        )
+
+
 class CloudNestWaitTimeout(CloudNestError):
     """A poll (drawings, nesting, production) did not reach its end state before the deadline."""
 

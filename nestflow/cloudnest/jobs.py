@@ -3,10 +3,19 @@
 Each helper does one step the way a careful operator would: look before creating (a create is
 never repeated blindly), poll with back-off until a deadline, and report per-item outcomes with the
 server's messages. Polls take ``sleep``/``clock`` injectables so tests run without real waiting.
+
+A poll reads a failed poll as "no news" and goes on: an HTTP 5xx or a "too frequent" answer
+(after the client's own resends) until the deadline, a missing answer until the gateway has been
+silent for the client's ``unreachable_after`` seconds, which ends the poll with
+:class:`~nestflow.cloudnest.errors.CloudNestUnreachable` instead of waiting out the deadline.
+A poll stops with :class:`~nestflow.waiting.WaitCancelled` when the process cancels its waits (its
+default sleep wakes up at once; an injected one is looked past after each call) and then, like on
+Ctrl-C or SIGTERM in the waiting thread, logs what it leaves running at CloudNest.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -21,8 +30,12 @@ from nestflow.cloudnest.client import CloudNestClient, FileSource
 from nestflow.cloudnest.errors import (
     JOB_NAME_EXISTS,
     CloudNestConflict,
+    CloudNestError,
     CloudNestJobFailed,
+    CloudNestRateLimited,
+    CloudNestServerError,
     CloudNestTransportError,
+    CloudNestUnreachable,
     CloudNestValidationError,
     CloudNestWaitTimeout,
 )
@@ -44,6 +57,15 @@ from nestflow.cloudnest.models import (
 )
 from nestflow.engines.base import SheetSpec
 from nestflow.intake import CheckedDrawing
+from nestflow.waiting import (
+    Silence,
+    cancellable,
+    check_cancelled,
+    interruptible_sleep,
+    waiting_for,
+)
+
+log = logging.getLogger("nestflow.cloudnest")
 
 T = TypeVar("T")
 
@@ -74,12 +96,21 @@ def _job_id(job: JobLike) -> int:
     return job if isinstance(job, int) else job.job_id
 
 
+def _no_news(exc: CloudNestError) -> bool:
+    """Whether a failed poll says nothing about the object polled (so the poll goes on)."""
+    if isinstance(exc, CloudNestTransportError | CloudNestRateLimited):
+        return True
+    return isinstance(exc, CloudNestServerError) and 500 <= (exc.status or 0) < 600
+
+
 def _poll(
     fetch: Callable[[], T],
     done: Callable[[T], bool],
     *,
+    client: CloudNestClient,
     deadline: float,
     what: str,
+    left_running: str,
     endpoint: str,
     describe: Callable[[T], str],
     on_poll: Callable[[T], None] | None,
@@ -89,22 +120,78 @@ def _poll(
 ) -> T:
     """Call ``fetch`` until ``done`` holds, sleeping with back-off; at most ``deadline`` seconds.
 
+    A 5xx, "too frequent" or missing answer does not end the poll (see the module docstring);
+    ``on_poll`` is called only with states actually read.
+
     Raises:
         CloudNestWaitTimeout: ``done`` still false after ``deadline`` seconds.
+        CloudNestUnreachable: No answer at all for the client's ``unreachable_after`` seconds.
+        WaitCancelled: The process cancelled its waits; names ``left_running``.
     """
-    end = clock() + deadline
-    for wait in backoff.intervals():
-        state = fetch()
-        if on_poll is not None:
-            on_poll(state)
-        if done(state):
-            return state
-        remaining = end - clock()
-        if remaining <= 0:
-            raise CloudNestWaitTimeout(
-                None, f"{what} not done after {deadline:g} s: {describe(state)}", endpoint
-            )
-        sleep(min(wait, remaining))
+    sleep = cancellable(sleep)
+    start = clock()
+    end = start + deadline
+    silence = Silence(client.unreachable_after, clock)
+    state: T | None = None
+    problem: CloudNestError | None = None
+    with waiting_for(what, f"{left_running} at CloudNest {client.base_url}", log):
+        for wait in backoff.intervals():
+            check_cancelled()
+            sent_at = clock()
+            try:
+                state = fetch()
+            except CloudNestUnreachable as exc:
+                raise CloudNestUnreachable(
+                    exc.base_url,
+                    exc.endpoint,
+                    max(exc.silent_s, silence.seconds()),
+                    exc.attempts,
+                    exc.last,
+                    what,
+                ) from exc
+            except CloudNestError as exc:
+                if not _no_news(exc):
+                    raise
+                (log.info if problem is not None else log.warning)(
+                    "%s: a poll failed, polling on (service unreachable after %g s "
+                    "without an answer): %s",
+                    what,
+                    client.unreachable_after,
+                    exc,
+                )
+                problem = exc
+                if exc.status is None:
+                    silence.unanswered(sent_at, exc.msg)
+                    if silence.exceeded():
+                        raise CloudNestUnreachable(
+                            client.base_url,
+                            endpoint,
+                            silence.seconds(),
+                            silence.attempts,
+                            silence.last,
+                            what,
+                        ) from exc
+                else:
+                    silence.answered()
+            else:
+                silence.answered()
+                problem = None
+                if on_poll is not None:
+                    on_poll(state)
+                if done(state):
+                    return state
+            remaining = end - clock()
+            if remaining <= 0:
+                last = describe(state) if state is not None else "no state read yet"
+                failed = f"; last poll failed: {problem}" if problem is not None else ""
+                raise CloudNestWaitTimeout(
+                    None, f"{what} not done after {deadline:g} s: {last}{failed}", endpoint
+                )
+            pause = min(wait, remaining)
+            if problem is not None and problem.status is None:
+                pause = min(pause, max(0.0, silence.left()))
+            sleep(pause)
+            check_cancelled()
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -368,7 +455,7 @@ def wait_drawings(
     on_poll: Callable[[list[DrawingState]], None] | None = None,
     *,
     drawings: Sequence[DrawingRef] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = interruptible_sleep,
     clock: Callable[[], float] = time.monotonic,
     backoff: Backoff = DEFAULT_BACKOFF,
 ) -> DrawingOutcome:
@@ -380,7 +467,7 @@ def wait_drawings(
         deadline: Seconds to wait at most.
         on_poll: Called with the states after each poll (progress reporting).
         drawings: Wait for these drawings only (default: every drawing of the job).
-        sleep: Sleep function (tests).
+        sleep: Sleep function (tests); the default stops when waits are cancelled.
         clock: Monotonic clock (tests).
         backoff: Polling intervals.
 
@@ -390,6 +477,8 @@ def wait_drawings(
     Raises:
         CloudNestWaitTimeout: Drawings still waiting/processing at the deadline (named).
         CloudNestValidationError: A drawing of ``drawings`` is missing from the job's status.
+        CloudNestUnreachable: The gateway gave no answer for its ``unreachable_after``.
+        WaitCancelled: Waits were cancelled; names the job whose drawings are left processing.
     """
     job_id = _job_id(job)
     wanted = {ref.drawing_guid.upper() for ref in drawings} if drawings is not None else None
@@ -417,8 +506,10 @@ def wait_drawings(
     states = _poll(
         fetch,
         lambda states: not pending(states),
+        client=client,
         deadline=deadline,
         what=f"drawing processing of job {job_id}",
+        left_running=f"the processing of the drawings of CloudNest job {job_id}",
         endpoint=client.routes["job_drawing_status"].describe(),
         describe=lambda states: "still pending: " + ", ".join(pending(states)),
         on_poll=on_poll,
@@ -453,7 +544,7 @@ def wait_nesting(
     deadline: float,
     on_poll: Callable[[NestDetail], None] | None = None,
     *,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = interruptible_sleep,
     clock: Callable[[], float] = time.monotonic,
     backoff: Backoff = DEFAULT_BACKOFF,
 ) -> NestDetail:
@@ -465,14 +556,18 @@ def wait_nesting(
     Raises:
         CloudNestJobFailed: The server reports the nesting failed (its message included).
         CloudNestWaitTimeout: Still nesting at the deadline.
+        CloudNestUnreachable: The gateway gave no answer for its ``unreachable_after``.
+        WaitCancelled: Waits were cancelled; names the job whose nesting is left running.
     """
     job_id = _job_id(job)
     endpoint = client.routes["job_nest_detail"].describe()
     detail = _poll(
         lambda: client.job_nest_detail(job_id),
         lambda d: d.status in (NestStatus.FINISHED, NestStatus.FAILED),
+        client=client,
         deadline=deadline,
         what=f"nesting of job {job_id}",
+        left_running=f"the Boost nesting of CloudNest job {job_id}",
         endpoint=endpoint,
         describe=lambda d: f"status {d.status!r} {d.msg}".strip(),
         on_poll=on_poll,
@@ -564,7 +659,7 @@ def wait_production(
     deadline: float,
     on_poll: Callable[[PlanTask], None] | None = None,
     *,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = interruptible_sleep,
     clock: Callable[[], float] = time.monotonic,
     backoff: Backoff = DEFAULT_BACKOFF,
 ) -> PlanTask:
@@ -572,13 +667,17 @@ def wait_production(
 
     Raises:
         CloudNestWaitTimeout: Sheets still to cut at the deadline.
+        CloudNestUnreachable: The gateway gave no answer for its ``unreachable_after``.
+        WaitCancelled: Waits were cancelled; names the production task left on the machine.
     """
     plan_guid = plan if isinstance(plan, str) else plan.plan_guid
     return _poll(
         lambda: client.production_detail(plan_guid),
         _plan_done,
+        client=client,
         deadline=deadline,
         what=f"production task {plan_guid}",
+        left_running=f"production task (plan) {plan_guid} on the machine",
         endpoint=client.routes["production_detail"].describe(),
         describe=lambda p: (
             f"{p.finish_plate_amount}/{p.total_plate_amount} sheets cut, status {p.status!r}"

@@ -4,7 +4,9 @@ The gateway limits every app per endpoint, per second and per day (spec §4). Th
 itself so the per-second limit is met rather than hit: each endpoint has a bucket that releases
 at most ``rate`` requests per second (after an initial ``burst``), shared by every thread using
 the same client. Reservations are made under a lock and the waiting happens outside it, so
-threads queue up fairly in arrival order without holding each other up.
+threads queue up fairly in arrival order without holding each other up. The waiting is
+:func:`~nestflow.waiting.interruptible_sleep` by default: a cancelled run does not sit out a long
+"too frequent" hold-back.
 
 The daily quota is counted on the client too, per endpoint, for the vendor's day (Beijing time,
 UTC+8, the gateway's default zone): once an endpoint's quota is used up the client refuses with
@@ -19,6 +21,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 
 from nestflow.cloudnest.errors import CloudNestConfigError, CloudNestQuotaExceeded
+from nestflow.waiting import cancellable, interruptible_sleep
 
 VENDOR_ZONE = timezone(timedelta(hours=8))
 """The quota day follows the gateway's default zone, Beijing time."""
@@ -31,7 +34,7 @@ class TokenBucket:
         rate: Requests per second, > 0.
         burst: Requests allowed back to back after an idle period, >= 1.
         clock: Monotonic clock in seconds.
-        sleep: Sleep function (tests inject a fake).
+        sleep: Sleep function (tests inject a fake); the default stops when waits are cancelled.
     """
 
     def __init__(
@@ -40,7 +43,7 @@ class TokenBucket:
         burst: int = 1,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = interruptible_sleep,
     ) -> None:
         if rate <= 0:
             raise CloudNestConfigError(f"rate must be > 0 requests/second, got {rate}")
@@ -50,7 +53,7 @@ class TokenBucket:
         self.burst = burst
         self._interval = 1.0 / rate
         self._clock = clock
-        self._sleep = sleep
+        self._sleep = cancellable(sleep)
         self._next = -float("inf")  # theoretical arrival time of the next conforming request
         self._lock = threading.Lock()
 
@@ -97,7 +100,7 @@ class Pacer:
         *,
         burst: int = 1,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = interruptible_sleep,
     ) -> None:
         self._rates = dict(rates or {})
         for name, rate in self._rates.items():
@@ -108,7 +111,7 @@ class Pacer:
         self.default_rate = default_rate
         self.burst = burst
         self._clock = clock
-        self._sleep = sleep
+        self._sleep = cancellable(sleep)
         self._buckets: dict[str, TokenBucket | None] = {}
         self._lock = threading.Lock()
 

@@ -1,0 +1,250 @@
+"""SIGTERM, Ctrl-C and cancelling the flow run stop a process waiting on a vendor within seconds,
+and it says what it left running at the vendor: a plain script waiting on AlmaCAM, a flow run whose
+wait runs in the flow's task-runner thread (where no signal reaches it) or in the main thread, and
+a served deployment's run cancelled through the Prefect API."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from prefect.exceptions import TerminationSignal
+
+from nestflow.sandbox.almacam.service import ALMACAM
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
+from nestflow.waiting import cancelled, reset_waits
+from tests.pipeline.conftest import PrefectSession
+from tests.pipeline.processes import ROOT, prefect_env, spawn, stop, wait_until
+
+#: An AlmaCAM order of 100 s: the sandbox (speed 0.02) solves it in 2 s, the wait sleeps 100 s.
+ORDER = {
+    "parts": [{"geometry": [[[0, 0], [1, 0], [1, 1], [0, 1]]], "instances": [{"id": 42}]}],
+    "sheets": [{"id": 123, "length": 10.0, "height": 5.0}],
+    "time": 100,
+}
+STOPPED_WITHIN_S = 5.0
+
+SCRIPT = """
+import sys
+from blocks.credentials import AlmaCamCredentials
+from nestflow.almacam.models import Order
+from tasks.clients import almacam_client
+
+client = almacam_client(AlmaCamCredentials(base_url=sys.argv[1], token=sys.argv[2]))
+order = Order.model_validate_json(sys.argv[3])
+order_id = client.submit(order)
+print(f"WAITING for order {order_id}", flush=True)
+client.wait(order_id, "full", expected_time=order.time, deadline=3600)
+"""
+
+FLOW = """
+import sys
+from prefect import flow, task
+from blocks.credentials import AlmaCamCredentials
+from nestflow.almacam.models import Order
+from tasks.clients import almacam_client
+
+
+@task
+def wait_for_order(base_url: str, token: str, order_json: str) -> None:
+    client = almacam_client(AlmaCamCredentials(base_url=base_url, token=token))
+    order = Order.model_validate_json(order_json)
+    order_id = client.submit(order)
+    print(f"WAITING for order {order_id}", flush=True)
+    client.wait(order_id, "full", expected_time=order.time, deadline=3600)
+
+
+@flow
+def wait_in(base_url: str, token: str, order_json: str, where: str) -> None:
+    if where == "thread":
+        wait_for_order.submit(base_url, token, order_json).result()
+    else:
+        wait_for_order(base_url, token, order_json)
+
+
+if __name__ == "__main__":
+    wait_in(*sys.argv[1:])
+"""
+
+
+SERVE = (
+    FLOW.split('if __name__ == "__main__":')[0]
+    + """
+if __name__ == "__main__":
+    base_url, token, order_json, where, name = sys.argv[1:]
+    parameters = {"base_url": base_url, "token": token, "order_json": order_json, "where": where}
+    wait_in.serve(name=name, parameters=parameters)
+"""
+)
+
+
+@pytest.fixture(scope="module")
+def almacam() -> Iterator[RunningSandbox]:
+    with start_sandbox(SandboxConfig(almacam_port=0, speed=0.02), services=[ALMACAM]) as sandbox:
+        yield sandbox
+
+
+def _stop_when_waiting(
+    command: list[str], env: dict[str, str], log: Path, signum: int
+) -> tuple[int, float, str, str]:
+    """Start ``command``, send ``signum`` once it waits; exit code, seconds to exit, order, log."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while b"WAITING for order" not in log.read_bytes():
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        order_id = log.read_text().split("WAITING for order ", 1)[1].split()[0]
+        time.sleep(0.5)
+        sent = time.monotonic()
+        os.kill(process.pid, signum)
+        try:
+            code = process.wait(30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"still running 30 s after the signal:\n{log.read_text()}")
+        return code, time.monotonic() - sent, order_id, log.read_text()
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_a_waiting_script_naming_the_order_left_running(
+    signum: int, almacam: RunningSandbox, tmp_path: Path
+) -> None:
+    command = [sys.executable, "-c", SCRIPT, almacam.almacam_url, almacam.almacam_token]
+    command.append(json.dumps(ORDER))
+    env = prefect_env(tmp_path / "home", None)
+    code, took, order_id, output = _stop_when_waiting(command, env, tmp_path / "out.log", signum)
+    assert took < STOPPED_WITHIN_S, output
+    assert code in (128 + signum, -signum), output
+    assert f"left running at the vendor: AlmaCAM order {order_id} at {almacam.almacam_url}" in (
+        output
+    )
+
+
+@pytest.mark.parametrize("where", ["thread", "main"])
+def test_sigterm_stops_a_flow_run_waiting_in_a_task(
+    where: str, almacam: RunningSandbox, prefect_session: PrefectSession, tmp_path: Path
+) -> None:
+    script = tmp_path / "wait_flow.py"
+    script.write_text(FLOW)
+    command = [sys.executable, str(script), almacam.almacam_url, almacam.almacam_token]
+    command += [json.dumps(ORDER), where]
+    env = prefect_env(tmp_path / "home", prefect_session.api_url, PYTHONPATH=str(ROOT))
+    code, took, order_id, output = _stop_when_waiting(
+        command, env, tmp_path / "out.log", signal.SIGTERM
+    )
+    assert took < STOPPED_WITHIN_S, output
+    assert code != 0, output
+    assert f"AlmaCAM order {order_id} at {almacam.almacam_url}" in output
+
+
+def test_prefects_sigterm_bridge_also_stops_the_waits() -> None:
+    """Prefect's handler (installed for a flow run's length) is wrapped, not replaced."""
+    from prefect.utilities import engine
+
+    import tasks.progress  # noqa: F401 - wires the process
+
+    reset_waits()
+    try:
+        with pytest.raises(TerminationSignal):
+            engine._prefect_sigterm_handler(signal.SIGTERM, None)
+        assert cancelled()
+    finally:
+        reset_waits()
+
+
+def test_cancelling_a_served_flow_run_stops_its_wait_naming_the_order(
+    almacam: RunningSandbox, prefect_session: PrefectSession, tmp_path: Path
+) -> None:
+    """The runner sends the cancel intent, then SIGTERM; without the wiring it waits 30 s and
+    SIGKILLs the run, whose wait never says what it left running."""
+    api, name = prefect_session.api_url, f"waits-{uuid.uuid4().hex[:8]}"
+    script, log = tmp_path / "serve_wait.py", tmp_path / "serve.log"
+    script.write_text(SERVE)
+    command = [sys.executable, str(script), almacam.almacam_url, almacam.almacam_token]
+    command += [json.dumps(ORDER), "thread", name]
+    env = prefect_env(tmp_path / "home", api, PYTHONPATH=str(ROOT))
+    served = spawn(command, ROOT, env, log)
+    try:
+
+        def deployment() -> str | None:
+            assert served.poll() is None, log.read_text()
+            found = httpx.get(f"{api}/deployments/name/wait-in/{name}", timeout=10)
+            return found.json()["id"] if found.status_code == 200 else None
+
+        deployment_id = wait_until("the served deployment", deployment, 60)
+        created = httpx.post(f"{api}/deployments/{deployment_id}/create_flow_run", json={})
+        run_id = created.json()["id"]
+        wait_until("the run to wait", lambda: "WAITING for order" in log.read_text(), 60, 0.1)
+        order_id = log.read_text().split("WAITING for order ", 1)[1].split()[0]
+        asked = time.monotonic()
+        cancelling = {"type": "CANCELLING", "name": "Cancelling"}
+        httpx.post(
+            f"{api}/flow_runs/{run_id}/set_state", json={"state": cancelling, "force": True}
+        ).raise_for_status()
+
+        def final_state() -> str | None:
+            state = httpx.get(f"{api}/flow_runs/{run_id}", timeout=10).json()["state"]["type"]
+            return state if state in ("CANCELLED", "CRASHED", "FAILED", "COMPLETED") else None
+
+        state = wait_until("the run to end", final_state, 60, 0.2)
+        took = time.monotonic() - asked
+        output = log.read_text()
+        assert state == "CANCELLED", output
+        assert took < 10.0, output  # the runner's own poll included; 30 s + SIGKILL without it
+        assert f"left running at the vendor: AlmaCAM order {order_id}" in output
+    finally:
+        stop(served)
+
+
+class _Failed:
+    """A task state whose result raises ``error`` (what a retry condition looks at)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def result(self) -> None:
+        raise self.error
+
+
+def test_read_only_tasks_do_not_retry_a_service_that_was_unreachable_for_the_limit() -> None:
+    from nestflow.almacam.errors import AlmaCamTransportError, AlmaCamUnreachable
+    from nestflow.cloudnest.errors import CloudNestTransportError, CloudNestUnreachable
+    from tasks import almacam, cloudnest
+
+    unreachable_cloudnest = CloudNestUnreachable("http://gw", "job_nest_detail", 120, 9, "x")
+    unreachable_almacam = AlmaCamUnreachable(
+        base_url="http://a", endpoint="GET /result/1/full", silent_s=120, attempts=9, last="x"
+    )
+    passing_cloudnest = CloudNestTransportError(None, "ConnectError", "job_nest_detail")
+    passing_almacam = AlmaCamTransportError("ReadError", endpoint="GET /", request_sent=True)
+    cases = [
+        (cloudnest.wait_nesting, unreachable_cloudnest, passing_cloudnest),
+        (cloudnest.wait_drawings, unreachable_cloudnest, passing_cloudnest),
+        (almacam.wait_result, unreachable_almacam, passing_almacam),
+        (almacam.fetch_images, unreachable_almacam, passing_almacam),
+    ]
+    for task, unreachable, passing in cases:
+        condition = task.retry_condition_fn
+        assert not condition(task, None, _Failed(unreachable)), task.name
+        assert condition(task, None, _Failed(passing)), task.name
+    # "Wait for the cut" (tasks/push.py) may retry it: its retries reuse the process's client,
+    # which gives up after one attempt while the gateway stays silent (see
+    # tests/cloudnest/test_unreachable.py), so the total stays the limit plus its retry delays.
