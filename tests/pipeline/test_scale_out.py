@@ -28,20 +28,14 @@ from prefect.client.schemas.filters import (
     TaskRunFilterName,
 )
 from prefect.client.schemas.objects import StateType
-from prefect.settings import (
-    PREFECT_API_URL,
-    PREFECT_RESULTS_LOCAL_STORAGE_PATH,
-    temporary_settings,
-)
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from blocks import CloudNestCredentials
 from cli.demo import save_sandbox_blocks
 from deploy.stack import CLOUDNEST_RATE_LIMIT, Stack
 from flows.parameters import BlockNames, MaterialSpec, NestingSettings
 from nestflow.cloudnest.jobs import find_job
-from nestflow.ledger import JobLedger
 from tasks.leases import LEASE_S
-from tasks.ledger import ledger_path
 from tests.pipeline.conftest import copy_examples
 from tests.pipeline.processes import wait_until
 
@@ -140,20 +134,15 @@ def _running_pid(production: Production, run: UUID) -> int | None:
     return int(pid) if pid.isdigit() else None
 
 
-def _tasks_finished(production: Production, run: UUID, name: str) -> bool:
-    """True once every task run of the flow run whose name starts with ``name`` completed."""
-    with temporary_settings(updates={PREFECT_API_URL: production.stack.api_url}):
-        with get_client(sync_client=True) as client:
-            found = client.read_task_runs(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run])),
-                task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_=name)),
-            )
-    return bool(found) and all(t.state_type == StateType.COMPLETED for t in found)
-
-
 def _uploads_finished(production: Production, run: UUID) -> bool:
     """True once every CloudNest upload task of the run has completed."""
-    return _tasks_finished(production, run, "Upload drawings")
+    with temporary_settings(updates={PREFECT_API_URL: production.stack.api_url}):
+        with get_client(sync_client=True) as client:
+            uploads = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run])),
+                task_run_filter=TaskRunFilter(name=TaskRunFilterName(like_="Upload drawings")),
+            )
+    return bool(uploads) and all(t.state_type == StateType.COMPLETED for t in uploads)
 
 
 def _log_lines(production: Production, run: UUID) -> list[str]:
@@ -184,42 +173,3 @@ def test_a_run_killed_after_its_uploads_is_rerun_without_duplicates_once_its_lea
     assert waited < LEASE_S + 15 + RUN_TIMEOUT_S / 2
     assert production.stack.run_states([first])[first] == "CRASHED"
     _assert_one_of_everything(cloudnest, job)
-
-
-#: Where a run is killed: its layout files written but nothing pushed yet (``Write run
-#: outputs``), or its pushes done and recorded (``Push layout``) but the run not finished.
-KILL_POINTS = {"before the push": "Write run outputs", "after the push": "Push layout"}
-
-
-def _ledger(production: Production, job: str) -> JobLedger:
-    with temporary_settings(updates={PREFECT_RESULTS_LOCAL_STORAGE_PATH: production.stack.results}):
-        return JobLedger.model_validate_json(ledger_path(job).read_bytes())
-
-
-@pytest.mark.parametrize("point", sorted(KILL_POINTS))
-def test_a_run_killed_around_its_push_is_rerun_and_the_ledger_and_machine_agree(
-    production, cloudnest, point: str
-) -> None:
-    job = f"kill-{point.split()[0]}-{uuid.uuid4().hex[:6]}"
-    first = _start(production, job)
-    wait_until(point, lambda: _tasks_finished(production, first, KILL_POINTS[point]), 240)
-    pid = _running_pid(production, first)
-    if pid is not None:  # a run that already ended cannot be killed: the re-run still must agree
-        os.kill(pid, signal.SIGKILL)
-
-    second = _start(production, job)
-
-    assert _wait_finished(production, [second])[second] == "COMPLETED"
-    ledger = _ledger(production, job)
-    rounds = {job} | {push.round for push in ledger.pushes}
-    plans = [
-        plan
-        for name in rounds
-        if (found := find_job(cloudnest, name)) is not None
-        for plan in cloudnest.job_plan_detail([found.job_id])
-    ]
-    assert sorted(p.guid for p in plans) == sorted(push.reference for push in ledger.pushes)
-    cut = ledger.cut()
-    assert {key: cut[key] for key in ledger.parts} == {
-        key: part.quantity for key, part in ledger.parts.items()
-    }  # every ordered part cut exactly once
