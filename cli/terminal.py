@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from nestflow.geometry.inspect import InspectReport, PartRecord
-from nestflow.report import ENGINE_TITLES, RunSummary, comparison_rows
+from nestflow.report import ENGINE_TITLES, RunSummary, comparison_rows, part_rows
 
 
 def drawings_table(report: InspectReport) -> Table:
@@ -35,11 +35,10 @@ def comparison_table(summary: RunSummary) -> Table:
 
 def parts_table(summary: RunSummary) -> Table:
     """Per part (from the job ledger): ordered, already cut, cut now, still missing."""
-    table = Table("Part", "Drawing", "Ordered", "Already cut", "Cut now", "Missing", title="Parts")
-    for p in summary.parts:
-        drawing = escape(p.drawing) + (" (superseded)" if p.superseded else "")
-        counts = (str(p.ordered), str(p.already_cut), str(p.cut_now), str(p.missing))
-        table.add_row(escape(p.part), drawing, *counts)
+    header, *rows = part_rows(summary)
+    table = Table(*header, title="Parts")
+    for row in rows:
+        table.add_row(*map(escape, row))
     return table
 
 

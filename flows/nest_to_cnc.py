@@ -49,9 +49,9 @@ from flows.parameters import (
     TargetKind,
     Units,
 )
-from nestflow.intake import CheckedDrawing, Intake
-from nestflow.ledger import plan_cut
-from nestflow.report import PartProgress, PushRecord, RunSummary, quote_lines
+from nestflow.intake import Intake
+from nestflow.ledger import cut_elsewhere, drawings_cut, plan_cut
+from nestflow.report import PushRecord, RunSummary, quote_lines
 from nestflow.targets import LayoutToCut
 from tasks.inbox import file_away
 from tasks.leases import job_lease
@@ -221,31 +221,6 @@ def _run_job(
         remember_cut(job, inbox, sorted(cut - set(elsewhere)))
         summary = _file_away(summary, intake, cut, inbox)
     return summary
-
-
-def cut_elsewhere(drawings: list[CheckedDrawing]) -> list[PartProgress]:
-    """Report rows of drawings another job cut whole: ordered and already cut, nothing missing."""
-    return [
-        PartProgress(
-            part=part.name,
-            drawing=d.ref.file,
-            sha256=d.sha256,
-            ordered=d.terms.quantity,
-            already_cut=d.terms.quantity,
-            cut_now=0,
-        )
-        for d in drawings
-        for part in d.parts
-    ]
-
-
-def drawings_cut(parts: list[PartProgress]) -> set[str]:
-    """sha256 of each drawing whose every part is cut as ordered (superseded ones excluded)."""
-    by_drawing: dict[str, bool] = {}
-    for p in parts:
-        if not p.superseded:
-            by_drawing[p.sha256] = by_drawing.get(p.sha256, True) and p.missing == 0
-    return {sha for sha, done in by_drawing.items() if done}
 
 
 def _file_away(summary: RunSummary, intake: Intake, cut: set[str], inbox: str) -> RunSummary:

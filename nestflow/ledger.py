@@ -78,15 +78,16 @@ class JobLedger(BaseModel):
         name is known with another content supersedes the old content's parts.
         """
         notes = []
+        cut = self.cut()
         for new in parts:
             for old in self.parts.values():
                 replaced = old.drawing == new.drawing and old.sha256 != new.sha256
                 if replaced and old.superseded_by is None:
                     old.superseded_by = new.sha256
-                    cut = self.cut().get(old.key, 0)
                     notes.append(
                         f"{old.drawing}: corrected drawing (sha256 {new.sha256[:12]}) supersedes "
-                        f"{old.sha256[:12]}; part {old.part!r} of the old drawing: {cut} cut, "
+                        f"{old.sha256[:12]}; part {old.part!r} of the old drawing: "
+                        f"{cut.get(old.key, 0)} cut, "
                         "never cut again"
                     )
             self.parts[new.key] = new.model_copy(update={"superseded_by": None})
@@ -99,14 +100,20 @@ class JobLedger(BaseModel):
             total.update(push.parts)
         return total
 
-    def remaining(self, key: str, *, recut: bool = False) -> int:
-        """Copies of a part still to cut (all of them when the run cuts again)."""
+    def remaining(self, key: str, cut: Mapping[str, int], *, recut: bool = False) -> int:
+        """Copies of a part still to cut (all of them when the run cuts again).
+
+        Args:
+            key: The part.
+            cut: Copies cut per part (:meth:`cut`, counted once by the caller).
+            recut: The run cuts the order again.
+        """
         part = self.parts[key]
         if part.superseded_by is not None:
             return 0
         if recut:
             return part.quantity
-        return max(0, part.quantity - self.cut().get(key, 0))
+        return max(0, part.quantity - cut.get(key, 0))
 
     def pushed(self, target: str, round_: str, engine: str, layout_id: str) -> LedgerPush | None:
         """The recorded push of a round's layout through a target, if any."""
@@ -228,7 +235,7 @@ def plan_cut(
     by_name = {p.part: p.key for p in parts}
     keep, quantities = [], {}
     for drawing in drawings:
-        left = min(ledger.remaining(by_name[p.name], recut=recut) for p in drawing.parts)
+        left = min(ledger.remaining(by_name[p.name], before, recut=recut) for p in drawing.parts)
         if left == 0:
             cut = ", ".join(f"{p.name} {before.get(by_name[p.name], 0)}" for p in drawing.parts)
             notes.append(f"{drawing.ref.file}: every ordered copy already cut ({cut}); not nested")
@@ -259,3 +266,28 @@ def plan_cut(
         engine_job=engine_job,
         notes=notes,
     )
+
+
+def drawings_cut(parts: Iterable[PartProgress]) -> set[str]:
+    """sha256 of each drawing whose every part is cut as ordered (superseded ones excluded)."""
+    done: dict[str, bool] = {}
+    for p in parts:
+        if not p.superseded:
+            done[p.sha256] = done.get(p.sha256, True) and p.missing == 0
+    return {sha for sha, whole in done.items() if whole}
+
+
+def cut_elsewhere(drawings: Iterable[CheckedDrawing]) -> list[PartProgress]:
+    """Report rows of drawings another job cut whole: ordered and already cut, nothing missing."""
+    return [
+        PartProgress(
+            part=part.name,
+            drawing=d.ref.file,
+            sha256=d.sha256,
+            ordered=d.terms.quantity,
+            already_cut=d.terms.quantity,
+            cut_now=0,
+        )
+        for d in drawings
+        for part in d.parts
+    ]

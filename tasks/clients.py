@@ -19,16 +19,14 @@ import json
 import threading
 from typing import Any
 
+import tasks.progress  # noqa: F401 - importing it wires cancellation (wire_cancellation)
 from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
 from nestflow.almacam.client import AlmaCamClient
 from nestflow.cloudnest.client import CloudNestClient
-from tasks.progress import wire_cancellation
 
 _lock = threading.Lock()
 _cloudnest: dict[str, CloudNestClient] = {}
 _almacam: dict[str, AlmaCamClient] = {}
-
-wire_cancellation()
 
 
 def _fingerprint(block: CloudNestCredentials | AlmaCamCredentials) -> str:

@@ -7,6 +7,7 @@ from nestflow.report.markdown import (
     engines_compared,
     is_web_link,
     layout_table,
+    part_rows,
     report_markdown,
     slug,
 )
@@ -23,6 +24,7 @@ from nestflow.report.quote import kilograms, quote_lines
 
 __all__ = [
     "engines_compared",
+    "part_rows",
     "ENGINE_TITLES",
     "EngineKey",
     "EngineSummary",

@@ -100,23 +100,23 @@ def report_markdown(summary: RunSummary) -> str:
     return "\n".join(lines) + "\n"
 
 
+def part_rows(summary: RunSummary) -> list[tuple[str, ...]]:
+    """Header and one row per part: ordered, cut by earlier runs, cut by this one, missing."""
+    rows = [("Part", "Drawing", "Ordered", "Already cut", "Cut now", "Missing")]
+    for p in summary.parts:
+        drawing = p.drawing + (" (superseded)" if p.superseded else "")
+        counts = (p.ordered, p.already_cut, p.cut_now, p.missing)
+        rows.append((p.part, drawing, *map(str, counts)))
+    return rows
+
+
 def _parts_section(summary: RunSummary) -> list[str]:
-    """Per part: ordered, cut by earlier runs, cut by this one, still missing."""
+    """The per-part table of the report (none when the run recorded no parts)."""
     if not summary.parts:
         return []
-    lines = [
-        "",
-        "## Parts",
-        "",
-        "| Part | Drawing | Ordered | Already cut | Cut now | Missing |",
-        "|---|---|---|---|---|---|",
-    ]
-    for p in summary.parts:
-        drawing = f"`{p.drawing}`" + (" (superseded)" if p.superseded else "")
-        lines.append(
-            f"| {p.part} | {drawing} | {p.ordered} | {p.already_cut} | {p.cut_now} | {p.missing} |"
-        )
-    return lines
+    header, *rows = part_rows(summary)
+    lines = ["", "## Parts", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
 def _section(title: str, items: list[str]) -> list[str]:
