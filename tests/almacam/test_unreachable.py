@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import pickle
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,8 +18,9 @@ import pytest
 from nestflow.almacam.client import AlmaCamClient
 from nestflow.almacam.errors import AlmaCamTimeout, AlmaCamTransportError, AlmaCamUnreachable
 from nestflow.almacam.models import Order
-from nestflow.waiting import WaitCancelled, cancel_waits, reset_waits
+from nestflow.waiting import WaitCancelled, cancel_waits
 from tests.almacam.conftest import HELLO_WORLD
+from tests.pipeline.processes import free_port
 
 LIMIT = 2.0
 """The test's ``unreachable_after``: the wait's own deadline (60 s) is far longer."""
@@ -28,17 +28,7 @@ LIMIT = 2.0
 DEADLINE = 60.0
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cancel_flag() -> Iterator[None]:
-    reset_waits()
-    yield
-    reset_waits()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = pytest.mark.usefixtures("fresh_cancel_flag")
 
 
 def client_of(base_url: str, **options: Any) -> AlmaCamClient:

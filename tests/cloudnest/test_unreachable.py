@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +23,8 @@ from nestflow.cloudnest.errors import (
     CloudNestWaitTimeout,
 )
 from nestflow.cloudnest.pacing import TokenBucket
-from nestflow.waiting import WaitCancelled, cancel_waits, reset_waits
+from nestflow.waiting import WaitCancelled, cancel_waits
+from tests.pipeline.processes import free_port
 
 LIMIT = 2.0
 """The test's ``unreachable_after``: the polls' own deadline (60 s) is far longer."""
@@ -32,17 +32,7 @@ LIMIT = 2.0
 POLL_DEADLINE = 60.0
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cancel_flag() -> Iterator[None]:
-    reset_waits()
-    yield
-    reset_waits()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = pytest.mark.usefixtures("fresh_cancel_flag")
 
 
 def client_of(base_url: str, **options: Any) -> CloudNestClient:

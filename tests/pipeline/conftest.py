@@ -30,6 +30,7 @@ from prefect.settings import (
 )
 from prefect.testing.utilities import prefect_test_harness
 
+from blocks import MachineTarget
 from cli.demo import save_sandbox_blocks
 from flows.parameters import BlockNames
 from nestflow.cloudnest.client import CloudNestClient
@@ -207,3 +208,12 @@ def session_log_lines() -> Iterator[list[str]]:
 def sandbox_secrets() -> dict[str, str]:
     """The secrets of this session's sandbox, by name (for the leak scan)."""
     return {"CloudNest app secret": CLOUDNEST_SECRET, "AlmaCAM token": ALMACAM_TOKEN}
+
+
+@pytest.fixture
+def drop_laser(pipeline_blocks) -> BlockNames:
+    """The session's block names with a machine that takes layouts in the test drop folder."""
+    MachineTarget(drop_folder_block=pipeline_blocks.names.machine + "-drop").save(
+        "drop-laser", overwrite=True
+    )
+    return pipeline_blocks.names.model_copy(update={"machine": "drop-laser"})

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from blocks import MachineTarget
 from flows.nest_to_cnc import nest_to_cnc
 from flows.parameters import DrawingSource, EngineName, MaterialSpec, NestingSettings, PushEngine
 
@@ -24,11 +23,9 @@ FAST = NestingSettings(time_s=1.0, spacing=5.0, max_wait_s=120.0)
 
 
 @pytest.fixture
-def nightly(pipeline_blocks):
+def nightly(drop_laser):
     """A nightly-style run over a folder: content-named job, local engine, drop folder."""
-    drop_block = pipeline_blocks.names.machine + "-drop"
-    MachineTarget(drop_folder_block=drop_block).save("inbox-laser", overwrite=True)
-    names = pipeline_blocks.names.model_copy(update={"machine": "inbox-laser"})
+    names = drop_laser
     prefix = f"nightly-{uuid.uuid4().hex[:6]}"
 
     def run(inbox: Path, **options):

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from blocks import MachineTarget
 from flows.nest_to_cnc import nest_to_cnc
 from flows.parameters import DrawingSource, EngineName, MaterialSpec, NestingSettings, PushEngine
 from nestflow.cloudnest.jobs import find_job
@@ -27,11 +26,9 @@ FAST = NestingSettings(time_s=1.0, spacing=5.0, max_wait_s=120.0)
 
 
 @pytest.fixture
-def local_run(pipeline_blocks):
+def local_run(drop_laser):
     """Run a job with the local engine, its layouts dropped in the test's drop folder."""
-    drop_block = pipeline_blocks.names.machine + "-drop"
-    MachineTarget(drop_folder_block=drop_block).save("ledger-laser", overwrite=True)
-    names = pipeline_blocks.names.model_copy(update={"machine": "ledger-laser"})
+    names = drop_laser
 
     def run(job: str, folder: Path, **options):
         return nest_to_cnc(

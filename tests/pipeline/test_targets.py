@@ -134,13 +134,10 @@ def test_server_push_refuses_another_engines_layouts_naming_the_alternatives(
 
 
 def test_a_run_with_only_the_local_engine_needs_no_vendor_and_drops_its_layouts(
-    folder: Path, pipeline_blocks
+    folder: Path, pipeline_blocks, drop_laser
 ) -> None:
     drop_block = pipeline_blocks.names.machine + "-drop"
-    MachineTarget(drop_folder_block=drop_block).save("local-laser", overwrite=True)
-    no_vendor = pipeline_blocks.names.model_copy(
-        update={"cloudnest": "never-saved", "almacam": "never-saved"}
-    )
+    no_vendor = drop_laser.model_copy(update={"cloudnest": "never-saved", "almacam": "never-saved"})
     job = f"local-{uuid.uuid4().hex[:6]}"
 
     summary = nest_to_cnc(
@@ -150,7 +147,7 @@ def test_a_run_with_only_the_local_engine_needs_no_vendor_and_drops_its_layouts(
         engines=[EngineName.LOCAL],
         material=MATERIAL,
         nesting=FAST,
-        blocks=no_vendor.model_copy(update={"machine": "local-laser"}),
+        blocks=no_vendor,
     )
 
     assert [(e.engine, e.status) for e in summary.engines] == [("local", "ok")]
