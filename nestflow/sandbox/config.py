@@ -5,22 +5,29 @@ state file) live at the top level with one port per service; each service's cred
 its own sub-model (:class:`AlmaCamSandboxSettings`; a CloudNest sub-model is added next to it the
 same way). Credentials come from the environment, with development defaults so that a first run
 needs no setup; :attr:`AlmaCamSandboxSettings.token_from_env` records which, so that a value read
-from the environment is never printed.
+from the environment is never printed. Fault plans active from start-up (see
+:mod:`nestflow.sandbox.faults`) can come from ``NESTFLOW_SANDBOX_FAULTS``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError
 
 from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
+from nestflow.sandbox.faults import FaultPlan
 
 #: Environment variable holding the Bearer token the AlmaCAM sandbox accepts.
 ALMACAM_TOKEN_ENV = "NESTFLOW_SANDBOX_ALMACAM_TOKEN"
+
+#: Environment variable holding the fault plans active from start-up: a JSON object mapping a
+#: service name to a :class:`~nestflow.sandbox.faults.FaultPlan`.
+FAULTS_ENV = "NESTFLOW_SANDBOX_FAULTS"
 
 #: Token accepted when the environment sets none (development only; printed at start).
 DEFAULT_ALMACAM_TOKEN = "sandbox-almacam-dev-token"
@@ -56,6 +63,36 @@ class AlmaCamSandboxSettings(BaseModel):
         return cls()
 
 
+_FAULT_PLANS = TypeAdapter(dict[str, FaultPlan])
+
+
+def faults_from_env(environ: Mapping[str, str] | None = None) -> dict[str, FaultPlan]:
+    """Read the start-up fault plans from ``NESTFLOW_SANDBOX_FAULTS`` (none when unset).
+
+    Args:
+        environ: Variables to read instead of ``os.environ``.
+
+    Returns:
+        The plan of each service named in the variable.
+
+    Raises:
+        ValueError: The variable is not a JSON object of valid fault plans.
+    """
+    env = os.environ if environ is None else environ
+    text = env.get(FAULTS_ENV, "").strip()
+    if not text:
+        return {}
+    try:
+        return _FAULT_PLANS.validate_python(json.loads(text))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{FAULTS_ENV} is not valid JSON: {exc}") from exc
+    except ValidationError as exc:
+        raise ValueError(
+            f"{FAULTS_ENV} must map service names to fault plans "
+            f'(example: {{"almacam": {{"rules": [{{"route": "/new$", "kind": "error"}}]}}}}): {exc}'
+        ) from exc
+
+
 class SandboxConfig(BaseModel):
     """Everything the sandbox runner needs to start its services.
 
@@ -70,6 +107,8 @@ class SandboxConfig(BaseModel):
         almacam: AlmaCAM credentials and capacity.
         cloudnest: CloudNest credentials, limits and machines (its own ``speed`` and
             ``state_file`` are replaced by the ones above when the runner builds it).
+        faults: Fault plans active from start-up, by service name (``"almacam"``); each
+            service's layer works on its own copy.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -81,6 +120,7 @@ class SandboxConfig(BaseModel):
     state_file: Path | None = None
     almacam: AlmaCamSandboxSettings = Field(default_factory=AlmaCamSandboxSettings)
     cloudnest: CloudNestSandboxSettings = Field(default_factory=CloudNestSandboxSettings)
+    faults: dict[str, FaultPlan] = Field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> SandboxConfig:
@@ -92,11 +132,16 @@ class SandboxConfig(BaseModel):
 
         Returns:
             The config; fields not overridden keep their defaults.
+
+        Raises:
+            ValueError: A variable holds an invalid value (the message names it).
         """
         values: dict[str, Any] = {
             "almacam": AlmaCamSandboxSettings.from_env(environ),
             "cloudnest": CloudNestSandboxSettings.from_env(environ),
         }
+        if "faults" not in overrides:
+            values["faults"] = faults_from_env(environ)
         values.update(overrides)
         return cls(**values)
 

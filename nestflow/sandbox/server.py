@@ -11,6 +11,10 @@ and serves until interrupted.
 
 Services are listed in :data:`SERVICES`; adding one takes a
 :class:`~nestflow.sandbox.services.SandboxService` value and one entry there.
+
+Every service is served behind its own :class:`~nestflow.sandbox.faults.FaultLayer`, so tests can
+inject faults into any of them: ``sandbox.faults("almacam").set(plan)`` in-process, or the
+``/_sandbox/faults`` admin endpoints over HTTP.
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 
 from nestflow.sandbox.almacam.service import ALMACAM
 from nestflow.sandbox.cloudnest.registration import CLOUDNEST
-from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.config import FAULTS_ENV, SandboxConfig
+from nestflow.sandbox.faults import FAULTS_PATH, FaultLayer
 from nestflow.sandbox.services import SandboxService, ServiceInstance
 
 #: The services ``nestflow sandbox`` runs, in the order their lines are printed.
@@ -57,11 +63,13 @@ class RunningService:
         service: What it is.
         url: Base URL (no trailing slash), with the real port.
         port: The port it listens on.
+        faults: The fault layer in front of the service's app.
     """
 
     service: SandboxService
     url: str
     port: int
+    faults: FaultLayer
     _server: uvicorn.Server
     _thread: threading.Thread
     _socket: socket.socket
@@ -72,8 +80,15 @@ class RunningService:
         """Whether its server thread still runs."""
         return self._thread.is_alive()
 
+    @property
+    def app(self) -> Any:
+        """The service's own application (behind its fault layer), whose state tests inspect."""
+        return self._instance.app
+
     def stop(self) -> None:
         """Stop serving, then release the service's resources."""
+        # A held request would keep uvicorn waiting for it; end the holds so it answers at once.
+        self.faults.close()
         self._server.should_exit = True
         self._thread.join(SHUTDOWN_TIMEOUT)
         self._socket.close()
@@ -82,12 +97,13 @@ class RunningService:
 
 def _serve(service: SandboxService, config: SandboxConfig) -> RunningService:
     instance = service.build(config)
+    faults = FaultLayer(service.name, instance.app, config.faults.get(service.name))
     sock: socket.socket | None = None
     try:
         sock = _bind(config.host, service.port(config))
         server = uvicorn.Server(
             uvicorn.Config(
-                instance.app,
+                faults,
                 log_config=None,
                 log_level="warning",
                 access_log=False,
@@ -115,7 +131,8 @@ def _serve(service: SandboxService, config: SandboxConfig) -> RunningService:
         instance.close()
         raise
     port = sock.getsockname()[1]
-    return RunningService(service, _url(config.host, port), port, server, thread, sock, instance)
+    url = _url(config.host, port)
+    return RunningService(service, url, port, faults, server, thread, sock, instance)
 
 
 class RunningSandbox:
@@ -133,6 +150,10 @@ class RunningSandbox:
     def url(self, name: str) -> str:
         """Base URL of the service ``name`` (``"almacam"``, ``"cloudnest"``)."""
         return self.services[name].url
+
+    def faults(self, name: str) -> FaultLayer:
+        """The fault layer of the service ``name`` (``"almacam"``, ``"cloudnest"``)."""
+        return self.services[name].faults
 
     @property
     def almacam_url(self) -> str:
@@ -154,6 +175,12 @@ class RunningSandbox:
         lines = [f"{s.service.title} sandbox: {s.url}" for s in self.services.values()]
         for running in self.services.values():
             lines += running.service.credentials(self.config)
+        for running in self.services.values():
+            if rules := running.faults.plan().rules:
+                lines.append(
+                    f"{running.service.title} faults: {len(rules)} rule(s) active, "
+                    f"see {running.url}{FAULTS_PATH}"
+                )
         return lines
 
     def stop(self) -> None:
@@ -178,6 +205,16 @@ class RunningSandbox:
         return f"RunningSandbox({urls})"
 
 
+def _check_fault_services(config: SandboxConfig, services: Sequence[SandboxService]) -> None:
+    """Refuse fault plans for services nobody knows (a typo would silently inject nothing)."""
+    known = {service.name for service in (*SERVICES, *services)}
+    if unknown := sorted(set(config.faults) - known):
+        raise ValueError(
+            f"fault plans for unknown services {unknown} (from {FAULTS_ENV} or the config); "
+            f"known: {sorted(known)}"
+        )
+
+
 def start_sandbox(
     config: SandboxConfig | None = None, services: Sequence[SandboxService] = SERVICES
 ) -> RunningSandbox:
@@ -189,8 +226,12 @@ def start_sandbox(
 
     Returns:
         The running sandbox; use it as a context manager or call :meth:`RunningSandbox.stop`.
+
+    Raises:
+        ValueError: The config has a fault plan for a service that does not exist.
     """
     config = config or SandboxConfig.from_env()
+    _check_fault_services(config, services)
     running: dict[str, RunningService] = {}
     try:
         for service in services:
