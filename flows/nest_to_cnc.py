@@ -14,6 +14,7 @@ push but the job did not reach the machine whole.
 
 import hashlib
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,11 +29,14 @@ from flows.engines import RunContext, engine_runs, read_drawings
 from flows.outputs import (
     NothingNested,
     PushIncomplete,
+    PushInDoubt,
     Round,
     finish,
+    in_doubt_reason,
     nothing_nested_reason,
     push_incomplete_reason,
     push_layouts,
+    settle_pending,
     wait_for_production,
     write_layouts,
 )
@@ -41,6 +45,7 @@ from flows.parameters import (
     BlockNames,
     DrawingSource,
     EngineName,
+    InDoubt,
     MaterialSpec,
     Mode,
     NestingSettings,
@@ -52,7 +57,7 @@ from flows.parameters import (
 from nestflow.intake import Intake
 from nestflow.ledger import cut_elsewhere, drawings_cut, plan_cut
 from nestflow.report import PushRecord, RunSummary, quote_lines
-from nestflow.targets import LayoutToCut
+from nestflow.targets import LayoutToCut, Target
 from tasks.inbox import file_away
 from tasks.leases import job_lease
 from tasks.ledger import jobs_that_cut, read_ledger, remember_cut, write_ledger
@@ -83,6 +88,25 @@ def stock_sheets(blocks: BlockNames, sheets: list[SheetFormat]) -> list[SheetFor
     return load_block(SheetStock, blocks.sheet_stock).sheets if blocks.sheet_stock else sheets
 
 
+@dataclass(frozen=True)
+class Destination:
+    """The machine a run pushes to (its block) and the target that reaches it (or why none)."""
+
+    machine: MachineTarget
+    target: Target | str
+
+
+def _destination(params: NestToCncParameters) -> Destination | None:
+    """The run's machine and target; None when the run does not push."""
+    if params.push is PushEngine.NONE:
+        return None
+    name = params.blocks.machine or ""
+    machine = load_block(MachineTarget, name)
+    engine = params.push.value
+    target = machine_target(params.target.value, engine, machine, name, params.blocks.gateway)
+    return Destination(machine, target)
+
+
 @flow(
     name="Nest to CNC",
     flow_run_name="nest {job_name}",
@@ -104,6 +128,7 @@ def nest_to_cnc(
     units: Units = Units.AUTO,
     recut: bool = False,
     file_away: bool = False,
+    in_doubt: InDoubt = InDoubt.REFUSE,
 ) -> RunSummary:
     """Nest drawings with the engines asked for, compare, and push the chosen layouts.
 
@@ -125,17 +150,23 @@ def nest_to_cnc(
         wait_production: Wait until the machine reports the pushed layouts cut.
         units: Units of drawings that carry none: ``auto`` (a drawing that looks like inches is
             refused in production until confirmed), ``mm`` or ``inch``.
-        recut: Cut again the parts the job's ledger says were already cut.
+        recut: Cut the order once more: each drawing whose earlier cut is whole (a recut
+            stopped half way is finished by the next run, not ordered a third time).
         file_away: Inbox semantics: skip drawings another job cut already, then move each
             drawing cut whole to ``processed/`` and each rejected one to ``rejected/`` (with a
             ``.txt`` giving the reason) in the drawings' folder.
+        in_doubt: A push an earlier run sent but never saw answered (it was stopped), which the
+            target cannot look up: ``refuse`` (stop, naming it), ``landed`` (a person saw it on
+            the machine) or ``resend`` (a person saw it is not there).
 
     Returns:
         The run summary (also written as ``summary.json`` next to the layout files).
 
     Raises:
         NothingNested: No engine produced a layout; the message says why.
-        PushIncomplete: Asked to push, the run left layouts or parts off the machine.
+        PushIncomplete: Asked to push, the run left layouts, parts or rejected drawings off
+            the machine.
+        PushInDoubt: An earlier push may be on the machine and nobody can tell; nothing done.
         JobBusy: Another run of the job held it longer than ``nesting.lease_wait_s``.
     """
     params = NestToCncParameters(
@@ -154,6 +185,7 @@ def nest_to_cnc(
         units=units,
         recut=recut,
         file_away=file_away,
+        in_doubt=in_doubt,
     )
     intake = read_drawings(params.drawings, params.manifest, material, nesting, params.units, mode)
     job = resolve_job_name(params.job_name, intake)
@@ -176,6 +208,9 @@ def nest_to_cnc(
         return finish(summary.model_copy(update={"notes": [note]}), storage)
     with job_lease(job, nesting.lease_wait_s):
         summary = finish(_run_job(params, job, summary, intake, storage), storage)
+    reason = in_doubt_reason(summary)
+    if reason is not None:
+        raise PushInDoubt(reason)
     reason = nothing_nested_reason(summary)
     if reason is not None:
         raise NothingNested(reason)
@@ -192,8 +227,22 @@ def _run_job(
     intake: Intake,
     storage: WritableFileSystem,
 ) -> RunSummary:
-    """Under the job's lease: read the ledger, nest and push what is missing, file away."""
+    """Under the job's lease: read the ledger, nest and push what is missing, file away.
+
+    Pushes an earlier run sent but never saw answered are settled first; while one is in doubt
+    nothing is nested or pushed.
+    """
     ledger = read_ledger(job)
+    destination = _destination(params)
+    if ledger.pending and destination is not None:
+        settled, doubts = settle_pending(job, ledger, destination.target, params.in_doubt)
+        summary = summary.model_copy(
+            update={"notes": [*summary.notes, *settled], "pushes_in_doubt": doubts}
+        )
+        for line in [*settled, *doubts]:
+            get_run_logger().warning("job %s: %s", job, line)
+        if doubts:
+            return summary
     inbox = params.drawings.folder if params.file_away and params.drawings else None
     nestable, elsewhere = intake.drawings, {}
     if inbox and not params.recut:
@@ -212,8 +261,8 @@ def _run_job(
         get_run_logger().info("job %s: %s", job, note)
     summary = summary.model_copy(update={"notes": [*summary.notes, *notes]})
     to_nest = intake.model_copy(update={"drawings": plan.drawings})
-    round_ = Round(ledger, plan, params.recut)
-    summary = _nest_and_push(params, job, summary, to_nest, storage, round_)
+    round_ = Round(ledger, plan)
+    summary = _nest_and_push(params, job, summary, to_nest, storage, round_, destination)
     parts = ledger.progress(Counter(plan.before), plan.keys) + cut_elsewhere(skipped)
     summary = summary.model_copy(update={"parts": parts})
     if inbox:
@@ -241,6 +290,7 @@ def _nest_and_push(
     intake: Intake,
     storage: WritableFileSystem,
     round_: Round,
+    destination: Destination | None,
 ) -> RunSummary:
     """The engines asked for, the layout files, the push and the wait (under the job's lease).
 
@@ -268,12 +318,12 @@ def _nest_and_push(
         quote = quote_lines(pricing.summary, material.thickness, material.density)
         summary = summary.model_copy(update={"quote": quote})
     summary = write_layouts(summary, storage, files)
-    if push is PushEngine.NONE:
+    if destination is None:
         return summary
     chosen = next((run for run in runs if run.name == push.value), None)
     layouts = chosen.layouts_to_cut(job, files) if chosen is not None else []
     layouts = [layout.model_copy(update={"round": ctx.job}) for layout in layouts]
-    return _push(params, job, summary, layouts, round_)
+    return _push(params, job, summary, layouts, round_, destination)
 
 
 def _push(
@@ -282,14 +332,13 @@ def _push(
     summary: RunSummary,
     layouts: list[LayoutToCut],
     round_: Round,
+    destination: Destination,
 ) -> RunSummary:
     """Push the chosen engine's gated layouts through the chosen target; wait when asked."""
-    name = params.blocks.machine or ""
-    machine = load_block(MachineTarget, name)
+    machine, target = destination.machine, destination.target
     notes = list(summary.notes)
     records: list[PushRecord] = []
     engine = params.push.value
-    target = machine_target(params.target.value, engine, machine, name, params.blocks.gateway)
     if isinstance(target, str):
         notes.append(f"nothing pushed: {target}")
     else:

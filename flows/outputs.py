@@ -14,12 +14,19 @@ from prefect.filesystems import WritableFileSystem
 from prefect.utilities.annotations import quote
 
 from flows.engines.base import layout_name
+from flows.parameters import InDoubt
 from nestflow.ledger import CutPlan, JobLedger, LedgerPush
 from nestflow.report import EngineSummary, PushRecord, RunSummary, slug
-from nestflow.targets import LayoutToCut, Target
+from nestflow.targets import LayoutToCut, PushLookup, Target, not_sent
 from tasks.ledger import write_ledger
-from tasks.policy import business_key
-from tasks.push import exactly_once, push_layout, wait_until_cut
+from tasks.push import (
+    ALREADY_PUSHED,
+    exactly_once,
+    look_up_push,
+    push_key,
+    push_layout,
+    wait_until_cut,
+)
 from tasks.results import publish_report, write_outputs
 from tasks.storage import describe
 
@@ -37,6 +44,20 @@ class NothingNested(RunIncomplete):
 
 class PushIncomplete(RunIncomplete):
     """A run asked to push left layouts (or parts) off the machine: it ends Failed."""
+
+
+class PushInDoubt(RunIncomplete):
+    """An earlier run's push may be on the machine and nobody can tell: nothing was done."""
+
+
+def in_doubt_reason(summary: RunSummary) -> str | None:
+    """Why the run stopped before nesting (pushes in doubt), or None."""
+    if not summary.pushes_in_doubt:
+        return None
+    return (
+        f"job {summary.job_name}: stopped before nesting, so nothing is cut twice: "
+        + " | ".join(summary.pushes_in_doubt)
+    )
 
 
 def attach_files(engine: EngineSummary, written: dict[str, str]) -> EngineSummary:
@@ -101,10 +122,18 @@ def push_incomplete_reason(summary: RunSummary) -> str | None:
     """Why a run asked to push did not put the whole job on the machine, or None if it did.
 
     A layout found already pushed by an earlier run counts as on the machine; a failed push,
-    a run that pushed nothing and parts the pushed engine left out do not.
+    a run that pushed nothing, parts the pushed engine left out and a drawing rejected by the
+    check (its parts were ordered and are not cut) do not.
     """
-    if summary.push_engine == "none" or (all_cut(summary) and not summary.engines):
+    if summary.push_engine == "none":
         return None
+    rejected = [
+        f"drawing {f.file} rejected ({f.kind}): {f.message}; fix it and run the job again: "
+        "only what is missing is cut"
+        for f in summary.rejected
+    ]
+    if all_cut(summary) and not summary.engines:
+        return _incomplete(summary, rejected) if rejected else None
     reasons = [
         f"{p.engine} layout {p.layout_id} -> {p.target}: push failed: {p.reference}"
         for p in summary.pushes
@@ -128,8 +157,11 @@ def push_incomplete_reason(summary: RunSummary) -> str | None:
         reasons.append("still missing after this run: " + ", ".join(missing))
     elif missing:
         reasons.append("the job ledger says these are still missing: " + ", ".join(missing))
-    if not reasons:
-        return None
+    reasons += rejected
+    return _incomplete(summary, reasons) if reasons else None
+
+
+def _incomplete(summary: RunSummary, reasons: list[str]) -> str:
     return f"job {summary.job_name}: push to the machine incomplete: " + " | ".join(reasons)
 
 
@@ -142,7 +174,51 @@ class Round:
 
     ledger: JobLedger
     plan: CutPlan
-    recut: bool = False
+
+
+def settle_pending(
+    job_name: str, ledger: JobLedger, target: Target | str, in_doubt: InDoubt
+) -> tuple[list[str], list[str]]:
+    """Settle the pushes an earlier run sent but never saw answered, before anything else.
+
+    Each one is looked up (its push record, else the target); what the target cannot tell is
+    settled by ``in_doubt`` (a person checked the machine) or stays in doubt.
+
+    Returns:
+        What was settled (one sentence each) and what is still in doubt (the run must stop).
+    """
+    notes, doubts = [], []
+    for push in list(ledger.pending):
+        lookup = _look_up(job_name, push, target)
+        landed = lookup.landed
+        if landed is None and in_doubt is not InDoubt.REFUSE:
+            landed = in_doubt is InDoubt.LANDED
+            lookup = lookup.model_copy(
+                update={"detail": f"{lookup.detail}; in_doubt={in_doubt.value} says so"}
+            )
+        sent = f"{push.describe()}, sent {push.at:%Y-%m-%d %H:%M:%S} UTC by a run stopped before"
+        if landed:
+            ledger.record(push.model_copy(update={"reference": lookup.reference or "by hand"}))
+            notes.append(f"{sent} its answer: {lookup.detail}: recorded as cut")
+        elif landed is False:
+            ledger.forget(push)
+            notes.append(f"{sent} its answer: {lookup.detail}: its parts are cut by this run")
+        else:
+            doubts.append(
+                f"{sent} its answer may be on the machine: {lookup.detail}. Look at the "
+                "machine, then run the job again with in_doubt=landed if it has the layout "
+                "or in_doubt=resend if it does not"
+            )
+    if notes:
+        write_ledger(ledger)
+    return notes, doubts
+
+
+def _look_up(job_name: str, push: LedgerPush, target: Target | str) -> PushLookup:
+    if isinstance(target, str) or target.key != push.target:
+        why = target if isinstance(target, str) else f"this run pushes to {target.key}"
+        return PushLookup(landed=None, detail=f"cannot look it up ({why})")
+    return look_up_push(quote(target), job_name, push)
 
 
 def push_layouts(
@@ -152,58 +228,39 @@ def push_layouts(
 
     Each layout's parts are checked against the job's ledger first: a layout that would cut a
     part more often than ordered (or a superseded drawing's part) is refused, never pushed.
-    Every push that reached the machine is recorded in the ledger at once.
+    Every push is written down as pending before it is sent and recorded once it landed.
     """
     return [_push_once(job_name, layout, target, round_) for layout in layouts]
 
 
 def _push_once(job_name: str, layout: LayoutToCut, target: Target, round_: Round) -> PushRecord:
     ledger, by_name = round_.ledger, round_.plan.by_name
-    copies = {
-        by_name.get(name, f"?/{name}"): count * layout.quantity
-        for name, count in layout.parts.items()
-    }
-    earlier = ledger.pushed(target.key, layout.round, layout.engine, layout.layout_id)
-    refused = target.accepts(layout)
-    if refused is None and earlier is None:
-        problems = ledger.over_order(copies, recut=round_.recut)
+    entry = LedgerPush(
+        target=target.key,
+        round=layout.round,
+        engine=layout.engine,
+        layout_id=layout.layout_id,
+        sheets=layout.quantity,
+        parts={
+            by_name.get(name, f"?/{name}"): count * layout.quantity
+            for name, count in layout.parts.items()
+        },
+        file=layout.file_name if layout.dxf else None,
+        engine_job_id=layout.engine_job_id,
+    )
+    earlier = ledger.pushed(*entry.identity)
+    if earlier is not None:
+        status, reference = ALREADY_PUSHED, earlier.reference
+    else:
+        refused = target.accepts(layout)
+        problems = [] if refused else ledger.over_order(entry.parts)
         if problems:
             refused = "refused by the job ledger: " + "; ".join(problems)
-    if refused:
-        get_run_logger().error(
-            "%s layout %s not pushed: %s", layout.engine, layout.layout_id, refused
-        )
-        status, reference = "failed", refused
-    else:
-        key = business_key(
-            "push", target.key, job_name, layout.round, layout.engine, layout.layout_id
-        )
-        try:
-            status, reference = exactly_once(
-                job_name, key, partial(push_layout, quote(target), layout)
-            )
-        except Exception as exc:  # noqa: BLE001 - one failed push is reported, the others go on
-            get_run_logger().error(
-                "push of %s layout %s to %s failed: %s",
-                layout.engine,
-                layout.layout_id,
-                target.label,
-                exc,
-            )
-            status, reference = "failed", str(exc)
+        if refused:
+            get_run_logger().error("%s not pushed: %s", entry.describe(), refused)
+            status, reference = "failed", refused
         else:
-            entry = LedgerPush(
-                target=target.key,
-                round=layout.round,
-                engine=layout.engine,
-                layout_id=layout.layout_id,
-                reference=reference,
-                sheets=layout.quantity,
-                parts=copies,
-                recut=round_.recut,
-            )
-            ledger.record(entry)
-            write_ledger(ledger)
+            status, reference = _send(job_name, layout, target, ledger, entry)
     return PushRecord(
         engine=layout.engine,
         layout_id=layout.layout_id,
@@ -212,6 +269,33 @@ def _push_once(job_name: str, layout: LayoutToCut, target: Target, round_: Round
         status=status,
         reference=reference,
     )
+
+
+def _send(
+    job_name: str, layout: LayoutToCut, target: Target, ledger: JobLedger, entry: LedgerPush
+) -> tuple[str, str]:
+    """Write the push down as pending, send it once, and record how it ended."""
+    ledger.begin(entry)
+    write_ledger(ledger)
+    try:
+        status, reference = exactly_once(
+            job_name, push_key(job_name, entry), partial(push_layout, quote(target), layout)
+        )
+    except Exception as exc:  # noqa: BLE001 - one failed push is reported, the others go on
+        if not_sent(exc):
+            ledger.forget(entry)
+            write_ledger(ledger)
+            reference = str(exc)
+        else:
+            reference = (
+                f"{exc}; it may have reached the machine: the job's next run looks before "
+                "pushing it again"
+            )
+        get_run_logger().error("push of %s failed: %s", entry.describe(), reference)
+        return "failed", reference
+    ledger.record(entry.model_copy(update={"reference": reference}))
+    write_ledger(ledger)
+    return status, reference
 
 
 def wait_for_production(

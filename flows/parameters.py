@@ -57,6 +57,22 @@ class TargetKind(StrEnum):
     """The layout DXF written into the machine's drop folder."""
 
 
+class InDoubt(StrEnum):
+    """What to do with a push an earlier run sent but never saw answered (it was stopped).
+
+    CloudNest's server push is looked up at the vendor and a drop folder's file that is still
+    there proves itself; the upload-cut task and a file the machine took cannot be checked, so a
+    person looks at the machine and says.
+    """
+
+    REFUSE = "refuse"
+    """Stop the run and name the layout, the machine and when it was sent."""
+    LANDED = "landed"
+    """The machine has the layout (checked by a person): record its parts as cut."""
+    RESEND = "resend"
+    """The machine does not have it (checked by a person): nest and push its parts again."""
+
+
 class DrawingSource(BaseModel):
     """Where the DXF drawings come from; the three kinds may be combined."""
 
@@ -186,11 +202,18 @@ class NestToCncParameters(BaseModel):
     units: Units = Units.AUTO
     recut: bool = Field(
         default=False,
-        description="Cut again what the job's ledger says was already cut (normally refused).",
+        description=(
+            "Cut the order once more (each drawing whose earlier cut is whole); normally a job's "
+            "parts are cut once."
+        ),
     )
     file_away: bool = Field(
         default=False,
         description="Move drawings cut whole to processed/, rejected ones to rejected/.",
+    )
+    in_doubt: InDoubt = Field(
+        default=InDoubt.REFUSE,
+        description="A push an earlier, stopped run never saw answered: refuse, landed, resend.",
     )
 
     @model_validator(mode="after")

@@ -5,7 +5,13 @@ each job, every part ordered (name, the sha256 of its drawing's checked bytes, q
 thickness) and every push (target, layout, parts and counts, reference, time). A re-run nests and
 pushes only what is still missing; a corrected drawing (same file, new sha256) is a new part and
 supersedes the old one, which is reported and never cut again; pushing more copies of a part than
-were ordered is refused unless the run asks to cut again (``recut``).
+were ordered is refused. Cutting an order again is asked for explicitly (``recut``): it orders the
+parts of a drawing once more, only once the earlier cut of that drawing is whole, so re-running a
+recut that crashed finishes it instead of ordering a third time.
+
+A push is written down before it is sent (``pending``) and confirmed once the target answered, so
+a run killed in between leaves a record the next run must resolve (the target is asked, or the
+user says whether the machine got the layout) instead of pushing it again blindly.
 
 A part is known by its drawing's content: its key is ``<sha256 of the drawing>/<part name>``.
 The ledger is a plain model; where it is stored (shared by every worker) is the Prefect side's
@@ -39,6 +45,9 @@ class LedgerPart(BaseModel):
     quantity: int = Field(ge=1)
     material: str
     thickness: float
+    times: int = Field(
+        default=1, ge=1, description="How often the order of this part is cut (1 + recuts)."
+    )
     superseded_by: str | None = Field(
         default=None, description="sha256 of the corrected drawing that replaced this one."
     )
@@ -48,20 +57,37 @@ class LedgerPart(BaseModel):
         """``<sha256>/<part name>``."""
         return part_key(self.sha256, self.part)
 
+    @property
+    def owed(self) -> int:
+        """Copies to cut in all: the quantity, times the order is cut."""
+        return self.quantity * self.times
+
 
 class LedgerPush(BaseModel):
-    """One layout that reached a machine, with the parts it cuts."""
+    """One layout sent to a machine, with the parts it cuts (pending until the target answered)."""
 
     target: str = Field(description="Target identity (account and machine).")
     round: str = Field(description="The job's round that nested the layout.")
     engine: str
     layout_id: str
-    reference: str = Field(description="What the target created: production task, file.")
+    reference: str = Field(
+        default="", description="What the target created: production task, file (empty: pending)."
+    )
     sheets: int = Field(ge=1)
     parts: dict[str, int] = Field(description="Part key -> copies cut (all sheets).")
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     production: str | None = None
-    recut: bool = Field(default=False, description="Pushed by a run that asked to cut again.")
+    file: str | None = Field(default=None, description="The layout file's name, if it has one.")
+    engine_job_id: int | None = Field(default=None, description="The engine's job id, if any.")
+
+    @property
+    def identity(self) -> tuple[str, str, str, str]:
+        """Target, round, engine and layout: one push of one layout."""
+        return (self.target, self.round, self.engine, self.layout_id)
+
+    def describe(self) -> str:
+        """``<engine> layout <id> (round <r>) -> <target>``, for messages."""
+        return f"{self.engine} layout {self.layout_id} (round {self.round!r}) -> {self.target}"
 
 
 class JobLedger(BaseModel):
@@ -70,6 +96,10 @@ class JobLedger(BaseModel):
     job: str
     parts: dict[str, LedgerPart] = Field(default_factory=dict)
     pushes: list[LedgerPush] = Field(default_factory=list)
+    pending: list[LedgerPush] = Field(
+        default_factory=list,
+        description="Pushes sent (or about to be) whose answer was never recorded.",
+    )
 
     def order(self, parts: Iterable[LedgerPart]) -> list[str]:
         """Record the parts a run orders; return a sentence per drawing superseded.
@@ -90,7 +120,9 @@ class JobLedger(BaseModel):
                         f"{cut.get(old.key, 0)} cut, "
                         "never cut again"
                     )
-            self.parts[new.key] = new.model_copy(update={"superseded_by": None})
+            known = self.parts.get(new.key)
+            times = known.times if known is not None else 1
+            self.parts[new.key] = new.model_copy(update={"superseded_by": None, "times": times})
         return notes
 
     def cut(self) -> Counter[str]:
@@ -100,39 +132,31 @@ class JobLedger(BaseModel):
             total.update(push.parts)
         return total
 
-    def remaining(self, key: str, cut: Mapping[str, int], *, recut: bool = False) -> int:
-        """Copies of a part still to cut (all of them when the run cuts again).
+    def remaining(self, key: str, cut: Mapping[str, int]) -> int:
+        """Copies of a part still to cut.
 
         Args:
             key: The part.
             cut: Copies cut per part (:meth:`cut`, counted once by the caller).
-            recut: The run cuts the order again.
         """
         part = self.parts[key]
         if part.superseded_by is not None:
             return 0
-        if recut:
-            return part.quantity
-        return max(0, part.quantity - cut.get(key, 0))
+        return max(0, part.owed - cut.get(key, 0))
 
     def pushed(self, target: str, round_: str, engine: str, layout_id: str) -> LedgerPush | None:
         """The recorded push of a round's layout through a target, if any."""
         wanted = (target, round_, engine, layout_id)
-        return next(
-            (p for p in self.pushes if (p.target, p.round, p.engine, p.layout_id) == wanted),
-            None,
-        )
+        return next((p for p in self.pushes if p.identity == wanted), None)
 
-    def over_order(self, parts: Mapping[str, int], *, recut: bool = False) -> list[str]:
+    def over_order(self, parts: Mapping[str, int]) -> list[str]:
         """Why pushing ``parts`` (key -> copies) would cut more than ordered (empty when not).
 
-        Without ``recut`` every earlier push counts; with it only the pushes of runs that asked
-        to cut again do, so a recut run still cuts each part at most its ordered quantity.
+        Pending pushes count as cut: one whose answer never came may have reached the machine.
         """
-        earlier: Counter[str] = Counter()
-        for push in self.pushes:
-            if push.recut or not recut:
-                earlier.update(push.parts)
+        earlier = self.cut()
+        for push in self.pending:
+            earlier.update(push.parts)
         problems = []
         for key, copies in parts.items():
             part = self.parts.get(key)
@@ -140,17 +164,27 @@ class JobLedger(BaseModel):
                 problems.append(f"part {key} is not in job {self.job}'s order")
             elif part.superseded_by is not None:
                 problems.append(f"{part.part} of {part.drawing} was superseded by a correction")
-            elif earlier[key] + copies > part.quantity:
+            elif earlier[key] + copies > part.owed:
                 problems.append(
                     f"{part.part} ({part.drawing}): {copies} more would make "
-                    f"{earlier[key] + copies} cut, {part.quantity} ordered"
+                    f"{earlier[key] + copies} cut, {part.owed} ordered"
                 )
         return problems
 
     def record(self, push: LedgerPush) -> None:
-        """Add a push (once per target, round and layout)."""
-        if self.pushed(push.target, push.round, push.engine, push.layout_id) is None:
+        """Add a confirmed push (once per target, round and layout); it is no longer pending."""
+        self.forget(push)
+        if self.pushed(*push.identity) is None:
             self.pushes.append(push)
+
+    def begin(self, push: LedgerPush) -> None:
+        """Write down a push about to be sent; :meth:`record` or :meth:`forget` ends it."""
+        self.forget(push)
+        self.pending.append(push)
+
+    def forget(self, push: LedgerPush) -> None:
+        """Drop a pending push (it proved not to have reached the machine, or was recorded)."""
+        self.pending = [p for p in self.pending if p.identity != push.identity]
 
     def progress(self, before: Counter[str], keys: Iterable[str]) -> list[PartProgress]:
         """Ordered / already cut / cut now / missing of each part.
@@ -168,7 +202,7 @@ class JobLedger(BaseModel):
                     part=part.part,
                     drawing=part.drawing,
                     sha256=part.sha256,
-                    ordered=part.quantity,
+                    ordered=part.owed,
                     already_cut=before.get(key, 0),
                     cut_now=now.get(key, 0) - before.get(key, 0),
                     superseded=part.superseded_by is not None,
@@ -212,6 +246,23 @@ def ledger_parts(
     ]
 
 
+def _cut_again(
+    ledger: JobLedger, drawing: CheckedDrawing, by_name: Mapping[str, str], cut: Counter[str]
+) -> str:
+    """Order a drawing's parts once more if its earlier cut is whole; say what was done."""
+    keys = [by_name[p.name] for p in drawing.parts]
+    missing = max(ledger.remaining(key, cut) for key in keys)
+    if missing:
+        return (
+            f"{drawing.ref.file}: recut asked, but the earlier cut is not whole ({missing} "
+            "missing): this run cuts what is missing; ask again once it is whole"
+        )
+    for key in keys:
+        ledger.parts[key].times += 1
+    times = ledger.parts[keys[0]].times
+    return f"{drawing.ref.file}: recut asked: its order is cut again (time {times})"
+
+
 def plan_cut(
     ledger: JobLedger,
     drawings: list[CheckedDrawing],
@@ -222,20 +273,24 @@ def plan_cut(
 ) -> CutPlan:
     """Record the run's order in ``ledger`` and keep only the copies still to cut.
 
-    A drawing whose parts are all cut is left out (named in the notes); a drawing partly cut is
-    nested for what is missing (the least missing of its parts: CloudNest orders by drawing, and
-    cutting a part twice is worse than leaving one for the next run). When the round differs
-    from the job's first (something was cut, or a drawing was corrected), the engines work under
-    ``<job> rest-<digest>``: a vendor job holding exactly this round's drawings, the same one again
-    if the round is re-run before anything of it was pushed.
+    A drawing whose parts are all cut is left out (named in the notes), unless the run asks to
+    cut again (``recut``): then its order is cut once more. A drawing partly cut is nested for
+    what is missing (the least missing of its parts: CloudNest orders by drawing, and cutting a
+    part twice is worse than leaving one for the next run). When the round differs from the
+    job's first (something was pushed, or a drawing was corrected), the engines work under
+    ``<job> rest-<digest>``: a vendor job holding exactly this round's drawings, named after what
+    it nests and what was cut before, so the same round re-run before anything of it was pushed
+    finds the same vendor job, and no later round reuses it.
     """
     before = ledger.cut()
     parts = ledger_parts(drawings, material, thickness)
     notes = ledger.order(parts)
     by_name = {p.part: p.key for p in parts}
+    if recut:
+        notes += [_cut_again(ledger, drawing, by_name, before) for drawing in drawings]
     keep, quantities = [], {}
     for drawing in drawings:
-        left = min(ledger.remaining(by_name[p.name], before, recut=recut) for p in drawing.parts)
+        left = min(ledger.remaining(by_name[p.name], before) for p in drawing.parts)
         if left == 0:
             cut = ", ".join(f"{p.name} {before.get(by_name[p.name], 0)}" for p in drawing.parts)
             notes.append(f"{drawing.ref.file}: every ordered copy already cut ({cut}); not nested")
@@ -248,16 +303,17 @@ def plan_cut(
         terms = drawing.terms.model_copy(update={"quantity": left})
         keep.append(drawing.model_copy(update={"terms": terms}))
         quantities.update({by_name[p.name]: left for p in drawing.parts})
-    full = {p.key: p.quantity for p in parts}
+    full = {p.key for p in parts}
     superseded = [p.key for p in ledger.parts.values() if p.superseded_by is not None]
-    first_round = quantities == full and not superseded and not recut
-    if first_round:
+    if not ledger.pushes and not ledger.pending and not superseded:
         engine_job = ledger.job
-    elif recut:
-        # Each recut after a push is a round of its own; re-run before it pushed, the same.
-        engine_job = f"{ledger.job} recut-{len(ledger.pushes)}-{order_digest(quantities)}"
     else:
-        engine_job = f"{ledger.job} rest-{order_digest(quantities)}"
+        state = {
+            **quantities,
+            **{f"cut:{key}": count for key, count in before.items()},
+            **{f"times:{key}": ledger.parts[key].times for key in quantities},
+        }
+        engine_job = f"{ledger.job} rest-{order_digest(state)}"
     return CutPlan(
         drawings=keep,
         keys=[p.key for p in parts] + [k for k in superseded if k not in full],

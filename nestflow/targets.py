@@ -32,8 +32,9 @@ from nestflow.cloudnest.errors import (
     CloudNestTransportError,
     CloudNestUnreachable,
 )
-from nestflow.cloudnest.jobs import push_layout, wait_production
+from nestflow.cloudnest.jobs import existing_push, push_layout, wait_production
 from nestflow.cloudnest.models import PlanStatus, PlanTask
+from nestflow.ledger import LedgerPush
 
 
 class LayoutToCut(BaseModel):
@@ -74,6 +75,32 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
 )
 #: A gateway silent for its whole ``unreachable_after_s``: retrying would wait that long again.
 UNREACHABLE_ERRORS: tuple[type[Exception], ...] = (CloudNestUnreachable,)
+
+
+class PushLookup(BaseModel):
+    """What a target can tell about a push whose answer was never recorded."""
+
+    model_config = ConfigDict(frozen=True)
+
+    landed: bool | None = Field(
+        description="True: the machine has it; False: it surely does not; None: cannot tell."
+    )
+    reference: str = Field(default="", description="What the target holds, when it landed.")
+    detail: str = Field(description="How the target knows (or why it cannot), for messages.")
+
+
+def not_sent(error: Exception) -> bool:
+    """True when ``error`` proves a push did not reach the machine: the target refused it.
+
+    A vendor's answer with an error code (bad request, no permission, too frequent, machine
+    not controllable) or a target's own refusal says so; no answer, a dropped connection or a
+    server error (5xx) does not: the push may have landed behind it.
+    """
+    if isinstance(error, TargetError):
+        return True
+    return isinstance(error, CloudNestError) and not isinstance(
+        error, CloudNestTransportError | CloudNestServerError
+    )
 
 
 class TargetError(RuntimeError):
@@ -121,6 +148,9 @@ class Target(Protocol):
 
     def push(self, layout: LayoutToCut) -> str:
         """Send the layout to the machine; return the reference of what was created."""
+
+    def find(self, push: LedgerPush) -> PushLookup:
+        """Whether an earlier push (whose answer was never recorded) reached the machine."""
 
     def wait_until_cut(
         self, reference: str, deadline_s: float, on_poll: ProgressCallback | None = None
@@ -174,6 +204,16 @@ class CloudNestServerPush:
         )
         return result.plan_guid
 
+    def find(self, push: LedgerPush) -> PushLookup:
+        """Look for the production task among the CloudNest job's tasks on this machine."""
+        if push.engine_job_id is None:
+            return PushLookup(landed=None, detail="no CloudNest job id on record to look in")
+        plan = existing_push(self.client, push.engine_job_id, push.layout_id, self.gmid)
+        where = f"CloudNest job {push.engine_job_id}'s production tasks on gmid {self.gmid}"
+        if plan is None:
+            return PushLookup(landed=False, detail=f"not among {where}")
+        return PushLookup(landed=True, reference=plan.guid, detail=f"found among {where}")
+
     def wait_until_cut(
         self, reference: str, deadline_s: float, on_poll: ProgressCallback | None = None
     ) -> CutProgress:
@@ -204,7 +244,7 @@ def _cut_progress(plan: PlanTask) -> CutProgress:
 class FileTarget:
     """A target that takes any engine's layout file and cannot tell how far the machine got.
 
-    Subclasses give ``key``, ``label`` and ``push``.
+    Subclasses give ``key``, ``label``, ``push`` and, when they can look, ``find``.
     """
 
     label: str
@@ -223,6 +263,12 @@ class FileTarget:
             TargetError: Always.
         """
         raise TargetError(f"{self.label} reports no production progress: nothing to wait for")
+
+    def find(self, push: LedgerPush) -> PushLookup:
+        """A file target keeps no list of what it was sent: it cannot tell."""
+        return PushLookup(
+            landed=None, detail=f"{self.label} keeps no list of the layouts it was sent"
+        )
 
 
 class UploadCutTarget(FileTarget):

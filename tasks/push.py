@@ -9,9 +9,12 @@ the push and reports the earlier one.
 Two runs never push at the same time: a push is refused unless the run holds its job's lease
 (:mod:`tasks.leases`), which the Prefect server grants to one run per job. The transaction itself
 therefore takes no lock: Prefect's transaction locks never expire, and a worker killed while
-holding one would block the job for ever. A crash after the push landed but before the commit is
-covered by the layer below: the CloudNest push looks for the job's existing production task
-first, and the drop folder write replaces the same file name.
+holding one would block the job for ever.
+
+A crash after the push was sent but before its answer was recorded is covered by the job ledger
+(:mod:`nestflow.ledger`): the push is written down as pending before it is sent, and the job's next
+run settles it before anything else, through :func:`look_up_push` (this store's record, else the
+target's own lookup), or by the user's word when the target cannot tell.
 """
 
 from __future__ import annotations
@@ -28,16 +31,18 @@ from prefect.serializers import JSONSerializer
 from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH
 from prefect.transactions import transaction
 
+from nestflow.ledger import LedgerPush
 from nestflow.targets import (
     TRANSIENT_ERRORS,
     UNREACHABLE_ERRORS,
     CutProgress,
     LayoutToCut,
+    PushLookup,
     Target,
 )
 from tasks.events import emit, layout_resource
 from tasks.leases import require_lease
-from tasks.policy import read_only
+from tasks.policy import business_key, read_only
 from tasks.progress import Progress
 
 PUSHED = "pushed"
@@ -51,6 +56,20 @@ def push_store() -> ResultStore:
         result_storage=LocalFileSystem(basepath=str(root / "records")),
         serializer=JSONSerializer(),
     )
+
+
+def push_key(job_name: str, push: LedgerPush) -> str:
+    """The business key of one push: target, job, round, engine and layout."""
+    return business_key("push", push.target, job_name, push.round, push.engine, push.layout_id)
+
+
+def committed_reference(key: str) -> str | None:
+    """The reference recorded by the push with this key, or None when none was committed."""
+    store = push_store()
+    if not store.exists(key):
+        return None
+    record = store.read(key).result
+    return str(record.get("reference", "")) if isinstance(record, dict) else ""
 
 
 def exactly_once(job_name: str, key: str, push: Callable[[], str]) -> tuple[str, str]:
@@ -87,8 +106,8 @@ def exactly_once(job_name: str, key: str, push: Callable[[], str]) -> tuple[str,
 def push_layout(target: Target, layout: LayoutToCut) -> str:
     """Send one checked layout to the machine through ``target``; emits nestflow.layout.pushed.
 
-    Never retried: a push that may have landed is not sent again blindly (the CloudNest target
-    looks for the job's existing production task itself; a drop folder write replaces the file).
+    Never retried: a push that may have landed is not sent again blindly. It was written down as
+    pending in the job's ledger before it was sent, and the job's next run settles it first.
     """
     reference = target.push(layout)
     emit(
@@ -103,6 +122,22 @@ def push_layout(target: Target, layout: LayoutToCut) -> str:
         },
     )
     return reference
+
+
+@task(
+    name="Look up an interrupted push",
+    task_run_name="look up {push.engine} {push.layout_id} on {target.label}",
+    **read_only(*TRANSIENT_ERRORS, delays=(2, 10), never=UNREACHABLE_ERRORS),
+)
+def look_up_push(target: Target, job_name: str, push: LedgerPush) -> PushLookup:
+    """Whether a push an earlier run sent (and never saw answered) reached the machine.
+
+    The push record committed by that run answers first; else the target looks itself.
+    """
+    reference = committed_reference(push_key(job_name, push))
+    if reference is not None:
+        return PushLookup(landed=True, reference=reference, detail="its push record was committed")
+    return target.find(push)
 
 
 @task(

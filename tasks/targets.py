@@ -13,15 +13,17 @@ from prefect.filesystems import WritableFileSystem
 from blocks.credentials import CloudNestCredentials
 from blocks.loading import BlockNotFound, load_block
 from blocks.settings import MachineTarget as MachineBlock
+from nestflow.ledger import LedgerPush
 from nestflow.targets import (
     CloudNestServerPush,
     FileTarget,
     LayoutToCut,
+    PushLookup,
     Target,
     UploadCutTarget,
 )
 from tasks.clients import cloudnest_client, service_key
-from tasks.storage import load_filesystem, write_file
+from tasks.storage import load_filesystem, read_file, write_file
 
 #: Builds a target from the Machine Target block (its name) and the name of the CloudNest
 #: credentials block (the gateway of server push and upload-cut); returns why not, if it can't.
@@ -62,6 +64,19 @@ class DropFolderTarget(FileTarget):
         """Write the layout DXF under its file name (a re-write replaces the same file)."""
         assert layout.dxf is not None
         return write_file(self.storage, layout.file_name, layout.dxf)
+
+    def find(self, push: LedgerPush) -> PushLookup:
+        """The file still in the folder proves the push; a missing one proves nothing.
+
+        The machine's controller takes files away when it loads them, so an absent file may
+        have been written and already taken.
+        """
+        if push.file and read_file(self.storage, push.file) is not None:
+            return PushLookup(landed=True, reference=push.file, detail=f"{push.file} is there")
+        return PushLookup(
+            landed=None,
+            detail=f"{push.file} is not in {self.label}: never written, or the machine took it",
+        )
 
 
 def _server_push(machine: MachineBlock, name: str, gateway: str) -> Target | str:

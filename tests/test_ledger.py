@@ -30,19 +30,23 @@ def _drawing(file: str, quantity: int, source: str | None = None) -> CheckedDraw
     )
 
 
+def _entry(key: str, copies: int, layout: str) -> LedgerPush:
+    return LedgerPush(
+        target="t", round="J", engine="local", layout_id=layout, sheets=1, parts={key: copies}
+    )
+
+
+def _two_gussets_ordered() -> tuple[JobLedger, str]:
+    """A job's ledger after its first run ordered two gussets; and the gusset's key."""
+    ledger = JobLedger(job="J")
+    gusset = _drawing("gusset.dxf", 2)
+    plan_cut(ledger, [gusset], "S235", 3)
+    return ledger, part_key(gusset.sha256, "gusset")
+
+
 def _push(ledger: JobLedger, drawing: CheckedDrawing, copies: int, layout: str) -> None:
     key = part_key(drawing.sha256, drawing.parts[0].name)
-    ledger.record(
-        LedgerPush(
-            target="t",
-            round="J",
-            engine="local",
-            layout_id=layout,
-            reference="r",
-            sheets=1,
-            parts={key: copies},
-        )
-    )
+    ledger.record(_entry(key, copies, layout).model_copy(update={"reference": "r"}))
 
 
 def test_a_first_run_nests_every_ordered_copy_under_the_jobs_own_name() -> None:
@@ -100,7 +104,7 @@ def test_pushing_more_than_ordered_is_refused_naming_the_part() -> None:
     assert "gusset (gusset.dxf): 1 more would make 3 cut, 2 ordered" in problem
 
 
-def test_a_recut_run_may_cut_the_order_once_more_but_not_twice() -> None:
+def test_a_recut_orders_a_whole_drawing_once_more() -> None:
     ledger = JobLedger(job="J")
     gusset = _drawing("gusset.dxf", 2)
     plan_cut(ledger, [gusset], "S235", 3)
@@ -108,8 +112,79 @@ def test_a_recut_run_may_cut_the_order_once_more_but_not_twice() -> None:
     plan = plan_cut(ledger, [gusset], "S235", 3, recut=True)
     assert [d.terms.quantity for d in plan.drawings] == [2]
     key = part_key(gusset.sha256, "gusset")
-    assert ledger.over_order({key: 2}, recut=True) == []
-    assert ledger.over_order({key: 3}, recut=True)
+    assert ledger.over_order({key: 2}) == []
+    assert ledger.over_order({key: 3})
+
+
+def test_a_second_recut_after_the_first_is_whole_cuts_the_order_a_third_time() -> None:
+    ledger = JobLedger(job="J")
+    gusset = _drawing("gusset.dxf", 2)
+    plan_cut(ledger, [gusset], "S235", 3)
+    _push(ledger, gusset, 2, "L1")
+    first = plan_cut(ledger, [gusset], "S235", 3, recut=True)
+    _push(ledger, gusset, 2, "L2")
+    second = plan_cut(ledger, [gusset], "S235", 3, recut=True)
+    assert [d.terms.quantity for d in second.drawings] == [2]
+    assert second.engine_job not in (first.engine_job, "J")
+    assert any("cut again (time 3)" in n for n in second.notes)
+
+
+def test_a_recut_run_again_after_a_crash_finishes_the_recut_instead_of_ordering_more() -> None:
+    ledger = JobLedger(job="J")
+    gusset = _drawing("gusset.dxf", 4)
+    plan_cut(ledger, [gusset], "S235", 3)
+    _push(ledger, gusset, 4, "L1")
+    plan_cut(ledger, [gusset], "S235", 3, recut=True)
+    _push(ledger, gusset, 1, "L2")  # the recut pushed one layout, then the run died
+    again = plan_cut(ledger, [gusset], "S235", 3, recut=True)
+    assert [d.terms.quantity for d in again.drawings] == [3]
+    assert any("the earlier cut is not whole (3 missing)" in n for n in again.notes)
+    assert ledger.parts[part_key(gusset.sha256, "gusset")].owed == 8
+
+
+def test_a_pending_push_counts_as_cut_when_checking_the_order() -> None:
+    ledger, key = _two_gussets_ordered()
+    ledger.begin(_entry(key, 2, "L1"))
+    (problem,) = ledger.over_order({key: 1})
+    assert "1 more would make 3 cut, 2 ordered" in problem
+    assert ledger.cut()[key] == 0
+
+
+def test_a_confirmed_push_leaves_pending_and_counts_once() -> None:
+    ledger, key = _two_gussets_ordered()
+    entry = _entry(key, 2, "L1")
+    ledger.begin(entry)
+    ledger.record(entry.model_copy(update={"reference": "plan-1"}))
+    assert ledger.pending == []
+    assert ledger.cut()[key] == 2
+
+
+def test_a_forgotten_pending_push_leaves_its_parts_to_cut() -> None:
+    ledger, key = _two_gussets_ordered()
+    entry = _entry(key, 2, "L1")
+    ledger.begin(entry)
+    ledger.forget(entry)
+    assert ledger.over_order({key: 2}) == []
+
+
+def test_a_round_after_a_pending_push_works_under_a_vendor_job_of_its_own() -> None:
+    ledger, key = _two_gussets_ordered()
+    ledger.begin(_entry(key, 2, "L1"))
+    plan = plan_cut(ledger, [_drawing("gusset.dxf", 2)], "S235", 3)
+    assert plan.engine_job.startswith("J rest-")
+
+
+def test_a_larger_order_after_everything_was_cut_never_reuses_an_earlier_rounds_vendor_job() -> (
+    None
+):
+    ledger = JobLedger(job="J")
+    rounds = []
+    for quantity in (5, 10, 15):
+        more = _drawing("gusset.dxf", quantity)
+        plan = plan_cut(ledger, [more], "S235", 3)
+        rounds.append(plan.engine_job)
+        _push(ledger, more, 5, f"L{quantity}")
+    assert len(set(rounds)) == 3
 
 
 def test_a_part_of_another_order_is_refused() -> None:

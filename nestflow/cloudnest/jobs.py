@@ -605,6 +605,13 @@ def download_layout_dxf(client: CloudNestClient, result: NestLayout) -> bytes:
 # ---------------------------------------------------------------------------- production
 
 
+def existing_push(
+    client: CloudNestClient, job: JobLike, result_guid: str, gmid: int
+) -> PlanTask | None:
+    """The job's production task holding layout ``result_guid`` on machine ``gmid``, if any."""
+    return _existing_plan(client, _job_id(job), result_guid, gmid)
+
+
 def _existing_plan(
     client: CloudNestClient, job_id: int, result_guid: str, gmid: int
 ) -> PlanTask | None:

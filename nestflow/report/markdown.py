@@ -80,6 +80,7 @@ def report_markdown(summary: RunSummary) -> str:
     lines += _section(
         "Rejected drawings", [f"`{f.file}` ({f.kind}): {f.message}" for f in summary.rejected]
     )
+    lines += _section("Pushes in doubt: nothing was nested", summary.pushes_in_doubt)
     lines += _section("Warnings", summary.warnings)
     lines += _parts_section(summary)
     for engine in summary.engines:

@@ -157,6 +157,11 @@ class RunSummary(BaseModel):
     rejected: list[DrawingFailure] = Field(default_factory=list)
     engines: list[EngineSummary] = Field(default_factory=list)
     pushes: list[PushRecord] = Field(default_factory=list)
+    pushes_in_doubt: list[str] = Field(
+        default_factory=list,
+        description="Pushes an earlier, stopped run sent and nobody can tell landed: the run "
+        "stopped before nesting.",
+    )
     quote: list[QuoteLine] = Field(default_factory=list, description="Quote per sheet format.")
     parts: list[PartProgress] = Field(
         default_factory=list, description="Ordered / already cut / cut now / missing per part."

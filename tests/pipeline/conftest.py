@@ -19,6 +19,7 @@ import pytest
 from prefect.artifacts import Artifact
 from prefect.client.orchestration import get_client
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
+from prefect.events.worker import EventsWorker
 from prefect.settings import (
     PREFECT_API_URL,
     PREFECT_HOME,
@@ -32,10 +33,23 @@ from prefect.testing.utilities import prefect_test_harness
 
 from blocks import MachineTarget
 from cli.demo import save_sandbox_blocks
-from flows.parameters import BlockNames
+from flows.nest_to_cnc import nest_to_cnc
+from flows.parameters import (
+    BlockNames,
+    DrawingSource,
+    EngineName,
+    MaterialSpec,
+    NestingSettings,
+    PushEngine,
+)
 from nestflow.cloudnest.client import CloudNestClient
+from nestflow.gate import dxf_outlines
 from nestflow.sandbox.config import SandboxConfig
 from nestflow.sandbox.server import RunningSandbox, start_sandbox
+
+#: The material and the short nesting of the local-engine runs (:func:`local_run`).
+LOCAL_MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)
+LOCAL_FAST = NestingSettings(time_s=1.0, spacing=5.0, max_wait_s=120.0)
 
 
 class PrefectSession:
@@ -60,6 +74,10 @@ def prefect_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefec
         PREFECT_LOGGING_TO_API_ENABLED: True,
     }
     with temporary_settings(updates=settings), prefect_test_harness(server_startup_timeout=90):
+        # Prefect's events worker is one per process, bound to the API URL in effect when it is
+        # first used: bind it to the harness now, before a test talks to another server (the
+        # production stack, a real `prefect server`) and every later event goes there.
+        EventsWorker.instance()
         url = PREFECT_SERVER_DATABASE_CONNECTION_URL.value()
         database = Path(url.split("///", 1)[1])
         yield PrefectSession(home, storage, database, PREFECT_API_URL.value())
@@ -121,6 +139,9 @@ CLOUDNEST_SECRET = f"cn-secret-{uuid.uuid4().hex}"
 ALMACAM_TOKEN = f"am-token-{uuid.uuid4().hex}"
 #: Every simulated duration is scaled by this (solvers still take their 1 s minimum).
 SANDBOX_SPEED = 0.01
+#: The simulated machines: the first is the session's laser; tests that must tell their pushes
+#: apart at the machine (faults aimed at one machine) take one of the others each.
+SANDBOX_MACHINES = tuple(range(165192, 165200))
 
 
 @pytest.fixture(scope="session")
@@ -129,6 +150,7 @@ def sandbox() -> Iterator[RunningSandbox]:
     environ = {
         "NESTFLOW_SANDBOX_CLOUDNEST_APP_SECRET": CLOUDNEST_SECRET,
         "NESTFLOW_SANDBOX_ALMACAM_TOKEN": ALMACAM_TOKEN,
+        "NESTFLOW_SANDBOX_MACHINES": ",".join(str(gmid) for gmid in SANDBOX_MACHINES),
     }
     config = SandboxConfig.from_env(environ, almacam_port=0, cloudnest_port=0, speed=SANDBOX_SPEED)
     with start_sandbox(config) as running:
@@ -217,3 +239,27 @@ def drop_laser(pipeline_blocks) -> BlockNames:
         "drop-laser", overwrite=True
     )
     return pipeline_blocks.names.model_copy(update={"machine": "drop-laser"})
+
+
+@pytest.fixture
+def local_run(drop_laser):
+    """Run a job with the local engine, its layouts dropped in the test's drop folder."""
+
+    def run(job: str, folder: Path, **options):
+        return nest_to_cnc(
+            job_name=job,
+            drawings=DrawingSource(folder=str(folder)),
+            push=PushEngine.LOCAL,
+            engines=[EngineName.LOCAL],
+            material=LOCAL_MATERIAL,
+            nesting=LOCAL_FAST,
+            blocks=drop_laser,
+            **options,
+        )
+
+    return run
+
+
+def dropped_parts(drop: Path, job: str) -> int:
+    """Parts on the local layouts of ``job`` in the drop folder ``drop``."""
+    return sum(len(dxf_outlines(p.read_bytes())) for p in drop.glob(f"{job}-local-layout-*.dxf"))

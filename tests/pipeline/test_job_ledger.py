@@ -15,38 +15,15 @@ from pathlib import Path
 import pytest
 
 from flows.nest_to_cnc import nest_to_cnc
+from flows.outputs import PushIncomplete
 from flows.parameters import DrawingSource, EngineName, MaterialSpec, NestingSettings, PushEngine
 from nestflow.cloudnest.jobs import find_job
-from nestflow.gate import dxf_outlines
 from tasks.ledger import ledger_path
+from tests.pipeline.conftest import dropped_parts
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)
 FAST = NestingSettings(time_s=1.0, spacing=5.0, max_wait_s=120.0)
-
-
-@pytest.fixture
-def local_run(drop_laser):
-    """Run a job with the local engine, its layouts dropped in the test's drop folder."""
-    names = drop_laser
-
-    def run(job: str, folder: Path, **options):
-        return nest_to_cnc(
-            job_name=job,
-            drawings=DrawingSource(folder=str(folder)),
-            push=PushEngine.LOCAL,
-            engines=[EngineName.LOCAL],
-            material=MATERIAL,
-            nesting=FAST,
-            blocks=names,
-            **options,
-        )
-
-    return run
-
-
-def _dropped_parts(drop: Path, job: str) -> int:
-    return sum(len(dxf_outlines(p.read_bytes())) for p in drop.glob(f"{job}-local-layout-*.dxf"))
 
 
 def _progress(summary) -> dict[str, tuple[int, int, int, int]]:
@@ -59,8 +36,9 @@ def test_fixing_a_rejected_drawing_then_rerunning_cuts_only_its_parts(
     job = f"fix-one-{uuid.uuid4().hex[:6]}"
     folder = example_folder("bracket.dxf", "gusset.dxf")
     shutil.copy(EXAMPLES / "broken_open_contour.dxf", folder / "tab_block.dxf")
-    first = local_run(job, folder)
-    assert [f.file for f in first.rejected] == ["tab_block.dxf"]
+    with pytest.raises(PushIncomplete, match=r"drawing tab_block\.dxf rejected \(open_contour\)"):
+        local_run(job, folder)  # the rest is cut, but the job is not whole: the run is not green
+    assert dropped_parts(pipeline_blocks.drop, job) == 2
 
     shutil.copy(EXAMPLES / "tab_block.dxf", folder / "tab_block.dxf")  # the fixed drawing
     second = local_run(job, folder)
@@ -71,7 +49,7 @@ def test_fixing_a_rejected_drawing_then_rerunning_cuts_only_its_parts(
         "tab_block": (1, 0, 1, 0),
     }
     assert sum(row.parts for row in second.engine("local").layouts) == 1
-    assert _dropped_parts(pipeline_blocks.drop, job) == 3  # each part once over both runs
+    assert dropped_parts(pipeline_blocks.drop, job) == 3  # each part once over both runs
 
 
 def test_adding_a_drawing_then_rerunning_cuts_only_the_new_one(example_folder, local_run) -> None:
@@ -106,23 +84,26 @@ def test_recut_cuts_the_order_again_only_when_asked(
 
     again = local_run(job, folder, recut=True)
 
-    assert _progress(again) == {"gusset": (1, 1, 1, 0)}
+    assert _progress(again) == {"gusset": (2, 1, 1, 0)}
     assert [p.status for p in again.pushes] == ["pushed"]
+    third = local_run(job, folder, recut=True)  # the recut was whole: the order is cut a third time
+    assert _progress(third) == {"gusset": (3, 2, 1, 0)}
+    assert dropped_parts(pipeline_blocks.drop, job) == 3
 
 
-def test_a_lost_ledger_entry_is_caught_up_from_the_push_records_and_nothing_is_cut_twice(
+def test_a_lost_ledger_is_caught_up_from_the_push_records_and_nothing_is_cut_twice(
     example_folder, local_run, pipeline_blocks
 ) -> None:
     job = f"lost-{uuid.uuid4().hex[:6]}"
     folder = example_folder("gusset.dxf")
     first = local_run(job, folder)
-    ledger_path(job).unlink()  # as if the run died between the push and the ledger write
+    ledger_path(job).unlink()  # the ledger lost: the push records still know what was pushed
 
     again = local_run(job, folder)
 
     assert [p.status for p in again.pushes] == ["already pushed"] * len(first.pushes)
     assert [p.reference for p in again.pushes] == [p.reference for p in first.pushes]
-    assert _dropped_parts(pipeline_blocks.drop, job) == 1
+    assert dropped_parts(pipeline_blocks.drop, job) == 1
     third = local_run(job, folder)
     assert third.pushes == []
 
