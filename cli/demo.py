@@ -3,13 +3,18 @@
 Prints what was read from each example drawing, starts both sandboxed services on free loopback
 ports, saves blocks pointing at them (named ``demo-sandbox``; the credentials are the sandbox's
 development defaults or the ``NESTFLOW_SANDBOX_*`` values, never printed), runs ``nest_to_cnc`` on
-``examples/`` with the order manifest, pushes CloudNest's layouts to the simulated laser and waits
-until it has cut them, then prints the comparison and where the files are. Prefect's log lines
-are the progress.
+the examples that passed the check with their lines of the order manifest, pushes CloudNest's
+layouts to the simulated laser and waits until it has cut them, then prints the comparison and
+where the files are. Prefect's log lines are the progress.
+
+The example folder holds a broken drawing on purpose: the check shows its reason, and the demo
+leaves it out of the job, as a shop would until it is fixed. (A production run that includes a
+rejected drawing cuts the rest and ends Failed, naming it: the job is not whole.)
 """
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +24,14 @@ from rich.console import Console
 from blocks import AlmaCamCredentials, CloudNestCredentials, MachineTarget
 from cli.terminal import drawings_table, print_summary
 from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import BlockNames, MaterialSpec, Mode, NestingSettings, PushEngine
+from flows.parameters import (
+    BlockNames,
+    DrawingSource,
+    MaterialSpec,
+    Mode,
+    NestingSettings,
+    PushEngine,
+)
 from nestflow.geometry.inspect import inspect_drawings
 from nestflow.report import RunSummary
 from nestflow.sandbox.config import SandboxConfig
@@ -74,7 +86,15 @@ def run_demo(
         time_s: Optimisation time asked of both engines.
         push: Whose layouts go to the simulated laser.
     """
-    console.print(drawings_table(inspect_drawings([EXAMPLES])))
+    checked = inspect_drawings([EXAMPLES])
+    console.print(drawings_table(checked))
+    rejected = sorted({failure.file for failure in checked.failures})
+    drawings, manifest = checked_order(EXAMPLES / "orders.csv", rejected, out)
+    if rejected:
+        console.print(
+            f"Left out of the job until fixed (rejected above): {', '.join(rejected)}. A "
+            "production run that includes a rejected drawing cuts the rest and ends Failed."
+        )
     config = SandboxConfig.from_env(almacam_port=0, cloudnest_port=0, speed=speed)
     with start_sandbox(config) as sandbox:
         console.print(
@@ -87,7 +107,8 @@ def run_demo(
         # ledger of an earlier demo (which cut these parts) does not make this one cut nothing.
         summary = nest_to_cnc(
             job_name=f"demo-examples-{datetime.now(UTC):%Y%m%d-%H%M%S}",
-            manifest=str(EXAMPLES / "orders.csv"),
+            drawings=DrawingSource(files=drawings),
+            manifest=str(manifest),
             mode=Mode.PRODUCTION,
             push=push,
             material=DEMO_MATERIAL,
@@ -97,3 +118,23 @@ def run_demo(
         )
     print_summary(console, summary)
     return summary
+
+
+def checked_order(manifest: Path, rejected: list[str], out: Path) -> tuple[list[str], Path]:
+    """The drawings of ``manifest`` that passed the check, and a copy of it without the others.
+
+    Args:
+        manifest: The example order manifest (its files are next to it).
+        rejected: File names the check rejected.
+        out: Where the copy is written (``orders-checked.csv``).
+    """
+    with manifest.open(newline="") as source:
+        rows = list(csv.DictReader(source))
+    kept = [row for row in rows if row["file"] not in rejected]
+    out.mkdir(parents=True, exist_ok=True)
+    copy = out / "orders-checked.csv"
+    with copy.open("w", newline="") as target:
+        writer = csv.DictWriter(target, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(kept)
+    return [str(manifest.parent / row["file"]) for row in kept], copy

@@ -16,8 +16,9 @@ def test_demo_reads_nests_pushes_and_reports_the_examples(tmp_path: Path) -> Non
     text = screen.getvalue()
 
     assert "slotted_plate.dxf" in text and "cover_inch.dxf" in text  # the drawings table
-    assert [r.file for r in summary.rejected] == ["broken_open_contour.dxf"]
-    assert "open contour: gap between" in text
+    assert "open contour: gap between" in text  # the broken example, rejected by the check
+    assert "Left out of the job until fixed (rejected above): broken_open_contour.dxf" in text
+    assert summary.rejected == [] and "broken_open_contour.dxf" not in summary.drawings
     assert all(engine.nested for engine in summary.engines)
     assert summary.pushes and all(p.status == "pushed" for p in summary.pushes)
     assert all(p.production and p.production.startswith("completed") for p in summary.pushes)

@@ -20,8 +20,10 @@ from prefect.client.schemas.filters import (
 )
 
 from flows.nest_to_cnc import nest_to_cnc
+from flows.outputs import PushIncomplete
 from flows.parameters import DrawingSource, MaterialSpec, Mode, NestingSettings, PushEngine
 from nestflow.cloudnest.jobs import find_job
+from nestflow.report import RunSummary
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -30,18 +32,36 @@ FAST = NestingSettings(time_s=2.0, spacing=5.0, max_wait_s=120.0)
 
 
 @pytest.fixture(scope="module")
-def production(pipeline_blocks, cloudnest):
-    summary = nest_to_cnc(
-        job_name="examples-production",
-        manifest=str(EXAMPLES / "orders.csv"),
-        mode=Mode.PRODUCTION,
-        push=PushEngine.CLOUDNEST,
-        material=MATERIAL,
-        nesting=FAST,
-        blocks=pipeline_blocks.names,
-        wait_production=True,
-    )
-    return summary
+def failed_run(pipeline_blocks, cloudnest) -> PushIncomplete:
+    """The examples in production, the broken one included: the rest is cut, the run Failed."""
+    with pytest.raises(PushIncomplete) as failed:
+        nest_to_cnc(
+            job_name="examples-production",
+            manifest=str(EXAMPLES / "orders.csv"),
+            mode=Mode.PRODUCTION,
+            push=PushEngine.CLOUDNEST,
+            material=MATERIAL,
+            nesting=FAST,
+            blocks=pipeline_blocks.names,
+            wait_production=True,
+        )
+    return failed.value
+
+
+@pytest.fixture(scope="module")
+def production(failed_run, pipeline_blocks) -> RunSummary:
+    """What the run did, from its summary.json (written before it ended Failed)."""
+    path = pipeline_blocks.out / "examples-production" / "summary.json"
+    return RunSummary.model_validate_json(path.read_bytes())
+
+
+def test_a_run_with_a_rejected_drawing_cuts_the_rest_and_ends_failed_naming_it(
+    failed_run, production
+) -> None:
+    message = str(failed_run)
+    assert "drawing broken_open_contour.dxf rejected (open_contour): open contour" in message
+    assert "fix it and run the job again" in message
+    assert [p.missing for p in production.parts] == [0] * len(production.parts)
 
 
 def test_both_engines_nest_every_readable_drawing(production) -> None:
@@ -74,7 +94,7 @@ def test_outputs_are_written_through_the_storage_block(production, pipeline_bloc
 
 
 def test_report_artifact_compares_the_engines_and_names_the_files(
-    production, latest_artifact
+    production, latest_artifact, pipeline_blocks
 ) -> None:
     report = latest_artifact("nestflow-examples-production-report")
     assert report is not None
@@ -83,7 +103,8 @@ def test_report_artifact_compares_the_engines_and_names_the_files(
     assert "| Utilisation |" in markdown
     assert "| Utilisation to offcut |" in markdown
     assert "broken_open_contour.dxf" in markdown
-    assert f"summary.json: `{production.outputs['summary.json']}`" in markdown
+    summary_json = pipeline_blocks.out / "examples-production" / "summary.json"
+    assert f"summary.json: `{summary_json}`" in markdown
     assert f"written on worker `{socket.gethostname()}`" in markdown
     assert "file://" not in markdown  # a browser cannot open a worker's disk from the UI
     for engine in ("cloudnest", "almacam"):

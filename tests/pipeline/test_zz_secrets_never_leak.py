@@ -16,6 +16,7 @@ import pytest
 from prefect.client.orchestration import get_client
 
 from flows.nest_to_cnc import nest_to_cnc
+from flows.outputs import PushIncomplete
 from flows.parameters import DrawingSource, MaterialSpec, NestingSettings, PushEngine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,14 +28,15 @@ def traces(pipeline_blocks, tmp_path_factory: pytest.TempPathFactory) -> None:
     folder = tmp_path_factory.mktemp("leak-scan")
     shutil.copy(ROOT / "examples" / "gusset.dxf", folder / "gusset.dxf")
     shutil.copy(ROOT / "examples" / "broken_open_contour.dxf", folder / "broken.dxf")
-    nest_to_cnc(
-        job_name="leak-scan",
-        drawings=DrawingSource(folder=str(folder)),
-        push=PushEngine.ALMACAM,
-        material=MaterialSpec(name="S235JR", thickness=3.0),
-        nesting=NestingSettings(time_s=1.0, max_wait_s=120.0),
-        blocks=pipeline_blocks.names,
-    )
+    with pytest.raises(PushIncomplete, match="broken.dxf rejected"):  # a failure path traced too
+        nest_to_cnc(
+            job_name="leak-scan",
+            drawings=DrawingSource(folder=str(folder)),
+            push=PushEngine.ALMACAM,
+            material=MaterialSpec(name="S235JR", thickness=3.0),
+            nesting=NestingSettings(time_s=1.0, max_wait_s=120.0),
+            blocks=pipeline_blocks.names,
+        )
 
 
 def _files(*roots: Path) -> list[Path]:
