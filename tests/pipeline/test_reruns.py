@@ -1,8 +1,8 @@
 """Re-running a job never duplicates the job, a drawing, a push or a cut part.
 
 A run killed in the middle of its job, then re-run, is tested on the production stack
-(test_scale_out.py): the killed run's job lease is freed by the server's lease repossessor, which
-Prefect's test harness does not run.
+(``stack/test_scale_out.py``, ``stack/test_kills_around_the_push.py``): the killed run's job lease
+is freed by the server's lease repossessor, which Prefect's test harness does not run.
 """
 
 from __future__ import annotations

@@ -1,0 +1,260 @@
+"""A run killed (SIGKILL) just before, during or after a push, then run again, on the stack.
+
+Each scenario is one job whose layouts go to a simulated machine of its own, where a sandbox
+fault holds the push while the run is killed:
+
+* before: the push is held, then refused: it never reaches the machine;
+* during: the push is held, then handled once the run is dead: it reaches the machine;
+* after: the push is handled and its answer held: the run dies not knowing it landed.
+
+The job's next run waits out the dead run's lease, then settles the push it left pending before
+anything else. CloudNest's server push is looked up at the vendor, so that run goes on alone. The
+upload-cut task cannot be looked up: the run stops, naming the layout and the machine, until a
+person says what the machine has (``in_doubt``). Never a hang, never a part cut twice, and the
+job ledger and the machine agree. All scenarios run at once, so their lease waits overlap.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from dataclasses import dataclass
+from uuid import UUID
+
+import pytest
+from prefect.settings import (
+    PREFECT_API_URL,
+    PREFECT_RESULTS_LOCAL_STORAGE_PATH,
+    temporary_settings,
+)
+
+from blocks import MachineTarget
+from nestflow.ledger import JobLedger
+from nestflow.sandbox.faults import FaultKind, FaultPlan, FaultRule
+from tasks.leases import LEASE_S
+from tasks.ledger import ledger_path
+from tests.pipeline.conftest import SANDBOX_MACHINES
+from tests.pipeline.processes import wait_until
+from tests.pipeline.stack.conftest import RUN_TIMEOUT_S, Production
+
+#: How long a fault holds a push: longer than any run takes to reach its push.
+HOLD_S = 240.0
+ROUTES = {
+    "server_push": r"/open_platform/plan/push$",
+    "upload_cut": r"/upload/api/device_tasks/upload/cut$",
+}
+FAULTS = {"before": FaultKind.ERROR, "during": FaultKind.DELAY, "after": FaultKind.HOLD_ANSWER}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One job killed around its push: through which target, when, and on which machine."""
+
+    target: str
+    kill: str
+    gmid: int
+    #: What a person answers once the run stopped (the upload-cut task); None: nothing asked.
+    answer: str | None = None
+
+    @property
+    def name(self) -> str:
+        """``<target>-<kill point>`` (a block and job name: lowercase and dashes)."""
+        return f"{self.target.replace('_', '-')}-{self.kill}"
+
+    @property
+    def card_id(self) -> str:
+        """The machine's card id on the IoT API (the sandbox's: its gmid, zero-padded)."""
+        return f"{self.gmid:012d}"
+
+    def rule(self) -> FaultRule:
+        """The fault that holds this scenario's first push, aimed at its machine only."""
+        match = f'"gmid":{self.gmid}' if self.target == "server_push" else self.card_id
+        return FaultRule(
+            route=ROUTES[self.target],
+            method="POST",
+            match=match,
+            kind=FAULTS[self.kill],
+            seconds=HOLD_S,
+            times=1,
+        )
+
+    def machine(self) -> MachineTarget:
+        """The Machine Target block: its gmid for the server push, its card for upload-cut."""
+        if self.target == "server_push":
+            return MachineTarget(gmid=self.gmid)
+        return MachineTarget(card_id=self.card_id)
+
+
+SCENARIOS = [
+    Scenario("server_push", "before", SANDBOX_MACHINES[1]),
+    Scenario("server_push", "during", SANDBOX_MACHINES[2]),
+    Scenario("server_push", "after", SANDBOX_MACHINES[3]),
+    Scenario("upload_cut", "before", SANDBOX_MACHINES[4], answer="resend"),
+    Scenario("upload_cut", "during", SANDBOX_MACHINES[5], answer="landed"),
+    Scenario("upload_cut", "after", SANDBOX_MACHINES[6], answer="landed"),
+]
+
+
+@dataclass
+class Outcome:
+    """What happened to one scenario's job: its runs and their final states."""
+
+    job: str
+    first: UUID
+    second: UUID
+    third: UUID | None = None
+    states: dict[UUID, str] | None = None
+    rerun_s: float = 0.0
+
+
+def _start(production: Production, scenario: Scenario, job: str, **parameters) -> UUID:
+    blocks = production.blocks.model_copy(update={"machine": f"kill-{scenario.name}"})
+    return production.start(
+        job,
+        {
+            "engines": ["cloudnest"],
+            "target": scenario.target,
+            "blocks": blocks.model_dump(),
+            **parameters,
+        },
+    )
+
+
+def _kill_when_held(production: Production, sandbox, runs: dict[str, UUID]) -> None:
+    """Kill each first run once its push is held at the machine (its fault fired)."""
+    faults = sandbox.faults("cloudnest")
+    alive = dict(runs)
+    deadline = time.monotonic() + HOLD_S - 30
+    while alive:
+        assert time.monotonic() < deadline, f"pushes never held: {sorted(alive)}"
+        rules = zip(SCENARIOS, faults.plan().rules, strict=True)
+        fired = {scenario.name for scenario, rule in rules if rule.fired}
+        for name in sorted(fired & set(alive)):
+            pid = production.running_pid(alive[name])
+            assert pid is not None, f"{name}: the run is not running while its push is held"
+            os.kill(pid, signal.SIGKILL)
+            del alive[name]
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def killed(production: Production, sandbox) -> dict[str, Outcome]:
+    """Every scenario: first run killed around its push, second run, then the person's answer."""
+    with temporary_settings(updates={PREFECT_API_URL: production.stack.api_url}):
+        for scenario in SCENARIOS:
+            scenario.machine().save(f"kill-{scenario.name}", overwrite=True)
+    faults = sandbox.faults("cloudnest")
+    faults.set(FaultPlan(rules=[s.rule() for s in SCENARIOS]))
+    try:
+        jobs = {s.name: f"kill-{s.name}-{uuid.uuid4().hex[:6]}" for s in SCENARIOS}
+        first = {s.name: _start(production, s, jobs[s.name]) for s in SCENARIOS}
+        _kill_when_held(production, sandbox, first)
+    finally:
+        faults.release()  # held pushes now go on: "during" lands, "before" is refused
+        wait_until("the held pushes to end", lambda: faults.waiting == 0, 30)
+        faults.clear()
+    killed_at = time.monotonic()
+    second = {s.name: _start(production, s, jobs[s.name]) for s in SCENARIOS}
+    production.wait(list(second.values()))
+    rerun_s = time.monotonic() - killed_at
+    third = {
+        s.name: _start(production, s, jobs[s.name], in_doubt=s.answer)
+        for s in SCENARIOS
+        if s.answer
+    }
+    production.wait(list(third.values()))
+    outcomes = {}
+    for s in SCENARIOS:
+        runs = [first[s.name], second[s.name], *([third[s.name]] if s.name in third else [])]
+        outcomes[s.name] = Outcome(
+            job=jobs[s.name],
+            first=first[s.name],
+            second=second[s.name],
+            third=third.get(s.name),
+            states=production.stack.run_states(runs),
+            rerun_s=rerun_s,
+        )
+    return outcomes
+
+
+def _ledger(production: Production, job: str) -> JobLedger:
+    with temporary_settings(updates={PREFECT_RESULTS_LOCAL_STORAGE_PATH: production.stack.results}):
+        return JobLedger.model_validate_json(ledger_path(job).read_bytes())
+
+
+def _on_the_machine(sandbox, scenario: Scenario) -> list[tuple[str, int]]:
+    """What the machine was given: (layout or file, sheets) of each push it holds."""
+    machines = sandbox.services["cloudnest"].app.state.sandbox.machines
+    if scenario.target == "server_push":
+        return sorted(
+            (p.result_guid.upper(), p.total_plate_amount)
+            for p in machines.plans(gmid=scenario.gmid)
+        )
+    return sorted((t.task_name, t.amount) for t in machines.cut_tasks(scenario.gmid))
+
+
+def _in_the_ledger(ledger: JobLedger, scenario: Scenario) -> list[tuple[str, int]]:
+    if scenario.target == "server_push":
+        return sorted((p.layout_id.upper(), p.sheets) for p in ledger.pushes)
+    return sorted(((p.file or "").removesuffix(".dxf"), p.sheets) for p in ledger.pushes)
+
+
+def _assert_cut_once_and_agreeing(production, sandbox, scenario, outcome) -> None:
+    """Every ordered part cut exactly once; the machine holds exactly what the ledger says."""
+    ledger = _ledger(production, outcome.job)
+    assert ledger.pending == []
+    cut = ledger.cut()
+    assert {key: cut[key] for key in ledger.parts} == {key: 1 for key in ledger.parts}
+    assert _on_the_machine(sandbox, scenario) == _in_the_ledger(ledger, scenario)
+
+
+def test_every_run_killed_around_a_push_is_marked_crashed(killed) -> None:
+    assert {name: o.states[o.first] for name, o in killed.items()} == {
+        s.name: "CRASHED" for s in SCENARIOS
+    }
+
+
+def test_the_reruns_never_hang_they_wait_out_the_dead_runs_lease_only(killed) -> None:
+    (rerun_s,) = {o.rerun_s for o in killed.values()}
+    assert rerun_s < LEASE_S + 15 + RUN_TIMEOUT_S / 2
+
+
+@pytest.mark.parametrize("kill", ["before", "during", "after"])
+def test_a_server_push_killed_around_is_settled_by_looking_it_up_at_cloudnest(
+    killed, production, sandbox, kill: str
+) -> None:
+    scenario = next(s for s in SCENARIOS if (s.target, s.kill) == ("server_push", kill))
+    outcome = killed[scenario.name]
+
+    assert outcome.states[outcome.second] == "COMPLETED"
+    lines = production.log_lines(outcome.second)
+    settled = "its parts are cut by this run" if kill == "before" else "recorded as cut"
+    assert any(settled in line and "production tasks on gmid" in line for line in lines), lines
+    _assert_cut_once_and_agreeing(production, sandbox, scenario, outcome)
+
+
+@pytest.mark.parametrize("kill", ["before", "during", "after"])
+def test_an_upload_cut_killed_around_stops_the_rerun_naming_the_layout(
+    killed, production, kill: str
+) -> None:
+    scenario = next(s for s in SCENARIOS if (s.target, s.kill) == ("upload_cut", kill))
+    outcome = killed[scenario.name]
+
+    assert outcome.states[outcome.second] == "FAILED"
+    message = production.state_message(outcome.second)
+    assert "stopped before nesting, so nothing is cut twice" in message
+    assert "upload-cut|" in message and scenario.card_id in message
+    assert "in_doubt=landed" in message and "in_doubt=resend" in message
+
+
+@pytest.mark.parametrize("kill", ["before", "during", "after"])
+def test_an_upload_cut_killed_around_is_settled_by_the_persons_answer(
+    killed, production, sandbox, kill: str
+) -> None:
+    scenario = next(s for s in SCENARIOS if (s.target, s.kill) == ("upload_cut", kill))
+    outcome = killed[scenario.name]
+
+    assert outcome.third is not None and outcome.states[outcome.third] == "COMPLETED"
+    _assert_cut_once_and_agreeing(production, sandbox, scenario, outcome)
