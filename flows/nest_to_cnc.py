@@ -301,7 +301,9 @@ def _nest_and_push(
     material, nesting = params.material, params.nesting
     stock = stock_sheets(blocks, params.sheets)
     view = "stats" if mode is Mode.QUOTE else "full"
-    ctx = RunContext(round_.plan.engine_job, intake, material, stock, nesting, view)
+    ctx = RunContext(
+        round_.plan.engine_job, intake, material, stock, nesting, view, params.in_doubt.value
+    )
     runs = engine_runs([name.value for name in params.engines], blocks)
     if intake.drawings:
         # All engines compute at once: those whose start only submits go first, so they compute

@@ -20,6 +20,7 @@ from flows.parameters import (
     BlockNames,
     DrawingSource,
     EngineName,
+    InDoubt,
     MaterialSpec,
     Mode,
     NestingSettings,
@@ -56,6 +57,7 @@ def quote(
     blocks: BlockNames = BlockNames(),  # noqa: B008
     engine: EngineName = DEFAULT_QUOTE_ENGINE,
     units: Units = Units.AUTO,
+    in_doubt: InDoubt = InDoubt.REFUSE,
 ) -> RunSummary:
     """Quote drawings: AlmaCAM's ``stats`` view by default; no CloudNest job, no push.
 
@@ -72,6 +74,8 @@ def quote(
         units: Units of drawings that carry none ($INSUNITS) and whose manifest line gives none:
             ``auto`` (mm; a drawing that looks like inches is quoted with a warning), ``mm`` or
             ``inch``.
+        in_doubt: An AlmaCAM order an earlier run submitted but never got the answer of:
+            ``refuse`` (stop, saying so) or ``resend`` (submit it again: a second order billed).
 
     Returns:
         The summary with one quote line per sheet format.
@@ -88,7 +92,7 @@ def quote(
     storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
     intake = read_drawings(drawings, manifest, material, nesting, units, Mode.QUOTE)
     job = resolve_job_name(job_name, intake)
-    ctx = RunContext(job, intake, material, stock, nesting, "stats")
+    ctx = RunContext(job, intake, material, stock, nesting, "stats", in_doubt.value)
     if intake.drawings:
         run.start(ctx)
         run.finish(ctx)

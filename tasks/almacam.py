@@ -4,22 +4,31 @@ The order is submitted at most once per content: the submit task caches on the a
 hash of the order's JSON, so a re-run of the same drawings, stock and settings reads the same
 order's result instead of paying for a second one. It is retried only when the connection never
 opened (the order provably did not land).
+
+Every order is billed, and AlmaCAM cannot list orders: a submit whose answer never came back
+(the run was killed, the connection dropped after sending) may have created one nobody can find.
+So a submit is written down before it is sent (``<result storage>/nestflow-almacam/submits``)
+and its order id once answered. A later run finding a submit never answered does not submit
+again on its own: it stops the engine saying so, unless the run asks to resubmit.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
+from pydantic import BaseModel
 
 from blocks.credentials import AlmaCamCredentials
 from blocks.settings import SheetFormat
 from nestflow.almacam.engine import AlmaCamEngine
 from nestflow.almacam.errors import (
+    AlmaCamError,
     AlmaCamServerError,
     AlmaCamTransportError,
     AlmaCamUnreachable,
@@ -33,6 +42,7 @@ from tasks.clients import almacam_client, service_key
 from tasks.events import emit, order_resource, refused_order_resource
 from tasks.policy import business_key, read_only, retry_when
 from tasks.progress import Progress
+from tasks.storage import shared_folder, write_atomically
 
 CACHE_DAYS = 7
 PROGRESS_STEP_S = 0.5
@@ -47,9 +57,13 @@ def build_order(
     return order_bundle(order_lines(drawings), [s.spec() for s in sheets], settings)
 
 
+def order_key(credentials: AlmaCamCredentials, bundle: OrderBundle) -> str:
+    """The business key of an order: the account and the order's content."""
+    return business_key("almacam-order", service_key(credentials), bundle.digest())
+
+
 def _order_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
-    bundle: OrderBundle = parameters["bundle"]
-    return business_key("almacam-order", service_key(parameters["credentials"]), bundle.digest())
+    return order_key(parameters["credentials"], parameters["bundle"])
 
 
 #: The submit is retried only when the connection never opened: the order provably did not land.
@@ -60,6 +74,47 @@ not_sent = retry_when(lambda exc: isinstance(exc, AlmaCamTransportError) and not
 READ_ONLY = read_only(AlmaCamServerError, AlmaCamTransportError, never=(AlmaCamUnreachable,))
 
 
+class OrderInDoubt(RuntimeError):
+    """An earlier submit of this order never got its answer: a billed order may already exist."""
+
+
+class SubmitRecord(BaseModel):
+    """One submit of an order: when it was sent, and its order id once answered."""
+
+    sent_at: datetime
+    order_id: int | None = None
+
+
+def _submit_path(key: str) -> Path:
+    return shared_folder("nestflow-almacam") / "submits" / f"{key}.json"
+
+
+def _read_submit(key: str) -> SubmitRecord | None:
+    path = _submit_path(key)
+    return SubmitRecord.model_validate_json(path.read_bytes()) if path.exists() else None
+
+
+def _write_submit(key: str, record: SubmitRecord) -> None:
+    write_atomically(_submit_path(key), record.model_dump_json().encode())
+
+
+def _did_not_land(exc: AlmaCamError) -> bool:
+    """The service answered and created nothing (a 4xx), or the request never left."""
+    if isinstance(exc, AlmaCamTransportError):
+        return not exc.request_sent
+    return not isinstance(exc, AlmaCamServerError)
+
+
+def _in_doubt(record: SubmitRecord, bundle: OrderBundle) -> OrderInDoubt:
+    return OrderInDoubt(
+        f"AlmaCAM order of {len(bundle.index.parts)} part(s) (content {bundle.digest()[:12]}) "
+        f"was submitted at {record.sent_at:%Y-%m-%d %H:%M:%S} UTC by a run that never got the "
+        "answer: a billed order may already exist, and AlmaCAM cannot list orders to find it. "
+        "Run the job again with in_doubt=resend to submit it once more (a second order is "
+        "billed), or leave AlmaCAM out of its engines"
+    )
+
+
 @task(
     name="Submit AlmaCAM order",
     cache_key_fn=_order_key,
@@ -68,13 +123,42 @@ READ_ONLY = read_only(AlmaCamServerError, AlmaCamTransportError, never=(AlmaCamU
     retry_delay_seconds=[1, 5],
     retry_condition_fn=not_sent,
 )
-def submit_order(credentials: AlmaCamCredentials, bundle: OrderBundle) -> int:
-    """Submit the order; a 400 raises with every error naming the user's parts and files."""
+def submit_order(
+    credentials: AlmaCamCredentials,
+    bundle: OrderBundle,
+    resubmit_unanswered: bool = False,
+    replacing: int | None = None,
+) -> int:
+    """Submit the order; a 400 raises with every error naming the user's parts and files.
+
+    Args:
+        credentials: The AlmaCAM account.
+        bundle: The order.
+        resubmit_unanswered: Submit again when an earlier submit of this order was never
+            answered (a second order is billed); otherwise that stops with ``OrderInDoubt``.
+        replacing: An order id found stale (the service lost it): a record of it is not reused.
+
+    Raises:
+        OrderInDoubt: An earlier submit was never answered and ``resubmit_unanswered`` is off.
+    """
+    key = order_key(credentials, bundle)
+    record = _read_submit(key)
+    if record is not None and record.order_id is not None and record.order_id != replacing:
+        get_run_logger().info("AlmaCAM order %s was submitted before; reused", record.order_id)
+        return record.order_id
+    if record is not None and record.order_id is None and not resubmit_unanswered:
+        raise _in_doubt(record, bundle)
+    sent = SubmitRecord(sent_at=datetime.now(UTC))
+    _write_submit(key, sent)
     try:
         order_id = AlmaCamEngine(almacam_client(credentials)).submit(bundle).order_id
-    except AlmaCamValidationError as exc:
-        _emit_failed(refused_order_resource(bundle.digest()), exc)
+    except AlmaCamError as exc:
+        if _did_not_land(exc):
+            _submit_path(key).unlink(missing_ok=True)
+        if isinstance(exc, AlmaCamValidationError):
+            _emit_failed(refused_order_resource(bundle.digest()), exc)
         raise
+    _write_submit(key, sent.model_copy(update={"order_id": order_id}))
     emit(
         "nestflow.nesting.submitted",
         order_resource(order_id),

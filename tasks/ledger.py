@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH
 
 from nestflow.ledger import JobLedger
 from nestflow.report import slug
 from tasks.leases import require_lease
+from tasks.storage import shared_folder, write_atomically
 
 
 def ledger_root() -> Path:
     """``<result storage>/nestflow-ledger``: shared by every worker, like the push records."""
-    return Path(PREFECT_RESULTS_LOCAL_STORAGE_PATH.value()).expanduser() / "nestflow-ledger"
+    return shared_folder("nestflow-ledger")
 
 
 def ledger_path(job: str) -> Path:
@@ -66,18 +64,8 @@ def write_ledger(ledger: JobLedger) -> str:
     """
     require_lease(ledger.job)
     path = ledger_path(ledger.job)
-    _atomic_write(path, ledger.model_dump_json(indent=2).encode())
+    write_atomically(path, ledger.model_dump_json(indent=2).encode())
     return str(path)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one step (a crash leaves the old file or the new)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as tmp:
-        tmp.write(data)
-        tmp.flush()
-        os.fsync(tmp.fileno())
-    os.replace(tmp.name, path)
 
 
 def _marker(inbox: str, sha256: str) -> Path:
@@ -106,4 +94,4 @@ def remember_cut(job: str, inbox: str, sha256s: list[str]) -> None:
     require_lease(job)
     for sha in sha256s:
         record = {"job": job, "inbox": inbox, "sha256": sha}
-        _atomic_write(_marker(inbox, sha), json.dumps(record).encode())
+        write_atomically(_marker(inbox, sha), json.dumps(record).encode())

@@ -21,14 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.filesystems import LocalFileSystem
 from prefect.results import ResultStore
 from prefect.serializers import JSONSerializer
-from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH
 from prefect.transactions import transaction
 
 from nestflow.ledger import LedgerPush
@@ -44,6 +42,7 @@ from tasks.events import emit, layout_resource
 from tasks.leases import require_lease
 from tasks.policy import business_key, read_only
 from tasks.progress import Progress
+from tasks.storage import shared_folder
 
 PUSHED = "pushed"
 ALREADY_PUSHED = "already pushed"
@@ -51,7 +50,7 @@ ALREADY_PUSHED = "already pushed"
 
 def push_store() -> ResultStore:
     """The durable store of push records, in the result storage every worker shares."""
-    root = Path(PREFECT_RESULTS_LOCAL_STORAGE_PATH.value()).expanduser() / "nestflow-push"
+    root = shared_folder("nestflow-push")
     return ResultStore(
         result_storage=LocalFileSystem(basepath=str(root / "records")),
         serializer=JSONSerializer(),

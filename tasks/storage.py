@@ -7,11 +7,14 @@ A block is named either ``"type-slug/name"`` (any writable filesystem block, e.g
 from __future__ import annotations
 
 import inspect
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from prefect.blocks.core import Block
 from prefect.filesystems import LocalFileSystem, WritableFileSystem
+from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH
 from prefect.utilities.asyncutils import run_coro_as_sync
 
 from blocks.loading import load_block
@@ -65,3 +68,18 @@ def describe(storage: WritableFileSystem) -> str:
 def _sync(value: Any) -> Any:
     """Resolve the result of a block method that is async in some filesystem blocks."""
     return run_coro_as_sync(value) if inspect.iscoroutine(value) else value
+
+
+def shared_folder(name: str) -> Path:
+    """``<result storage>/<name>``: a folder every worker shares (one mount across machines)."""
+    return Path(PREFECT_RESULTS_LOCAL_STORAGE_PATH.value()).expanduser() / name
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step (a crash leaves the old file or the new)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as tmp:
+        tmp.write(data)
+        tmp.flush()
+        os.fsync(tmp.fileno())
+    os.replace(tmp.name, path)

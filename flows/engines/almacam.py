@@ -50,7 +50,8 @@ class AlmaCamRun:
         """Build the order from the checked drawings and submit it (once per content).
 
         A remembered order id is checked against the service first: after a restart it may
-        belong to another job, and then the order is submitted again.
+        belong to another job, and then the order is submitted again. An earlier submit never
+        answered stops the engine unless the run says ``in_doubt=resend``.
         """
         intake, sheets, nesting = ctx.intake, ctx.sheets, ctx.nesting
         try:
@@ -58,10 +59,13 @@ class AlmaCamRun:
             self.bundle = almacam.build_order(
                 quote(intake.drawings), sheets, nesting.time_s, nesting.spacing
             )
-            self.order_id = almacam.submit_order(self.credentials, quote(self.bundle))
+            resend = ctx.in_doubt == "resend"
+            self.order_id = almacam.submit_order(self.credentials, quote(self.bundle), resend)
             if not almacam.order_is_current(self.credentials, self.order_id, quote(self.bundle)):
                 resubmit = almacam.submit_order.with_options(refresh_cache=True)
-                self.order_id = resubmit(self.credentials, quote(self.bundle))
+                self.order_id = resubmit(
+                    self.credentials, quote(self.bundle), resend, replacing=self.order_id
+                )
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
             self._fail(exc)
 

@@ -32,6 +32,8 @@ class RunContext:
     sheets: list[SheetFormat]
     nesting: NestingSettings
     view: View = "full"
+    #: What to do with a request an earlier run sent but never saw answered (``InDoubt``).
+    in_doubt: str = "refuse"
 
 
 class FlowEngine(Protocol):

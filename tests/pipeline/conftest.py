@@ -45,6 +45,7 @@ from flows.parameters import (
 from nestflow.cloudnest.client import CloudNestClient
 from nestflow.gate import dxf_outlines
 from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.faults import FaultKind, FaultPlan, FaultRule
 from nestflow.sandbox.server import RunningSandbox, start_sandbox
 
 #: The material and the short nesting of the local-engine runs (:func:`local_run`).
@@ -263,3 +264,13 @@ def local_run(drop_laser):
 def dropped_parts(drop: Path, job: str) -> int:
     """Parts on the local layouts of ``job`` in the drop folder ``drop``."""
     return sum(len(dxf_outlines(p.read_bytes())) for p in drop.glob(f"{job}-local-layout-*.dxf"))
+
+
+@pytest.fixture
+def answer_lost(sandbox: RunningSandbox) -> Iterator[None]:
+    """The next AlmaCAM submit lands, but its answer never reaches the client (dropped)."""
+    faults = sandbox.faults("almacam")
+    rule = FaultRule(route="/new$", method="POST", kind=FaultKind.DROP_AFTER, times=1)
+    faults.set(FaultPlan(rules=[rule]))
+    yield
+    faults.clear()

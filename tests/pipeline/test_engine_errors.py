@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from functools import partial
 from pathlib import Path
 
 import ezdxf
@@ -15,7 +16,7 @@ from blocks import AlmaCamCredentials
 from blocks.loading import BlockNotFound
 from flows.nest_to_cnc import nest_to_cnc
 from flows.outputs import NothingNested
-from flows.parameters import DrawingSource, MaterialSpec, NestingSettings
+from flows.parameters import DrawingSource, EngineName, InDoubt, MaterialSpec, NestingSettings
 from nestflow.almacam.client import AlmaCamClient
 from nestflow.report import RunSummary, report_markdown
 
@@ -161,3 +162,26 @@ def test_missing_block_fails_the_run_saying_how_to_create_it(pipeline_blocks) ->
     )
     with pytest.raises(BlockNotFound, match="CloudNest Credentials block named 'never-created'"):
         state.result()
+
+
+def test_an_almacam_order_whose_answer_was_lost_is_not_submitted_again_unless_asked(
+    tmp_path, pipeline_blocks, answer_lost
+) -> None:
+    folder = _folder(tmp_path, "gusset.dxf")
+    run = partial(
+        nest_to_cnc,
+        job_name="answer-lost",
+        drawings=DrawingSource(folder=str(folder)),
+        engines=[EngineName.ALMACAM],
+        material=MATERIAL,
+        nesting=FAST.model_copy(update={"time_s": 2.07}),
+        blocks=pipeline_blocks.names,
+    )
+    with pytest.raises(NothingNested):
+        run()  # the order landed at AlmaCAM, its answer was dropped on the way back
+
+    with pytest.raises(NothingNested, match=r"a billed order may already exist"):
+        run()
+
+    summary = run(in_doubt=InDoubt.RESEND)
+    assert summary.engine("almacam").nested

@@ -13,8 +13,15 @@ from typing import Any
 import pytest
 
 from blocks.settings import SheetFormat
-from nestflow.almacam.errors import AlmaCamNotFound, AlmaCamTimeout
-from tasks.almacam import build_order, fetch_images, order_is_current, submit_order, wait_result
+from nestflow.almacam.errors import AlmaCamNotFound, AlmaCamTimeout, AlmaCamTransportError
+from tasks.almacam import (
+    OrderInDoubt,
+    build_order,
+    fetch_images,
+    order_is_current,
+    submit_order,
+    wait_result,
+)
 from tests.pipeline.tasks.support import SHEET, checked
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -77,6 +84,75 @@ def test_submit_order_is_cached_on_the_order_content(almacam_credentials) -> Non
     assert second == first
     with almacam_credentials.get_client() as client, pytest.raises(AlmaCamNotFound):
         client.result(first + 1, "stats")  # no second order was sent
+
+
+def _no_order_after(credentials, order_id: int) -> bool:
+    with credentials.get_client() as client:
+        try:
+            client.result(order_id + 1, "stats")
+        except AlmaCamNotFound:
+            return True
+    return False
+
+
+def test_a_submit_whose_answer_was_lost_stops_the_next_one_saying_an_order_may_exist(
+    almacam_credentials, answer_lost
+) -> None:
+    bundle = build_order(checked("tab_block.dxf"), [SHEET], 1.03, 5.0)
+    with pytest.raises(AlmaCamTransportError):
+        submit_order(almacam_credentials, bundle)  # landed: the sandbox holds order N
+    landed = _last_order(almacam_credentials)
+
+    with pytest.raises(OrderInDoubt, match=r"a billed order may already exist.*in_doubt=resend"):
+        submit_order(almacam_credentials, bundle)
+
+    assert _no_order_after(almacam_credentials, landed)
+
+
+def test_in_doubt_resend_submits_the_unanswered_order_once_more(
+    almacam_credentials, answer_lost
+) -> None:
+    bundle = build_order(checked("tab_block.dxf"), [SHEET], 1.04, 5.0)
+    with pytest.raises(AlmaCamTransportError):
+        submit_order(almacam_credentials, bundle)
+    landed = _last_order(almacam_credentials)
+
+    order_id = submit_order(almacam_credentials, bundle, resubmit_unanswered=True)
+
+    assert order_id == landed + 1
+    assert submit_order(almacam_credentials, bundle) == order_id  # answered now: cached
+
+
+def test_an_answered_submit_is_reused_when_the_task_cache_is_gone(almacam_credentials) -> None:
+    bundle = build_order(checked("tab_block.dxf"), [SHEET], 1.05, 5.0)
+    first = submit_order(almacam_credentials, bundle)
+
+    again = submit_order.with_options(refresh_cache=True)(almacam_credentials, bundle)
+
+    assert again == first and _no_order_after(almacam_credentials, first)
+
+
+def test_a_stale_order_is_replaced_not_reused(almacam_credentials) -> None:
+    bundle = build_order(checked("tab_block.dxf"), [SHEET], 1.06, 5.0)
+    stale = submit_order(almacam_credentials, bundle)
+
+    fresh = submit_order.with_options(refresh_cache=True)(
+        almacam_credentials, bundle, replacing=stale
+    )
+
+    assert fresh == stale + 1
+
+
+def _last_order(credentials) -> int:
+    """The highest order id the sandbox knows (ids are consecutive from 1): a galloping search."""
+    high = 1
+    while not _no_order_after(credentials, high):
+        high *= 2
+    low = high // 2
+    while low < high:  # the last order lies in [low, high]
+        middle = (low + high) // 2
+        low, high = (low, middle) if _no_order_after(credentials, middle) else (middle + 1, high)
+    return low
 
 
 # ------------------------------------------------------------------- remembered order
