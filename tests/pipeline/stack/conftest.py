@@ -32,6 +32,7 @@ from blocks import CloudNestCredentials
 from cli.demo import save_sandbox_blocks
 from deploy.stack import CLOUDNEST_RATE_LIMIT, Stack
 from flows.parameters import BlockNames, MaterialSpec, NestingSettings
+from nestflow.cloudnest.jobs import find_job
 from tests.pipeline.conftest import copy_examples
 
 DRAWINGS = ("bracket.dxf", "gusset.dxf", "l_profile.dxf")
@@ -104,6 +105,21 @@ class Production:
         with temporary_settings(updates={PREFECT_API_URL: self.stack.api_url}):
             with get_client(sync_client=True) as client:
                 return call(client)
+
+
+def assert_one_of_everything(cloudnest, job_name: str) -> None:
+    """One job, each drawing uploaded once, one production task per layout."""
+    jobs = [job for job in cloudnest.job_search(job_name) if job.job_name == job_name]
+    assert len(jobs) == 1, f"{job_name}: {len(jobs)} CloudNest jobs"
+    job = find_job(cloudnest, job_name)
+    drawings = sorted(d.filename for d in cloudnest.job_drawing_status(job.job_id))
+    assert drawings == sorted(DRAWINGS), f"{job_name}: drawings uploaded {drawings}"
+    layouts = cloudnest.job_nest_detail(job.job_id).results
+    plans = cloudnest.job_plan_detail([job.job_id])
+    assert layouts
+    assert sorted(p.result_guid for p in plans) == sorted(r.result_guid for r in layouts), (
+        f"{job_name}: {len(plans)} production task(s) for {len(layouts)} layout(s)"
+    )
 
 
 @pytest.fixture(scope="package")

@@ -1,7 +1,8 @@
-"""A run killed (SIGKILL) just before, during or after a push, then run again, on the stack.
+"""A run killed (SIGKILL) while nesting, or just before, during or after a push, then run again.
 
-Each scenario is one job whose layouts go to a simulated machine of its own, where a sandbox
-fault holds the push while the run is killed:
+Each scenario is one job on the production stack whose layouts go to a simulated machine of its
+own. One run is killed in the middle of a long Boost, after its uploads; the others are killed
+while a sandbox fault holds their push:
 
 * before: the push is held, then refused: it never reaches the machine;
 * during: the push is held, then handled once the run is dead: it reaches the machine;
@@ -37,7 +38,7 @@ from tasks.leases import LEASE_S
 from tasks.ledger import ledger_path
 from tests.pipeline.conftest import SANDBOX_MACHINES
 from tests.pipeline.processes import wait_until
-from tests.pipeline.stack.conftest import RUN_TIMEOUT_S, Production
+from tests.pipeline.stack.conftest import RUN_TIMEOUT_S, Production, assert_one_of_everything
 
 #: How long a fault holds a push: longer than any run takes to reach its push.
 HOLD_S = 240.0
@@ -46,6 +47,8 @@ ROUTES = {
     "upload_cut": r"/upload/api/device_tasks/upload/cut$",
 }
 FAULTS = {"before": FaultKind.ERROR, "during": FaultKind.DELAY, "after": FaultKind.HOLD_ANSWER}
+#: The Boost of the run killed while nesting: long enough to be killed inside it.
+LONG_BOOST_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,10 @@ class Scenario:
         """The machine's card id on the IoT API (the sandbox's: its gmid, zero-padded)."""
         return f"{self.gmid:012d}"
 
-    def rule(self) -> FaultRule:
+    def rule(self) -> FaultRule | None:
         """The fault that holds this scenario's first push, aimed at its machine only."""
+        if self.kill not in FAULTS:
+            return None
         match = f'"gmid":{self.gmid}' if self.target == "server_push" else self.card_id
         return FaultRule(
             route=ROUTES[self.target],
@@ -88,6 +93,7 @@ class Scenario:
 
 
 SCENARIOS = [
+    Scenario("server_push", "nesting", SANDBOX_MACHINES[7]),
     Scenario("server_push", "before", SANDBOX_MACHINES[1]),
     Scenario("server_push", "during", SANDBOX_MACHINES[2]),
     Scenario("server_push", "after", SANDBOX_MACHINES[3]),
@@ -109,8 +115,11 @@ class Outcome:
     rerun_s: float = 0.0
 
 
-def _start(production: Production, scenario: Scenario, job: str, **parameters) -> UUID:
+def _start(
+    production: Production, scenario: Scenario, job: str, *, first: bool = False, **parameters
+) -> UUID:
     blocks = production.blocks.model_copy(update={"machine": f"kill-{scenario.name}"})
+    long_boost = {"time_s": LONG_BOOST_S} if first and scenario.kill == "nesting" else {}
     return production.start(
         job,
         {
@@ -119,21 +128,32 @@ def _start(production: Production, scenario: Scenario, job: str, **parameters) -
             "blocks": blocks.model_dump(),
             **parameters,
         },
+        **long_boost,
     )
 
 
-def _kill_when_held(production: Production, sandbox, runs: dict[str, UUID]) -> None:
-    """Kill each first run once its push is held at the machine (its fault fired)."""
-    faults = sandbox.faults("cloudnest")
+def _faulted() -> list[Scenario]:
+    """The scenarios whose push a fault holds, in the order of the fault plan's rules."""
+    return [s for s in SCENARIOS if s.rule() is not None]
+
+
+def _at_kill_point(production: Production, sandbox, runs: dict[str, UUID]) -> set[str]:
+    """The scenarios whose first run is where it is killed: push held, or uploads done."""
+    rules = zip(_faulted(), sandbox.faults("cloudnest").plan().rules, strict=True)
+    ready = {scenario.name for scenario, rule in rules if rule.fired}
+    nesting = [s.name for s in SCENARIOS if s.kill == "nesting" and s.name in runs]
+    return ready | {name for name in nesting if production.uploads_finished(runs[name])}
+
+
+def _kill_at_their_points(production: Production, sandbox, runs: dict[str, UUID]) -> None:
+    """Kill each first run at its point: its push held at the machine, or its uploads done."""
     alive = dict(runs)
     deadline = time.monotonic() + HOLD_S - 30
     while alive:
-        assert time.monotonic() < deadline, f"pushes never held: {sorted(alive)}"
-        rules = zip(SCENARIOS, faults.plan().rules, strict=True)
-        fired = {scenario.name for scenario, rule in rules if rule.fired}
-        for name in sorted(fired & set(alive)):
+        assert time.monotonic() < deadline, f"never at their kill point: {sorted(alive)}"
+        for name in sorted(_at_kill_point(production, sandbox, alive)):
             pid = production.running_pid(alive[name])
-            assert pid is not None, f"{name}: the run is not running while its push is held"
+            assert pid is not None, f"{name}: the run is not running at its kill point"
             os.kill(pid, signal.SIGKILL)
             del alive[name]
         time.sleep(0.2)
@@ -141,16 +161,16 @@ def _kill_when_held(production: Production, sandbox, runs: dict[str, UUID]) -> N
 
 @pytest.fixture(scope="module")
 def killed(production: Production, sandbox) -> dict[str, Outcome]:
-    """Every scenario: first run killed around its push, second run, then the person's answer."""
+    """Every scenario: first run killed at its point, second run, then the person's answer."""
     with temporary_settings(updates={PREFECT_API_URL: production.stack.api_url}):
         for scenario in SCENARIOS:
             scenario.machine().save(f"kill-{scenario.name}", overwrite=True)
     faults = sandbox.faults("cloudnest")
-    faults.set(FaultPlan(rules=[s.rule() for s in SCENARIOS]))
+    faults.set(FaultPlan(rules=[s.rule() for s in _faulted()]))
     try:
         jobs = {s.name: f"kill-{s.name}-{uuid.uuid4().hex[:6]}" for s in SCENARIOS}
-        first = {s.name: _start(production, s, jobs[s.name]) for s in SCENARIOS}
-        _kill_when_held(production, sandbox, first)
+        first = {s.name: _start(production, s, jobs[s.name], first=True) for s in SCENARIOS}
+        _kill_at_their_points(production, sandbox, first)
     finally:
         faults.release()  # held pushes now go on: "during" lands, "before" is refused
         wait_until("the held pushes to end", lambda: faults.waiting == 0, 30)
@@ -210,15 +230,31 @@ def _assert_cut_once_and_agreeing(production, sandbox, scenario, outcome) -> Non
     assert _on_the_machine(sandbox, scenario) == _in_the_ledger(ledger, scenario)
 
 
-def test_every_run_killed_around_a_push_is_marked_crashed(killed) -> None:
+def test_every_killed_run_is_marked_crashed(killed) -> None:
     assert {name: o.states[o.first] for name, o in killed.items()} == {
         s.name: "CRASHED" for s in SCENARIOS
     }
 
 
-def test_the_reruns_never_hang_they_wait_out_the_dead_runs_lease_only(killed) -> None:
+def test_the_reruns_never_hang_they_wait_out_the_dead_runs_lease_only(killed, production) -> None:
     (rerun_s,) = {o.rerun_s for o in killed.values()}
+    # the dead holder's lease went at its expiry plus a repossessor round, not for ever
     assert rerun_s < LEASE_S + 15 + RUN_TIMEOUT_S / 2
+    for outcome in killed.values():
+        assert any(
+            "is held by another run" in line for line in production.log_lines(outcome.second)
+        )
+
+
+def test_a_run_killed_while_nesting_is_rerun_with_one_of_everything(
+    killed, production, sandbox, cloudnest
+) -> None:
+    scenario = next(s for s in SCENARIOS if s.kill == "nesting")
+    outcome = killed[scenario.name]
+
+    assert outcome.states[outcome.second] == "COMPLETED"
+    assert_one_of_everything(cloudnest, outcome.job)
+    _assert_cut_once_and_agreeing(production, sandbox, scenario, outcome)
 
 
 @pytest.mark.parametrize("kill", ["before", "during", "after"])
