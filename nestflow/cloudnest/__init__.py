@@ -2,6 +2,8 @@
 
 from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.errors import (
+    CloudNestAnswerTooLarge,
+    CloudNestAnswerTooSlow,
     CloudNestAuthError,
     CloudNestClockSkewError,
     CloudNestConfigError,
@@ -14,6 +16,8 @@ from nestflow.cloudnest.errors import (
     CloudNestRateLimited,
     CloudNestServerError,
     CloudNestTransportError,
+    CloudNestUnknownRoute,
+    CloudNestUnreadableAnswer,
     CloudNestValidationError,
     CloudNestWaitTimeout,
 )
@@ -21,6 +25,8 @@ from nestflow.cloudnest.routes import DEFAULT_ROUTES, Route, RouteTable
 
 __all__ = [
     "DEFAULT_ROUTES",
+    "CloudNestAnswerTooLarge",
+    "CloudNestAnswerTooSlow",
     "CloudNestAuthError",
     "CloudNestClient",
     "CloudNestClockSkewError",
@@ -34,6 +40,8 @@ __all__ = [
     "CloudNestRateLimited",
     "CloudNestServerError",
     "CloudNestTransportError",
+    "CloudNestUnknownRoute",
+    "CloudNestUnreadableAnswer",
     "CloudNestValidationError",
     "CloudNestWaitTimeout",
     "Route",

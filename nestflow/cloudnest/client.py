@@ -10,17 +10,27 @@ Retry policy (a create is never repeated blindly):
 
 * "too frequent" (1009 or HTTP 429): the gateway refused the request, so it is resent after
   waiting, for every endpoint, at most ``max_rate_limit_waits`` times; every thread sharing the
-  client holds back on that endpoint meanwhile.
+  client holds back on that endpoint meanwhile. A ``Retry-After`` longer than ``max_retry_after``
+  is not waited out: the call fails at once with
+  :class:`~nestflow.cloudnest.errors.CloudNestRateLimited`.
 * stale timestamp (1003): the clock offset is measured from the server's ``Date`` header and the
   request is resent once.
 * connection refused / connect timeout: the request never left, so it is resent (any endpoint).
-* read timeouts, dropped connections, HTTP 5xx: resent only for read-only queries; for the others
-  the :class:`~nestflow.cloudnest.errors.CloudNestTransportError` says it may have landed, and the
-  high-level helpers of :mod:`nestflow.cloudnest.jobs` look before creating again.
+* read timeouts, dropped connections, answers not whole within ``request_deadline``, HTTP 5xx
+  and the vendor's server-side failure codes (1102, 1103, 2201): resent only for read-only
+  queries; for the others the :class:`~nestflow.cloudnest.errors.CloudNestTransportError` (or
+  server error) says it may have landed, and the high-level helpers of
+  :mod:`nestflow.cloudnest.jobs` look before creating again.
+* an answer larger than ``max_answer_bytes`` (counted as it is decoded, so a gzip bomb stops at
+  the limit) is cut off and never resent:
+  :class:`~nestflow.cloudnest.errors.CloudNestAnswerTooLarge`.
 * a gateway that has given no answer at all for ``unreachable_after`` seconds (counted across
   calls: any answer, even a 5xx or a 429, ends the count) is not tried again:
   :class:`~nestflow.cloudnest.errors.CloudNestUnreachable` names the base URL, the endpoint and
   how long it was tried. A connect attempt never takes longer than that limit either.
+
+Every answer is read through :func:`nestflow.bounded.send_bounded`: httpx's ``timeout`` bounds
+each step, ``request_deadline`` the whole exchange, ``max_answer_bytes`` the body.
 
 Every sleep (pacing, back-off, "too frequent" waits) is :func:`nestflow.waiting.interruptible_sleep`
 unless a ``sleep`` is injected: it stops with :class:`~nestflow.waiting.WaitCancelled` when the
@@ -33,6 +43,7 @@ import json
 import logging
 import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,18 +53,26 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from nestflow.bounded import DEFAULT_MAX_BYTES, AnswerTooLarge, AnswerTooSlow, send_bounded
 from nestflow.cloudnest.errors import (
     DAILY_QUOTA_EXCEEDED,
     INVALID_TIMESTAMP,
     STATUS_CODES,
     TOO_FREQUENT,
+    UNKNOWN_ROUTE,
+    CloudNestAnswerTooLarge,
+    CloudNestAnswerTooSlow,
     CloudNestConfigError,
     CloudNestNotFound,
+    CloudNestRateLimited,
     CloudNestServerError,
     CloudNestTransportError,
+    CloudNestUnknownRoute,
     CloudNestUnreachable,
+    CloudNestUnreadableAnswer,
     CloudNestValidationError,
     error_for_status,
+    retryable,
     scrub,
 )
 from nestflow.cloudnest.models import (
@@ -102,14 +121,22 @@ from nestflow.cloudnest.models import (
     PushRequest,
     PushResult,
     ScrapNode,
+    ServerVersion,
     TextRecognitionConfig,
     UploadCutForm,
     UploadForm,
     UrlFile,
 )
 from nestflow.cloudnest.pacing import DailyQuota, Pacer
-from nestflow.cloudnest.routes import DEFAULT_ROUTES, BodyKind, Route
-from nestflow.cloudnest.signing import Signer
+from nestflow.cloudnest.routes import (
+    CLOUDNEST_HOST_URL,
+    DEFAULT_ROUTES,
+    GATEWAY_URL,
+    BodyKind,
+    Route,
+    RouteHost,
+)
+from nestflow.cloudnest.signing import Signer, server_time_ms
 from nestflow.waiting import Silence, cancellable, interruptible_sleep
 
 log = logging.getLogger("nestflow.cloudnest")
@@ -120,6 +147,16 @@ FileSource = Path | tuple[str, bytes]
 
 # Connection-level failures after which the request provably never reached the server.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Failures after which no answer was read; the request may have landed unless it is _NOT_SENT.
+_NO_ANSWER = (httpx.TransportError, AnswerTooSlow)
+# A body whose encoding is corrupt (a gzip/deflate stream, or one httpx decodes itself).
+_UNDECODABLE = (zlib.error, httpx.DecodingError)
+
+#: ``request_deadline`` of a client that sets none, in multiples of ``timeout``: an exchange is a
+#: connect, a write and reads, each bounded by ``timeout``.
+DEADLINE_PER_TIMEOUT = 3.0
+#: Longest ``Retry-After`` waited out by default, in seconds.
+DEFAULT_MAX_RETRY_AFTER = 60.0
 
 
 @dataclass
@@ -153,6 +190,9 @@ class CloudNestClient:
 
     Args:
         base_url: Gateway origin, e.g. ``https://mcs-gateway.fscut.com`` or the sandbox URL.
+        cloudnest_url: Origin of CloudNest's own host, for the routes it serves
+            (``server_version``, spec §Q.3). ``None``: ``https://cloudnest.fscut.com`` when
+            ``base_url`` is the vendor's gateway, else ``base_url`` (the sandbox serves both).
         app_id: Open-platform appId.
         app_secret: appSecret; only hashed into ``app-sign``, never sent, logged or shown.
         org_code: OrgCode of the team (``X-FS-Orgcode``).
@@ -163,11 +203,18 @@ class CloudNestClient:
         burst: Requests allowed back to back per endpoint after an idle period.
         daily_quotas: Calls/day per endpoint name, or one number for every endpoint
             (``None`` = not tracked); the client refuses before sending once one is used up.
-        timeout: httpx timeout in seconds for every request.
+        timeout: httpx timeout in seconds for each step of a request (connect, write, read).
+        request_deadline: Seconds for a whole exchange, from sending to the answer's last byte
+            (a server dripping its answer never trips ``timeout``); ``None``: 3 x ``timeout``.
+            An answer cut off by it is a transport error: the request may have landed.
+        max_answer_bytes: Largest answer body read (decoded), envelopes and downloads alike.
         transport: Custom httpx transport (tests use ``httpx.MockTransport``).
         max_retries: Resends after connection failures (any endpoint) and, for read-only
-            endpoints, after read failures and HTTP 5xx.
+            endpoints, after read failures, answers cut off at ``request_deadline``, HTTP 5xx
+            and the vendor's server-side failure codes.
         max_rate_limit_waits: "too frequent" answers waited out per call before giving up.
+        max_retry_after: Longest ``Retry-After`` (seconds) of a "too frequent" answer that is
+            waited out; a longer one fails the call at once.
         retry_backoff: First back-off in seconds between resends (doubles each time).
         unreachable_after: Seconds without any answer from the gateway after which requests
             (and the polls of :mod:`nestflow.cloudnest.jobs`) give up with
@@ -185,7 +232,8 @@ class CloudNestClient:
 
     Raises:
         CloudNestConfigError: An unknown endpoint name in ``route_overrides``, ``rate_limits``
-            or ``daily_quotas``, a non-positive rate, or a non-positive ``unreachable_after``.
+            or ``daily_quotas``, a non-positive rate, ``unreachable_after``,
+            ``request_deadline`` or ``max_answer_bytes``, or a negative ``max_retry_after``.
     """
 
     def __init__(
@@ -195,6 +243,7 @@ class CloudNestClient:
         app_secret: str | SecretStr,
         org_code: str,
         *,
+        cloudnest_url: str | None = None,
         zone_id: str | None = None,
         route_overrides: Mapping[str, str | Mapping[str, str]] | None = None,
         rate_limits: Mapping[str, float] | None = None,
@@ -202,18 +251,29 @@ class CloudNestClient:
         burst: int = 1,
         daily_quotas: Mapping[str, int] | int | None = None,
         timeout: float = 30.0,
+        request_deadline: float | None = None,
+        max_answer_bytes: int = DEFAULT_MAX_BYTES,
         transport: httpx.BaseTransport | None = None,
         max_retries: int = 3,
         max_rate_limit_waits: int = 10,
+        max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
         retry_backoff: float = 0.5,
         unreachable_after: float = 120.0,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = interruptible_sleep,
         before_request: Callable[[str], None] | None = None,
     ) -> None:
-        if unreachable_after <= 0:
-            raise CloudNestConfigError(f"unreachable_after must be > 0 s, got {unreachable_after}")
+        if request_deadline is None:
+            request_deadline = DEADLINE_PER_TIMEOUT * timeout
+        _check_bounds(
+            unreachable_after=unreachable_after,
+            request_deadline=request_deadline,
+            max_answer_bytes=max_answer_bytes,
+        )
+        if max_retry_after < 0:
+            raise CloudNestConfigError(f"max_retry_after must be >= 0 s, got {max_retry_after}")
         self.base_url = base_url.rstrip("/")
+        self.cloudnest_url = _cloudnest_origin(self.base_url, cloudnest_url)
         self.routes = DEFAULT_ROUTES.with_overrides(route_overrides)
         self._check_names(rate_limits, daily_quotas)
         self._signer = Signer(app_id, app_secret, org_code, zone_id=zone_id, clock=clock)
@@ -224,6 +284,9 @@ class CloudNestClient:
             self._quota = DailyQuota(None, daily_quotas)
         self.max_retries = max_retries
         self.max_rate_limit_waits = max_rate_limit_waits
+        self.max_retry_after = max_retry_after
+        self.request_deadline = request_deadline
+        self.max_answer_bytes = max_answer_bytes
         self.retry_backoff = retry_backoff
         self.unreachable_after = unreachable_after
         self._silence = Silence(unreachable_after)
@@ -370,31 +433,34 @@ class CloudNestClient:
         """Download a file the server links to (e.g. a layout DXF ``dxf_url``).
 
         Relative URLs are resolved against ``base_url``. Signed headers are sent only to the
-        gateway's own origin, never to another host.
+        gateway's own origin, never to another host. The file is read within
+        ``max_answer_bytes`` and ``request_deadline`` like every answer.
 
         Raises:
             CloudNestNotFound: HTTP 404.
+            CloudNestAnswerTooLarge: The file is larger than ``max_answer_bytes`` (not resent).
             CloudNestServerError: Any other non-2xx answer.
-            CloudNestTransportError: No answer after the retries.
+            CloudNestTransportError: No answer (or none whole in time) after the retries.
         """
         absolute = urljoin(self.base_url + "/", url)
         same_origin = urlsplit(absolute)[:2] == urlsplit(self.base_url)[:2]
         endpoint = f"download (GET {absolute})"
         for attempt in range(self.max_retries + 1):
             headers = self._signer.headers() if same_origin else {}
+            request = self._http.build_request("GET", absolute, headers=headers)
             sent_at = time.monotonic()
             try:
-                response = self._http.get(absolute, headers=headers)
-            except httpx.TransportError as exc:
+                response = self._exchange(request, endpoint)
+            except _NO_ANSWER as exc:
                 if same_origin:
-                    self._silence.unanswered(sent_at, _describe_transport(exc))
+                    self._heard_of(exc, sent_at)
                     unreachable = self.unreachable(endpoint)
                     if unreachable is not None:
                         raise unreachable from exc
                 if attempt < self.max_retries:
                     self._sleep(self._capped(self.retry_backoff * 2**attempt))
                     continue
-                raise CloudNestTransportError(None, _describe_transport(exc), endpoint) from exc
+                raise _no_answer_error(exc, endpoint) from exc
             if same_origin:
                 self._silence.answered()
             if response.status_code >= 500 and attempt < self.max_retries:
@@ -434,7 +500,7 @@ class CloudNestClient:
         while True:
             try:
                 response = self._transmit(route, body, files)
-            except httpx.TransportError as exc:
+            except _NO_ANSWER as exc:
                 self._after_transport_error(route, exc, attempts)
                 continue
             try:
@@ -447,22 +513,31 @@ class CloudNestClient:
                 return envelope.data
             self._after_refusal(route, envelope, response, attempts)
 
+    def url_of(self, route: Route) -> str:
+        """The absolute URL of ``route``: its path on the host serving it."""
+        origin = self.cloudnest_url if route.host is RouteHost.CLOUDNEST else self.base_url
+        return origin + route.path
+
     def _transmit(self, route: Route, body: Any, files: list[tuple[str, bytes]]) -> httpx.Response:
         """Count against the quota, wait for the bucket and the hook, sign and send one request."""
         self._quota.take(route.name, route.describe())
         waited = self._pacer.acquire(route.name)
         self._call_before_request(route.name)
         self._count(route.name, sent=1, paced_seconds=waited)
+        request = self._http.build_request(
+            route.method,
+            self.url_of(route),
+            headers=self._signer.headers() if route.signed else None,
+            **_content(route, body, files),
+        )
         started = time.monotonic()
         try:
-            response = self._http.request(
-                route.method,
-                self.base_url + route.path,
-                headers=self._signer.headers(),
-                **_content(route, body, files),
-            )
-        except httpx.TransportError as exc:
-            self._silence.unanswered(started, _describe_transport(exc))
+            response = self._exchange(request, route.describe())
+        except _NO_ANSWER as exc:
+            self._heard_of(exc, started)
+            raise
+        except CloudNestServerError:
+            self._silence.answered()  # unreadable, but an answer: the gateway is up
             raise
         self._silence.answered()
         log.debug(
@@ -472,6 +547,38 @@ class CloudNestClient:
             time.monotonic() - started,
         )
         return response
+
+    def _exchange(self, request: httpx.Request, endpoint: str) -> httpx.Response:
+        """Send ``request`` and read its answer within ``max_answer_bytes`` and the deadline.
+
+        Raises:
+            CloudNestAnswerTooLarge: The body outgrew ``max_answer_bytes``.
+            CloudNestUnreadableAnswer: The body's compression is corrupt.
+            AnswerTooSlow: Not whole within ``request_deadline`` (handled like a transport error).
+            httpx.TransportError: No answer.
+        """
+        try:
+            return send_bounded(
+                self._http,
+                request,
+                max_bytes=self.max_answer_bytes,
+                deadline_s=self.request_deadline,
+            )
+        except AnswerTooLarge as exc:
+            raise CloudNestAnswerTooLarge(
+                None, f"{exc} (max_answer_bytes = {exc.limit:,})", endpoint
+            ) from exc
+        except _UNDECODABLE as exc:
+            raise CloudNestUnreadableAnswer(
+                None, f"the answer's body could not be decoded: {_describe_failure(exc)}", endpoint
+            ) from exc
+
+    def _heard_of(self, failure: Exception, sent_at: float) -> None:
+        """Count a failed exchange in the gateway's silence: an answer cut off still came."""
+        if isinstance(failure, AnswerTooSlow):
+            self._silence.answered()
+        else:
+            self._silence.unanswered(sent_at, _describe_failure(failure))
 
     def _call_before_request(self, name: str) -> None:
         """Run the ``before_request`` hook; a refusal un-counts the call it stopped."""
@@ -500,9 +607,7 @@ class CloudNestClient:
         """``pause``, shortened so that a silent gateway is tried again when its limit is up."""
         return max(0.0, min(pause, self._silence.left()))
 
-    def _after_transport_error(
-        self, route: Route, exc: httpx.TransportError, attempts: _Attempts
-    ) -> None:
+    def _after_transport_error(self, route: Route, exc: Exception, attempts: _Attempts) -> None:
         """Resend (after back-off) or raise the transport error."""
         landed = not isinstance(exc, _NOT_SENT)
         if not landed:
@@ -517,22 +622,19 @@ class CloudNestClient:
             raise unreachable from exc
         if self._resend_allowed(route, attempts, landed=landed):
             return
-        raise CloudNestTransportError(
-            None, _describe_transport(exc) + note, route.describe()
-        ) from exc
+        raise _no_answer_error(exc, route.describe(), note) from exc
 
     def _after_refusal(
         self, route: Route, envelope: Envelope, response: httpx.Response, attempts: _Attempts
     ) -> None:
-        """Wait out "too frequent", correct a stale clock once, or raise the typed error."""
+        """Wait out "too frequent", fix a stale clock, resend a read, or raise the typed error.
+
+        A read is resent after the vendor's server-side failures (1102, 1103, 2201).
+        """
         endpoint = route.describe()
         hint = None
         if envelope.status == TOO_FREQUENT:
-            self._count(route.name, rate_limited=1)
-            self._quota.refund(route.name)  # refused before counting, like the gateway
-            if attempts.rate_waits < self.max_rate_limit_waits:
-                attempts.rate_waits += 1
-                self._hold_back(route.name, response)
+            if self._waited_out(route, envelope, response, attempts):
                 return
         elif envelope.status == INVALID_TIMESTAMP:
             if not attempts.clock_corrected:
@@ -553,18 +655,62 @@ class CloudNestClient:
                 )
         elif envelope.status == DAILY_QUOTA_EXCEEDED:
             self._quota.exhaust(route.name)
+        elif envelope.status == UNKNOWN_ROUTE:
+            raise self._unknown_route(route, envelope.status, envelope.msg)
+        elif retryable(envelope.status) and self._resend_allowed(route, attempts, landed=True):
+            return
         raise error_for_status(
             envelope.status, envelope.msg, endpoint, secret=self._secret_text(), hint=hint
         )
 
-    def _hold_back(self, name: str, response: httpx.Response) -> None:
+    def _waited_out(
+        self, route: Route, envelope: Envelope, response: httpx.Response, attempts: _Attempts
+    ) -> bool:
+        """Hold back after "too frequent" and return True, or False when out of waits.
+
+        Raises:
+            CloudNestRateLimited: The server asked for a wait longer than ``max_retry_after``.
+        """
+        self._count(route.name, rate_limited=1)
+        self._quota.refund(route.name)  # refused before counting, like the gateway
+        asked = _retry_after(response)
+        if asked is not None and asked > self.max_retry_after:
+            raise CloudNestRateLimited(
+                envelope.status,
+                scrub(envelope.msg, self._secret_text()),
+                route.describe(),
+                hint=(
+                    f"The server asked to wait {asked:g} s (Retry-After) before calling again, "
+                    f"longer than max_retry_after ({self.max_retry_after:g} s), so the client "
+                    "did not wait: try again later, or raise max_retry_after."
+                ),
+            )
+        if attempts.rate_waits >= self.max_rate_limit_waits:
+            return False
+        attempts.rate_waits += 1
+        self._hold_back(route.name, asked)
+        return True
+
+    def _hold_back(self, name: str, asked: float | None) -> None:
         """Wait out a "too frequent" answer: Retry-After if given, else one slot of the rate."""
         rate = self._pacer.rate_for(name)
-        wait = _retry_after(response) or (1.0 / rate if rate else 1.0)
+        wait = asked or (1.0 / rate if rate else 1.0)
         if self._pacer.bucket(name) is not None:
             self._pacer.defer(name, wait)  # the next acquire() waits, for every thread
         else:
             self._sleep(wait)
+
+    def _unknown_route(self, route: Route, status: int, detail: str) -> CloudNestUnknownRoute:
+        """The error for a call nothing answers at its method and path (wrong route)."""
+        guess = " It is provisional (spec §P): set the real one there." if route.provisional else ""
+        return CloudNestUnknownRoute(
+            status,
+            f"nothing answers {route.method} {self.url_of(route)}: "
+            + scrub(detail, self._secret_text()),
+            route.describe(),
+            hint=f"Check the route override of {route.name!r} (route_overrides) and the "
+            f"base URL.{guess}",
+        )
 
     def _envelope(self, route: Route, response: httpx.Response) -> Envelope:
         endpoint = route.describe()
@@ -579,17 +725,9 @@ class CloudNestClient:
                 envelope.msg if envelope is not None else _snippet(response),
                 endpoint,
             )
-        if response.status_code == 404:
-            raise CloudNestNotFound(
-                404,
-                "no such path on the server",
-                endpoint,
-                hint=(
-                    "This path is provisional (spec §P); set the real one with route_overrides."
-                    if route.provisional
-                    else "Check base_url."
-                ),
-            )
+        if response.status_code in (404, 405):
+            # A bare 404/405, not the envelope: no route there (a wrong override or base URL).
+            raise self._unknown_route(route, response.status_code, _snippet(response))
         if response.is_success:
             raise CloudNestServerError(
                 response.status_code,
@@ -857,6 +995,16 @@ class CloudNestClient:
         """Parts of a layout with counts (provisional)."""
         return self.request("others_layout_parts", LayoutGuidRequest(guid=guid))
 
+    # ---------------------------------------------------------------- CloudNest's own host
+
+    def server_version(self) -> ServerVersion:
+        """CloudNest's release (spec §Q.3): a cheap probe of CloudNest's own host.
+
+        Sent to ``cloudnest_url`` without the signed headers: the endpoint takes no auth, and
+        the signature never goes to a host that does not check it.
+        """
+        return self.request("server_version")
+
 
 def _read_file(source: FileSource) -> tuple[str, bytes]:
     if isinstance(source, Path):
@@ -896,11 +1044,20 @@ def _parse_envelope(response: httpx.Response) -> Envelope | None:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after", "")
+    """Seconds ``Retry-After`` asks for (a number or an HTTP date), ``None`` without one."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return None
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    until_ms = server_time_ms([value])
+    if until_ms is None:
         return None
+    # A date is read against the server's own clock, when it sends one.
+    now_ms = server_time_ms(response.headers.get_list("date")) or time.time() * 1000
+    return max(0.0, (until_ms - now_ms) / 1000)
 
 
 def _snippet(response: httpx.Response, limit: int = 200) -> str:
@@ -908,8 +1065,28 @@ def _snippet(response: httpx.Response, limit: int = 200) -> str:
     return f"HTTP {response.status_code}: {text[:limit] or '(empty body)'}"
 
 
-def _describe_transport(exc: httpx.TransportError) -> str:
+def _describe_failure(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _no_answer_error(exc: Exception, endpoint: str, note: str = "") -> CloudNestTransportError:
+    """The transport error for an exchange that gave no answer, or none whole in time."""
+    kind = CloudNestAnswerTooSlow if isinstance(exc, AnswerTooSlow) else CloudNestTransportError
+    return kind(None, _describe_failure(exc) + note, endpoint)
+
+
+def _check_bounds(**bounds: float) -> None:
+    """Refuse a bound (seconds, bytes) that is not positive."""
+    for name, value in bounds.items():
+        if not value > 0:
+            raise CloudNestConfigError(f"{name} must be > 0, got {value}")
+
+
+def _cloudnest_origin(base_url: str, cloudnest_url: str | None) -> str:
+    """CloudNest's own host: as given, the vendor's beside its gateway, else ``base_url``."""
+    if cloudnest_url:
+        return cloudnest_url.rstrip("/")
+    return CLOUDNEST_HOST_URL if base_url == GATEWAY_URL else base_url
 
 
 def _brief_errors(exc: ValidationError, limit: int = 5) -> str:

@@ -4,8 +4,9 @@ Each helper does one step the way a careful operator would: look before creating
 never repeated blindly), poll with back-off until a deadline, and report per-item outcomes with the
 server's messages. Polls take ``sleep``/``clock`` injectables so tests run without real waiting.
 
-A poll reads a failed poll as "no news" and goes on: an HTTP 5xx or a "too frequent" answer
-(after the client's own resends) until the deadline, a missing answer until the gateway has been
+A poll reads a failed poll as "no news" and goes on: an HTTP 5xx, a vendor's server-side failure
+code (1102, 1103, 2201) or a "too frequent" answer (after the client's own resends) until the
+deadline, a missing answer until the gateway has been
 silent for the client's ``unreachable_after`` seconds, which ends the poll with
 :class:`~nestflow.cloudnest.errors.CloudNestUnreachable` instead of waiting out the deadline.
 A poll stops with :class:`~nestflow.waiting.WaitCancelled` when the process cancels its waits (its
@@ -38,6 +39,7 @@ from nestflow.cloudnest.errors import (
     CloudNestUnreachable,
     CloudNestValidationError,
     CloudNestWaitTimeout,
+    retryable,
 )
 from nestflow.cloudnest.models import (
     BoostResult,
@@ -100,7 +102,9 @@ def _no_news(exc: CloudNestError) -> bool:
     """Whether a failed poll says nothing about the object polled (so the poll goes on)."""
     if isinstance(exc, CloudNestTransportError | CloudNestRateLimited):
         return True
-    return isinstance(exc, CloudNestServerError) and 500 <= (exc.status or 0) < 600
+    return isinstance(exc, CloudNestServerError) and (
+        500 <= (exc.status or 0) < 600 or retryable(exc.status)
+    )
 
 
 def _poll(

@@ -761,6 +761,14 @@ class LayoutPart(CloudNestModel):
     amount: int
 
 
+class ServerVersion(CloudNestModel):
+    """``data`` of ``server_version`` on CloudNest's own host (spec §Q.3, third-party code)."""
+
+    version: str = Field(description="Release, e.g. '3.43.0'.")
+    ver_date: str = Field(description="Release date as yyyyMMdd, e.g. '20230321'.")
+    server_env: str = Field(description="Environment: 'prod' at the vendor, 'sandbox' here.")
+
+
 # --------------------------------------------------------------------------------------------
 # Endpoint -> models
 
@@ -846,9 +854,11 @@ ENDPOINT_MODELS: MappingProxyType[str, EndpointModels] = MappingProxyType(
         # others
         "others_layout_job_material": _m(LayoutGuidRequest, LayoutJobMaterial),
         "others_layout_parts": _m(LayoutGuidRequest, list[LayoutPart]),
+        # CloudNest's own host
+        "server_version": _m(EmptyRequest, ServerVersion),
     }
 )
-"""Route name -> request model and ``data`` type, for all 44 routes."""
+"""Route name -> request model and ``data`` type, for every route of the route table."""
 
 UPLOAD_FILE_FIELD = "file"
 """Multipart field name of each DXF file part (drawing_upload, part_import_nc1, part_import_dxf)."""

@@ -5,6 +5,10 @@ project's provisional contract (spec section P): ``/cn-api/api/<section>/<action
 POST with a JSON body unless the vendor's navigation says GET. Each route is tagged so callers,
 docs and the sandbox can tell a documented path from a guess, and any entry can be replaced from
 configuration with :meth:`RouteTable.with_overrides` without touching code.
+
+Besides the 44 endpoints of the vendor's table of contents, the table holds the IoT "upload cut
+task" (spec §Q.2, same gateway) and ``server_version`` (spec §Q.3), which lives on CloudNest's own
+host, not the gateway, and is called without signature.
 """
 
 from __future__ import annotations
@@ -18,6 +22,20 @@ from nestflow.cloudnest.errors import CloudNestConfigError
 
 PREFIX = "/cn-api/api"
 ALLOWED_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+
+#: The vendor's open-platform gateway (spec §1), host of every signed route.
+GATEWAY_URL = "https://mcs-gateway.fscut.com"
+#: CloudNest's own host (spec §Q.3), which answers ``server_version``.
+CLOUDNEST_HOST_URL = "https://cloudnest.fscut.com"
+
+
+class RouteHost(StrEnum):
+    """Which of the vendor's hosts serves a route."""
+
+    GATEWAY = "gateway"
+    """The open-platform gateway (the client's ``base_url``)."""
+    CLOUDNEST = "cloudnest"
+    """CloudNest's own host (the client's ``cloudnest_url``)."""
 
 
 class BodyKind(StrEnum):
@@ -37,13 +55,17 @@ class Route:
         name: Stable snake_case name, used by the client method, the models table and overrides.
         method: HTTP method (``GET`` or ``POST`` for every known endpoint).
         path: Path below the gateway host, e.g. ``/cn-api/api/job/plate_used``.
-        documented: True only when the vendor documents the path (spec §8.1-8.4).
+        documented: True when the path is known, not guessed: from the vendor's pages (spec
+            §8.1-8.4, §Q.2) or, with ``third_party``, from third-party client code (§Q.3).
         body_documented: True when the request body is taken from a vendor example (§8.1-8.7).
         section: Vendor navigation section (``part``, ``plate``, ``drawing``, ``job`` ...).
         title: Vendor page title (English docs), for messages and the README.
         doc_page: Vendor page id (spec §7), e.g. ``api-279053232``.
         read_only: True for queries; only these are retried after an ambiguous failure.
         body: How the payload travels (JSON or multipart).
+        host: The vendor host serving the route.
+        signed: Whether the request carries the signed headers (spec §2).
+        third_party: True when the path is known only from third-party client code ([CODE]).
     """
 
     name: str
@@ -56,6 +78,9 @@ class Route:
     doc_page: str
     read_only: bool
     body: BodyKind = BodyKind.JSON
+    host: RouteHost = RouteHost.GATEWAY
+    signed: bool = True
+    third_party: bool = False
 
     @property
     def provisional(self) -> bool:
@@ -254,6 +279,25 @@ IOT_ROUTES: tuple[Route, ...] = (
 )
 
 
+#: Routes on CloudNest's own host (spec §Q.3), known from third-party client code only.
+CLOUDNEST_HOST_ROUTES: tuple[Route, ...] = (
+    Route(
+        name="server_version",
+        method="GET",
+        path="/api/server_version",
+        documented=True,
+        body_documented=True,
+        section="server",
+        title="Server version (reachability probe, no auth)",
+        doc_page="",
+        read_only=True,
+        host=RouteHost.CLOUDNEST,
+        signed=False,
+        third_party=True,
+    ),
+)
+
+
 class RouteTable(Mapping[str, Route]):
     """Immutable mapping ``endpoint name -> Route``.
 
@@ -374,6 +418,6 @@ def _parse_override(name: str, spec: str | Mapping[str, str], current: Route) ->
     return method, str(path)
 
 
-DEFAULT_ROUTES = RouteTable(_ROUTES + IOT_ROUTES)
-"""The 44 CloudNest endpoints (spec §7, documented paths plus the provisional contract §P) and
-the IoT "upload cut task" (§Q.2)."""
+DEFAULT_ROUTES = RouteTable(_ROUTES + IOT_ROUTES + CLOUDNEST_HOST_ROUTES)
+"""The 44 CloudNest endpoints (spec §7, documented paths plus the provisional contract §P), the
+IoT "upload cut task" (§Q.2) and CloudNest's ``server_version`` (§Q.3)."""

@@ -187,6 +187,15 @@ def test_wait_nesting_raises_the_servers_reason_when_it_failed():
         jobs.wait_nesting(make_client(gateway), 1, 60, sleep=t.sleep, clock=t.clock)
 
 
+def test_wait_nesting_polls_on_through_the_vendors_server_side_failures():
+    backend_failure = httpx.Response(200, json={"status": 2201, "msg": "backend internal error"})
+    finished = ok({"status": "finished", "msg": "", "results": []})
+    gateway = FakeGateway(job__nest_detail=[backend_failure] * 6 + [finished])
+    t = FakeTime()
+    detail = jobs.wait_nesting(make_client(gateway), 1, 600, sleep=t.sleep, clock=t.clock)
+    assert detail.status == "finished" and len(gateway.calls) == 7
+
+
 def plan(result_guid="R1", gmid=165192):
     return {
         "guid": "P1",

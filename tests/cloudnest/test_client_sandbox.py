@@ -15,6 +15,7 @@ from nestflow.cloudnest.errors import (
     CloudNestPermissionError,
     CloudNestQuotaExceeded,
     CloudNestRateLimited,
+    CloudNestUnknownRoute,
     CloudNestValidationError,
 )
 from nestflow.cloudnest.signing import HEADER_SIGN
@@ -184,11 +185,11 @@ def test_too_frequent_answers_are_waited_out(cloudnest_sandbox_factory, cloudnes
     assert stats.rate_limited >= 1 and stats.sent == 8 + stats.rate_limited
 
 
-def test_unknown_org_code_gives_1010(cloudnest_sandbox, cloudnest_client_for):
+def test_unknown_org_code_gives_our_provisional_9010(cloudnest_sandbox, cloudnest_client_for):
     client = cloudnest_client_for(cloudnest_sandbox, org_code="TEAM999")
     with pytest.raises(CloudNestAuthError) as info:
         client.job_search("x")
-    assert info.value.status == 1010 and "org_code" in str(info.value)
+    assert info.value.status == 9010 and "org_code" in str(info.value)
 
 
 def test_eight_threads_sharing_a_paced_client_never_hit_the_limit(
@@ -246,3 +247,32 @@ def test_logs_at_debug_level_never_contain_the_secret(
         cloudnest_client_for(cloudnest_sandbox, org_code="NOPE").job_search("x")
     assert "time-stamp refused" in caplog.text  # the skew correction was logged
     assert cloudnest_sandbox.app_secret not in caplog.text
+
+
+def test_wrong_route_override_is_an_unknown_route_naming_url_and_override(
+    cloudnest_sandbox, cloudnest_client_for
+):
+    client = cloudnest_client_for(
+        cloudnest_sandbox, route_overrides={"job_search": "/cn-api/api/job/find"}
+    )
+    with pytest.raises(CloudNestUnknownRoute) as info:
+        client.job_search("x")
+    text = str(info.value)
+    assert info.value.status == 9404
+    assert f"POST {cloudnest_sandbox.base_url}/cn-api/api/job/find" in text
+    assert "route override of 'job_search'" in text
+
+
+def test_server_version_of_the_sandbox(cloudnest_sandbox, cloudnest_client_for):
+    client = cloudnest_client_for(cloudnest_sandbox, app_secret="not-even-the-right-secret")
+    version = client.server_version()
+    assert (version.version, version.server_env) == ("3.43.0", "sandbox")
+
+
+def test_json_body_over_the_sandboxs_limit_is_a_validation_error(
+    cloudnest_sandbox_factory, cloudnest_client_for
+):
+    sandbox = cloudnest_sandbox_factory(max_json_bytes=4096)
+    with pytest.raises(CloudNestValidationError) as info:
+        cloudnest_client_for(sandbox).job_search("x" * 5000)
+    assert info.value.status == 2200 and "max_json_bytes" in str(info.value)

@@ -16,8 +16,10 @@ from nestflow.cloudnest.errors import (
     CloudNestRateLimited,
     CloudNestServerError,
     CloudNestTransportError,
+    CloudNestUnknownRoute,
     CloudNestValidationError,
 )
+from nestflow.cloudnest.routes import CLOUDNEST_HOST_URL, GATEWAY_URL
 from nestflow.cloudnest.signing import sign
 
 SECRET = "s3cr3t-value-that-must-not-leak"
@@ -166,6 +168,26 @@ def test_http_429_is_waited_out_using_retry_after():
     assert client_for(rec).stats() == {}
 
 
+def test_retry_after_as_an_http_date_is_read_against_the_servers_clock():
+    sleeps: list[float] = []
+    headers = {
+        "Retry-After": "Tue, 14 Nov 2023 22:13:25 GMT",
+        "Date": "Tue, 14 Nov 2023 22:13:20 GMT",
+    }
+    rec = Recorder(httpx.Response(429, headers=headers), ok([]))
+    assert client_for(rec, sleeps).job_search("J") == []
+    assert sleeps == [5.0]
+
+
+def test_retry_after_beyond_max_retry_after_fails_at_once():
+    sleeps: list[float] = []
+    rec = Recorder(httpx.Response(429, headers={"Retry-After": "120"}), ok([]))
+    with pytest.raises(CloudNestRateLimited) as info:
+        client_for(rec, sleeps, max_retry_after=30).job_search("J")
+    assert sleeps == [] and len(rec.requests) == 1
+    assert "120 s" in str(info.value) and "max_retry_after (30 s)" in str(info.value)
+
+
 def test_too_frequent_answers_beyond_the_bound_raise_rate_limited():
     rec = Recorder(httpx.Response(200, json={"status": 1009, "msg": "too frequent", "data": None}))
     client = client_for(rec, max_rate_limit_waits=3)
@@ -175,10 +197,61 @@ def test_too_frequent_answers_beyond_the_bound_raise_rate_limited():
     assert client.stats()["job_add"].rate_limited == 4
 
 
-def test_unknown_path_on_a_provisional_route_suggests_an_override():
+def test_bare_404_on_a_provisional_route_names_the_url_and_the_route_override():
     rec = Recorder(httpx.Response(404, text="Not Found"))
-    with pytest.raises(CloudNestNotFound, match="route_overrides"):
-        client_for(rec).job_boost(1)
+    with pytest.raises(CloudNestUnknownRoute) as info:
+        client_for(rec, max_retries=0).job_boost(1)
+    text = str(info.value)
+    assert f"{BASE}/cn-api/api/job/boost" in text
+    assert "job_boost (POST /cn-api/api/job/boost)" in text
+    assert "route override of 'job_boost'" in text and "provisional" in text
+    assert info.value.status == 404 and len(rec.requests) == 1
+    assert not isinstance(info.value, CloudNestNotFound)  # not "the job does not exist"
+
+
+def test_bare_404_after_a_route_override_points_at_that_override():
+    rec = Recorder(httpx.Response(404, text="<html>404</html>"))
+    client = client_for(rec, route_overrides={"job_plate_used": "/cn-api/api/job/plates"})
+    with pytest.raises(CloudNestUnknownRoute, match="route override of 'job_plate_used'") as info:
+        client.job_plate_used([1])
+    assert f"POST {BASE}/cn-api/api/job/plates" in str(info.value)
+
+
+def test_bare_405_is_an_unknown_route_too():
+    rec = Recorder(httpx.Response(405, text="Method Not Allowed"))
+    with pytest.raises(CloudNestUnknownRoute, match="route_overrides"):
+        client_for(rec).job_info(1)
+
+
+def test_enveloped_unknown_route_of_the_sandbox_is_the_same_error():
+    answer = httpx.Response(404, json={"status": 9404, "msg": "no such route", "data": None})
+    with pytest.raises(CloudNestUnknownRoute) as info:
+        client_for(Recorder(answer)).job_info(1)
+    assert info.value.status == 9404 and f"{BASE}/cn-api/api/job/info" in str(info.value)
+
+
+@pytest.mark.parametrize("code", [1102, 1103, 2201])
+def test_server_side_failure_codes_on_a_query_are_resent(code):
+    failure = httpx.Response(200, json={"status": code, "msg": "internal error", "data": None})
+    rec = Recorder(failure, ok([]))
+    assert client_for(rec).job_search("J") == []
+    assert len(rec.requests) == 2
+
+
+@pytest.mark.parametrize("code", [1102, 1103, 2201])
+def test_server_side_failure_codes_on_a_push_are_not_resent(code):
+    rec = Recorder(httpx.Response(200, json={"status": code, "msg": "internal error"}))
+    with pytest.raises(CloudNestServerError) as info:
+        client_for(rec).production_push("3DC495FB-47A8-469E-A11F-25FD82151BC7", 165192, 1)
+    assert info.value.status == code and len(rec.requests) == 1
+
+
+@pytest.mark.parametrize("code", [1100, 1101])
+def test_other_server_failure_codes_are_not_resent(code):
+    rec = Recorder(httpx.Response(200, json={"status": code, "msg": "failed"}))
+    with pytest.raises(CloudNestServerError):
+        client_for(rec).job_search("J")
+    assert len(rec.requests) == 1
 
 
 def test_answer_that_is_not_an_envelope_is_a_server_error():
@@ -225,6 +298,46 @@ def test_vendor_1008_marks_the_endpoint_used_up_for_the_day():
     with pytest.raises(CloudNestQuotaExceeded, match="refused before sending"):
         client.job_info(1)
     assert len(rec.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        {"request_deadline": 0},
+        {"max_answer_bytes": 0},
+        {"max_retry_after": -1},
+        {"unreachable_after": 0},
+    ],
+)
+def test_bounds_that_are_not_positive_are_configuration_errors(option):
+    with pytest.raises(CloudNestConfigError, match=next(iter(option))):
+        client_for(Recorder(ok(None)), **option)
+
+
+def test_request_deadline_defaults_to_three_timeouts():
+    client = client_for(Recorder(ok(None)), timeout=7.0)
+    assert client.request_deadline == 21.0
+    assert client_for(Recorder(ok(None)), request_deadline=2.5).request_deadline == 2.5
+
+
+def test_server_version_is_an_unsigned_get_on_cloudnests_own_host():
+    version = {"version": "3.43.0", "ver_date": "20230321", "server_env": "prod"}
+    rec = Recorder(ok(version))
+    answer = client_for(rec, cloudnest_url="http://cloudnest.host.test/").server_version()
+    assert (answer.version, answer.ver_date, answer.server_env) == ("3.43.0", "20230321", "prod")
+    request = rec.requests[0]
+    assert (request.method, str(request.url)) == (
+        "GET",
+        "http://cloudnest.host.test/api/server_version",
+    )
+    assert not {"app-id", "app-sign", "time-stamp", "x-fs-orgcode"} & set(request.headers)
+
+
+def test_cloudnests_own_host_defaults_from_the_gateway():
+    assert client_for(Recorder(ok(None))).cloudnest_url == BASE  # the sandbox serves both
+    vendor = CloudNestClient(GATEWAY_URL, "op1", SECRET, "TEAM001")
+    assert vendor.cloudnest_url == CLOUDNEST_HOST_URL
+    vendor.close()
 
 
 def test_unknown_endpoint_names_in_limits_are_configuration_errors():

@@ -4,7 +4,7 @@ import pytest
 
 from nestflow.cloudnest.errors import CloudNestConfigError
 from nestflow.cloudnest.models import ENDPOINT_MODELS
-from nestflow.cloudnest.routes import DEFAULT_ROUTES, BodyKind
+from nestflow.cloudnest.routes import DEFAULT_ROUTES, BodyKind, RouteHost
 
 DOCUMENTED = {
     "job_plate_used": "/cn-api/api/job/plate_used",
@@ -12,6 +12,7 @@ DOCUMENTED = {
     "part_loc_info": "/cn-api/api/part/loc_info",
     "machine_result_list": "/cn-api/api/open_platform/machine/result/list",
     "device_upload_cut": "/upload/api/device_tasks/upload/cut",
+    "server_version": "/api/server_version",
 }
 
 SECTION_P1 = {
@@ -28,19 +29,29 @@ SECTION_P1 = {
 }
 
 
-def test_table_lists_the_44_endpoints_of_the_vendor_catalogue_and_the_iot_upload():
-    cloudnest = [r for r in DEFAULT_ROUTES.values() if r.section != "iot"]
+def test_table_lists_the_44_endpoints_of_the_vendor_catalogue_the_iot_upload_and_the_version():
+    cloudnest = [r for r in DEFAULT_ROUTES.values() if r.section not in {"iot", "server"}]
     assert len(cloudnest) == 44
-    assert len({(r.method, r.path) for r in DEFAULT_ROUTES.values()}) == 45
+    assert len({(r.method, r.path) for r in DEFAULT_ROUTES.values()}) == 46
     pages = sorted(int(r.doc_page.removeprefix("api-")) for r in cloudnest)
     assert pages == list(range(279053204, 279053248))
     assert [r.name for r in DEFAULT_ROUTES.values() if r.section == "iot"] == ["device_upload_cut"]
+    assert [r.name for r in DEFAULT_ROUTES.values() if r.section == "server"] == ["server_version"]
+
+
+def test_server_version_lives_on_cloudnests_own_host_unsigned_and_known_from_third_parties():
+    route = DEFAULT_ROUTES["server_version"]
+    assert (route.method, route.path, route.host) == ("GET", "/api/server_version", "cloudnest")
+    assert route.host is RouteHost.CLOUDNEST and not route.signed and route.read_only
+    assert route.documented and route.third_party
+    others = [r for r in DEFAULT_ROUTES.values() if r.name != "server_version"]
+    assert all(r.signed and r.host is RouteHost.GATEWAY and not r.third_party for r in others)
 
 
 def test_only_the_vendor_documented_paths_are_tagged_documented():
     assert {n: DEFAULT_ROUTES[n].path for n in DEFAULT_ROUTES.documented} == DOCUMENTED
     assert len(DEFAULT_ROUTES.provisional) == 40
-    assert all(DEFAULT_ROUTES[n].method == "POST" for n in DOCUMENTED)
+    assert all(DEFAULT_ROUTES[n].method == "POST" for n in DOCUMENTED if n != "server_version")
 
 
 def test_documented_request_bodies_of_sections_8_5_to_8_7_are_tagged():
@@ -56,7 +67,7 @@ def test_main_sequence_routes_use_section_p_paths_verbatim(name, path):
 
 def test_vendor_get_endpoints_are_get():
     gets = {n for n, r in DEFAULT_ROUTES.items() if r.method == "GET"}
-    assert gets == {"plate_scrap_tree", "material_list"}
+    assert gets == {"plate_scrap_tree", "material_list", "server_version"}
 
 
 def test_file_uploads_are_multipart():

@@ -141,11 +141,11 @@ def test_url_that_answers_404_fails_naming_the_status(
 @pytest.mark.parametrize(
     "url", ["http://example.com/a.dxf", "http://10.0.0.7/a.dxf", "file:///etc/passwd.dxf"]
 )
-def test_url_off_loopback_is_refused_with_2202(cloudnest_api: SignedApi, url: str) -> None:
+def test_url_off_loopback_is_refused_with_2301(cloudnest_api: SignedApi, url: str) -> None:
     job_id = _job(cloudnest_api)
     body = {"job_id": job_id, "files": [{"url": url, "filename": "a.dxf"}]}
     envelope = cloudnest_api.call("drawing_upload_url", body)
-    assert envelope["status"] == 2202
+    assert envelope["status"] == 2301
     assert cloudnest_api.data("job_drawing_status", {"job_id": job_id}) == []
 
 
@@ -178,7 +178,7 @@ def test_upload_larger_than_the_limit_is_refused_and_nothing_stored(
     api = cloudnest_api_for(cloudnest_sandbox_factory(max_upload_bytes=2_000))
     job_id = _job(api)
     envelope = _upload(api, job_id, [("ok.dxf", b"0\nEOF\n"), ("big.dxf", rectangle_dxf(10, 10))])
-    assert envelope["status"] == 2201
+    assert envelope["status"] == 2300
     assert "big.dxf" in envelope["msg"] and "2000" in envelope["msg"]
     assert api.data("job_drawing_status", {"job_id": job_id}) == []
 
@@ -189,7 +189,7 @@ def test_upload_that_is_not_a_dxf_file_is_refused(
 ) -> None:
     job_id = _job(cloudnest_api)
     envelope = _upload(cloudnest_api, job_id, [(name, rectangle_dxf(10, 10))])
-    assert envelope["status"] == 2201
+    assert envelope["status"] == 2300
     assert "only .dxf" in envelope["msg"]
 
 

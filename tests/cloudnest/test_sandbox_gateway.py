@@ -5,9 +5,13 @@ Every test talks to a real sandbox over HTTP on loopback with plain httpx and th
 
 from __future__ import annotations
 
+import re
+import socket
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -16,7 +20,12 @@ from nestflow.cloudnest.signing import server_time_ms, sign
 from nestflow.sandbox.cloudnest.settings import AppAccount
 
 if TYPE_CHECKING:
-    from conftest import CloudNestSandboxFactory, SignedApi, SignedApiFactory
+    from conftest import (
+        CloudNestSandboxFactory,
+        CloudNestSandboxHandle,
+        SignedApi,
+        SignedApiFactory,
+    )
 
 TEN_MINUTES_MS = 600_000
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -190,15 +199,19 @@ def test_refused_rate_limited_calls_do_not_use_the_quota(
     assert api.call("job_list", {})["status"] == 1008
 
 
-def test_missing_org_code_gives_1010(cloudnest_api: SignedApi) -> None:
+def test_missing_org_code_gives_our_provisional_9010(cloudnest_api: SignedApi) -> None:
     headers = cloudnest_api.sandbox.headers()
     del headers["X-FS-Orgcode"]
-    assert _status(cloudnest_api, headers) == 1010
+    envelope = cloudnest_api.call("job_list", {}, headers=headers)
+    assert envelope["status"] == 9010
+    assert "X-FS-Orgcode" in envelope["msg"]
 
 
-def test_foreign_org_code_gives_1010(cloudnest_api: SignedApi) -> None:
+def test_foreign_org_code_gives_our_provisional_9010(cloudnest_api: SignedApi) -> None:
     headers = cloudnest_api.sandbox.headers() | {"X-FS-Orgcode": "OTHER-TEAM"}
-    assert _status(cloudnest_api, headers) == 1010
+    envelope = cloudnest_api.call("job_list", {}, headers=headers)
+    assert envelope["status"] == 9010
+    assert "OTHER-TEAM" in envelope["msg"]
 
 
 def test_missing_field_gives_2200_naming_it(cloudnest_api: SignedApi) -> None:
@@ -230,3 +243,129 @@ def test_times_follow_the_zone_id_header(cloudnest_api: SignedApi) -> None:
         shown_utc, TIME_FORMAT
     )
     assert round(delta.total_seconds() / 3600) == 8
+
+
+# --- unknown routes get the envelope ------------------------------------------------------------
+
+
+def test_unknown_path_gets_the_envelope_with_9404_and_http_404(cloudnest_api: SignedApi) -> None:
+    response = cloudnest_api.http.post("/cn-api/api/job/create", json={}, headers={})
+    assert response.status_code == 404
+    envelope = response.json()
+    assert set(envelope) == {"status", "msg", "data"}
+    assert (envelope["status"], envelope["data"]) == (9404, None)
+    assert "POST /cn-api/api/job/create" in envelope["msg"]
+    assert response.headers.get_list("date")  # the sandbox's clock, as on every answer
+
+
+def test_known_path_with_another_method_gets_9404_and_http_405(cloudnest_api: SignedApi) -> None:
+    response = cloudnest_api.http.get("/cn-api/api/job/add")
+    assert response.status_code == 405 and response.json()["status"] == 9404
+    assert "POST" in response.headers["allow"]
+
+
+# --- server_version -----------------------------------------------------------------------------
+
+
+def test_server_version_answers_without_any_auth_header(cloudnest_api: SignedApi) -> None:
+    response = cloudnest_api.http.get("/api/server_version")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": 0,
+        "msg": "OK",
+        "data": {"version": "3.43.0", "ver_date": "20230321", "server_env": "sandbox"},
+    }
+
+
+def test_server_version_takes_no_share_of_the_rate_limit_or_quota(
+    cloudnest_sandbox_factory: CloudNestSandboxFactory, cloudnest_api_for: SignedApiFactory
+) -> None:
+    api = cloudnest_api_for(cloudnest_sandbox_factory(rate_limit=1.0, daily_quota=1))
+    statuses = [api.http.get("/api/server_version").json()["status"] for _ in range(3)]
+    assert statuses == [0, 0, 0]
+    assert api.call("job_list", {})["status"] == 0
+
+
+# --- size of JSON bodies ------------------------------------------------------------------------
+
+SMALL_LIMIT = 4096
+
+
+def test_json_body_over_the_default_limit_gets_413_and_2200(cloudnest_api: SignedApi) -> None:
+    oversize = b'{"job_name": "' + b"x" * (8 * 1024 * 1024) + b'"}'
+    response = cloudnest_api.request(
+        "job_add", content=oversize, headers=cloudnest_api.sandbox.headers()
+    )
+    assert response.status_code == 413
+    envelope = response.json()
+    assert envelope["status"] == 2200 and "8,388,608 bytes" in envelope["msg"]
+    assert cloudnest_api.data("job_list", {}) == []  # nothing created
+
+
+def test_json_body_within_the_limit_is_read(
+    cloudnest_sandbox_factory: CloudNestSandboxFactory, cloudnest_api_for: SignedApiFactory
+) -> None:
+    api = cloudnest_api_for(cloudnest_sandbox_factory(max_json_bytes=SMALL_LIMIT))
+    assert api.data("job_add", {"job_name": "x" * (SMALL_LIMIT // 2)})["job_id"]
+
+
+def _raw_exchange(base_url: str, head: bytes, body_parts: Iterator[bytes]) -> bytes:
+    """Send a request's head and some body over a plain socket, never ending the body, and
+    return what the server answers meanwhile (head and body)."""
+    url = urlsplit(base_url)
+    with socket.create_connection((url.hostname, url.port), timeout=5.0) as conn:
+        conn.sendall(head)
+        for part in body_parts:
+            conn.sendall(part)
+        answer = b""
+        while b"\r\n\r\n" not in answer or not _whole(answer):
+            received = conn.recv(65536)
+            assert received, f"connection closed after {answer!r}"
+            answer += received
+        return answer
+
+
+def _whole(answer: bytes) -> bool:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    length = re.search(rb"content-length: (\d+)", head, re.IGNORECASE)
+    return length is not None and len(body) >= int(length.group(1))
+
+
+def _head(sandbox: CloudNestSandboxHandle, extra: dict[str, str]) -> bytes:
+    host = urlsplit(sandbox.base_url).netloc
+    headers = {"Host": host, "Content-Type": "application/json"} | sandbox.headers() | extra
+    lines = ["POST /cn-api/api/job/add HTTP/1.1", *(f"{k}: {v}" for k, v in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def test_declared_oversize_body_is_refused_before_any_of_it_arrives(
+    cloudnest_sandbox_factory: CloudNestSandboxFactory,
+) -> None:
+    sandbox = cloudnest_sandbox_factory(max_json_bytes=SMALL_LIMIT)
+    head = _head(sandbox, {"Content-Length": str(200 * 1024 * 1024)})
+    answer = _raw_exchange(sandbox.base_url, head, iter(()))  # not one byte of the 200 MiB
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert b'"status":2200' in answer and b"max_json_bytes" in answer
+
+
+def test_chunked_oversize_body_is_refused_once_the_limit_is_passed(
+    cloudnest_sandbox_factory: CloudNestSandboxFactory,
+) -> None:
+    sandbox = cloudnest_sandbox_factory(max_json_bytes=SMALL_LIMIT)
+    head = _head(sandbox, {"Transfer-Encoding": "chunked"})
+    chunk = b"x" * 1024
+    chunks = (b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(8))  # never the last chunk
+    answer = _raw_exchange(sandbox.base_url, head, chunks)
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert b'"status":2200' in answer and b"more than 4,096 bytes" in answer
+
+
+def test_chunked_body_within_the_limit_is_read(
+    cloudnest_sandbox_factory: CloudNestSandboxFactory, cloudnest_api_for: SignedApiFactory
+) -> None:
+    api = cloudnest_api_for(cloudnest_sandbox_factory(max_json_bytes=SMALL_LIMIT))
+    body = iter([b'{"job_name": ', b'"chunked"}'])  # an iterator: httpx sends it chunked
+    response = api.http.post(
+        DEFAULT_ROUTES["job_add"].path, content=body, headers=api.sandbox.headers()
+    )
+    assert response.json()["data"]["job_name"] == "chunked"

@@ -10,7 +10,7 @@ import pytest
 from nestflow.sandbox.cloudnest.settings import parse_machines
 
 if TYPE_CHECKING:
-    from conftest import CloudNestSandboxFactory, SignedApi, SignedApiFactory
+    from conftest import CloudNestSandboxFactory, RectangleDxf, SignedApi, SignedApiFactory
 
 #: Keys of the documented examples (spec §8.2, §8.4), exactly.
 PLAN_KEYS = {
@@ -202,12 +202,12 @@ def test_remnant_right_of_the_used_length_is_reported(shop: SignedApi) -> None:
     assert remnant["name"].endswith("-余料板-1.00-1")
 
 
-def test_push_to_an_unknown_machine_gives_2007(shop: SignedApi) -> None:
+def test_push_to_a_machine_the_team_cannot_control_gives_1010(shop: SignedApi) -> None:
     layout = _nested_layout(shop)
     body = {"result_guid": layout["result_guid"], "gmid": 1, "amount": 1}
     envelope = shop.call("production_push", body)
-    assert envelope["status"] == 2007
-    assert "165192" in envelope["msg"]
+    assert envelope["status"] == 1010
+    assert "uncontrollable machine tool" in envelope["msg"] and "165192" in envelope["msg"]
 
 
 def test_push_of_an_unknown_layout_gives_2002(cloudnest_api: SignedApi) -> None:
@@ -220,3 +220,41 @@ def test_machine_cuts_its_tasks_one_after_the_other(shop: SignedApi) -> None:
     pushed = [_push(shop, layout), _push(shop, layout)]
     first, second = (_completed(shop, plan_guid) for plan_guid in pushed)
     assert second["start_time"] >= first["finish_time"]
+
+
+# --- the vendor's codes of machine queries (spec §Q.1) ------------------------------------------
+
+
+def test_machine_query_on_a_machine_the_team_cannot_control_gives_1010(
+    cloudnest_api: SignedApi,
+) -> None:
+    envelope = cloudnest_api.call("machine_result_list", {"gmid": 4242, **ALL_TIME})
+    assert envelope["status"] == 1010 and "4242" in envelope["msg"]
+
+
+def test_upload_cut_to_a_card_the_account_cannot_control_gives_1010(
+    cloudnest_api: SignedApi, rectangle_dxf: RectangleDxf
+) -> None:
+    envelope = cloudnest_api.call(
+        "device_upload_cut",
+        data={"cardId": "999999999999", "taskName": "t", "taskAmount": "1"},
+        files=[("file", ("layout.dxf", rectangle_dxf(100, 50)))],
+    )
+    assert envelope["status"] == 1010 and "999999999999" in envelope["msg"]
+
+
+def test_machine_query_with_a_malformed_time_gives_1013(cloudnest_api: SignedApi) -> None:
+    body = {"gmid": 165192, "start_time": "2024-01-01", "end_time": "2024-01-02 00:00:00"}
+    envelope = cloudnest_api.call("machine_result_list", body)
+    assert envelope["status"] == 1013 and "start_time" in envelope["msg"]
+
+
+def test_machine_query_over_more_than_three_months_gives_1014(
+    cloudnest_sandbox_factory: CloudNestSandboxFactory, cloudnest_api_for: SignedApiFactory
+) -> None:
+    api = cloudnest_api_for(cloudnest_sandbox_factory(result_range_months=3))
+    three_months = {"start_time": "2024-01-31 00:00:00", "end_time": "2024-04-30 00:00:00"}
+    one_day_more = {"start_time": "2024-01-31 00:00:00", "end_time": "2024-05-01 00:00:00"}
+    assert api.call("machine_result_list", {"gmid": 165192, **three_months})["status"] == 0
+    envelope = api.call("machine_result_list", {"gmid": 165192, **one_day_more})
+    assert envelope["status"] == 1014 and "3 months" in envelope["msg"]

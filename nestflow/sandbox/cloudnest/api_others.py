@@ -1,4 +1,4 @@
-"""Text-recognition settings and the "others" look-ups by layout GUID.
+"""Text-recognition settings, the "others" look-ups by layout GUID, and the server version.
 
 The text-recognition rule format of the vendor is unknown: the sandbox stores the team's and each
 job's settings and answers them back, but does not read text out of drawings with them.
@@ -12,6 +12,11 @@ from nestflow.sandbox.cloudnest.endpoints import Call, handles
 from nestflow.sandbox.cloudnest.records import TextRecognitionRecord
 
 TEAM_SCOPE = "team"
+
+#: The vendor's release the sandbox follows (the one seen in spec §Q.3), and its environment.
+EMULATED_VERSION = "3.43.0"
+EMULATED_VERSION_DATE = "20230321"
+SERVER_ENV = "sandbox"
 
 
 @handles("text_recognition_config")
@@ -50,3 +55,11 @@ def others_layout_job_material(call: Call, req: m.LayoutGuidRequest) -> m.Layout
 def others_layout_parts(call: Call, req: m.LayoutGuidRequest) -> list[m.LayoutPart]:
     """The distinct parts on one sheet of a layout with their counts."""
     return views.layout_parts(queries.layout(call.sandbox.store, req.guid))
+
+
+@handles("server_version")
+def server_version(call: Call, req: m.EmptyRequest) -> m.ServerVersion:
+    """§Q.3: the release the sandbox emulates, in environment ``sandbox`` (no auth needed)."""
+    return m.ServerVersion(
+        version=EMULATED_VERSION, ver_date=EMULATED_VERSION_DATE, server_env=SERVER_ENV
+    )

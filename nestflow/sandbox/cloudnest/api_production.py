@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from nestflow.cloudnest import models as m
-from nestflow.cloudnest.errors import INVALID_PARAMETER, MACHINE_NOT_FOUND, UNSUPPORTED_FILE
+from nestflow.cloudnest.errors import (
+    INVALID_PARAMETER,
+    TIME_RANGE_TOO_LONG,
+    UNCONTROLLABLE_MACHINE,
+    UNSUPPORTED_FILE,
+)
 from nestflow.sandbox.cloudnest import catalogue, queries, views
 from nestflow.sandbox.cloudnest.answers import ApiRefusal
-from nestflow.sandbox.cloudnest.clock import parse_time
+from nestflow.sandbox.cloudnest.clock import months_later, parse_time
 from nestflow.sandbox.cloudnest.endpoints import Call, handles
 from nestflow.sandbox.cloudnest.records import JobRecord
 
@@ -49,11 +54,17 @@ def production_detail(call: Call, req: m.PlanGuidRequest) -> m.PlanTask:
 def machine_result_list(call: Call, req: m.MachineResultListRequest) -> list[m.MachineResult]:
     """§8.4: layouts the machine finished between ``start_time`` and ``end_time`` (inclusive)."""
     if not call.sandbox.machines.known(req.gmid):
-        raise ApiRefusal(MACHINE_NOT_FOUND, f"gmid {req.gmid}")
+        raise ApiRefusal(UNCONTROLLABLE_MACHINE, f"gmid {req.gmid} is not a machine of this team")
     start = parse_time(req.start_time, call.zone, "start_time")
     end = parse_time(req.end_time, call.zone, "end_time")
     if end < start:
         raise ApiRefusal(INVALID_PARAMETER, "end_time is before start_time")
+    months = call.sandbox.settings.result_range_months
+    if months is not None and end > months_later(start, months, call.zone):
+        raise ApiRefusal(
+            TIME_RANGE_TOO_LONG,
+            f"{req.start_time} to {req.end_time} is longer than {months} months; split the range",
+        )
     store = call.sandbox.store
     now = call.now()
     answer = []

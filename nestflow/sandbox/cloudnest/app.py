@@ -2,11 +2,22 @@
 
 Every route of :data:`nestflow.cloudnest.routes.DEFAULT_ROUTES` (or of a table with overrides) is
 served at its method and path. A call passes the gateway in the vendor's order: signature checks
-(1000-1005), org code (1010), endpoint permission (1007), rate limit (1009), daily quota (1008),
-body format (1006), request validation (2200); then the handler runs in a worker thread and its
-``data`` goes out in the envelope of §3.1. Every answer carries the sandbox's own ``Date`` header,
-from which clients correct their clock; serve the app with the server's own date header off
-(``uvicorn.Config(date_header=False)``, see :data:`SERVER_OPTIONS`) so there is only one.
+(1000-1005), org code (9010, nestflow's provisional code), endpoint permission (1007), rate limit
+(1009), daily quota (1008), body size (HTTP 413 with 2200) and format (1006), request validation
+(2200); then the handler runs in a worker thread and its ``data`` goes out in the envelope of
+§3.1. A route that takes no signature (``server_version``, on CloudNest's own host at the vendor)
+skips the gateway's checks.
+
+A JSON body larger than ``max_json_bytes`` is refused from its ``Content-Length``, or, sent
+chunked, as soon as the bytes read pass the limit: never read whole first.
+
+A method and path that match no route get the envelope too, with nestflow's provisional status
+9404 and HTTP 404 (405 for a known path with another method): what the vendor's gateway answers
+there is unknown (spec §3.2), and a client must not mistake it for any of the vendor's codes.
+
+Every answer carries the sandbox's own ``Date`` header, from which clients correct their clock;
+serve the app with the server's own date header off (``uvicorn.Config(date_header=False)``, see
+:data:`SERVER_OPTIONS`) so there is only one.
 
 Layout DXF files are served without signature at ``/cn-api/files/layout/<guid>.dxf``, like the
 vendor's file links.
@@ -21,11 +32,18 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from pydantic import RootModel, ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import Headers, UploadFile
+from starlette.exceptions import HTTPException
 
-from nestflow.cloudnest.errors import BODY_NOT_JSON, INVALID_PARAMETER, UNSUPPORTED_FILE
+from nestflow.cloudnest.errors import (
+    BODY_NOT_JSON,
+    INVALID_PARAMETER,
+    UNKNOWN_ROUTE,
+    UNSUPPORTED_FILE,
+)
 from nestflow.cloudnest.models import (
     ENDPOINT_MODELS,
     IMPORT_DXF_DATA_FIELD,
@@ -101,7 +119,23 @@ def create_app(
     app.add_api_route(
         LAYOUT_FILES_PATH + "/{result_guid}.dxf", _layout_file(service), methods=["GET"]
     )
+    app.add_exception_handler(HTTPException, _no_such_route(service))
     return app
+
+
+def _no_such_route(service: CloudNestSandbox):  # noqa: ANN202 - Starlette exception handler
+    async def no_such_route(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code not in (404, 405):
+            return await http_exception_handler(request, exc)
+        refusal = ApiRefusal(UNKNOWN_ROUTE, f"{request.method} {request.url.path}")
+        return answer(
+            envelope(refusal.status, refusal.msg, None),
+            http_status=exc.status_code,
+            clock_seconds=service.clock.now(),
+            headers=exc.headers,  # 405 names the methods allowed
+        )
+
+    return no_such_route
 
 
 def _endpoint(service: CloudNestSandbox, route: Route):  # noqa: ANN202 - FastAPI endpoint
@@ -131,17 +165,13 @@ async def dispatch(service: CloudNestSandbox, route: Route, request: Request) ->
     """Run one call through the gateway checks and the handler; answer in the envelope."""
     settings = service.settings
     try:
-        account = authenticate(request.headers, settings, service.clock.now_ms())
-        check_org_code(request.headers, account)
-        check_permission(account, route.name)
-        service.rate_limiter.take(account.app_id, route.name)
-        service.quota.spend(account.app_id, route.name)
+        app_id = pass_gateway(service, route, request.headers)
         payload, files = await read_payload(route, request, settings)
         call = Call(
             sandbox=service,
             base_url=str(request.base_url),
             zone=zone_of(request.headers.get(HEADER_ZONE_ID)),
-            app_id=account.app_id,
+            app_id=app_id,
             files=files,
         )
         body = validate(route.name, payload)
@@ -150,7 +180,7 @@ async def dispatch(service: CloudNestSandbox, route: Route, request: Request) ->
     except ApiRefusal as refusal:
         return answer(
             envelope(refusal.status, refusal.msg, None),
-            http_status=settings.error_http_status,
+            http_status=refusal.http_status or settings.error_http_status,
             clock_seconds=service.clock.now(),
         )
     except Exception as exc:  # an answer, not a dropped connection, for a sandbox bug
@@ -162,25 +192,73 @@ async def dispatch(service: CloudNestSandbox, route: Route, request: Request) ->
         )
 
 
+def pass_gateway(service: CloudNestSandbox, route: Route, headers: Headers) -> str:
+    """Run the gateway's checks of a signed call and return the calling app's id.
+
+    A route without signature (``server_version``) skips them: ``""``, no app.
+
+    Raises:
+        ApiRefusal: The first check that failed (1000-1005, 9010, 1007, 1009, 1008).
+    """
+    if not route.signed:
+        return ""
+    account = authenticate(headers, service.settings, service.clock.now_ms())
+    check_org_code(headers, account)
+    check_permission(account, route.name)
+    service.rate_limiter.take(account.app_id, route.name)
+    service.quota.spend(account.app_id, route.name)
+    return account.app_id
+
+
 async def read_payload(
     route: Route, request: Request, settings: CloudNestSandboxSettings
 ) -> tuple[Any, tuple[UploadedFile, ...]]:
     """The request's parameters (JSON body, query string or form fields) and its files.
 
     Raises:
-        ApiRefusal: 1006 when the body is not in the route's format; 2201 when too large.
+        ApiRefusal: 1006 when the body is not in the route's format; 2200 (HTTP 413) when a
+            JSON body is over ``max_json_bytes``; 2300 when a multipart body is too large.
     """
     if route.method == "GET":
         return dict(request.query_params), ()
     if route.body == BodyKind.MULTIPART:
         return await _read_multipart(route, request, settings)
-    raw = await request.body()
+    raw = await read_limited(route, request, settings.max_json_bytes)
     if not raw.strip():
         return {}, ()
     try:
         return json.loads(raw), ()
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiRefusal(BODY_NOT_JSON, f"{route.name}: {exc}") from None
+
+
+async def read_limited(route: Route, request: Request, limit: int) -> bytes:
+    """The request body, refused as soon as it is known to be over ``limit`` bytes.
+
+    The declared ``Content-Length`` is checked before reading; a chunked body is counted as it
+    arrives, so an oversize one never sits whole in memory.
+
+    Raises:
+        ApiRefusal: 2200 with HTTP 413, naming the limit.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(route, f"{int(declared):,} bytes", limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise _too_large(route, f"more than {limit:,} bytes", limit)
+    return bytes(body)
+
+
+def _too_large(route: Route, size: str, limit: int) -> ApiRefusal:
+    return ApiRefusal(
+        INVALID_PARAMETER,
+        f"{route.name}: request body of {size} is over the limit of {limit:,} bytes "
+        "(max_json_bytes); send less per call",
+        http_status=413,
+    )
 
 
 async def _read_multipart(

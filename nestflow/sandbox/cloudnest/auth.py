@@ -1,8 +1,10 @@
 """The gateway's checks of every call: app id, timestamp, signature, org code, permission.
 
-Codes as the spec assigns them (§3.2, §P.3): 1000 no ``app-id``, 1001 unknown app, 1002 app
+Codes as the spec assigns them (§3.2, §Q.1): 1000 no ``app-id``, 1001 unknown app, 1002 app
 expired, 1003 ``time-stamp`` missing or outside ±10 minutes, 1004 no ``app-sign``, 1005 wrong
-signature, 1007 endpoint not enabled for the app, 1010 missing or unknown ``X-FS-Orgcode``.
+signature, 1007 endpoint not enabled for the app; and nestflow's provisional 9010 for a missing
+or unknown ``X-FS-Orgcode`` (the vendor's code for it is unknown; see
+:mod:`nestflow.cloudnest.errors`).
 Checks run in that order, so a request with several faults gets the first code a real gateway
 would see. The signature is compared in constant time and exactly (lowercase hex, §2.2).
 """
@@ -75,7 +77,7 @@ def authenticate(
 
 
 def check_org_code(headers: Mapping[str, str], account: AppAccount) -> str:
-    """Return the ``X-FS-Orgcode`` of the call; refuse (1010) a missing or foreign one."""
+    """Return the ``X-FS-Orgcode`` of the call; refuse (9010) a missing or foreign one."""
     org_code = headers.get(HEADER_ORG_CODE, "").strip()
     if not org_code:
         raise ApiRefusal(INVALID_ORG_CODE, f"send the {HEADER_ORG_CODE} header (team OrgCode)")

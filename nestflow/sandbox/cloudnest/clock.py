@@ -2,17 +2,18 @@
 
 The clock can run ahead or behind the host (``clock_offset_seconds``) so that a client's clock-skew
 correction can be tested. Time strings are ``YYYY-MM-DD HH:mm:ss`` in the caller's ``zoneId``
-header (an IANA name), Beijing time when absent (spec §5); the format itself is the project's
-choice, the vendor's is unknown.
+header (an IANA name), Beijing time when absent (spec §5); the vendor's global error 1013
+confirms the format (spec §Q.1).
 """
 
 from __future__ import annotations
 
+import calendar
 import time
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from nestflow.cloudnest.errors import INVALID_PARAMETER
+from nestflow.cloudnest.errors import INVALID_PARAMETER, INVALID_TIME_FORMAT
 from nestflow.sandbox.cloudnest.answers import ApiRefusal
 
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -64,11 +65,23 @@ def parse_time(text: str, zone: tzinfo, field: str) -> float:
     """Epoch seconds of a ``YYYY-MM-DD HH:mm:ss`` string read in ``zone``.
 
     Raises:
-        ApiRefusal: The string is not in that format; the message names ``field``.
+        ApiRefusal: The string is not in that format (1013); the message names ``field``.
     """
     try:
         return datetime.strptime(text.strip(), TIME_FORMAT).replace(tzinfo=zone).timestamp()
     except ValueError:
         raise ApiRefusal(
-            INVALID_PARAMETER, f"{field} {text!r} is not 'YYYY-MM-DD HH:mm:ss'"
+            INVALID_TIME_FORMAT, f"{field} {text!r} is not 'YYYY-MM-DD HH:mm:ss'"
         ) from None
+
+
+def months_later(epoch: float, months: int, zone: tzinfo) -> float:
+    """Epoch seconds ``months`` calendar months after ``epoch``, counted in ``zone``.
+
+    The day is clamped to the month's last, so 31 January + 1 month is 28 or 29 February.
+    """
+    start = datetime.fromtimestamp(epoch, zone)
+    year, month = divmod(start.month - 1 + months, 12)
+    year += start.year
+    day = min(start.day, calendar.monthrange(year, month + 1)[1])
+    return start.replace(year=year, month=month + 1, day=day).timestamp()

@@ -40,13 +40,13 @@ def safe_filename(raw: str | None) -> str:
 
 
 def check_dxf_name(name: str) -> None:
-    """Refuse (2201) a file whose name does not end in ``.dxf`` (any case)."""
+    """Refuse (2300) a file whose name does not end in ``.dxf`` (any case)."""
     if not name.lower().endswith(ALLOWED_SUFFIX):
         raise ApiRefusal(UNSUPPORTED_FILE, f"{name!r}: only .dxf files are accepted")
 
 
 def check_size(name: str, size: int, limit: int) -> None:
-    """Refuse (2201) an empty file or one larger than ``limit`` bytes."""
+    """Refuse (2300) an empty file or one larger than ``limit`` bytes."""
     if size == 0:
         raise ApiRefusal(UNSUPPORTED_FILE, f"{name!r} is empty")
     if size > limit:
@@ -56,7 +56,7 @@ def check_size(name: str, size: int, limit: int) -> None:
 
 
 def check_loopback_url(url: str) -> None:
-    """Refuse (2202) anything but an http(s) URL on a loopback host (127.0.0.0/8, ::1, localhost).
+    """Refuse (2301) anything but an http(s) URL on a loopback host (127.0.0.0/8, ::1, localhost).
 
     Raises:
         ApiRefusal: Wrong scheme, no host, or a host that is not loopback; the message names it.

@@ -19,7 +19,6 @@ from ezdxf import bbox
 from nestflow.cloudnest.errors import (
     INVALID_PARAMETER,
     LAYOUT_NOT_FOUND,
-    MACHINE_NOT_FOUND,
     UNCONTROLLABLE_MACHINE,
     UNSUPPORTED_FILE,
 )
@@ -52,14 +51,18 @@ class MachineShop:
         """Queue ``amount`` sheets of a layout on machine ``gmid``.
 
         Raises:
-            ApiRefusal: Unknown layout (2002) or machine (2007), or ``amount`` below 1.
+            ApiRefusal: A machine this team cannot control (1010), an unknown layout (2002),
+                or ``amount`` below 1 (2200).
         """
         if amount < 1:
             raise ApiRefusal(INVALID_PARAMETER, f"amount must be at least 1, got {amount}")
         machine = self._machines.get(gmid)
         if machine is None:
             known = ", ".join(str(g) for g in self._machines)
-            raise ApiRefusal(MACHINE_NOT_FOUND, f"gmid {gmid}; machines of this team: {known}")
+            raise ApiRefusal(
+                UNCONTROLLABLE_MACHINE,
+                f"gmid {gmid} is not a machine this team controls; its machines: {known}",
+            )
         layout = self._store.get(ResultRecord, result_guid)
         if layout is None:
             raise ApiRefusal(LAYOUT_NOT_FOUND, f"result_guid {result_guid}")
@@ -86,14 +89,13 @@ class MachineShop:
 
         Raises:
             ApiRefusal: A card this account cannot control (1010), or a file the machine cannot
-                read (2201).
+                read (2300).
         """
         machine = next((m for m in self._machines.values() if m.card_id == card_id), None)
         if machine is None:
             raise ApiRefusal(
                 UNCONTROLLABLE_MACHINE,
-                f"uncontrollable machine tool: card {card_id} is not a machine this account "
-                "controls",
+                f"card {card_id} is not a machine this account controls",
             )
         sheet = read_cut_file(file.filename, file.data)
         with self._store.transaction():
@@ -160,7 +162,7 @@ def read_cut_file(name: str, data: bytes) -> CutSheet:
     """The sheet (its ``SHEET`` layer, else the drawing's extents), cut length and pierces.
 
     Raises:
-        ApiRefusal: The file is not a DXF the machine can read (2201).
+        ApiRefusal: The file is not a DXF the machine can read (2300).
     """
     if not name.lower().endswith(".dxf"):
         raise ApiRefusal(UNSUPPORTED_FILE, f"{name}: the simulated machine reads DXF files only")

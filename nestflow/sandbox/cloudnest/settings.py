@@ -29,6 +29,9 @@ DEFAULT_ORG_CODE = "TEAM001"
 #: Requests per second per app and endpoint when ``NESTFLOW_SANDBOX_RATE_LIMIT`` is not set.
 DEFAULT_RATE_LIMIT = 10.0
 
+#: Largest JSON request body accepted (multipart uploads have their own limit).
+DEFAULT_MAX_JSON_BYTES = 8 * 1024 * 1024
+
 #: The machine of the vendor's documented example (§8.2), cutting at 6 m/min.
 DEFAULT_MACHINES = "165192"
 DEFAULT_CUTTING_SPEED = 6000.0
@@ -126,6 +129,10 @@ class CloudNestSandboxSettings(BaseModel):
         default_boost_seconds: Solver budget of a Boost that names none (before ``speed``).
         max_upload_bytes: Largest accepted DXF file.
         max_files_per_request: Most files in one upload.
+        max_json_bytes: Largest JSON request body; a larger one gets HTTP 413 and 2200.
+        result_range_months: Longest time range of ``machine_result_list`` in months; a longer
+            one gets 1014, as the vendor answers beyond 3 months (spec §Q.1). ``None``: any
+            range; the default until the pipeline tests stop querying a century of results.
         state_file: SQLite file keeping jobs across restarts; ``None`` keeps state in memory.
     """
 
@@ -157,6 +164,8 @@ class CloudNestSandboxSettings(BaseModel):
     default_boost_seconds: float = Field(default=10.0, gt=0.0)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     max_files_per_request: int = Field(default=50, gt=0)
+    max_json_bytes: int = Field(default=DEFAULT_MAX_JSON_BYTES, gt=0)
+    result_range_months: int | None = Field(default=None, gt=0)
     state_file: Path | None = None
 
     @field_validator("machines")
