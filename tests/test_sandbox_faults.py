@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from nestflow.sandbox.almacam.service import ALMACAM
 from nestflow.sandbox.config import FAULTS_ENV, SandboxConfig, faults_from_env
@@ -168,6 +169,36 @@ def test_error_waits_before_answering(layer: FaultLayer, anonymous: httpx.Client
 
     assert time.monotonic() - started >= 0.3
     assert answer.status_code == 503
+
+
+def test_error_sends_the_headers_of_its_rule(layer: FaultLayer, anonymous: httpx.Client) -> None:
+    layer.set(plan(rule(FaultKind.ERROR, status=429, headers={"Retry-After": "1"})))
+
+    answer = anonymous.get(STATS)
+
+    assert answer.status_code == 429
+    assert answer.headers["retry-after"] == "1"
+    assert answer.text == "sandbox fault: error 429 on GET /result/1/stats"
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"kind": FaultKind.DELAY, "headers": {"Retry-After": "1"}}, "error answer only"),
+        ({"kind": FaultKind.ERROR, "headers": {"Retry After": "1"}}, "not a header name"),
+        ({"kind": FaultKind.ERROR, "headers": {"X-A": "1\r\nX-B: 2"}}, "control character"),
+        ({"kind": FaultKind.ERROR, "headers": {"Content-Length": "0"}}, "set by the layer"),
+    ],
+)
+def test_headers_an_error_cannot_send_are_refused(fields: dict[str, Any], problem: str) -> None:
+    with pytest.raises(ValidationError, match=problem):
+        FaultRule(route=STATS_ROUTE, **fields)
+
+
+def test_blanks_around_a_header_value_are_dropped() -> None:
+    fault = FaultRule(route=STATS_ROUTE, kind=FaultKind.ERROR, headers={"Retry-After": " 1\t"})
+
+    assert fault.headers == {"Retry-After": "1"}
 
 
 def test_drop_gives_a_transport_error_and_never_lands(

@@ -3,10 +3,13 @@
 from nestflow.almacam.client import AlmaCamClient, parse_retry_after
 from nestflow.almacam.errors import (
     ERROR_CODES,
+    AlmaCamAnswerTooLarge,
     AlmaCamAuthError,
     AlmaCamError,
     AlmaCamNotFound,
+    AlmaCamOrderTooLarge,
     AlmaCamProtocolError,
+    AlmaCamRateLimited,
     AlmaCamServerError,
     AlmaCamStillComputing,
     AlmaCamTimeout,
@@ -40,11 +43,14 @@ from nestflow.almacam.orders import IndexedPart, OrderIndex, OrderLine, OrderShe
 
 __all__ = [
     "ERROR_CODES",
+    "AlmaCamAnswerTooLarge",
     "AlmaCamAuthError",
     "AlmaCamClient",
     "AlmaCamError",
     "AlmaCamNotFound",
+    "AlmaCamOrderTooLarge",
     "AlmaCamProtocolError",
+    "AlmaCamRateLimited",
     "AlmaCamServerError",
     "AlmaCamStillComputing",
     "AlmaCamTimeout",

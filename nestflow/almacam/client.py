@@ -4,6 +4,24 @@ Retries: only read-only calls (the ``GET`` result and image views) are retried, 
 answer came at all (connection refused or dropped, network timeout). ``submit`` is never retried:
 a POST that timed out may have landed, and a second one would create (and bill) a second order.
 
+Bounds: every answer is read through :func:`nestflow.bounded.send_bounded`, within
+``max_answer_bytes`` (counted after decompression) and ``request_deadline`` seconds for the whole
+exchange; ``timeout`` alone bounds each step, and a server dripping its body a byte at a time
+never trips it. Too large an answer is :class:`AlmaCamAnswerTooLarge` (never retried: the API has
+no answer near the limit). Too slow a one is an :class:`AlmaCamTransportError` with
+``request_sent`` true (a submit may have landed); it is not retried at once either, since the
+service did answer and another attempt would hold the caller for another whole deadline, but a
+wait polls on through it as through any missing answer.
+
+Too many requests (HTTP 429): the request was not processed, so it is sent again, the submit
+included, after the pause the service asks for in ``Retry-After`` (seconds or an HTTP date) or,
+without one, a back-off of 1 s doubling after each 429 (shortened by up to half of jitter, so that
+clients turned away together do not come back together). At most ``max_rate_limit_waits`` pauses
+are made; a ``Retry-After`` longer than ``max_retry_after``, or a pause reaching past the deadline
+of a wait, fails at once. All three end in :class:`AlmaCamRateLimited`. The pauses are the
+client's ``sleep`` (inside :meth:`AlmaCamClient.wait`, the wait's own ``sleep``), so they stop
+when waits are cancelled.
+
 Waiting (:meth:`AlmaCamClient.wait`): the order computes for about its ``time``, so the client first
 sleeps ``expected_time``, then polls with a short pause: 0.25 s, 0.5 s, then 1 s between polls,
 each pause shortened by up to 20 % of jitter so that many clients do not poll in step. The pause
@@ -31,19 +49,24 @@ import email.utils
 import logging
 import random
 import time
+import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from nestflow.almacam.errors import (
+    AlmaCamAnswerTooLarge,
     AlmaCamAuthError,
     AlmaCamError,
     AlmaCamNotFound,
+    AlmaCamOrderTooLarge,
     AlmaCamProtocolError,
+    AlmaCamRateLimited,
     AlmaCamServerError,
     AlmaCamStillComputing,
     AlmaCamTimeout,
@@ -61,6 +84,7 @@ from nestflow.almacam.models import (
     View,
 )
 from nestflow.almacam.orders import OrderIndex
+from nestflow.bounded import DEFAULT_MAX_BYTES, AnswerTooLarge, AnswerTooSlow, send_bounded
 from nestflow.waiting import (
     Silence,
     cancellable,
@@ -80,6 +104,18 @@ POLL_JITTER = 0.2
 #: Extra attempts of a read-only request that got no answer, and the first pause between them (s).
 GET_RETRIES = 2
 GET_RETRY_PAUSE = 0.2
+#: Default ``request_deadline`` as a multiple of ``timeout``: a connect, a write and a read may
+#: each take nearly ``timeout``, so a whole exchange is given their sum.
+DEADLINE_PER_TIMEOUT = 3.0
+#: Default most pauses made for 429 answers to one request, and longest ``Retry-After`` obeyed (s).
+MAX_RATE_LIMIT_WAITS = 5
+MAX_RETRY_AFTER = 60.0
+#: First pause after a 429 without ``Retry-After`` (s); doubles after each, up to max_retry_after.
+RATE_LIMIT_PAUSE = 1.0
+#: Largest fraction by which jitter shortens a rate-limit back-off (never lengthens it).
+RATE_LIMIT_JITTER = 0.5
+#: Longest vendor message quoted in an error (characters).
+MAX_QUOTED = 300
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -118,14 +154,64 @@ def _describe(exc: httpx.TransportError) -> str:
 
 
 def _message_of(response: httpx.Response) -> str:
-    """The ``message`` of a JSON body, else the start of the text body."""
+    """The ``message`` of a JSON body (with its first error's), else the start of the text body."""
     try:
         body = response.json()
     except ValueError:
         return response.text.strip()[:200] or "(empty body)"
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return body["message"]
-    return str(body)[:200]
+    if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+        return str(body)[:200]
+    errors = body.get("errors")
+    first = errors[0] if isinstance(errors, list) and errors else None
+    if isinstance(first, dict) and isinstance(first.get("message"), str):
+        return _clip(f"{body['message']}: {first['message']}")
+    return _clip(body["message"])
+
+
+def _clip(text: str) -> str:
+    """``text`` cut to :data:`MAX_QUOTED` characters: a server's words never flood an error."""
+    return text if len(text) <= MAX_QUOTED else text[: MAX_QUOTED - 1] + "\u2026"
+
+
+def _advice(endpoint: str, sent: bool) -> str:
+    """What to do after a request got no usable answer; a submit depends on whether it left."""
+    if not endpoint.startswith("POST"):
+        return "check the base URL and the network, then retry"
+    if sent:
+        return (
+            "the order may have been received: do not resubmit blindly, check with the "
+            "vendor or resubmit knowing a duplicate order may be billed"
+        )
+    return "the order was not sent; it is safe to submit it again"
+
+
+#: What to do after a read-only request whose answer was too slow.
+_SLOW_READ = "the service or the network is too slow: retry later, or raise request_deadline"
+
+
+@dataclass(frozen=True)
+class _Pauses:
+    """How one request pauses between its attempts.
+
+    Attributes:
+        sleep: The sleep to use (the client's, or the wait's inside a wait).
+        time_left: Seconds left before the deadline of the wait the request belongs to.
+    """
+
+    sleep: Callable[[float], None]
+    time_left: Callable[[], float] | None = None
+
+
+def _check_limits(client: AlmaCamClient) -> None:
+    """Refuse limits that would make every request fail, naming the setting."""
+    if client.max_answer_bytes <= 0:
+        raise ValueError(f"max_answer_bytes must be > 0, got {client.max_answer_bytes}")
+    if client.request_deadline <= 0:
+        raise ValueError(f"request_deadline must be > 0 seconds, got {client.request_deadline}")
+    if client.max_rate_limit_waits < 0:
+        raise ValueError(f"max_rate_limit_waits must be >= 0, got {client.max_rate_limit_waits}")
+    if client.max_retry_after < 0:
+        raise ValueError(f"max_retry_after must be >= 0 seconds, got {client.max_retry_after}")
 
 
 class AlmaCamClient:
@@ -137,13 +223,21 @@ class AlmaCamClient:
         timeout: Seconds allowed to every request (connect, read, write, pool); a connect never
             takes longer than ``unreachable_after``.
         transport: An httpx transport to use instead of the network (tests, proxies).
-        sleep: Sleep function for the retry pauses of read-only requests; the default stops
-            when waits are cancelled.
+        sleep: Sleep function for the retry pauses of read-only requests and the pauses after
+            a 429; the default stops when waits are cancelled.
         unreachable_after: Seconds without any answer from the service after which read-only
             requests and waits give up with :class:`AlmaCamUnreachable`.
+        max_answer_bytes: Largest answer body read (bytes, after decompression); a larger one
+            is cut off with :class:`AlmaCamAnswerTooLarge`.
+        request_deadline: Seconds for a whole exchange, from sending to the last byte of the
+            answer; :data:`DEADLINE_PER_TIMEOUT` times ``timeout`` when ``None``.
+        max_rate_limit_waits: Most pauses made for 429 answers to one request before giving up.
+        max_retry_after: Longest ``Retry-After`` (seconds) the client waits out; a longer one
+            fails at once.
 
     Raises:
-        ValueError: When the token is empty, or ``unreachable_after`` is not positive.
+        ValueError: When the token is empty, or a limit is not positive (``max_rate_limit_waits``
+            and ``max_retry_after`` may be 0: never wait).
     """
 
     def __init__(
@@ -155,6 +249,10 @@ class AlmaCamClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = interruptible_sleep,
         unreachable_after: float = 120.0,
+        max_answer_bytes: int = DEFAULT_MAX_BYTES,
+        request_deadline: float | None = None,
+        max_rate_limit_waits: int = MAX_RATE_LIMIT_WAITS,
+        max_retry_after: float = MAX_RETRY_AFTER,
     ) -> None:
         if not token:
             raise ValueError("AlmaCAM token is empty: set it in the AlmaCamCredentials block")
@@ -162,6 +260,14 @@ class AlmaCamClient:
         self._sleep = cancellable(sleep)
         self.unreachable_after = unreachable_after
         self._silence = Silence(unreachable_after)
+        self.max_answer_bytes = max_answer_bytes
+        self.request_deadline = (
+            request_deadline if request_deadline is not None else DEADLINE_PER_TIMEOUT * timeout
+        )
+        self.max_rate_limit_waits = max_rate_limit_waits
+        self.max_retry_after = max_retry_after
+        _check_limits(self)
+        self._rng = random.Random()
         # httpx redacts the Authorization header in its own reprs; we never log headers.
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -202,18 +308,17 @@ class AlmaCamClient:
 
         Raises:
             AlmaCamValidationError: The order was refused (400), with the vendor's errors.
-            AlmaCamTransportError: No answer; ``request_sent`` says whether the order may have
-                landed.
-            AlmaCamError: Any other failure (401, 5xx, undocumented answer).
+            AlmaCamTransportError: No answer, or one too slow; ``request_sent`` says whether the
+                order may have landed.
+            AlmaCamRateLimited: 429 answers the client would not or could no longer wait out.
+            AlmaCamAnswerTooLarge: The answer outgrew ``max_answer_bytes`` (the order may have
+                landed).
+            AlmaCamError: Any other failure (401, 413, 5xx, undocumented answer).
         """
         endpoint = "POST /new"
-        sent_at = time.monotonic()
-        try:
-            response = self._http.post("/new", json=order.to_payload())
-        except httpx.TransportError as exc:
-            self._silence.unanswered(sent_at, _describe(exc))
-            raise self._transport_error(exc, endpoint, None) from exc
-        self._silence.answered()
+        response = self._exchange(
+            "POST", "/new", None, 0, _Pauses(self._sleep), payload=order.to_payload()
+        )
         if response.status_code in (200, 201):
             return self._parse(response, SubmitResponse, endpoint, None).nesting_order_id
         raise self._status_error(response, endpoint, None, index)
@@ -243,9 +348,11 @@ class AlmaCamClient:
         Raises:
             AlmaCamValidationError: The order failed while being solved (400).
             AlmaCamAuthError: 401. AlmaCamNotFound: 404. AlmaCamServerError: 5xx.
-            AlmaCamTransportError: No answer after the retries.
+            AlmaCamTransportError: No answer after the retries, or one too slow.
+            AlmaCamRateLimited: 429 answers the client would not or could no longer wait out.
+            AlmaCamAnswerTooLarge: The answer outgrew ``max_answer_bytes``.
         """
-        return self._result(order_id, view, index, retries=GET_RETRIES)
+        return self._result(order_id, view, index, GET_RETRIES, _Pauses(self._sleep))
 
     def image(self, order_id: int, index: int) -> bytes:
         """The PNG preview of nesting number ``index`` (0-based) of a finished order.
@@ -254,9 +361,12 @@ class AlmaCamClient:
             AlmaCamNotFound: Unknown order, or ``index`` past the last nesting (404).
             AlmaCamStillComputing: The order is not finished yet (202).
             AlmaCamProtocolError: The answer is not a PNG.
+            AlmaCamAnswerTooLarge: The answer outgrew ``max_answer_bytes``.
+            AlmaCamTransportError, AlmaCamRateLimited: As :meth:`result`.
         """
-        endpoint = f"GET /result/{order_id}/image/{index}"
-        response = self._get(f"/result/{order_id}/image/{index}", endpoint, order_id, GET_RETRIES)
+        path = f"/result/{order_id}/image/{index}"
+        endpoint = f"GET {path}"
+        response = self._exchange("GET", path, order_id, GET_RETRIES, _Pauses(self._sleep))
         if response.status_code == 200:
             if not response.content.startswith(PNG_SIGNATURE):
                 raise AlmaCamProtocolError(
@@ -294,7 +404,9 @@ class AlmaCamClient:
         Answers that say nothing about the order (5xx, no answer) are polled through until the
         deadline, but no answer at all for ``unreachable_after`` seconds ends the wait; a 400, 401
         or 404 ends the wait at once. Each poll is one request bounded by the client's
-        ``timeout``, so the last one may end up to that much after the deadline.
+        ``request_deadline``, so the last one may end up to that much after the deadline. A poll
+        answered 429 is sent again after the pause asked for (see the module docstring), slept
+        with ``sleep``; a pause reaching past the deadline ends the wait.
 
         Args:
             order_id: The nesting order id.
@@ -316,6 +428,7 @@ class AlmaCamClient:
             AlmaCamTimeout: The deadline passed (says order id, time waited, last status).
             AlmaCamUnreachable: No answer at all for ``unreachable_after`` seconds.
             AlmaCamValidationError, AlmaCamAuthError, AlmaCamNotFound: as :meth:`result`.
+            AlmaCamRateLimited, AlmaCamAnswerTooLarge: as :meth:`result`.
             WaitCancelled: Waits were cancelled; names the order left computing at AlmaCAM.
         """
         rng = rng or random.Random()
@@ -324,6 +437,7 @@ class AlmaCamClient:
         end = start + deadline
         endpoint = f"GET /result/{order_id}/{view}"
         silence = Silence(self.unreachable_after, clock)
+        pauses = _Pauses(sleep, time_left=lambda: end - clock())
         left_running = f"AlmaCAM order {order_id} at {self.base_url} (still computing)"
         with waiting_for(f"AlmaCAM order {order_id}", left_running, log):
             check_cancelled()
@@ -334,7 +448,7 @@ class AlmaCamClient:
                 check_cancelled()
                 attempt += 1
                 sent_at = clock()
-                outcome, status, error = self._poll(order_id, view, index)
+                outcome, status, error = self._poll(order_id, view, index, pauses)
                 if error is not None and error.status != last_failure:
                     log.warning(
                         "AlmaCAM order %s: poll %d failed, polling on (service unreachable after "
@@ -376,15 +490,15 @@ class AlmaCamClient:
     # --- internals ------------------------------------------------------------------------------
 
     def _poll(
-        self, order_id: int, view: View, index: OrderIndex | None
+        self, order_id: int, view: View, index: OrderIndex | None, pauses: _Pauses
     ) -> tuple[FullResult | StatsResult | Computing | None, int | None, AlmaCamError | None]:
         """One poll of a wait: the outcome and its status, or the passing failure that hid it.
 
-        5xx answers and missing answers tell nothing about the order, so they do not end a wait;
-        every other error does (raised).
+        5xx answers and missing (or too slow) answers tell nothing about the order, so they do
+        not end a wait; every other error does (raised).
         """
         try:
-            outcome = self._result(order_id, view, index, retries=0)
+            outcome = self._result(order_id, view, index, 0, pauses)
         except AlmaCamUnreachable:
             raise
         except (AlmaCamServerError, AlmaCamTransportError) as exc:
@@ -392,12 +506,13 @@ class AlmaCamClient:
         return outcome, 202 if isinstance(outcome, Computing) else 200, None
 
     def _result(
-        self, order_id: int, view: View, index: OrderIndex | None, retries: int
+        self, order_id: int, view: View, index: OrderIndex | None, retries: int, pauses: _Pauses
     ) -> FullResult | StatsResult | Computing:
         if view not in _RESULT_MODELS:
             raise ValueError(f"view must be 'full' or 'stats', not {view!r}")
-        endpoint = f"GET /result/{order_id}/{view}"
-        response = self._get(f"/result/{order_id}/{view}", endpoint, order_id, retries)
+        path = f"/result/{order_id}/{view}"
+        endpoint = f"GET {path}"
+        response = self._exchange("GET", path, order_id, retries, pauses)
         if response.status_code == 200:
             return self._parse(response, _RESULT_MODELS[view], endpoint, order_id)
         if response.status_code == 202:
@@ -407,30 +522,147 @@ class AlmaCamClient:
             )
         raise self._status_error(response, endpoint, order_id, index)
 
-    def _get(self, path: str, endpoint: str, order_id: int, retries: int) -> httpx.Response:
-        """GET with up to ``retries`` extra attempts when no answer came (read-only, so safe).
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        order_id: int | None,
+        retries: int,
+        pauses: _Pauses,
+        *,
+        payload: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        """Send a request until it is answered with anything but 429, waiting out each 429.
+
+        A 429 says the request was not processed, so sending it again is safe for a submit too.
+
+        Args:
+            method: ``"GET"`` or ``"POST"``.
+            path: Path under the base URL.
+            order_id: The order concerned, for errors.
+            retries: Extra attempts when no answer came (read-only requests only).
+            pauses: The sleep, and the deadline of the wait the request belongs to.
+            payload: The JSON body.
 
         Raises:
-            AlmaCamUnreachable: The service has given no answer for ``unreachable_after`` s.
-            AlmaCamTransportError: No answer after the retries.
+            AlmaCamRateLimited: See :meth:`_rate_limit_pause`.
+            AlmaCamError: As :meth:`_answered`.
         """
+        refusals = 0
+        while True:
+            response = self._answered(method, path, order_id, retries, pauses.sleep, payload)
+            if response.status_code != 429:
+                return response
+            refusals += 1
+            pauses.sleep(
+                self._rate_limit_pause(response, f"{method} {path}", order_id, refusals, pauses)
+            )
+            check_cancelled()
+
+    def _answered(
+        self,
+        method: str,
+        path: str,
+        order_id: int | None,
+        retries: int,
+        sleep: Callable[[float], None],
+        payload: dict[str, Any] | None,
+    ) -> httpx.Response:
+        """One answer, read within bounds; sent again up to ``retries`` times while none comes.
+
+        Raises:
+            AlmaCamUnreachable: The service has given no answer for ``unreachable_after`` s (a
+                read-only request; a submit reports the transport error it met).
+            AlmaCamTransportError: No answer after the retries, or an answer too slow.
+            AlmaCamAnswerTooLarge: The answer outgrew ``max_answer_bytes``.
+            AlmaCamProtocolError: The answer's compressed body is corrupt.
+        """
+        endpoint = f"{method} {path}"
         pause = GET_RETRY_PAUSE
         for attempt in range(retries + 1):
             sent_at = time.monotonic()
+            request = self._http.build_request(method, path, json=payload)
             try:
-                response = self._http.get(path)
+                response = send_bounded(
+                    self._http,
+                    request,
+                    max_bytes=self.max_answer_bytes,
+                    deadline_s=self.request_deadline,
+                )
             except httpx.TransportError as exc:
                 self._silence.unanswered(sent_at, _describe(exc))
-                if self._silence.exceeded():
+                if method == "GET" and self._silence.exceeded():
                     raise self._unreachable(endpoint, order_id, self._silence) from exc
                 if attempt == retries:
                     raise self._transport_error(exc, endpoint, order_id) from exc
-                self._sleep(min(pause, max(0.0, self._silence.left())))
+                sleep(min(pause, max(0.0, self._silence.left())))
                 pause *= 2.0
+            except (AnswerTooLarge, AnswerTooSlow, zlib.error, httpx.DecodingError) as exc:
+                self._silence.answered()  # the service did answer, if not usably
+                raise self._unusable(exc, endpoint, order_id) from exc
             else:
                 self._silence.answered()
                 return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _rate_limit_pause(
+        self,
+        response: httpx.Response,
+        endpoint: str,
+        order_id: int | None,
+        refusals: int,
+        pauses: _Pauses,
+    ) -> float:
+        """Seconds to wait before sending a request answered 429 (the ``refusals``-th) again.
+
+        Raises:
+            AlmaCamRateLimited: ``max_rate_limit_waits`` pauses were made already; the service
+                asks for more than ``max_retry_after``; or the pause would end past the
+                deadline of the wait the request belongs to.
+        """
+        asked = parse_retry_after(response.headers.get("Retry-After"))
+
+        def refused(why: str) -> AlmaCamRateLimited:
+            return AlmaCamRateLimited(
+                f"too many requests: {why}; the request was not processed",
+                endpoint=endpoint,
+                retry_after=asked,
+                answers=refusals,
+                order_id=order_id,
+            )
+
+        if refusals > self.max_rate_limit_waits:
+            raise refused(
+                f"still refused after {refusals - 1} pause(s), {refusals} answers 429 in a row "
+                f"(max_rate_limit_waits {self.max_rate_limit_waits}); send it again later, or "
+                f"raise max_rate_limit_waits"
+            )
+        if asked is not None and asked > self.max_retry_after:
+            raise refused(
+                f"the service asks to wait {asked:g} s (Retry-After), longer than max_retry_after "
+                f"{self.max_retry_after:g} s; send it again after that time, or raise "
+                f"max_retry_after to have the client wait it out"
+            )
+        pause = asked if asked is not None else self._back_off(refusals)
+        left = pauses.time_left() if pauses.time_left is not None else None
+        if left is not None and pause > left:
+            why = "Retry-After" if asked is not None else "back-off"
+            raise refused(
+                f"the next attempt would be in {pause:.1f} s ({why}), past the wait's deadline "
+                f"({max(left, 0.0):.1f} s left); wait again later with the same order id"
+            )
+        log.info(
+            "AlmaCAM %s: too many requests (429 number %d), sending it again in %.1f s",
+            endpoint,
+            refusals,
+            pause,
+        )
+        return pause
+
+    def _back_off(self, refusals: int) -> float:
+        """The pause after the ``refusals``-th 429 without ``Retry-After``: doubling, jittered."""
+        nominal = min(RATE_LIMIT_PAUSE * 2.0 ** (refusals - 1), self.max_retry_after)
+        return nominal * (1.0 - RATE_LIMIT_JITTER * self._rng.random())
 
     def _unreachable(
         self, endpoint: str, order_id: int | None, silence: Silence
@@ -465,19 +697,37 @@ class AlmaCamClient:
     ) -> AlmaCamTransportError:
         # A connect failure means nothing was sent; anything later may have reached the server.
         not_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-        if endpoint.startswith("POST") and not not_sent:
-            advice = (
-                "the order may have been received: do not resubmit blindly, check with the "
-                "vendor or resubmit knowing a duplicate order may be billed"
-            )
-        elif endpoint.startswith("POST"):
-            advice = "the order was not sent; it is safe to submit it again"
-        else:
-            advice = "check the base URL and the network, then retry"
         return AlmaCamTransportError(
-            f"{_describe(exc)}; {advice}",
+            f"{_describe(exc)}; {_advice(endpoint, sent=not not_sent)}",
             endpoint=endpoint,
             request_sent=not not_sent,
+            order_id=order_id,
+        )
+
+    @staticmethod
+    def _unusable(
+        exc: AnswerTooLarge | AnswerTooSlow | zlib.error | httpx.DecodingError,
+        endpoint: str,
+        order_id: int | None,
+    ) -> AlmaCamError:
+        """The typed error of an answer that came but cannot be used."""
+        if isinstance(exc, AnswerTooLarge):
+            return AlmaCamAnswerTooLarge(endpoint=endpoint, limit=exc.limit, order_id=order_id)
+        if isinstance(exc, AnswerTooSlow):
+            # It answered, so the request reached it: a submit may have landed.
+            advice = _advice(endpoint, sent=True) if endpoint.startswith("POST") else _SLOW_READ
+            return AlmaCamTransportError(
+                f"the answer did not arrive whole within request_deadline {exc.deadline_s:g} s "
+                f"({exc.received:,} bytes of body received) and was cut off; {advice}",
+                endpoint=endpoint,
+                request_sent=True,
+                order_id=order_id,
+            )
+        return AlmaCamProtocolError(
+            f"the answer's compressed body is corrupt ({exc}); check that base_url points at "
+            f"AlmaCAM (not at a proxy or another service)",
+            status=None,
+            endpoint=endpoint,
             order_id=order_id,
         )
 
@@ -509,6 +759,14 @@ class AlmaCamClient:
             return AlmaCamAuthError(
                 f"{message}; the token was refused: check the token in the AlmaCamCredentials "
                 f"block (and that base_url {self.base_url} is the service it was issued for)",
+                status=status,
+                endpoint=endpoint,
+                order_id=order_id,
+            )
+        if status == 413:
+            return AlmaCamOrderTooLarge(
+                f"{message}; the order is too large for the service and nothing was created: "
+                f"send fewer parts per order",
                 status=status,
                 endpoint=endpoint,
                 order_id=order_id,

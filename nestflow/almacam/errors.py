@@ -52,8 +52,11 @@ class AlmaCamError(Exception):
         self.order_id = order_id
 
     def __str__(self) -> str:
-        answer = f"HTTP {self.status}" if self.status is not None else "no answer"
-        return f"AlmaCAM {self.endpoint} ({answer}): {self.message}"
+        return f"AlmaCAM {self.endpoint} ({self._answer()}): {self.message}"
+
+    def _answer(self) -> str:
+        """What came back, for :meth:`__str__`: ``"HTTP 404"``, ``"no answer"``."""
+        return f"HTTP {self.status}" if self.status is not None else "no answer"
 
     def __repr__(self) -> str:
         return (
@@ -154,12 +157,75 @@ class AlmaCamProtocolError(AlmaCamError):
     """An answer the API does not document (unexpected status, or a body of the wrong shape)."""
 
 
+class AlmaCamAnswerTooLarge(AlmaCamProtocolError):
+    """An answer's body grew past the client's ``max_answer_bytes``; it was cut off unread.
+
+    No answer of the API comes near the limit, so asking again would only fetch the same flood:
+    the client never retries it, and it is no server or transport error, so retry policies do
+    not either.
+
+    Attributes:
+        limit: The limit that was passed (bytes, counted after decompression).
+    """
+
+    def __init__(self, *, endpoint: str, limit: int, order_id: int | None = None) -> None:
+        landed = (
+            "; the order may have been received all the same: do not resubmit blindly"
+            if endpoint.startswith("POST")
+            else ""
+        )
+        message = (
+            f"the answer is larger than {limit:,} bytes (max_answer_bytes) and was cut off"
+            f"{landed}; no AlmaCAM answer is that large: check that base_url points at AlmaCAM "
+            f"(not at a proxy or another service), or raise max_answer_bytes if it really must "
+            f"be read"
+        )
+        super().__init__(message, status=None, endpoint=endpoint, order_id=order_id)
+        self.limit = limit
+
+    def _answer(self) -> str:
+        return "answer cut off"
+
+
+class AlmaCamOrderTooLarge(AlmaCamError):
+    """HTTP 413: the service refused to read an order that large; nothing was created."""
+
+
+class AlmaCamRateLimited(AlmaCamError):
+    """HTTP 429 the client would not, or could no longer, wait out; the request was not processed.
+
+    Raised when the service asks for a longer pause than the client allows
+    (``max_retry_after``) or than a wait has left before its deadline, and when it still answers
+    429 after ``max_rate_limit_waits`` pauses. Nothing was created or billed: the request may be
+    sent again later.
+
+    Attributes:
+        retry_after: Seconds the service asked to wait (``None`` when it did not say).
+        answers: How many 429 answers in a row the request got.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str,
+        retry_after: float | None,
+        answers: int,
+        order_id: int | None = None,
+    ) -> None:
+        super().__init__(message, status=429, endpoint=endpoint, order_id=order_id)
+        self.retry_after = retry_after
+        self.answers = answers
+
+
 class AlmaCamStillComputing(AlmaCamError):
     """HTTP 202 where a finished order was required (an image asked for before the result)."""
 
 
 class AlmaCamTransportError(AlmaCamError):
-    """No usable answer: connection refused or dropped, or a network timeout.
+    """No usable answer: connection refused or dropped, network timeout, or an answer too slow.
+
+    "Too slow": the answer did not arrive whole within the client's ``request_deadline``.
 
     Attributes:
         request_sent: False when the connection never opened (the request surely did not land).

@@ -144,7 +144,8 @@ class Sheet(RequestModel):
 
     ``length`` is the x extent (the direction in which the used length is minimised);
     ``length = -1`` (:data:`STRIP_LENGTH`) is an infinitely long strip. ``border_gap`` is one margin
-    for all edges or ``[left, right, bottom, top]``.
+    for all edges or ``[left, right, bottom, top]``; absent or ``null`` (real orders carry both,
+    specs section 3.6) it is no margin at all.
     """
 
     id: int
@@ -170,6 +171,15 @@ class Sheet(RequestModel):
     def is_strip(self) -> bool:
         """Whether this sheet is an infinitely long strip."""
         return self.length == STRIP_LENGTH
+
+    @property
+    def border_gaps(self) -> tuple[float, float, float, float]:
+        """The margins as ``(left, right, bottom, top)``; 0 on every side without a border gap."""
+        gap = self.border_gap if self.border_gap is not None else 0.0
+        if isinstance(gap, list):
+            left, right, bottom, top = gap
+            return left, right, bottom, top
+        return (gap,) * 4
 
 
 # --- placed parts (pre-nestings and results) ----------------------------------------------------

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nestflow.almacam.models import (
     STRIP_LENGTH,
@@ -72,6 +72,11 @@ class OrderSheet(BaseModel):
     height: float = Field(gt=0.0)
     quantity: int = Field(default=1, ge=1)
     border_gap: float | tuple[float, float, float, float] = 0.0
+
+    @field_validator("border_gap", mode="before")
+    @classmethod
+    def _no_gap(cls, gap: object) -> object:
+        return 0.0 if gap is None else gap  # null means no border gap, as for the vendor
 
 
 class IndexedPart(BaseModel):

@@ -38,7 +38,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -53,6 +60,12 @@ RELEASE_PATH = "/_sandbox/faults/release"
 #: Largest plan the admin endpoint reads (bytes).
 MAX_PLAN_BYTES = 1_000_000
 
+#: A header name (an RFC 9110 token) and a value a server can write (no control character).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*")
+#: Headers describing the body, which the layer writes itself.
+_FRAMING_HEADERS = frozenset({"content-length", "content-type", "transfer-encoding"})
+
 _log = logging.getLogger(__name__)
 
 
@@ -63,8 +76,8 @@ class FaultKind(StrEnum):
         DELAY: Wait ``seconds``, then let the app handle the request normally.
         HOLD_ANSWER: Let the app handle the request fully (its effect lands), then wait
             ``seconds`` before sending its answer.
-        ERROR: Wait ``seconds``, then answer ``status`` with a plain-text body naming the fault,
-            without calling the app (the request never lands).
+        ERROR: Wait ``seconds``, then answer ``status`` with a plain-text body naming the fault
+            and the rule's ``headers``, without calling the app (the request never lands).
         DROP: Wait ``seconds``, then break the connection without calling the app and without
             sending a byte of answer (the client sees a transport error).
         DROP_AFTER: Let the app handle the request fully (it lands), wait ``seconds``, then break
@@ -88,6 +101,9 @@ class FaultRule(BaseModel):
         kind: What the fault does.
         seconds: How long it waits (0 to 3600).
         status: The status an ``error`` fault answers.
+        headers: Extra headers of an ``error`` fault's answer (``{"Retry-After": "1"}`` with a
+            429 or 503); only an ``error`` fault takes them. The layer writes its body itself,
+            so ``Content-Length``, ``Content-Type`` and ``Transfer-Encoding`` cannot be set.
         probability: Chance that a matching request fires the rule (0 to 1).
         times: How many times the rule may fire (unlimited when ``None``).
         fired: How many times it has fired; maintained by the layer (any value given is reset
@@ -102,6 +118,7 @@ class FaultRule(BaseModel):
     kind: FaultKind
     seconds: float = Field(default=0.0, ge=0.0, le=3600.0)
     status: int = Field(default=503, ge=200, le=599)
+    headers: dict[str, str] = Field(default_factory=dict)
     probability: float = Field(default=1.0, ge=0.0, le=1.0)
     times: int | None = Field(default=None, ge=0)
     fired: int = Field(default=0, ge=0)
@@ -119,6 +136,25 @@ class FaultRule(BaseModel):
     @classmethod
     def _method_upper(cls, method: str | None) -> str | None:
         return method.upper() if method is not None else None
+
+    @field_validator("headers")
+    @classmethod
+    def _headers_writable(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"not a header name: {name!r}")
+            if name.lower() in _FRAMING_HEADERS:
+                raise ValueError(f"{name} is set by the layer, it cannot be given")
+            if not _HEADER_VALUE.fullmatch(value):
+                raise ValueError(f"header {name}: the value holds a control character")
+        # The server refuses to write a value with surrounding blanks; HTTP ignores them anyway.
+        return {name: value.strip(" \t") for name, value in headers.items()}
+
+    @model_validator(mode="after")
+    def _headers_only_on_errors(self) -> FaultRule:
+        if self.headers and self.kind is not FaultKind.ERROR:
+            raise ValueError(f"headers are sent with an error answer only, not with {self.kind}")
+        return self
 
     def applies_to(self, method: str, path: str) -> bool:
         """Whether the rule may still fire on a request with this method and path."""
@@ -150,6 +186,7 @@ class _Fired:
     kind: FaultKind
     seconds: float
     status: int
+    headers: tuple[tuple[bytes, bytes], ...] = ()
 
 
 # --- breaking a connection under uvicorn --------------------------------------------------------
@@ -211,6 +248,14 @@ async def _json(
 ) -> None:
     body = json.dumps(value).encode()
     await _answer(send, status, body, "application/json", headers or [])
+
+
+async def _drain(receive: Receive) -> None:
+    """Receive the rest of the request body, keeping none of it."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 async def _read_messages(receive: Receive, limit: int | None = None) -> tuple[list[Message], bytes]:
@@ -370,7 +415,8 @@ class FaultLayer:
                 if rule.probability < 1.0 and self._random.random() >= rule.probability:
                     continue
                 rule.fired += 1
-                return _Fired(rule.kind, rule.seconds, rule.status)
+                headers = tuple((k.encode(), v.encode()) for k, v in rule.headers.items())
+                return _Fired(rule.kind, rule.seconds, rule.status, headers)
         return None
 
     async def _inflict(self, fault: _Fired, scope: Scope, receive: Receive, send: Send) -> None:
@@ -393,8 +439,12 @@ class FaultLayer:
             await self.app(scope, receive, send)
         elif fault.kind is FaultKind.ERROR:
             text = f"sandbox fault: error {fault.status} on {scope['method']} {scope['path']}"
-            await _answer(send, fault.status, text.encode(), "text/plain; charset=utf-8", [])
+            plain = "text/plain; charset=utf-8"
+            await _answer(send, fault.status, text.encode(), plain, list(fault.headers))
         else:
+            # Read the request to its end first: a socket closed on unread data is reset, and the
+            # client would see "connection reset" or "disconnected" at random.
+            await _drain(receive)
             await _drop(send)
 
     async def _wait(self, seconds: float) -> None:

@@ -177,6 +177,26 @@ def test_sheets_outside_the_schema_are_refused(sheet: dict[str, Any]) -> None:
         Sheet.model_validate(sheet)
 
 
+@pytest.mark.parametrize(
+    ("gap", "gaps"),
+    [(None, (0.0,) * 4), (2.5, (2.5,) * 4), ([1, 2, 3, 4], (1.0, 2.0, 3.0, 4.0))],
+    ids=["null", "one-for-all", "per-edge"],
+)
+def test_a_border_gap_of_null_means_none(gap: Any, gaps: tuple[float, ...]) -> None:
+    sheet = Sheet.model_validate({"id": 1, "length": 10, "height": 5, "border_gap": gap})
+
+    assert sheet.border_gaps == gaps
+
+
+def test_a_null_border_gap_is_not_sent() -> None:
+    sheet = Sheet.model_validate({"id": 1, "length": 10, "height": 5, "border_gap": None})
+    order = Order(
+        parts=[PartSpec(geometry=[SQUARE], instances=[Instance(id=1)])], sheets=[sheet], time=1
+    )
+
+    assert "border_gap" not in order.to_payload()["sheets"][0]
+
+
 def test_what_we_send_refuses_unknown_fields() -> None:
     with pytest.raises(ValidationError, match="color"):
         Instance.model_validate({"id": 1, "color": "red"})
@@ -278,7 +298,9 @@ def test_every_almacam_error_pickles_with_its_attributes() -> None:
     import pickle
 
     from nestflow.almacam.errors import (
+        AlmaCamAnswerTooLarge,
         AlmaCamNotFound,
+        AlmaCamRateLimited,
         AlmaCamTimeout,
         AlmaCamTransportError,
         AlmaCamValidationError,
@@ -295,6 +317,10 @@ def test_every_almacam_error_pickles_with_its_attributes() -> None:
             "refused",
             errors=[ErrorItem(error_code=-979, message="self intersecting", parts=[2])],
             endpoint="POST /new",
+        ),
+        AlmaCamAnswerTooLarge(endpoint="GET /result/5/full", limit=1024, order_id=5),
+        AlmaCamRateLimited(
+            "too many requests", endpoint="POST /new", retry_after=86400.0, answers=1
         ),
     ]
     for error in errors:

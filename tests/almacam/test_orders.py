@@ -114,6 +114,14 @@ def test_a_zero_border_gap_is_not_sent() -> None:
     assert "border_gap" not in order.to_payload()["sheets"][0]
 
 
+def test_stock_with_a_border_gap_of_null_has_none() -> None:
+    stock = OrderSheet.model_validate({"length": 100, "height": 50, "border_gap": None})
+    order, _ = build_order([OrderLine(part=_square("a", "a.dxf"))], [stock], time=5)
+
+    assert stock.border_gap == 0.0
+    assert "border_gap" not in order.to_payload()["sheets"][0]
+
+
 def test_protection_offset_applies_to_every_part(bracket_part) -> None:
     lines = [OrderLine(part=bracket_part), OrderLine(part=_square("a", "a.dxf"))]
     order, _ = build_order(lines, [STOCK], time=5, protection_offset=2.5)

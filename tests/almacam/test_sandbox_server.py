@@ -16,7 +16,9 @@ import pytest
 
 from nestflow.nesting.errors import NestingInputError
 from nestflow.nesting.models import NestRequest, NestResult
+from nestflow.sandbox.almacam.errors import MAX_ERROR_TEXT
 from nestflow.sandbox.almacam.service import ALMACAM, build_almacam
+from nestflow.sandbox.almacam.store import OrderStore
 from nestflow.sandbox.config import ALMACAM_TOKEN_ENV, DEFAULT_ALMACAM_TOKEN, SandboxConfig
 from nestflow.sandbox.server import RunningSandbox, start_sandbox
 
@@ -135,8 +137,31 @@ def test_engine_crash_gives_1000_and_the_server_keeps_serving(await_result: Any)
     assert first.status_code == 400
     [error] = first.json()["errors"]
     assert error["error_code"] == -1000
-    assert "EnginePanic" in error["message"]
+    assert error["message"].endswith("(part 42): EnginePanic: index out of bounds")
+    assert error["parts"] == [42]
     assert second.status_code == 400
+
+
+def test_a_long_error_kept_by_an_earlier_sandbox_is_answered_bounded(tmp_path: Path) -> None:
+    state = tmp_path / "sandbox.sqlite"
+    store = OrderStore(state)
+    order_id = store.create(HELLO)
+    panic = "x" * 4000 + "\n\nStack backtrace:\n" + "   0: frame\n" * 300
+    store.fail(
+        order_id,
+        {"message": "An error occured", "errors": [{"error_code": -1000, "message": panic}]},
+    )
+    store.close()
+
+    with (
+        almacam_only(SandboxConfig(almacam_port=0, state_file=state)) as sandbox,
+        client_of(sandbox) as client,
+    ):
+        answer = client.get(f"/result/{order_id}/full")
+
+    assert answer.status_code == 400
+    [error] = answer.json()["errors"]
+    assert error["message"] == "x" * (MAX_ERROR_TEXT - 3) + "..."
 
 
 def test_input_the_engine_refuses_gives_996_naming_parts_and_sheets(await_result: Any) -> None:

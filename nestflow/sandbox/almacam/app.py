@@ -6,6 +6,13 @@ runs in the background (:mod:`nestflow.sandbox.almacam.runner`). The result view
 while computing, 404 for an unknown order (or image index), 400 with the stored error body for an
 order that failed, 200 with the result or PNG otherwise.
 
+Bounds: an order body over :attr:`AlmaCamLimits.max_order_bytes` is answered 413 with the
+vendor's error body (code -6000, the vendor's code for an order over its limits) as soon as that
+is known: from its ``Content-Length`` before a byte of it is read, or, for a chunked body, once
+the bytes read pass the limit; it is never read whole. Error bodies are bounded
+(:mod:`nestflow.sandbox.almacam.errors`), stored ones too when they are answered, so that a state
+file written by an earlier sandbox cannot bring back an unbounded one.
+
 Sandbox extension: result answers of a finished order carry ``X-Sandbox-Solved-At`` (epoch
 seconds at which solving finished), so latency from solver to client can be measured.
 """
@@ -18,10 +25,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
-from nestflow.almacam.models import StatusMessage, SubmitResponse
+from nestflow.almacam.models import ErrorBody, StatusMessage, SubmitResponse
 from nestflow.sandbox.almacam.conversion import stats_view
-from nestflow.sandbox.almacam.errors import OrderRejected, error_body
+from nestflow.sandbox.almacam.errors import ErrorCode, OrderRejected, error_body, error_item
 from nestflow.sandbox.almacam.images import nesting_png
 from nestflow.sandbox.almacam.store import OrderStatus, OrderStore, StoredOrder
 from nestflow.sandbox.almacam.validation import validate_order
@@ -39,6 +47,52 @@ MAX_ORDER_ID = 2**63 - 1
 #: Response header with the time (epoch seconds) the solver finished the order.
 SOLVED_AT_HEADER = "X-Sandbox-Solved-At"
 
+#: Default largest order body read (bytes). An order at the vendor's limits (1,500 parts, each
+#: a detailed outline of a few hundred vertices) is a few MiB of JSON; the vendor's emulator caps
+#: content at 10 MiB (specs section 10).
+DEFAULT_MAX_ORDER_BYTES = 8 * 1024 * 1024
+
+
+class AlmaCamLimits(BaseModel):
+    """How much the AlmaCAM sandbox reads of a request.
+
+    Attributes:
+        max_order_bytes: Largest ``POST /new`` body read; a larger one is answered 413.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    max_order_bytes: int = Field(default=DEFAULT_MAX_ORDER_BYTES, gt=0)
+
+
+class OrderTooLarge(Exception):
+    """An order body longer than the limit; it was not read whole."""
+
+    def __init__(self, limit: int, declared: int | None) -> None:
+        how = f"it declares {declared:,}" if declared is not None else "reading stopped there"
+        super().__init__(
+            f"The order is larger than {limit:,} bytes ({how}): it was not read; "
+            "split the job into smaller orders"
+        )
+
+
+async def read_order(request: Request, limit: int) -> bytes:
+    """The body of ``POST /new``, read only while it stays within ``limit`` bytes.
+
+    Raises:
+        OrderTooLarge: ``Content-Length`` says more than ``limit`` (nothing read), or a body
+            without one grew past it (reading stopped there).
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise OrderTooLarge(limit, int(declared))
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise OrderTooLarge(limit, None)
+    return bytes(body)
+
 
 def _message(status: int, text: str) -> JSONResponse:
     return JSONResponse(StatusMessage(message=text).model_dump(mode="json"), status_code=status)
@@ -55,7 +109,10 @@ def _solved_header(stored: StoredOrder) -> dict[str, str]:
 
 
 def create_app(
-    settings: AlmaCamSandboxSettings, store: OrderStore, submit: Callable[[int], None]
+    settings: AlmaCamSandboxSettings,
+    store: OrderStore,
+    submit: Callable[[int], None],
+    limits: AlmaCamLimits | None = None,
 ) -> FastAPI:
     """Build the AlmaCAM sandbox application.
 
@@ -63,6 +120,7 @@ def create_app(
         settings: Token and capacity.
         store: Where orders and results live.
         submit: Queues a freshly stored order for solving.
+        limits: How much of a request is read (defaults when ``None``).
 
     Returns:
         The ASGI application.
@@ -74,6 +132,7 @@ def create_app(
         openapi_url=None,
     )
     token = settings.token.get_secret_value()
+    max_order_bytes = (limits or AlmaCamLimits()).max_order_bytes
 
     @app.middleware("http")
     async def bearer_auth(request: Request, call_next: Callable[[Request], Any]) -> Response:
@@ -84,7 +143,10 @@ def create_app(
     @app.post("/new")
     async def new_order(request: Request) -> Response:
         try:
-            order = validate_order(await request.body())
+            order = validate_order(await read_order(request, max_order_bytes))
+        except OrderTooLarge as refused:
+            error = error_item(ErrorCode.TOO_MANY_PARTS, str(refused), path=[])
+            return JSONResponse(error_body([error]), status_code=413)
         except OrderRejected as rejected:
             return JSONResponse(error_body(rejected.errors), status_code=400)
         order_id = store.create(order)
@@ -101,7 +163,8 @@ def create_app(
         if stored.status is OrderStatus.COMPUTING:
             return _message(202, COMPUTING)
         if stored.status is OrderStatus.FAILED:
-            return JSONResponse(stored.error, status_code=400, headers=_solved_header(stored))
+            body = error_body(ErrorBody.model_validate(stored.error).errors)
+            return JSONResponse(body, status_code=400, headers=_solved_header(stored))
         return stored
 
     @app.get("/result/{order_id}/full")

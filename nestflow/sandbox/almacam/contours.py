@@ -125,8 +125,10 @@ def part_shape(part: dict[str, Any]) -> Polygon:
 
 
 def border_gaps(sheet: dict[str, Any]) -> tuple[float, float, float, float]:
-    """A sheet's margins as ``(left, right, bottom, top)``."""
-    gap = sheet.get("border_gap", 0.0)
+    """A sheet's margins as ``(left, right, bottom, top)``; absent or ``null``, none at all."""
+    gap = sheet.get("border_gap")
+    if gap is None:
+        return (0.0,) * 4
     if isinstance(gap, list):
         left, right, bottom, top = (float(g) for g in gap)
         return left, right, bottom, top

@@ -1,4 +1,10 @@
-"""The AlmaCAM sandbox's error vocabulary: vendor codes and the 400 bodies built from them."""
+"""The AlmaCAM sandbox's error vocabulary: vendor codes and the 400 bodies built from them.
+
+Every error body the sandbox answers is bounded, whatever went wrong: each message is one line of
+at most :data:`MAX_ERROR_TEXT` characters (a Rust panic's 4 KB backtrace, or jsonschema quoting a
+whole oversized node, is cut), and a body lists at most :data:`MAX_ERRORS` errors (an 8 MiB order
+can break the schema at every one of its hundreds of thousands of vertices).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,13 @@ from nestflow.almacam.models import ErrorBody, ErrorItem
 
 #: Top-level message of every 400 body (the vendor's spelling).
 ERROR_MESSAGE = "An error occured"
+
+#: Longest message of one error (characters): room for a sentence naming paths, parts and
+#: values, far below what a client would choke on.
+MAX_ERROR_TEXT = 500
+
+#: Most errors listed in one body; the top-level message says how many more were found.
+MAX_ERRORS = 100
 
 
 class ErrorCode(IntEnum):
@@ -53,16 +66,26 @@ def error_item(
     sheet_ids = sorted(set(sheets)) if sheets is not None else []
     return ErrorItem(
         error_code=int(code),
-        message=message,
+        message=one_line(message),
         path=list(path) if path is not None else None,
         parts=part_ids or None,
         sheets=sheet_ids or None,
     )
 
 
+def one_line(text: str) -> str:
+    """The first line of ``text``, cut to :data:`MAX_ERROR_TEXT` characters (marked with "...")."""
+    lines = text.strip().splitlines()
+    line = lines[0].rstrip() if lines else ""
+    return line if len(line) <= MAX_ERROR_TEXT else line[: MAX_ERROR_TEXT - 3] + "..."
+
+
 def error_body(errors: Sequence[ErrorItem]) -> dict[str, Any]:
-    """The JSON body of an HTTP 400 answer carrying ``errors``."""
-    body = ErrorBody(message=ERROR_MESSAGE, errors=list(errors))
+    """The JSON body of a 400 (or 413) answer carrying ``errors`` (at most :data:`MAX_ERRORS`)."""
+    left_out = len(errors) - MAX_ERRORS
+    message = ERROR_MESSAGE if left_out <= 0 else f"{ERROR_MESSAGE} ({left_out} more not listed)"
+    listed = [e.model_copy(update={"message": one_line(e.message)}) for e in errors[:MAX_ERRORS]]
+    body = ErrorBody(message=message, errors=listed)
     return body.model_dump(mode="json", exclude_none=True)
 
 

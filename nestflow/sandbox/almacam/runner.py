@@ -10,7 +10,8 @@ Failures while solving are answered by the result views with HTTP 400 and these 
   at submission catches what it knows of, so this is a safety net): -996 with the instance ids in
   ``parts`` (and ``sheets`` when the solver names some), or -994 when only sheets are named;
 * the solver fails in any other way (its own ``NestingError``, an invalid layout, a Rust panic
-  which is a ``BaseException``): -1000;
+  which is a ``BaseException``): -1000, one line naming the order and its parts (in the text and
+  in ``parts``) with the first line of the failure; a panic's backtrace goes to the log only;
 * anything else going wrong around the solver (conversion, storage): -4000.
 
 Copies that cannot be placed are *not* a failure: a part that fits no sheet in any allowed
@@ -33,7 +34,7 @@ from nestflow.nesting import solve
 from nestflow.nesting.errors import NestingInputError
 from nestflow.nesting.models import NestRequest, NestResult, Unplaced
 from nestflow.sandbox.almacam.conversion import full_result, order_to_request
-from nestflow.sandbox.almacam.errors import ErrorCode, error_body, error_item
+from nestflow.sandbox.almacam.errors import ErrorCode, error_body, error_item, one_line
 from nestflow.sandbox.almacam.store import OrderStore
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,33 @@ log = logging.getLogger(__name__)
 Solver = Callable[[NestRequest], NestResult]
 
 
+#: Instance ids named in the text of an engine failure; ``parts`` lists them all.
+NAMED_PARTS = 3
+
+
 class EngineFailure(Exception):
-    """The nesting engine failed on an order for a reason other than its input."""
+    """The nesting engine failed on an order for a reason other than its input.
+
+    Attributes:
+        part_ids: Instance ids of the parts the engine was nesting.
+    """
+
+    def __init__(self, message: str, part_ids: list[int]) -> None:
+        super().__init__(message)
+        self.part_ids = part_ids
+
+
+def engine_error_item(order_id: int, failure: EngineFailure) -> ErrorItem:
+    """The vendor error (-1000) of an engine failure: one line naming the order and its parts."""
+    ids = failure.part_ids
+    named = ", ".join(str(i) for i in ids[:NAMED_PARTS])
+    more = f" and {len(ids) - NAMED_PARTS} more" if len(ids) > NAMED_PARTS else ""
+    parts = f"part {named}" if len(ids) == 1 else f"parts {named}{more}"
+    return error_item(
+        ErrorCode.ENGINE_UNEXPECTED,
+        f"Unexpected error in the engine on order {order_id} ({parts}): {one_line(str(failure))}",
+        parts=ids,
+    )
 
 
 def input_error_item(exc: NestingInputError) -> ErrorItem:
@@ -138,10 +164,7 @@ class OrderRunner:
             self._fail(order_id, input_error_item(exc))
         except EngineFailure as exc:
             log.error("AlmaCAM sandbox: the nesting engine failed on order %s: %s", order_id, exc)
-            self._fail(
-                order_id,
-                error_item(ErrorCode.ENGINE_UNEXPECTED, f"Unexpected error in the engine: {exc}"),
-            )
+            self._fail(order_id, engine_error_item(order_id, exc))
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException:
@@ -155,7 +178,8 @@ class OrderRunner:
         except (NestingInputError, KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # a Rust panic is a BaseException
-            raise EngineFailure(f"{type(exc).__name__}: {exc}") from exc
+            ids = [item.id for item in request.items]
+            raise EngineFailure(f"{type(exc).__name__}: {exc}", ids) from exc
 
     def _fail(self, order_id: int, error: ErrorItem) -> None:
         if self._closed:

@@ -1,7 +1,9 @@
 """The vendor's order schema (JSON Schema draft-04), as the sandbox validates ``POST /new``.
 
 Transcribed from specs/almacam-api.md section 11 (the 2019 "Job Schema"), with the top-level
-``compact`` string the current service accepts. Its quirks are kept on purpose, because the
+``compact`` string the current service accepts, and a sheet's ``border_gap`` of ``null`` taken
+as no border gap (real 2025 orders carry it, specs section 3.6; the 2019 schema refused it). Its
+quirks are kept on purpose, because the
 vendor has them: ``geometry``, ``holes`` and ``defects`` use the tuple form ``items: [...]``, so
 only their first contour is checked here, and a plain vertex checks only its ``x``. The semantic
 checks (:mod:`nestflow.sandbox.almacam.validation`) check every contour with
@@ -114,6 +116,7 @@ _SHEET = {
         "quantity": {"type": "integer", "minimum": 1, "default": 1},
         "border_gap": {
             "oneOf": [
+                {"type": "null"},
                 {"type": "number", "minimum": 0, "default": 0},
                 {
                     "type": "array",

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from nestflow.nesting import solve
-from nestflow.sandbox.almacam.app import create_app
+from nestflow.sandbox.almacam.app import AlmaCamLimits, create_app
 from nestflow.sandbox.almacam.runner import OrderRunner, Solver
 from nestflow.sandbox.almacam.store import OrderStore
 from nestflow.sandbox.config import ALMACAM_TOKEN_ENV, SandboxConfig
 from nestflow.sandbox.services import SandboxService, ServiceInstance
 
 
-def build_almacam(config: SandboxConfig, solver: Solver = solve) -> ServiceInstance:
+def build_almacam(
+    config: SandboxConfig, solver: Solver = solve, limits: AlmaCamLimits | None = None
+) -> ServiceInstance:
     """Open the store, start the solver workers (resuming unfinished orders), build the app.
 
     Args:
         config: Sandbox settings (state file, speed, token, capacity).
         solver: The nesting engine (tests swap in a failing one).
+        limits: How much of a request is read (defaults when ``None``).
     """
     store = OrderStore(config.state_file)
     runner = OrderRunner(
@@ -27,7 +30,8 @@ def build_almacam(config: SandboxConfig, solver: Solver = solve) -> ServiceInsta
         runner.close()
         store.close()
 
-    return ServiceInstance(app=create_app(config.almacam, store, runner.submit), close=close)
+    app = create_app(config.almacam, store, runner.submit, limits)
+    return ServiceInstance(app=app, close=close)
 
 
 def almacam_credentials(config: SandboxConfig) -> list[str]:

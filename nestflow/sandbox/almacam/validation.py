@@ -3,8 +3,14 @@
 Checks run in this order, each stage only when the previous one passed:
 
 1. JSON parsing (-5000). ``NaN``/``Infinity`` are refused too: they are not JSON.
-2. Limits (-6000): more than 1,500 different parts or more than 10,000 copies in total. They run
-   before the schema so that an oversized order is named as such (and is not validated in full).
+2. Limits (-6000): more than 1,500 different parts, more than 10,000 copies of one instance, or
+   more than 10,000 copies in total. They run before the schema so that an oversized order is
+   named as such (and is not validated in full). 10,000 is the vendor's limit on the copies of a
+   whole order (specs section 10), so no instance can need more; the per-instance check names
+   the instance whose quantity is absurd. It also keeps the solver sound: spyrrow lays copies
+   along an f32 strip, and a quantity like 1e9 pushes coordinates past 1e8, where an f32 step
+   is larger than a part (measured: it panics with "invalid rectangle, x_min == x_max");
+   10,000 parts' lengths stay far inside f32's exact range (2**24).
 3. The vendor's order schema (-3000), every violation reported with jsonschema's ``absolute_path``
    as ``path``. ``minItems``/``maxItems`` messages use the wording of the jsonschema version the
    vendor runs (``"[] is too short"``), which newer jsonschema releases changed.
@@ -51,6 +57,9 @@ MAX_DIFFERENT_PARTS = 1500
 
 #: Most copies (sum of instance quantities) an order may ask for.
 MAX_TOTAL_COPIES = 10_000
+
+#: Most copies of one instance: no more than a whole order may hold (see the module docstring).
+MAX_INSTANCE_QUANTITY = MAX_TOTAL_COPIES
 
 #: Overlap area between two outlines of one part that still counts as touching.
 OVERLAP_TOLERANCE = 1e-6
@@ -119,10 +128,10 @@ def part_ids(part: dict[str, Any]) -> list[int]:
 
 
 def limit_errors(order: Any) -> list[ErrorItem]:
-    """Too many different parts or copies (-6000)."""
+    """Too many different parts, copies of one instance, or copies in all (-6000)."""
     if not isinstance(order, dict) or not isinstance(order.get("parts"), list):
         return []
-    errors = []
+    errors = quantity_errors(order)
     count = len(order["parts"])
     if count > MAX_DIFFERENT_PARTS:
         errors.append(
@@ -135,12 +144,33 @@ def limit_errors(order: Any) -> list[ErrorItem]:
     copies = sum(
         q for _, _, inst in _instances(order) if isinstance(q := inst.get("quantity", 1), int)
     )
-    if copies > MAX_TOTAL_COPIES:
+    if copies > MAX_TOTAL_COPIES and not errors:  # an absurd quantity is named once, above
         errors.append(
             error_item(
                 ErrorCode.TOO_MANY_PARTS,
                 f"Too many part instances: {copies} copies in total (at most {MAX_TOTAL_COPIES})",
                 path=["parts"],
+            )
+        )
+    return errors
+
+
+def quantity_errors(order: dict[str, Any]) -> list[ErrorItem]:
+    """Instances asking for more than :data:`MAX_INSTANCE_QUANTITY` copies (-6000), each named."""
+    errors = []
+    for pi, ii, inst in _instances(order):
+        quantity, part_id = inst.get("quantity", 1), inst.get("id")
+        if not isinstance(quantity, int) or quantity <= MAX_INSTANCE_QUANTITY:
+            continue
+        named = isinstance(part_id, int) and not isinstance(part_id, bool)
+        errors.append(
+            error_item(
+                ErrorCode.TOO_MANY_PARTS,
+                f"Too many part instances: quantity {quantity} of part "
+                f"{part_id if named else '(no id)'} (at most {MAX_INSTANCE_QUANTITY} copies of "
+                "one part, the limit of a whole order)",
+                path=["parts", pi, "instances", ii, "quantity"],
+                parts=[part_id] if named else None,
             )
         )
     return errors
