@@ -4,11 +4,12 @@
 """
 
 from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
-from blocks.settings import MachineTarget, SheetFormat, SheetStock
+from blocks.settings import DrawingRoots, MachineTarget, SheetFormat, SheetStock
 
 __all__ = [
     "AlmaCamCredentials",
     "CloudNestCredentials",
+    "DrawingRoots",
     "MachineTarget",
     "SheetFormat",
     "SheetStock",

@@ -1,4 +1,4 @@
-"""Shop settings blocks: the sheet stock to nest on and the machine layouts are pushed to.
+"""Shop settings blocks: the sheet stock, the machine layouts are pushed to, where drawings lie.
 
 They hold no secrets. Keeping them in blocks lets a shop change its stock or its laser without
 redeploying: deployments name the block, the flow loads it at run time.
@@ -6,10 +6,11 @@ redeploying: deployments name the block, the flow loads it at run time.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from prefect.blocks.core import Block
-from pydantic import BaseModel, Field, HttpUrl, model_validator
+from pydantic import BaseModel, Field, HttpUrl, field_validator, model_validator
 
 from nestflow.engines import SheetSpec
 
@@ -118,3 +119,49 @@ class MachineTarget(Block):
         if self.gmid is None and not self.card_id and not self.drop_folder_block:
             raise ValueError("a machine target needs a gmid, a card_id or a drop_folder_block")
         return self
+
+
+class DrawingRoots(Block):
+    """The folders a worker may read drawings and order manifests from.
+
+    Without this block a run reads the folder and files its parameters name, and a manifest's
+    lines only in or below the manifest's own folder. With it (``blocks.drawing_roots``), every
+    local path of a run (the drawings' folder, its files, the manifest and each of its lines)
+    must lie in one of these folders once ``..`` and links are followed, so that a run started
+    by an event, whoever posted it, reads no other file of the worker. URLs are not confined.
+
+    Example:
+        ```python
+        from blocks import DrawingRoots
+        roots = DrawingRoots.load("BLOCK_NAME")
+        print(roots.folders)
+        ```
+    """
+
+    _block_type_name: ClassVar[str] = "Drawing Roots"
+    _block_type_slug: ClassVar[str] = "nestflow-drawing-roots"
+    _documentation_url: ClassVar[HttpUrl] = DOCUMENTATION
+    _description: ClassVar[str] = (
+        "Folders the flows may read drawings and order manifests from (an inbox, a share of the "
+        "shop's drawings); a path of a run outside them is refused before it is read."
+    )
+
+    folders: list[str] = Field(
+        min_length=1,
+        description="Absolute folders (e.g. /srv/nestflow/inbox); their subfolders are included.",
+    )
+
+    @field_validator("folders")
+    @classmethod
+    def _absolute(cls, folders: list[str]) -> list[str]:
+        relative = [f for f in folders if not Path(f).expanduser().is_absolute()]
+        if relative:
+            raise ValueError(
+                f"give absolute folders, not {', '.join(map(repr, relative))}: a relative "
+                "folder would mean another place in each worker's working directory"
+            )
+        return folders
+
+    def resolved(self) -> list[Path]:
+        """The folders as paths are compared with them: ``~``, ``..`` and links resolved."""
+        return [Path(folder).expanduser().resolve() for folder in self.folders]

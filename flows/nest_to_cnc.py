@@ -187,7 +187,9 @@ def nest_to_cnc(
         file_away=file_away,
         in_doubt=in_doubt,
     )
-    intake = read_drawings(params.drawings, params.manifest, material, nesting, params.units, mode)
+    intake = read_drawings(
+        params.drawings, params.manifest, material, nesting, params.units, mode, blocks
+    )
     job = resolve_job_name(params.job_name, intake)
     storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
     get_run_logger().info("job %s: %s run, push %s", job, mode.value, push.value)

@@ -177,6 +177,13 @@ class BlockNames(BaseModel):
             "empty writes under ./out."
         ),
     )
+    drawing_roots: str | None = Field(
+        default=None,
+        description=(
+            "Drawing Roots block; when set, every drawing and manifest of the run must lie in "
+            "one of its folders. Empty: a manifest's lines must lie in or below its folder."
+        ),
+    )
 
     @property
     def gateway(self) -> str:

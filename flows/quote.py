@@ -90,7 +90,7 @@ def quote(
         raise ValueError(f"{engine.value} does not quote: use almacam or local")
     stock = stock_sheets(blocks, sheets)
     storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
-    intake = read_drawings(drawings, manifest, material, nesting, units, Mode.QUOTE)
+    intake = read_drawings(drawings, manifest, material, nesting, units, Mode.QUOTE, blocks)
     job = resolve_job_name(job_name, intake)
     ctx = RunContext(job, intake, material, stock, nesting, "stats", in_doubt.value)
     if intake.drawings:

@@ -1,9 +1,23 @@
 """Drawings in: where each drawing is, the terms it is ordered with, and what reading it gave.
 
-The rules of the intake, with no I/O beyond listing a folder: which DXF files a folder or glob
-holds, every drawing of a run once per file name, whether the order manifest and the drawings
-match, the manifest's terms for a drawing (or why its line is refused), the judgement of a read
-drawing (units, holes) and the engines' order lines from the checked drawings.
+The rules of the intake, with no I/O beyond listing a folder and reading one local file within
+bounds: which DXF files a folder or glob holds, where a run may read drawings from, every drawing
+of a run once per file name, whether the order manifest and the drawings match, the manifest's
+terms for a drawing (or why its line is refused), the judgement of a read drawing (units, holes)
+and the engines' order lines from the checked drawings.
+
+**Where drawings are read from.** A manifest line names a drawing in or below the manifest's own
+folder, once ``..`` and symbolic links are followed: ``../../etc/passwd`` or ``/etc/hostname`` is
+refused (:class:`PlaceRefused`, naming the line and the path as written) before anything is
+read, so a manifest (or an event naming one) cannot make a worker read its other files. A shop
+that keeps drawings elsewhere lists its folders as *roots* (the Drawing Roots block); with roots,
+every local path of a run (the folder, the files, the manifest and its lines) must lie in one of
+them. URLs are not paths and are not confined.
+
+**Which files, how much.** Only regular files are read (:func:`read_regular_file`): a FIFO would
+block the run, ``/dev/zero`` never ends, a folder or a socket is no drawing. The size is checked
+before reading and the read stops one byte past the limit, so no file (not even one growing
+while it is read) can hold more than the limit in memory. No error quotes a file's content.
 
 **Manifest integrity.** When a manifest is given, every line must match a drawing of the run and
 (when drawings are given besides the manifest) every drawing must have a line: a typo would
@@ -30,7 +44,9 @@ from __future__ import annotations
 
 import difflib
 import glob
-from collections.abc import Sequence
+import os
+import stat
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
@@ -40,7 +56,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from nestflow.engines.base import PartOrder
 from nestflow.geometry.errors import format_point
 from nestflow.geometry.inspect import NarrowHole, narrow_holes
-from nestflow.geometry.manifest import ManifestLine
+from nestflow.geometry.manifest import MAX_QUANTITY, ManifestError, ManifestLine, parse_manifest
 from nestflow.geometry.models import Part
 from nestflow.geometry.reader import (
     CONFIRM_UNITS,
@@ -54,6 +70,21 @@ GLOB_CHARACTERS = frozenset("*?[")
 CLOSE_MATCHES = 3
 #: Narrow holes listed by place in one warning.
 LISTED_HOLES = 5
+#: Parts named in one reader warning: a warning shared by 100k parts must not name them all.
+LISTED_PARTS = 10
+#: Largest order manifest read. A line is about 50 bytes, so this is some 200,000 lines, far
+#: above any order (each line is a drawing to read), and a bound on what a manifest costs.
+MAX_MANIFEST_BYTES = 10 * 1024 * 1024
+#: Bytes read at a time from a local file.
+_CHUNK = 1024 * 1024
+#: What a path that is not a regular file is, for messages (checked in this order).
+_NOT_FILES: tuple[tuple[Callable[[int], bool], str], ...] = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 class DrawingLocation(BaseModel):
@@ -67,7 +98,7 @@ class DrawingLocation(BaseModel):
 class OrderTerms(BaseModel):
     """How many of a drawing's parts to cut and how they may be turned."""
 
-    quantity: int = Field(default=1, ge=1)
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
     rotations: list[float] = Field(default_factory=lambda: [0.0, 90.0, 180.0, 270.0])
     flip: bool = False
     units: Literal["mm", "inch"] | None = Field(
@@ -182,6 +213,199 @@ class ManifestMismatch(ValueError):
         )
 
 
+class PlaceRefused(ValueError):
+    """A path outside the places a run may read drawings from; nothing of it was read.
+
+    Attributes:
+        source: Where the path was written (``orders.csv line 3``, ``drawings.files``...).
+        written: The path as written there.
+        allowed: The folders it had to lie in (resolved).
+        configured: ``allowed`` are the configured roots (else the manifest's folder).
+    """
+
+    def __init__(
+        self, source: str, written: str, allowed: Sequence[Path], *, configured: bool
+    ) -> None:
+        folders = ", ".join(str(folder) for folder in allowed)
+        if configured:
+            where = f"the Drawing Roots folders ({folders})"
+            fix = "move it into one of them, or add its folder to the Drawing Roots block"
+        else:
+            where = f"the manifest's folder {folders}"
+            fix = (
+                "a manifest line names a drawing in or below the manifest's own folder: move "
+                "the drawing there, or list its folder in a Drawing Roots block "
+                "(blocks.drawing_roots)"
+            )
+        super().__init__(
+            f"{source}: {written!r} lies outside {where} once '..' and links are followed, "
+            f"so it was not read; {fix}"
+        )
+        self.source = source
+        self.written = written
+        self.allowed = list(allowed)
+        self.configured = configured
+
+
+class FileRefused(ValueError):
+    """A local file that is not read: not a regular file, or larger than the limit.
+
+    Attributes:
+        path: The file.
+        kind: ``not_a_file``, or ``file_too_large`` (the reader's kind for a file too large).
+        what: What the file is, for messages (``a FIFO (named pipe), not a regular file...``).
+    """
+
+    def __init__(self, path: Path, kind: str, what: str) -> None:
+        super().__init__(f"{path} is {what}")
+        self.path = path
+        self.kind = kind
+        self.what = what
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; any other file is refused unread.
+
+    The file's type and size are checked before it is opened (opening a device may act on it)
+    and again on the open file (it may have been replaced in between), which is opened
+    non-blocking and without following a link: a FIFO can never block the read. At most
+    ``limit + 1`` bytes are read, so a file growing while it is read cannot exhaust memory.
+
+    Args:
+        path: The file, links resolved (a link is not followed when it is opened).
+        limit: The most bytes the file may hold.
+
+    Returns:
+        The file's bytes.
+
+    Raises:
+        FileRefused: A folder, FIFO, device or socket (``not_a_file``), or a file above
+            ``limit`` bytes (``file_too_large``).
+        OSError: The file cannot be opened or read (missing, no permission, a link).
+    """
+    _check_file(path, os.stat(path), limit)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        _check_file(path, os.fstat(fd), limit)
+        data = _read_at_most(fd, limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise FileRefused(
+            path,
+            "file_too_large",
+            f"more than {limit:,} bytes once read, above the limit (it grew while it was read, "
+            "or its size says less than it holds): it was read no further; run again once it "
+            "is complete",
+        )
+    return data
+
+
+def _check_file(path: Path, status: os.stat_result, limit: int) -> None:
+    """Refuse anything but a regular file of at most ``limit`` bytes."""
+    for test, what in _NOT_FILES:
+        if test(status.st_mode):
+            raise FileRefused(
+                path,
+                "not_a_file",
+                f"{what}, not a regular file: only regular files are read (a FIFO or a device "
+                "could block the run or never end); name the file itself",
+            )
+    if not stat.S_ISREG(status.st_mode):
+        raise FileRefused(path, "not_a_file", "not a regular file: name the file itself")
+    if status.st_size > limit:
+        raise FileRefused(
+            path,
+            "file_too_large",
+            f"{status.st_size:,} bytes, above the limit of {limit:,} bytes: it was not read",
+        )
+
+
+def _read_at_most(fd: int, size: int) -> bytes:
+    chunks = []
+    left = size
+    while left > 0:
+        chunk = os.read(fd, min(left, _CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_order_manifest(
+    path: str | Path, roots: Sequence[Path] | None = None
+) -> list[ManifestLine]:
+    """Read the order manifest, refusing it or a line that names a file outside its places.
+
+    The manifest is read as any local file (:func:`read_regular_file`, at most
+    :data:`MAX_MANIFEST_BYTES`) and parsed by :func:`~nestflow.geometry.manifest.parse_manifest`.
+
+    Args:
+        path: The manifest CSV.
+        roots: The folders drawings may be read from, or None when none are configured: then
+            a line's file must lie in or below the manifest's folder, else in one of the roots
+            (and so must the manifest).
+
+    Returns:
+        The manifest's lines.
+
+    Raises:
+        PlaceRefused: The manifest, or a line's file, lies outside its places (the line and
+            the path as written are named; nothing of the file is read).
+        ManifestError: The manifest cannot be read (not a regular file, too large, missing) or
+            parsed, naming the file, line and column.
+    """
+    roots = _resolved(roots)
+    manifest = Path(path).expanduser()
+    resolved = _confined(manifest, roots, "the order manifest", str(path))
+    try:
+        data = read_regular_file(resolved, MAX_MANIFEST_BYTES)
+    except FileRefused as exc:
+        raise ManifestError(f"the manifest is {exc.what}", path=manifest) from None
+    except OSError as exc:
+        raise ManifestError(f"cannot read the manifest ({exc.strerror})", path=manifest) from exc
+    lines = parse_manifest(data, manifest)
+    allowed = roots if roots is not None else [manifest.parent.resolve()]
+    for line in lines:
+        written = _as_written(line.file, manifest.parent)
+        source = f"{manifest.name} {line.where}"
+        _confined(line.file, allowed, source, written, configured=roots is not None)
+    return lines
+
+
+def _confined(
+    path: Path,
+    allowed: Sequence[Path] | None,
+    source: str,
+    written: str | None = None,
+    *,
+    configured: bool = True,
+) -> Path:
+    """``path`` resolved, when it lies in one of the ``allowed`` folders (None: anywhere).
+
+    Raises:
+        PlaceRefused: It lies in none of them.
+    """
+    resolved = path.resolve()
+    if allowed is None or any(resolved.is_relative_to(folder) for folder in allowed):
+        return resolved
+    raise PlaceRefused(source, written or str(path), allowed, configured=configured)
+
+
+def _resolved(roots: Sequence[Path] | None) -> list[Path] | None:
+    """The roots as paths are compared with them: ``~``, ``..`` and links resolved."""
+    return None if roots is None else [Path(root).expanduser().resolve() for root in roots]
+
+
+def _as_written(file: Path, folder: Path) -> str:
+    """A manifest line's path as written: relative to the manifest's folder, or absolute."""
+    try:
+        return str(file.relative_to(folder))
+    except ValueError:
+        return str(file)
+
+
 def find_dxf_files(folder_or_glob: str) -> list[Path]:
     """The DXF files of a folder (top level, any case of ``.dxf``) or matching a glob pattern.
 
@@ -194,15 +418,18 @@ def find_dxf_files(folder_or_glob: str) -> list[Path]:
     Raises:
         FileNotFoundError: A folder that does not exist.
     """
+    return sorted(p.resolve() for p in _dxf_entries(folder_or_glob))
+
+
+def _dxf_entries(folder_or_glob: str) -> list[Path]:
+    """The DXF files of a folder or glob as found there (links not resolved)."""
     if GLOB_CHARACTERS & set(folder_or_glob):
         matches = glob.glob(str(Path(folder_or_glob).expanduser()), recursive=True)
-        return sorted(Path(m).resolve() for m in matches if Path(m).is_file())
+        return [Path(m) for m in matches if Path(m).is_file()]
     folder = Path(folder_or_glob).expanduser()
     if not folder.is_dir():
         raise FileNotFoundError(f"drawing folder {folder.resolve()} does not exist")
-    return sorted(
-        p.resolve() for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".dxf"
-    )
+    return [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".dxf"]
 
 
 def url_file_name(url: str) -> str:
@@ -219,28 +446,39 @@ def url_file_name(url: str) -> str:
 
 
 def collect_refs(
-    folder: str | None, files: list[str], urls: list[str], manifest: list[ManifestLine]
+    folder: str | None,
+    files: list[str],
+    urls: list[str],
+    manifest: list[ManifestLine],
+    roots: Sequence[Path] | None = None,
 ) -> tuple[list[DrawingLocation], list[DrawingFailure]]:
     """Every drawing of the run, once per file name; a repeated name is a failure.
 
-    With no folder, files or URLs, the manifest's files are the drawings.
+    With no folder, files or URLs, the manifest's files are the drawings (their places checked
+    by :func:`read_order_manifest`).
 
     Args:
         folder: A folder or glob pattern of DXF files (see :func:`find_dxf_files`), or None.
         files: Single DXF files.
         urls: URLs of DXF files.
         manifest: The order manifest's lines.
+        roots: The folders drawings may be read from; None: the paths as given.
 
     Returns:
         The drawings, once per file name, and a failure per other drawing of a name already used.
 
     Raises:
         FileNotFoundError: ``folder`` is a folder that does not exist.
+        PlaceRefused: With roots, the folder or a drawing lies outside them (links followed).
     """
-    paths = [str(p) for p in find_dxf_files(folder)] if folder else []
-    paths += [str(Path(f).expanduser().resolve()) for f in files]
+    roots = _resolved(roots)
+    paths = [str(p) for p in _folder_paths(folder, roots)] if folder else []
+    paths += [str(_confined(Path(f).expanduser(), roots, "drawings.files", f)) for f in files]
     if not (folder or files or urls):
-        paths = [str(line.file.resolve()) for line in manifest]
+        paths = [
+            str(_confined(line.file, roots, f"manifest {line.where}", str(line.file)))
+            for line in manifest
+        ]
     refs = [DrawingLocation(file=Path(p).name, path=p) for p in paths]
     refs += [DrawingLocation(file=url_file_name(u), url=u) for u in urls]
     unique: dict[str, DrawingLocation] = {}
@@ -257,6 +495,15 @@ def collect_refs(
                 )
             )
     return list(unique.values()), failures
+
+
+def _folder_paths(folder: str, roots: Sequence[Path] | None) -> list[Path]:
+    """The folder's DXF files, resolved; with roots, the folder and each file must lie in one."""
+    if roots is not None and not GLOB_CHARACTERS & set(folder):
+        _confined(Path(folder).expanduser(), roots, "drawings.folder", folder)
+    return sorted(
+        _confined(entry, roots, "drawings.folder", str(entry)) for entry in _dxf_entries(folder)
+    )
 
 
 def terms_for(
@@ -338,7 +585,7 @@ def manifest_mismatches(
         if drawings_given and name not in names:
             message = f"{order}, but no drawing of the run is named {name}"
             problems.append(_mismatch(name, "not_a_drawing", message, names))
-        elif not drawings_given and not line.file.is_file():
+        elif not drawings_given and not line.file.exists():  # not a file: refused when read
             folder = line.file.parent
             present = [p.name for p in find_dxf_files(str(folder))] if folder.is_dir() else []
             message = f"{order}, but {line.file} does not exist"
@@ -422,10 +669,16 @@ def _reader_warnings(file: str, parts: Sequence[Part]) -> list[str]:
         for warning in part.warnings:
             carriers.setdefault(warning, []).append(part.name)
     return [
-        f"{file}, part{'s' if len(names) > 1 else ''} {', '.join(repr(n) for n in names)}: "
-        f"{warning}"
+        f"{file}, part{'s' if len(names) > 1 else ''} {_part_names(names)}: {warning}"
         for warning, names in carriers.items()
     ]
+
+
+def _part_names(names: list[str]) -> str:
+    """The parts' names, the first :data:`LISTED_PARTS` of them and how many more."""
+    listed = ", ".join(repr(n) for n in names[:LISTED_PARTS])
+    more = len(names) - LISTED_PARTS
+    return f"{listed} and {more:,} more" if more > 0 else listed
 
 
 def _narrow_holes_warning(

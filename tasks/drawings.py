@@ -9,6 +9,10 @@ a drawing no line orders, fails the run before anything is read or nested.
 Each drawing is read in its confirmed units (its manifest line's, else the run's) and judged by
 :func:`nestflow.intake.judge_drawing`: its warnings (the reader's, narrow holes) are logged here
 naming file and part, and kept on the checked drawing for the run's summary.
+
+Only allowed places are read (see :mod:`nestflow.intake`: a manifest's lines stay in its folder,
+or in the configured roots), only regular files, and no more than the size limit of a drawing
+(``ReadOptions.max_file_bytes``), checked before reading.
 """
 
 from __future__ import annotations
@@ -23,45 +27,63 @@ from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 from prefect.runtime import task_run
 
-from nestflow.geometry.manifest import ManifestLine, read_manifest
+from nestflow.geometry.manifest import ManifestLine
 from nestflow.geometry.models import Part
 from nestflow.geometry.reader import DrawingFailure, ReadOptions, read_one
 from nestflow.intake import (
     CheckedDrawing,
     DrawingLocation,
     DrawingToCheck,
+    FileRefused,
     IntakeRules,
     ManifestMismatch,
     OrderTerms,
     collect_refs,
     judge_drawing,
     manifest_mismatches,
+    read_order_manifest,
+    read_regular_file,
 )
-from tasks.events import drawing_resource, emit
+from tasks.events import drawing_resource, emit, listing, quoted
 
 DOWNLOAD_TIMEOUT_S = 60.0
 
 
 @task(name="Find drawings", cache_policy=NO_CACHE)
 def find_drawings(
-    folder: str | None, files: list[str], urls: list[str], manifest: list[ManifestLine]
+    folder: str | None,
+    files: list[str],
+    urls: list[str],
+    manifest: list[ManifestLine],
+    roots: list[Path] | None = None,
 ) -> tuple[list[DrawingLocation], list[DrawingFailure]]:
-    """Every drawing of the run (see :func:`nestflow.intake.collect_refs`); no folder raises."""
-    refs, failures = collect_refs(folder, files, urls, manifest)
+    """Every drawing of the run (see :func:`nestflow.intake.collect_refs`).
+
+    Raises:
+        FileNotFoundError: The folder does not exist.
+        PlaceRefused: With ``roots``, the folder or a file lies outside them.
+    """
+    refs, failures = collect_refs(folder, files, urls, manifest, roots)
     get_run_logger().info("%d drawing(s) to read", len(refs))
     return refs, failures
 
 
 @task(name="Read order manifest", cache_policy=NO_CACHE)
-def load_manifest(path: str | None) -> list[ManifestLine]:
+def load_manifest(path: str | None, roots: list[Path] | None = None) -> list[ManifestLine]:
     """Read the order manifest CSV, or nothing when no manifest is given.
+
+    Args:
+        path: The manifest.
+        roots: The folders drawings may be read from; None: a line's drawing must lie in or
+            below the manifest's folder (see :func:`nestflow.intake.read_order_manifest`).
 
     Raises:
         ManifestError: The manifest cannot be read (file, line and column named).
+        PlaceRefused: The manifest or a line's drawing lies outside its places.
     """
     if not path:
         return []
-    lines = read_manifest(path)
+    lines = read_order_manifest(path, roots)
     get_run_logger().info("manifest %s: %d line(s)", path, len(lines))
     return lines
 
@@ -99,9 +121,10 @@ def match_manifest(
     return problems
 
 
-def _content(ref: DrawingLocation, timeout: float) -> bytes:
+def _content(ref: DrawingLocation, limit: int, timeout: float) -> bytes:
+    """A local drawing's bytes (a regular file of at most ``limit``), or its URL's answer."""
     if ref.path is not None:
-        return Path(ref.path).read_bytes()
+        return read_regular_file(Path(ref.path), limit)
     response = httpx.get(ref.url or "", timeout=timeout, follow_redirects=True)
     response.raise_for_status()
     return response.content
@@ -149,13 +172,18 @@ def check_drawing(
     """Read one drawing into parts and check them; any problem becomes the drawing's failure.
 
     Its warnings are logged (file and part named) and kept on the checked drawing. Emits
-    ``nestflow.drawing.checked`` or ``nestflow.drawing.rejected``.
+    ``nestflow.drawing.checked`` (its parts and warnings counted, the first few named) or
+    ``nestflow.drawing.rejected``. A local drawing that is not a regular file, or is larger than
+    ``options.max_file_bytes``, is rejected unread.
     """
     rules = rules or IntakeRules()
     if isinstance(terms, DrawingFailure):
         return _rejected(CheckedDrawing(ref=ref, failure=terms))
     try:
-        content = _content(ref, DOWNLOAD_TIMEOUT_S)
+        content = _content(ref, options.max_file_bytes, DOWNLOAD_TIMEOUT_S)
+    except FileRefused as exc:
+        failure = DrawingFailure(file=ref.file, kind=exc.kind, message=str(exc))
+        return _rejected(CheckedDrawing(ref=ref, failure=failure, terms=terms))
     except (OSError, httpx.HTTPError) as exc:
         failure = DrawingFailure(
             file=ref.file, kind="unreachable", message=f"cannot fetch {ref.path or ref.url}: {exc}"
@@ -184,11 +212,11 @@ def check_drawing(
         drawing_resource(sha256, ref.file),
         payload={
             "file": ref.file,
-            "parts": [p.name for p in parts],
+            "parts": listing([p.name for p in parts]),
             "area_mm2": round(sum(p.area for p in parts), 1),
             "quantity": terms.quantity,
             "units": sorted({p.units for p in parts}),
-            "warnings": warnings,
+            "warnings": listing(warnings),
         },
     )
     return checked
@@ -211,6 +239,6 @@ def _rejected(checked: CheckedDrawing) -> CheckedDrawing:
     emit(
         "nestflow.drawing.rejected",
         drawing_resource(checked.sha256 or checked.ref.file, checked.ref.file),
-        payload={"file": failure.file, "kind": failure.kind, "message": failure.message},
+        payload={"file": failure.file, "kind": failure.kind, "message": quoted(failure.message)},
     )
     return checked

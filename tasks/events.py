@@ -4,15 +4,25 @@ Names follow ``nestflow.<resource>.<action>``. Resource ids are ``nestflow.job.<
 ``nestflow.drawing.<sha256>``, ``nestflow.layout.<engine>.<layout id>``,
 ``nestflow.order.<order id>`` and ``nestflow.inbox.<folder>``, so automations can match them
 with wildcards (``nestflow.layout.*``). Payloads hold ids, names and figures, never credentials.
+
+Payloads are bounded whatever the run holds: a list of parts, files or warnings is sent as
+:func:`listing` (its count, its first :data:`LISTED` items, whether it was cut) and a long text
+as :func:`quoted`. Prefect refuses an event above 1.5 MB (``EventTooLarge``, which fails the
+task), and one drawing may hold 100,000 parts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from prefect.events import emit_event
 
 ARRIVED = "nestflow.drawings.arrived"
+#: Items of a list an event names; the others are only counted.
+LISTED = 20
+#: Longest text an event quotes (a warning, a failure's message).
+QUOTED = 500
 
 
 def job_resource(job_id: int | str, name: str | None = None) -> dict[str, str]:
@@ -60,6 +70,27 @@ def _resource(resource_id: str, name: str | None) -> dict[str, str]:
     if name:
         resource["prefect.resource.name"] = name
     return resource
+
+
+def listing(items: Sequence[str]) -> dict[str, Any]:
+    """A list for an event payload: its count, its first :data:`LISTED` items, whether cut.
+
+    Args:
+        items: Names, or texts (each quoted at most :data:`QUOTED` characters long).
+
+    Returns:
+        ``{"count": ..., "first": [...], "cut": ...}``.
+    """
+    return {
+        "count": len(items),
+        "first": [quoted(item) for item in items[:LISTED]],
+        "cut": len(items) > LISTED,
+    }
+
+
+def quoted(text: str) -> str:
+    """``text`` for an event payload, cut to :data:`QUOTED` characters."""
+    return text if len(text) <= QUOTED else text[:QUOTED] + "..."
 
 
 def emit(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import get_run_logger, unmapped
 
-from flows.parameters import DrawingSource, MaterialSpec, Mode, NestingSettings, Units
+from blocks.loading import load_block
+from blocks.settings import DrawingRoots
+from flows.parameters import BlockNames, DrawingSource, MaterialSpec, Mode, NestingSettings, Units
 from nestflow.batching import batches
 from nestflow.geometry.reader import ReadOptions
 from nestflow.intake import DrawingToCheck, Intake, IntakeRules, OrderTerms, terms_for
@@ -24,6 +28,7 @@ def read_drawings(
     nesting: NestingSettings,
     units: Units,
     mode: Mode,
+    blocks: BlockNames,
 ) -> Intake:
     """Find, read and check every drawing; bad ones are rejected one by one, named.
 
@@ -39,6 +44,11 @@ def read_drawings(
     mismatches) is logged and listed in ``Intake.warnings``, hence in the report and
     ``summary.json``.
 
+    Drawings are read only from allowed places: with a Drawing Roots block
+    (``blocks.drawing_roots``), every local path (folder, files, manifest, its lines) must lie in
+    one of its folders; without, a manifest's lines must lie in or below its folder. Only
+    regular files are read, their size checked first.
+
     Args:
         drawings: Folder or glob, files, URLs.
         manifest: Order manifest CSV; alone, its files are the drawings.
@@ -46,13 +56,18 @@ def read_drawings(
         nesting: Default rotations and flip.
         units: Units of drawings that carry none (``auto``: from the drawing).
         mode: A production run refuses a drawing whose units are in doubt.
+        blocks: The run's block names (its Drawing Roots, if any).
 
     Raises:
+        PlaceRefused: The manifest, a line's drawing, the folder or a file lies outside the
+            places the run may read (nothing of it is read).
+        BlockNotFound: ``blocks.drawing_roots`` names no block.
         ManifestMismatch: In production, the manifest and the drawings do not match.
         ManifestError: The manifest cannot be read, or orders one drawing twice differently.
     """
     logger = get_run_logger()
-    lines = load_manifest(manifest)
+    roots = drawing_roots(blocks)
+    lines = load_manifest(manifest, roots)
     warnings = [
         f"{line.file.name}: manifest {line.where} order the same drawing alike: quantities "
         f"summed, {line.quantity} in all"
@@ -62,9 +77,11 @@ def read_drawings(
     for warning in warnings:
         logger.warning("%s", warning)
     if drawings is None:
-        refs, duplicates = find_drawings(None, [], [], lines)
+        refs, duplicates = find_drawings(None, [], [], lines, roots)
     else:
-        refs, duplicates = find_drawings(drawings.folder, drawings.files, drawings.urls, lines)
+        refs, duplicates = find_drawings(
+            drawings.folder, drawings.files, drawings.urls, lines, roots
+        )
     production = mode is Mode.PRODUCTION
     mismatches = match_manifest(refs, lines, drawings is not None, production)
     refused = {m.file: m for m in mismatches}
@@ -98,3 +115,14 @@ def read_drawings(
     warnings += [w for c in checked for w in c.warnings]
     logger.info("%d drawing(s) to nest, %d rejected", len(good), len(rejected))
     return Intake(drawings=good, rejected=rejected, warnings=warnings)
+
+
+def drawing_roots(blocks: BlockNames) -> list[Path] | None:
+    """The folders of the run's Drawing Roots block, resolved; None when it names none.
+
+    Raises:
+        BlockNotFound: ``blocks.drawing_roots`` names no block.
+    """
+    if not blocks.drawing_roots:
+        return None
+    return load_block(DrawingRoots, blocks.drawing_roots).resolved()

@@ -1,11 +1,11 @@
 """The order manifest: which drawings to cut, how many, in what material, turned which ways.
 
 A manifest is a CSV file with a header row. Required columns: ``file`` (drawing path, relative to
-the manifest's folder or absolute), ``quantity`` (whole number >= 1), ``material``, ``thickness``
-(mm, > 0), ``rotations`` (allowed angles in degrees separated by ``;`` or spaces, e.g.
-``0;90;180;270``). Optional columns: ``flip`` (``yes``/``no``, default ``no``: may the part be
-turned over) and ``units`` (``mm`` or ``inch``: the units of a drawing that declares none; empty
-means not given). Other columns are ignored, blank rows are skipped, header names are
+the manifest's folder or absolute), ``quantity`` (whole number from 1 to :data:`MAX_QUANTITY`),
+``material``, ``thickness`` (mm, > 0), ``rotations`` (allowed angles in degrees separated by ``;``
+or spaces, e.g. ``0;90;180;270``). Optional columns: ``flip`` (``yes``/``no``, default ``no``: may
+the part be turned over) and ``units`` (``mm`` or ``inch``: the units of a drawing that declares
+none; empty means not given). Other columns are ignored, blank rows are skipped, header names are
 case-insensitive. Example::
 
     file,quantity,material,thickness,rotations,flip,units
@@ -25,6 +25,10 @@ Spreadsheet exports are read as they come:
   keeps both line numbers (:attr:`ManifestLine.summed_lines`) so the run can say so. Lines that
   disagree are refused, naming both: which terms would apply is not ours to guess. Lines for one
   drawing in two materials are two orders (a run cuts the one for its material).
+
+Error messages name the file, the line and the column; a bad value is quoted at most
+:data:`QUOTED_VALUE` characters long, so a file that is no manifest is never echoed back. Where a
+line's drawing may lie is the intake's rule (:func:`nestflow.intake.read_order_manifest`).
 """
 
 from __future__ import annotations
@@ -50,6 +54,12 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
 _ANGLE_SEPARATORS = re.compile(r"[;\s]+")
 #: Terms two lines for one drawing must share to be summed, with their names in messages.
 _SUMMED_ALIKE = (("rotations", "rotations"), ("flip", "flip"), ("units", "units"))
+#: Most copies of one drawing an order may ask for. A shop's largest series are thousands of
+#: copies; 1e9 is a typo or a units mix-up, and it reaches the solvers as that many part
+#: instances (the local solver panicked on it). An order larger than this is split over runs.
+MAX_QUANTITY = 100_000
+#: Longest bad value quoted in an error: enough to spot a typo, too short to echo a file.
+QUOTED_VALUE = 24
 
 
 class ManifestError(ValueError):
@@ -99,6 +109,13 @@ class ManifestLine(BaseModel):
     def _file_named(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
             raise ValueError("a drawing file name is required")
+        return value
+
+    @field_validator("quantity")
+    @classmethod
+    def _not_absurd(cls, value: int) -> int:
+        if value > MAX_QUANTITY:
+            raise ValueError(_above_max(f"{value:,} copies"))
         return value
 
     @field_validator("material", mode="before")
@@ -173,9 +190,25 @@ def read_manifest(path: Path | str) -> list[ManifestLine]:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")  # Excel writes a byte-order mark
+        data = path.read_bytes()
     except OSError as exc:
         raise ManifestError(f"cannot read the manifest ({exc.strerror})", path=path) from exc
+    return parse_manifest(data, path)
+
+
+def parse_manifest(data: bytes, path: Path) -> list[ManifestLine]:
+    """Parse a manifest's bytes as :func:`read_manifest` does, for bytes read another way.
+
+    Args:
+        data: The manifest file's content (UTF-8, with or without a byte-order mark).
+        path: The manifest's path: relative drawing paths are resolved against its folder, and
+            errors name it.
+
+    Raises:
+        ManifestError: As :func:`read_manifest`, except for a file that cannot be read.
+    """
+    try:
+        text = data.decode("utf-8-sig")  # Excel writes a byte-order mark
     except UnicodeDecodeError as exc:
         raise ManifestError("not UTF-8 text; save the manifest as CSV UTF-8", path=path) from exc
     delimiter = _delimiter(text)
@@ -252,7 +285,7 @@ def _line(row: list[str], columns: dict[str, int], number: int, path: Path) -> M
             message = "no value (the row has fewer cells than the header)"
         else:
             reason = error["msg"].removeprefix("Value error, ")
-            message = f"{reason} (got {values.get(column, '')!r})"
+            message = f"{reason} (got {_quoted(values.get(column, ''))})"
         raise ManifestError(message, path=path, line=number, column=column) from None
     if not line.file.is_absolute():
         line = line.model_copy(update={"file": path.parent / line.file})
@@ -270,13 +303,35 @@ def _summed(lines: list[ManifestLine], path: Path) -> list[ManifestLine]:
             continue
         _check_alike(first, line, path)
         numbers = first.summed_lines or (first.line or 0,)
-        orders[key] = first.model_copy(
+        summed = first.model_copy(
             update={
                 "quantity": first.quantity + line.quantity,
                 "summed_lines": (*numbers, line.line or 0),
             }
         )
+        if summed.quantity > MAX_QUANTITY:
+            raise ManifestError(
+                f"{summed.where} order {line.file.name} {summed.quantity:,} times in all: "
+                + _above_max("the sum"),
+                path=path,
+                line=line.line,
+            )
+        orders[key] = summed
     return list(orders.values())
+
+
+def _above_max(what: str) -> str:
+    return (
+        f"{what} is above the limit of {MAX_QUANTITY:,} copies of one drawing (MAX_QUANTITY); "
+        "check the quantity, or split the order over several runs"
+    )
+
+
+def _quoted(value: str) -> str:
+    """A cell's value for a message, cut to :data:`QUOTED_VALUE` characters."""
+    if len(value) <= QUOTED_VALUE:
+        return repr(value)
+    return f"{value[:QUOTED_VALUE]!r}... ({len(value):,} characters)"
 
 
 def _check_alike(first: ManifestLine, line: ManifestLine, path: Path) -> None:

@@ -39,6 +39,9 @@ Decisions worth knowing:
   refuse such a drawing instead. ``Part.units`` records ``"mm"``, ``"inch"``, another
   ``$INSUNITS`` name (``"cm"``, ``"m"``, ``"ft"``, ...) or ``"unitless->mm"``/``"unitless->inch"``.
 * **Warnings are per file**: every part of a drawing carries the drawing's warnings.
+* **No message quotes the file**: ezdxf's errors (and its recovery's log lines) quote the text
+  they could not read; the values they quote are cut out, keeping the kind of problem and the
+  line, so a file that is not a drawing (a key, a password file) is never echoed back.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import io
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -102,6 +106,8 @@ _DEFAULT_NAME = "drawing.dxf"
 _MAX_PAIRED_ENDS = 200
 _LINE_NUMBER = re.compile(r"line:?\s*(\d+)", re.IGNORECASE)
 _MAX_MESSAGE = 200
+#: A value quoted in ezdxf's (or Python's) messages: text of the file being read.
+_QUOTED = re.compile(r""""[^"\n]*"|'[^'\n]*'""")
 
 
 class ReadOptions(BaseModel):
@@ -380,9 +386,31 @@ def _parse_strict(data: bytes) -> tuple[Drawing, int] | None:
 
 
 def _clip(text: str) -> str:
-    """Printable, bounded text for messages (ezdxf quotes whole lines of binary garbage)."""
-    printable = "".join(ch if ch.isprintable() else "?" for ch in text)
+    """Printable, bounded text for messages, without the values it quotes.
+
+    ezdxf quotes the lines it cannot read, which are the file's content: whole lines of binary
+    garbage, or of whatever file was named as a drawing.
+    """
+    printable = "".join(ch if ch.isprintable() else "?" for ch in _unquoted(text))
     return printable if len(printable) <= _MAX_MESSAGE else printable[:_MAX_MESSAGE] + "..."
+
+
+def _unquoted(text: str) -> str:
+    return _QUOTED.sub('"..."', text)
+
+
+class _UnquotedValues(logging.Filter):
+    """Cut the values out of ezdxf's log lines: its recovery logs each value it repaired."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        unquoted = _unquoted(message)
+        if unquoted != message:
+            record.msg, record.args = unquoted, None
+        return True
+
+
+logging.getLogger("ezdxf").addFilter(_UnquotedValues())
 
 
 def _units(doc: Drawing, default_units: str, file: str) -> tuple[float, str]:

@@ -18,7 +18,15 @@ from prefect import flow
 
 from flows.engines import read_drawings
 from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import DrawingSource, EngineName, MaterialSpec, Mode, NestingSettings, Units
+from flows.parameters import (
+    BlockNames,
+    DrawingSource,
+    EngineName,
+    MaterialSpec,
+    Mode,
+    NestingSettings,
+    Units,
+)
 from nestflow.geometry.manifest import ManifestError
 from nestflow.intake import Intake, ManifestMismatch
 from nestflow.report import slug
@@ -52,7 +60,9 @@ def _run(job: str, pipeline_blocks, **kwargs):
 @flow(name="manifest intake")
 def intake_of(drawings: DrawingSource | None, manifest: str | None, mode: Mode) -> Intake:
     """The run's intake alone, as nest-to-cnc and quote read it."""
-    return read_drawings(drawings, manifest, MATERIAL, NestingSettings(), Units.AUTO, mode)
+    return read_drawings(
+        drawings, manifest, MATERIAL, NestingSettings(), Units.AUTO, mode, BlockNames()
+    )
 
 
 def _quantities(intake: Intake) -> dict[str, int]:

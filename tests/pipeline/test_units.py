@@ -20,7 +20,15 @@ from prefect import flow
 
 from flows.engines import read_drawings
 from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import DrawingSource, EngineName, MaterialSpec, Mode, NestingSettings, Units
+from flows.parameters import (
+    BlockNames,
+    DrawingSource,
+    EngineName,
+    MaterialSpec,
+    Mode,
+    NestingSettings,
+    Units,
+)
 from nestflow.intake import Intake
 from nestflow.report import RunSummary, report_markdown
 
@@ -53,7 +61,7 @@ def intake_of(
     drawings: DrawingSource | None, manifest: str | None, units: Units, mode: Mode
 ) -> Intake:
     """The run's intake alone, as nest-to-cnc and quote read it."""
-    return read_drawings(drawings, manifest, MATERIAL, NestingSettings(), units, mode)
+    return read_drawings(drawings, manifest, MATERIAL, NestingSettings(), units, mode, BlockNames())
 
 
 def _parts(intake: Intake, file: str) -> list:
