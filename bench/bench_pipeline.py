@@ -44,6 +44,21 @@ GOOD = [
 ]
 
 
+def fresh_prefect(prefix: str, log_level: str) -> Path:
+    """A new work folder with its own Prefect home and result storage (no earlier cache answers).
+
+    Call before importing Prefect: the settings are read from the environment.
+    """
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ.update(
+        PREFECT_HOME=str(work / "prefect"),
+        PREFECT_RESULTS_LOCAL_STORAGE_PATH=str(work / "prefect" / "storage"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_LOGGING_LEVEL=log_level,
+    )
+    return work
+
+
 def make_drawings(folder: Path, count: int) -> list[Path]:
     """``count`` drawings: the good examples copied round-robin under distinct names."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -181,14 +196,7 @@ def main() -> None:
     parser.add_argument("--time", type=float, default=3.0, help="optimisation time (s)")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="nestflow-bench-"))
-    # A fresh Prefect home and result storage: no cache of an earlier run can answer.
-    os.environ.update(
-        PREFECT_HOME=str(work / "prefect"),
-        PREFECT_RESULTS_LOCAL_STORAGE_PATH=str(work / "prefect" / "storage"),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_LOGGING_LEVEL="WARNING",
-    )
+    work = fresh_prefect("nestflow-bench-", "WARNING")
     from prefect import flow
 
     from blocks.settings import SheetFormat

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.errors import (
     UNCONTROLLABLE_MACHINE,
+    CloudNestAnswerTooLarge,
     CloudNestError,
     CloudNestRateLimited,
     CloudNestServerError,
@@ -73,8 +74,9 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     CloudNestServerError,
     CloudNestRateLimited,
 )
-#: A gateway silent for its whole ``unreachable_after_s``: retrying would wait that long again.
-UNREACHABLE_ERRORS: tuple[type[Exception], ...] = (CloudNestUnreachable,)
+#: Errors a retry cannot mend: a gateway silent for its whole ``unreachable_after_s`` (retrying
+#: would wait that long again), an answer beyond the size limit (it would come back as large).
+HOPELESS_ERRORS: tuple[type[Exception], ...] = (CloudNestUnreachable, CloudNestAnswerTooLarge)
 
 
 class PushLookup(BaseModel):

@@ -28,7 +28,9 @@ from blocks.credentials import AlmaCamCredentials
 from blocks.settings import SheetFormat
 from nestflow.almacam.engine import AlmaCamEngine
 from nestflow.almacam.errors import (
+    AlmaCamAnswerTooLarge,
     AlmaCamError,
+    AlmaCamProtocolError,
     AlmaCamServerError,
     AlmaCamTransportError,
     AlmaCamUnreachable,
@@ -69,9 +71,12 @@ def _order_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
 #: The submit is retried only when the connection never opened: the order provably did not land.
 not_sent = retry_when(lambda exc: isinstance(exc, AlmaCamTransportError) and not exc.request_sent)
 
+#: Never retried: a service silent for its whole ``unreachable_after_s``, an answer too large.
+HOPELESS = (AlmaCamUnreachable, AlmaCamAnswerTooLarge)
+
 #: Polls and image reads retry a server failure or a missing answer (a 400/401/404 will not
-#: change), but not a service that gave no answer for the whole ``unreachable_after_s``.
-READ_ONLY = read_only(AlmaCamServerError, AlmaCamTransportError, never=(AlmaCamUnreachable,))
+#: change), but not a hopeless one.
+READ_ONLY = read_only(AlmaCamServerError, AlmaCamTransportError, never=HOPELESS)
 
 
 class OrderInDoubt(RuntimeError):
@@ -99,10 +104,14 @@ def _write_submit(key: str, record: SubmitRecord) -> None:
 
 
 def _did_not_land(exc: AlmaCamError) -> bool:
-    """The service answered and created nothing (a 4xx), or the request never left."""
+    """The service refused the order (a 4xx answer), or the request never left.
+
+    A server failure (5xx) or an answer that could not be read (malformed, too large) may
+    come after the order was created: that submit stays in doubt.
+    """
     if isinstance(exc, AlmaCamTransportError):
         return not exc.request_sent
-    return not isinstance(exc, AlmaCamServerError)
+    return not isinstance(exc, AlmaCamServerError | AlmaCamProtocolError)
 
 
 def _in_doubt(record: SubmitRecord, bundle: OrderBundle) -> OrderInDoubt:
@@ -197,9 +206,7 @@ def order_is_current(credentials: AlmaCamCredentials, order_id: int, bundle: Ord
 @task(
     name="Wait for AlmaCAM result",
     task_run_name="wait for order {order_id} ({view})",
-    **read_only(
-        AlmaCamServerError, AlmaCamTransportError, delays=(5,), never=(AlmaCamUnreachable,)
-    ),
+    **read_only(AlmaCamServerError, AlmaCamTransportError, delays=(5,), never=HOPELESS),
 )
 def wait_result(
     credentials: AlmaCamCredentials,

@@ -31,8 +31,8 @@ from prefect.transactions import transaction
 
 from nestflow.ledger import LedgerPush
 from nestflow.targets import (
+    HOPELESS_ERRORS,
     TRANSIENT_ERRORS,
-    UNREACHABLE_ERRORS,
     CutProgress,
     LayoutToCut,
     PushLookup,
@@ -126,7 +126,7 @@ def push_layout(target: Target, layout: LayoutToCut) -> str:
 @task(
     name="Look up an interrupted push",
     task_run_name="look up {push.engine} {push.layout_id} on {target.label}",
-    **read_only(*TRANSIENT_ERRORS, delays=(2, 10), never=UNREACHABLE_ERRORS),
+    **read_only(*TRANSIENT_ERRORS, delays=(2, 10), never=HOPELESS_ERRORS),
 )
 def look_up_push(target: Target, job_name: str, push: LedgerPush) -> PushLookup:
     """Whether a push an earlier run sent (and never saw answered) reached the machine.
@@ -142,7 +142,7 @@ def look_up_push(target: Target, job_name: str, push: LedgerPush) -> PushLookup:
 @task(
     name="Wait for the cut",
     task_run_name="wait for {engine} {layout_id} on {target.label}",
-    **read_only(*TRANSIENT_ERRORS, delays=(5, 30), never=UNREACHABLE_ERRORS),
+    **read_only(*TRANSIENT_ERRORS, delays=(5, 30), never=HOPELESS_ERRORS),
 )
 def wait_until_cut(
     target: Target, engine: str, layout_id: str, reference: str, deadline_s: float

@@ -140,7 +140,7 @@ def _faulted() -> list[Scenario]:
 def _at_kill_point(production: Production, sandbox, runs: dict[str, UUID]) -> set[str]:
     """The scenarios whose first run is where it is killed: push held, or uploads done."""
     rules = zip(_faulted(), sandbox.faults("cloudnest").plan().rules, strict=True)
-    ready = {scenario.name for scenario, rule in rules if rule.fired}
+    ready = {scenario.name for scenario, rule in rules if rule.fired and scenario.name in runs}
     nesting = [s.name for s in SCENARIOS if s.kill == "nesting" and s.name in runs]
     return ready | {name for name in nesting if production.uploads_finished(runs[name])}
 
