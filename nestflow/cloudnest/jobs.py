@@ -719,11 +719,29 @@ __all__ = [
 
 
 def find_or_add_material(client: CloudNestClient, name: str, density: float) -> int:
-    """The id of the material called ``name`` (any case), added with ``density`` if absent."""
+    """The id of the material called ``name`` (any case), added with ``density`` if absent.
+
+    Two runs starting at once on an account without the material both find it absent and both
+    add it; names are unique, so the later add is refused. A refused add therefore looks again
+    and takes the material the other run added.
+    """
+    found = _material_id(client, name)
+    if found is not None:
+        return found
+    try:
+        return client.material_add(material_name=name, density=density).material_id
+    except CloudNestError:
+        found = _material_id(client, name)
+        if found is None:
+            raise
+        return found
+
+
+def _material_id(client: CloudNestClient, name: str) -> int | None:
     for material in client.material_list():
         if material.material_name.lower() == name.lower():
             return material.material_id
-    return client.material_add(material_name=name, density=density).material_id
+    return None
 
 
 def find_or_add_plate(

@@ -2,6 +2,7 @@
 
 import pytest
 
+from nestflow.cloudnest import jobs
 from nestflow.cloudnest.errors import CloudNestValidationError
 
 
@@ -70,3 +71,28 @@ def test_a_refusing_hook_stops_the_request_and_gives_back_the_quota(
         client.job_search("never-sent")
     assert client.quota.remaining("job_search") == 5
     assert "job_search" not in client.stats()
+
+
+def test_a_material_added_by_another_run_meanwhile_is_taken_not_refused(
+    cloudnest_sandbox, cloudnest_client_for
+):
+    other = cloudnest_client_for(cloudnest_sandbox)
+
+    def add_it_first(name: str) -> None:
+        # the other run adds the material between this run's look and its add
+        if name == "material_add":
+            other.material_add(material_name="Race-S355", density=7.85)
+
+    client = cloudnest_client_for(cloudnest_sandbox, before_request=add_it_first)
+    material_id = jobs.find_or_add_material(client, "Race-S355", 7.85)
+
+    (added,) = [m for m in other.material_list() if m.material_name == "Race-S355"]
+    assert material_id == added.material_id
+
+
+def test_a_material_add_refused_for_another_reason_still_fails(
+    cloudnest_sandbox, cloudnest_client_for
+):
+    client = cloudnest_client_for(cloudnest_sandbox)
+    with pytest.raises(CloudNestValidationError, match="density must be positive"):
+        jobs.find_or_add_material(client, "Bad-density", -1.0)
