@@ -87,8 +87,10 @@ def _run(blocks, folder: Path, job: str) -> tuple[str, float]:
             blocks=blocks,
         )
     except Exception as exc:  # noqa: BLE001 - the benchmark reports how each run ended
-        return f"{type(exc).__name__}: {str(exc)[:160]}", time.perf_counter() - started
+        return f"{type(exc).__name__}: {exc}", time.perf_counter() - started
     elapsed = time.perf_counter() - started
+    if not summary.engines and all(p.missing == 0 for p in summary.parts):
+        return "ok (nothing left to cut)", elapsed
     nested = {e.engine: e.nested for e in summary.engines}
     return ("ok" if all(nested.values()) and len(nested) == 2 else f"engines {nested}"), elapsed
 
@@ -114,7 +116,7 @@ def _last_order(client) -> int:
     return low
 
 
-def _duplicates(cloudnest, job: str, files: list[Path], orders: int) -> dict[str, int]:
+def _duplicates(cloudnest, job: str, orders: int) -> dict[str, int]:
     jobs = [j for j in cloudnest.job_search(job) if j.job_name == job]
     found = {"cloudnest jobs": max(0, len(jobs) - 1), "almacam orders": max(0, orders - 1)}
     uploads = plans = 0
@@ -123,12 +125,7 @@ def _duplicates(cloudnest, job: str, files: list[Path], orders: int) -> dict[str
         uploads += len(names) - len(set(names))
         guids = [p.result_guid for p in cloudnest.job_plan_detail([one.job_id])]
         plans += len(guids) - len(set(guids))
-    missing = {f.name for f in files} - {
-        d.filename for one in jobs for d in cloudnest.job_drawing_status(one.job_id)
-    }
     found.update({"drawing uploads": uploads, "production tasks": plans})
-    if missing:
-        found["drawings never uploaded"] = len(missing)
     return found
 
 
@@ -145,7 +142,7 @@ def _lost(job: str) -> int:
     return sum(ledger.remaining(key, cut) for key in ledger.parts)
 
 
-def chaos_job(sandbox, blocks, folder: Path, files: list[Path], seed: int | None) -> Outcome:
+def chaos_job(sandbox, blocks, folder: Path, seed: int | None) -> Outcome:
     """One job, its run and its re-run, through the faults of ``seed`` (None: no fault)."""
     before = _last_order(_almacam_client(sandbox))
     layers = [sandbox.faults(name) for name in sandbox.services]
@@ -165,7 +162,7 @@ def chaos_job(sandbox, blocks, folder: Path, files: list[Path], seed: int | None
         first=first,
         rerun=rerun,
         first_s=first_s,
-        duplicates=_duplicates(_cloudnest_client(sandbox), job, files, orders),
+        duplicates=_duplicates(_cloudnest_client(sandbox), job, orders),
         lost=_lost(job),
         faults=fired,
     )
@@ -205,7 +202,7 @@ def main() -> None:
     from nestflow.sandbox.server import start_sandbox
 
     folder = work / "drawings"
-    files = make_drawings(folder, args.drawings)
+    make_drawings(folder, args.drawings)
     config = SandboxConfig.from_env(almacam_port=0, cloudnest_port=0, speed=args.speed)
     outcomes: dict[str, Outcome] = {}
     with start_sandbox(config) as sandbox:
@@ -216,7 +213,7 @@ def main() -> None:
             block.save("chaos", overwrite=True)
         for seed in [None, *range(args.seeds)]:
             label = "no faults" if seed is None else f"seed {seed}"
-            outcome = chaos_job(sandbox, blocks, folder, files, seed)
+            outcome = chaos_job(sandbox, blocks, folder, seed)
             outcomes[label] = outcome
             print(
                 f"{label:10s} first: {outcome.first[:70]:70s} {outcome.first_s:6.1f} s | "
@@ -225,9 +222,14 @@ def main() -> None:
                 f"lost {outcome.lost}",
                 flush=True,
             )
+    print()
+    for label, outcome in outcomes.items():
+        for run, how in (("first run", outcome.first), ("re-run", outcome.rerun)):
+            if not how.startswith("ok"):
+                print(f"{label}, {run}: {how[:600]}")
     clean = outcomes.pop("no faults")
     ok = sum(o.first == "ok" for o in outcomes.values())
-    both = sum(o.first == "ok" or o.rerun == "ok" for o in outcomes.values())
+    both = sum(o.first == "ok" or o.rerun.startswith("ok") for o in outcomes.values())
     duplicates = sum(sum(o.duplicates.values()) for o in outcomes.values())
     lost = sum(max(0, o.lost) for o in outcomes.values())
     times = [o.first_s for o in outcomes.values()]
