@@ -304,7 +304,7 @@ def _nest_and_push(
     stock = stock_sheets(blocks, params.sheets)
     view = "stats" if mode is Mode.QUOTE else "full"
     ctx = RunContext(
-        round_.plan.engine_job, intake, material, stock, nesting, view, params.in_doubt.value
+        round_.plan.engine_job, intake, material, stock, nesting, view, params.in_doubt
     )
     runs = engine_runs([name.value for name in params.engines], blocks)
     if intake.drawings:

@@ -92,7 +92,7 @@ def quote(
     storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
     intake = read_drawings(drawings, manifest, material, nesting, units, Mode.QUOTE, blocks)
     job = resolve_job_name(job_name, intake)
-    ctx = RunContext(job, intake, material, stock, nesting, "stats", in_doubt.value)
+    ctx = RunContext(job, intake, material, stock, nesting, "stats", in_doubt)
     if intake.drawings:
         run.start(ctx)
         run.finish(ctx)

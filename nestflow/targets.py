@@ -25,13 +25,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.errors import (
+    NOT_WORTH_RETRYING,
     UNCONTROLLABLE_MACHINE,
-    CloudNestAnswerTooLarge,
     CloudNestError,
     CloudNestRateLimited,
     CloudNestServerError,
     CloudNestTransportError,
-    CloudNestUnreachable,
 )
 from nestflow.cloudnest.jobs import existing_push, push_layout, wait_production
 from nestflow.cloudnest.models import PlanStatus, PlanTask
@@ -74,9 +73,8 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     CloudNestServerError,
     CloudNestRateLimited,
 )
-#: Errors a retry cannot mend: a gateway silent for its whole ``unreachable_after_s`` (retrying
-#: would wait that long again), an answer beyond the size limit (it would come back as large).
-HOPELESS_ERRORS: tuple[type[Exception], ...] = (CloudNestUnreachable, CloudNestAnswerTooLarge)
+#: Errors a retry cannot mend (the gateway's: silent for its whole limit, an answer too large).
+HOPELESS_ERRORS: tuple[type[Exception], ...] = NOT_WORTH_RETRYING
 
 
 class PushLookup(BaseModel):

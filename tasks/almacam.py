@@ -28,12 +28,11 @@ from blocks.credentials import AlmaCamCredentials
 from blocks.settings import SheetFormat
 from nestflow.almacam.engine import AlmaCamEngine
 from nestflow.almacam.errors import (
-    AlmaCamAnswerTooLarge,
+    NOT_WORTH_RETRYING,
     AlmaCamError,
     AlmaCamProtocolError,
     AlmaCamServerError,
     AlmaCamTransportError,
-    AlmaCamUnreachable,
     AlmaCamValidationError,
 )
 from nestflow.almacam.models import FullResult, StatsResult, View
@@ -71,12 +70,9 @@ def _order_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
 #: The submit is retried only when the connection never opened: the order provably did not land.
 not_sent = retry_when(lambda exc: isinstance(exc, AlmaCamTransportError) and not exc.request_sent)
 
-#: Never retried: a service silent for its whole ``unreachable_after_s``, an answer too large.
-HOPELESS = (AlmaCamUnreachable, AlmaCamAnswerTooLarge)
-
 #: Polls and image reads retry a server failure or a missing answer (a 400/401/404 will not
 #: change), but not a hopeless one.
-READ_ONLY = read_only(AlmaCamServerError, AlmaCamTransportError, never=HOPELESS)
+READ_ONLY = read_only(AlmaCamServerError, AlmaCamTransportError, never=NOT_WORTH_RETRYING)
 
 
 class OrderInDoubt(RuntimeError):
@@ -206,7 +202,7 @@ def order_is_current(credentials: AlmaCamCredentials, order_id: int, bundle: Ord
 @task(
     name="Wait for AlmaCAM result",
     task_run_name="wait for order {order_id} ({view})",
-    **read_only(AlmaCamServerError, AlmaCamTransportError, delays=(5,), never=HOPELESS),
+    **read_only(AlmaCamServerError, AlmaCamTransportError, delays=(5,), never=NOT_WORTH_RETRYING),
 )
 def wait_result(
     credentials: AlmaCamCredentials,

@@ -28,12 +28,11 @@ from blocks.settings import SheetFormat
 from nestflow.cloudnest import jobs
 from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.errors import (
-    CloudNestAnswerTooLarge,
+    NOT_WORTH_RETRYING,
     CloudNestNotFound,
     CloudNestRateLimited,
     CloudNestServerError,
     CloudNestTransportError,
-    CloudNestUnreachable,
 )
 from nestflow.cloudnest.jobs import UploadItem, UploadOutcome
 from nestflow.cloudnest.models import (
@@ -65,7 +64,7 @@ CACHE_DAYS = 30
 #: Polls and downloads: what a later attempt may cure is retried; a gateway that gave no answer
 #: for the whole ``unreachable_after_s`` is not (the step already tried that long).
 TRANSIENT = (CloudNestTransportError, CloudNestServerError, CloudNestRateLimited)
-READ_ONLY = read_only(*TRANSIENT, never=(CloudNestUnreachable, CloudNestAnswerTooLarge))
+READ_ONLY = read_only(*TRANSIENT, never=NOT_WORTH_RETRYING)
 
 
 # --------------------------------------------------------------------------------- stock

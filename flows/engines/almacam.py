@@ -10,7 +10,7 @@ from prefect.utilities.annotations import quote
 from blocks.credentials import AlmaCamCredentials
 from blocks.loading import load_block
 from flows.engines.base import RunContext, cut_list, failed, failure_lines, layout_name
-from flows.parameters import BlockNames
+from flows.parameters import BlockNames, InDoubt
 from nestflow.almacam.errors import AlmaCamValidationError
 from nestflow.almacam.layouts import gated_almacam_layouts, unknown_references
 from nestflow.almacam.models import FullResult, StatsResult
@@ -59,7 +59,7 @@ class AlmaCamRun:
             self.bundle = almacam.build_order(
                 quote(intake.drawings), sheets, nesting.time_s, nesting.spacing
             )
-            resend = ctx.in_doubt == "resend"
+            resend = ctx.in_doubt is InDoubt.RESEND
             self.order_id = almacam.submit_order(self.credentials, quote(self.bundle), resend)
             if not almacam.order_is_current(self.credentials, self.order_id, quote(self.bundle)):
                 resubmit = almacam.submit_order.with_options(refresh_cache=True)

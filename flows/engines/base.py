@@ -15,7 +15,7 @@ from prefect import get_run_logger
 
 from blocks.settings import SheetFormat
 from flows.engines.intake import Intake
-from flows.parameters import BlockNames, MaterialSpec, NestingSettings
+from flows.parameters import BlockNames, InDoubt, MaterialSpec, NestingSettings
 from nestflow.almacam.models import View
 from nestflow.gate import UnsafeLayouts
 from nestflow.report import EngineKey, EngineSummary
@@ -33,7 +33,7 @@ class RunContext:
     nesting: NestingSettings
     view: View = "full"
     #: What to do with a request an earlier run sent but never saw answered (``InDoubt``).
-    in_doubt: str = "refuse"
+    in_doubt: InDoubt = InDoubt.REFUSE
 
 
 class FlowEngine(Protocol):

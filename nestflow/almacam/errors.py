@@ -312,3 +312,8 @@ class AlmaCamTimeout(AlmaCamError):
         self.elapsed = elapsed
         self.polls = polls
         self.last_status = last_status
+
+
+#: Failures a retry cannot mend: a service silent for its whole ``unreachable_after_s`` (a retry
+#: would wait that long again), an answer beyond the size limit (it would come back as large).
+NOT_WORTH_RETRYING: tuple[type[AlmaCamError], ...] = (AlmaCamUnreachable, AlmaCamAnswerTooLarge)

@@ -639,3 +639,11 @@ def error_for_status(
 def scrub(text: str, secret: str) -> str:
     """Replace every occurrence of ``secret`` in ``text`` with ``***``."""
     return text.replace(secret, "***") if secret else text
+
+
+#: Failures a retry cannot mend: a gateway silent for its whole ``unreachable_after_s`` (a retry
+#: would wait that long again), an answer beyond the size limit (it would come back as large).
+NOT_WORTH_RETRYING: tuple[type[CloudNestError], ...] = (
+    CloudNestUnreachable,
+    CloudNestAnswerTooLarge,
+)

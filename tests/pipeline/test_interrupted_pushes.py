@@ -13,13 +13,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH
 
 from flows.outputs import PushInDoubt
 from flows.parameters import InDoubt
 from nestflow.ledger import JobLedger
 from tasks.ledger import ledger_path
 from tasks.push import push_key
+from tasks.storage import shared_folder
 from tests.pipeline.conftest import dropped_parts
 
 
@@ -37,7 +37,7 @@ def _unrecord_pushes(job: str, *, committed: bool = False) -> JobLedger:
     ledger = ledger.model_copy(update={"pushes": [], "pending": pending})
     path.write_text(ledger.model_dump_json())
     if not committed:
-        records = Path(PREFECT_RESULTS_LOCAL_STORAGE_PATH.value()) / "nestflow-push" / "records"
+        records = shared_folder("nestflow-push") / "records"
         for push in pending:
             (records / push_key(job, push)).unlink()
     return ledger
