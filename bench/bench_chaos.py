@@ -40,25 +40,6 @@ CLIENT_TIMEOUT_S = 5.0
 SLOW_S = CLIENT_TIMEOUT_S + 1.0
 
 
-def chaos_plan(seed: int):  # noqa: ANN201 - FaultPlan, imported late (after the environment)
-    """The fault mix of the issue, seeded."""
-    from nestflow.sandbox.faults import FaultKind, FaultPlan, FaultRule
-
-    def rule(kind: FaultKind, probability: float, **options) -> FaultRule:
-        return FaultRule(route=".*", kind=kind, probability=probability, **options)
-
-    return FaultPlan(
-        seed=seed,
-        rules=[
-            rule(FaultKind.ERROR, 0.10, status=503),
-            rule(FaultKind.ERROR, 0.05, status=429, headers={"Retry-After": "1"}),
-            rule(FaultKind.DROP, 0.02),
-            rule(FaultKind.DROP_AFTER, 0.02),
-            rule(FaultKind.DELAY, 0.02, seconds=SLOW_S),
-        ],
-    )
-
-
 @dataclass
 class Outcome:
     """One job through the faults: how its runs ended and what it left behind."""
@@ -95,40 +76,6 @@ def _run(blocks, folder: Path, job: str) -> tuple[str, float]:
     return ("ok" if all(nested.values()) and len(nested) == 2 else f"engines {nested}"), elapsed
 
 
-def _last_order(client) -> int:
-    """The highest AlmaCAM order id the sandbox knows (consecutive from 1), 0 when none."""
-    from nestflow.almacam.errors import AlmaCamNotFound
-
-    def exists(order_id: int) -> bool:
-        try:
-            client.result(order_id, "stats")
-        except AlmaCamNotFound:
-            return False
-        return True
-
-    high = 1
-    while exists(high):
-        high *= 2
-    low = high // 2
-    while low + 1 < high:  # exists(low) (or low == 0), not exists(high)
-        middle = (low + high) // 2
-        low, high = (middle, high) if exists(middle) else (low, middle)
-    return low
-
-
-def _duplicates(cloudnest, job: str, orders: int) -> dict[str, int]:
-    jobs = [j for j in cloudnest.job_search(job) if j.job_name == job]
-    found = {"cloudnest jobs": max(0, len(jobs) - 1), "almacam orders": max(0, orders - 1)}
-    uploads = plans = 0
-    for one in jobs:
-        names = [d.filename for d in cloudnest.job_drawing_status(one.job_id)]
-        uploads += len(names) - len(set(names))
-        guids = [p.result_guid for p in cloudnest.job_plan_detail([one.job_id])]
-        plans += len(guids) - len(set(guids))
-    found.update({"drawing uploads": uploads, "production tasks": plans})
-    return found
-
-
 def _lost(job: str) -> int:
     """Copies the job's ledger says are still missing (all of them when it has no ledger)."""
     from nestflow.ledger import JobLedger
@@ -144,25 +91,30 @@ def _lost(job: str) -> int:
 
 def chaos_job(sandbox, blocks, folder: Path, seed: int | None) -> Outcome:
     """One job, its run and its re-run, through the faults of ``seed`` (None: no fault)."""
-    before = _last_order(_almacam_client(sandbox))
+    from nestflow.sandbox.chaos import chaos_plan
+    from tests.vendor_state import almacam_last_order, cloudnest_duplicates
+
+    before = almacam_last_order(_almacam_client(sandbox))
     layers = [sandbox.faults(name) for name in sandbox.services]
     for layer in layers:
         if seed is None:
             layer.clear()
         else:
-            layer.set(chaos_plan(seed))
+            layer.set(chaos_plan(seed, SLOW_S))
     job = f"chaos-{seed}-{uuid.uuid4().hex[:6]}"
     first, first_s = _run(blocks, folder, job)
     rerun, _ = _run(blocks, folder, job)
     fired = sum(rule.fired for layer in layers for rule in layer.plan().rules)
     for layer in layers:
         layer.clear()
-    orders = _last_order(_almacam_client(sandbox)) - before
+    orders = almacam_last_order(_almacam_client(sandbox)) - before
+    duplicates = cloudnest_duplicates(_cloudnest_client(sandbox), job)
+    duplicates["almacam orders"] = max(0, orders - 1)
     return Outcome(
         first=first,
         rerun=rerun,
         first_s=first_s,
-        duplicates=_duplicates(_cloudnest_client(sandbox), job, orders),
+        duplicates=duplicates,
         lost=_lost(job),
         faults=fired,
     )

@@ -26,10 +26,8 @@ from prefect.context import TaskRunContext
 from blocks.credentials import CloudNestCredentials
 from blocks.settings import SheetFormat
 from nestflow.cloudnest import jobs
-from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.errors import (
     NOT_WORTH_RETRYING,
-    CloudNestNotFound,
     CloudNestRateLimited,
     CloudNestServerError,
     CloudNestTransportError,
@@ -260,7 +258,8 @@ def start_boost(
         ``"started"`` or ``"reused"`` (the nesting already on the server is kept).
     """
     client = cloudnest_client(credentials)
-    existing = None if added_drawings else _current_nesting(client, job_id)
+    latest = None if added_drawings else jobs.latest_nesting(client, job_id)
+    existing = latest.status if latest is not None else None
     if existing in (NestStatus.NESTING, NestStatus.FINISHED):
         get_run_logger().info("job %s already has a nesting (%s); kept", job_id, existing)
         return "reused"
@@ -268,17 +267,9 @@ def start_boost(
     emit(
         "nestflow.nesting.started",
         job_resource(job_id),
-        payload={"engine": "cloudnest", "nest_task_guid": started.nest_task_guid},
+        payload={"engine": "cloudnest", "nest_task_guid": started or "(found running)"},
     )
     return "started"
-
-
-def _current_nesting(client: CloudNestClient, job_id: int) -> str | None:
-    """Status of the job's latest nesting, None when it has none."""
-    try:
-        return client.job_nest_detail(job_id).status
-    except CloudNestNotFound:
-        return None
 
 
 @task(

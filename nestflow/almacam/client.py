@@ -13,9 +13,10 @@ no answer near the limit). Too slow a one is an :class:`AlmaCamTransportError` w
 service did answer and another attempt would hold the caller for another whole deadline, but a
 wait polls on through it as through any missing answer.
 
-Too many requests (HTTP 429): the request was not processed, so it is sent again, the submit
-included, after the pause the service asks for in ``Retry-After`` (seconds or an HTTP date) or,
-without one, a back-off of 1 s doubling after each 429 (shortened by up to half of jitter, so that
+Too many requests (HTTP 429) and service unavailable (HTTP 503): the request was not processed
+(RFC 9110: a 503 says the server could not handle it), so it is sent again, the submit included,
+after the pause the service asks for in ``Retry-After`` (seconds or an HTTP date) or, without
+one, a back-off of 1 s doubling after each such answer (shortened by up to half of jitter, so that
 clients turned away together do not come back together). At most ``max_rate_limit_waits`` pauses
 are made; a ``Retry-After`` longer than ``max_retry_after``, or a pause reaching past the deadline
 of a wait, fails at once. All three end in :class:`AlmaCamRateLimited`. The pauses are the
@@ -112,6 +113,8 @@ MAX_RATE_LIMIT_WAITS = 5
 MAX_RETRY_AFTER = 60.0
 #: First pause after a 429 without ``Retry-After`` (s); doubles after each, up to max_retry_after.
 RATE_LIMIT_PAUSE = 1.0
+#: Answers saying the request was not processed, so that it may be sent again: status -> reason.
+NOT_PROCESSED = {429: "too many requests", 503: "service unavailable"}
 #: Largest fraction by which jitter shortens a rate-limit back-off (never lengthens it).
 RATE_LIMIT_JITTER = 0.5
 #: Longest vendor message quoted in an error (characters).
@@ -532,9 +535,9 @@ class AlmaCamClient:
         *,
         payload: dict[str, Any] | None = None,
     ) -> httpx.Response:
-        """Send a request until it is answered with anything but 429, waiting out each 429.
+        """Send a request until it is answered with anything but 429 or 503, waiting each out.
 
-        A 429 says the request was not processed, so sending it again is safe for a submit too.
+        Both say the request was not processed, so sending it again is safe for a submit too.
 
         Args:
             method: ``"GET"`` or ``"POST"``.
@@ -551,7 +554,7 @@ class AlmaCamClient:
         refusals = 0
         while True:
             response = self._answered(method, path, order_id, retries, pauses.sleep, payload)
-            if response.status_code != 429:
+            if response.status_code not in NOT_PROCESSED:
                 return response
             refusals += 1
             pauses.sleep(
@@ -613,7 +616,7 @@ class AlmaCamClient:
         refusals: int,
         pauses: _Pauses,
     ) -> float:
-        """Seconds to wait before sending a request answered 429 (the ``refusals``-th) again.
+        """Seconds to wait before sending a request answered 429/503 (the ``refusals``-th) again.
 
         Raises:
             AlmaCamRateLimited: ``max_rate_limit_waits`` pauses were made already; the service
@@ -621,21 +624,24 @@ class AlmaCamClient:
                 deadline of the wait the request belongs to.
         """
         asked = parse_retry_after(response.headers.get("Retry-After"))
+        status = response.status_code
+        reason = NOT_PROCESSED[status]
 
         def refused(why: str) -> AlmaCamRateLimited:
             return AlmaCamRateLimited(
-                f"too many requests: {why}; the request was not processed",
+                f"{reason}: {why}; the request was not processed",
                 endpoint=endpoint,
                 retry_after=asked,
                 answers=refusals,
                 order_id=order_id,
+                status=status,
             )
 
         if refusals > self.max_rate_limit_waits:
             raise refused(
-                f"still refused after {refusals - 1} pause(s), {refusals} answers 429 in a row "
-                f"(max_rate_limit_waits {self.max_rate_limit_waits}); send it again later, or "
-                f"raise max_rate_limit_waits"
+                f"still refused after {refusals - 1} pause(s), {refusals} answers {status} in a "
+                f"row (max_rate_limit_waits {self.max_rate_limit_waits}); send it again later, "
+                "or raise max_rate_limit_waits"
             )
         if asked is not None and asked > self.max_retry_after:
             raise refused(
@@ -652,8 +658,10 @@ class AlmaCamClient:
                 f"({max(left, 0.0):.1f} s left); wait again later with the same order id"
             )
         log.info(
-            "AlmaCAM %s: too many requests (429 number %d), sending it again in %.1f s",
+            "AlmaCAM %s: %s (%d, answer number %d), sending it again in %.1f s",
             endpoint,
+            reason,
+            status,
             refusals,
             pause,
         )

@@ -192,7 +192,7 @@ class AlmaCamOrderTooLarge(AlmaCamError):
 
 
 class AlmaCamRateLimited(AlmaCamError):
-    """HTTP 429 the client would not, or could no longer, wait out; the request was not processed.
+    """HTTP 429 (or 503) the client would not, or could no longer, wait out; not processed.
 
     Raised when the service asks for a longer pause than the client allows
     (``max_retry_after``) or than a wait has left before its deadline, and when it still answers
@@ -201,7 +201,7 @@ class AlmaCamRateLimited(AlmaCamError):
 
     Attributes:
         retry_after: Seconds the service asked to wait (``None`` when it did not say).
-        answers: How many 429 answers in a row the request got.
+        answers: How many 429 (or 503) answers in a row the request got.
     """
 
     def __init__(
@@ -212,8 +212,9 @@ class AlmaCamRateLimited(AlmaCamError):
         retry_after: float | None,
         answers: int,
         order_id: int | None = None,
+        status: int = 429,
     ) -> None:
-        super().__init__(message, status=429, endpoint=endpoint, order_id=order_id)
+        super().__init__(message, status=status, endpoint=endpoint, order_id=order_id)
         self.retry_after = retry_after
         self.answers = answers
 

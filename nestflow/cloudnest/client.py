@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
 import time
 import zlib
@@ -157,6 +158,8 @@ _UNDECODABLE = (zlib.error, httpx.DecodingError)
 DEADLINE_PER_TIMEOUT = 3.0
 #: Longest ``Retry-After`` waited out by default, in seconds.
 DEFAULT_MAX_RETRY_AFTER = 60.0
+#: Share of a back-off pause taken off at random.
+BACKOFF_JITTER = 0.2
 
 
 @dataclass
@@ -288,7 +291,9 @@ class CloudNestClient:
         self.request_deadline = request_deadline
         self.max_answer_bytes = max_answer_bytes
         self.retry_backoff = retry_backoff
+        self.timeout = timeout
         self.unreachable_after = unreachable_after
+        self._rng = random.Random()
         self._silence = Silence(unreachable_after)
         sleep = cancellable(sleep)
         self._sleep = sleep
@@ -458,13 +463,13 @@ class CloudNestClient:
                     if unreachable is not None:
                         raise unreachable from exc
                 if attempt < self.max_retries:
-                    self._sleep(self._capped(self.retry_backoff * 2**attempt))
+                    self.back_off(attempt + 1)
                     continue
                 raise _no_answer_error(exc, endpoint) from exc
             if same_origin:
                 self._silence.answered()
             if response.status_code >= 500 and attempt < self.max_retries:
-                self._sleep(self.retry_backoff * 2**attempt)
+                self.back_off(attempt + 1)
                 continue
             if response.status_code == 404:
                 raise CloudNestNotFound(404, "file not found", endpoint)
@@ -600,8 +605,19 @@ class CloudNestClient:
             return False
         attempts.resends += 1
         self._count(route.name, resent=1)
-        self._sleep(self._capped(self.retry_backoff * 2 ** (attempts.resends - 1)))
+        self.back_off(attempts.resends)
         return True
+
+    def back_off(self, attempt: int, at_least: float = 0.0) -> None:
+        """Sleep before the ``attempt``-th resend of something (1 for the first resend).
+
+        The pause is ``retry_backoff`` doubled per attempt and shortened by up to a fifth at
+        random (so that clients failed together do not come back together), but at least
+        ``at_least`` seconds, and never past the moment a silent gateway counts as unreachable.
+        """
+        nominal = self.retry_backoff * 2 ** max(0, attempt - 1)
+        pause = max(at_least, nominal * (1.0 - BACKOFF_JITTER * self._rng.random()))
+        self._sleep(self._capped(pause))
 
     def _capped(self, pause: float) -> float:
         """``pause``, shortened so that a silent gateway is tried again when its limit is up."""

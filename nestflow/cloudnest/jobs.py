@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,10 +29,13 @@ from pydantic import BaseModel, Field
 from nestflow.batching import batches
 from nestflow.cloudnest.client import CloudNestClient, FileSource
 from nestflow.cloudnest.errors import (
+    INVALID_PARAMETER,
     JOB_NAME_EXISTS,
-    CloudNestConflict,
+    NESTING_RUNNING,
+    NOT_WORTH_RETRYING,
     CloudNestError,
     CloudNestJobFailed,
+    CloudNestNotFound,
     CloudNestRateLimited,
     CloudNestServerError,
     CloudNestTransportError,
@@ -42,7 +45,6 @@ from nestflow.cloudnest.errors import (
     retryable,
 )
 from nestflow.cloudnest.models import (
-    BoostResult,
     DrawingDatas,
     DrawingRef,
     DrawingState,
@@ -54,6 +56,7 @@ from nestflow.cloudnest.models import (
     PartAttributes,
     PlanStatus,
     PlanTask,
+    PlateInfo,
     PushResult,
     UrlFile,
 )
@@ -105,6 +108,82 @@ def _no_news(exc: CloudNestError) -> bool:
     return isinstance(exc, CloudNestServerError) and (
         500 <= (exc.status or 0) < 600 or retryable(exc.status)
     )
+
+
+# --------------------------------------------------------------------------- creating once
+
+
+def _may_have_failed_to_land(exc: CloudNestError, landed_codes: Collection[int]) -> bool:
+    """Whether a create that failed with ``exc`` is worth a look and, if absent, another send.
+
+    An answerless failure (dropped, timed out, cut off) and a server failure (HTTP 5xx, 1102,
+    1103, 2201, an unreadable answer) leave it unknown whether the create landed; a refusal with
+    one of ``landed_codes`` ("the name exists", "a Boost is running") says something like it is
+    there. Every other error is the server's final word; a dead gateway and an answer too large
+    are not tried again.
+    """
+    if isinstance(exc, NOT_WORTH_RETRYING):
+        return False
+    if isinstance(exc, CloudNestTransportError | CloudNestServerError):
+        return True
+    return exc.status in landed_codes
+
+
+def create_once(
+    client: CloudNestClient,
+    what: str,
+    create: Callable[[], T],
+    look: Callable[[], T | None] | None,
+    *,
+    landed_codes: Collection[int] = (),
+) -> T:
+    """Make a creating call succeed at most once, sending it again only where it did not land.
+
+    After a failure that leaves it unknown whether the create landed (see
+    :func:`_may_have_failed_to_land`), the client backs off (after an answerless failure, at
+    least its ``timeout``: a request slower than that may still land meanwhile), then ``look``
+    reads what the server holds. Found: that is the answer, nothing is sent again. Not found:
+    the create is sent again, up to the client's ``max_retries`` times.
+
+    Args:
+        client: The client (its ``max_retries``, ``timeout`` and back-off are used).
+        what: The object created, for the log and errors ("job 'A-17'").
+        create: Sends the create once and returns the created object.
+        look: Returns the object when the server holds it, else ``None``; ``None`` for a call
+            that can be sent again harmlessly (one that sets a value).
+        landed_codes: Refusal codes that mean the object may exist (then it is looked up).
+
+    Raises:
+        CloudNestError: The create's final error, when it was refused, or still failed after
+            the retries, or a landed code was answered and ``look`` found nothing.
+    """
+    attempt = 0
+    while True:
+        try:
+            return create()
+        except CloudNestError as exc:
+            if not _may_have_failed_to_land(exc, landed_codes):
+                raise
+            said_it_exists = not isinstance(exc, CloudNestTransportError | CloudNestServerError)
+            if not said_it_exists:
+                if attempt >= client.max_retries:
+                    raise
+                attempt += 1
+                answerless = isinstance(exc, CloudNestTransportError)
+                client.back_off(attempt, at_least=client.timeout if answerless else 0.0)
+            found = look() if look is not None else None
+            if found is not None:
+                log.info("%s: the request failed (%s) but had landed; not sent again", what, exc)
+                return found
+            if said_it_exists:
+                raise
+            log.warning(
+                "%s: the request failed (%s) and did not land; sending it again (%d of %d)",
+                what,
+                exc,
+                attempt,
+                client.max_retries,
+            )
 
 
 def _poll(
@@ -232,8 +311,8 @@ def ensure_job(
     """Return the job named ``name``, creating it only when no job has exactly that name.
 
     Idempotent: running it twice gives one job. If the create fails without a clear answer
-    (dropped connection) or the server says the name exists (a concurrent create), the job is
-    searched again instead of being created a second time.
+    (dropped connection, 5xx) or the server says the name exists (a concurrent create), the job
+    is searched again, and created again only when it is not there (:func:`create_once`).
 
     Raises:
         CloudNestError: The search or create failed, and the job does not exist.
@@ -241,18 +320,20 @@ def ensure_job(
     found = find_job(client, name)
     if found is not None:
         return found
-    try:
+
+    def create() -> JobSummary:
         created = client.job_add(
             name, material=material, thickness=thickness, gas=gas, comments=comments
         )
-    except (CloudNestTransportError, CloudNestConflict) as exc:
-        if isinstance(exc, CloudNestConflict) and exc.status != JOB_NAME_EXISTS:
-            raise
-        found = find_job(client, name)
-        if found is None:
-            raise
-        return found
-    return JobSummary(job_id=created.job_id, job_name=created.job_name)
+        return JobSummary(job_id=created.job_id, job_name=created.job_name)
+
+    return create_once(
+        client,
+        f"CloudNest job {name!r}",
+        create,
+        lambda: find_job(client, name),
+        landed_codes=(JOB_NAME_EXISTS,),
+    )
 
 
 # ------------------------------------------------------------------------------- drawings
@@ -428,28 +509,68 @@ def upload_drawings(
     urls = [s for s in sources if isinstance(s, str)]
     refs: list[DrawingRef] = []
     for file_batch in batches(files, batch_size):
-        datas = [
-            DrawingDatas(
-                filename=_filename(source),
-                **_attributes_for(_filename(source), attributes, per_file).model_dump(
-                    exclude_none=True
-                ),
-            )
-            for source in file_batch
-        ]
-        refs += client.drawing_upload(job_id, file_batch, datas)
+
+        def send_files(todo: list[FileSource]) -> list[DrawingRef]:
+            datas = [
+                DrawingDatas(
+                    filename=_filename(source),
+                    **_attributes_for(_filename(source), attributes, per_file).model_dump(
+                        exclude_none=True
+                    ),
+                )
+                for source in todo
+            ]
+            return client.drawing_upload(job_id, todo, datas)
+
+        refs += _upload_batch(client, job_id, file_batch, send_files)
     for url_batch in batches(urls, batch_size):
-        url_files = [
-            UrlFile(
-                url=url,
-                filename=_filename(url),
-                datas=_attributes_for(_filename(url), attributes, per_file),
-            )
-            for url in url_batch
-        ]
-        refs += client.drawing_upload_url(job_id, url_files)
+
+        def send_urls(todo: list[str]) -> list[DrawingRef]:
+            url_files = [
+                UrlFile(
+                    url=url,
+                    filename=_filename(url),
+                    datas=_attributes_for(_filename(url), attributes, per_file),
+                )
+                for url in todo
+            ]
+            return client.drawing_upload_url(job_id, url_files)
+
+        refs += _upload_batch(client, job_id, url_batch, send_urls)
     order = {name: index for index, name in enumerate(names)}
     return sorted(refs, key=lambda ref: order.get(ref.filename, len(order)))
+
+
+S = TypeVar("S", FileSource, str)
+
+
+def _upload_batch(
+    client: CloudNestClient,
+    job_id: int,
+    batch: list[S],
+    send: Callable[[list[S]], list[DrawingRef]],
+) -> list[DrawingRef]:
+    """Upload one batch once (:func:`create_once`): after a failure, only what the job lacks.
+
+    The job's drawings are looked up by file name (names are unique within an upload); a batch
+    the server took in part is completed with the files it lacks, never sent whole again.
+    """
+    names = {_filename(source): source for source in batch}
+    held: dict[str, DrawingRef] = {}
+
+    def create() -> list[DrawingRef]:
+        return list(held.values()) + send([s for n, s in names.items() if n not in held])
+
+    def look() -> list[DrawingRef] | None:
+        for state in client.job_drawing_status(job_id):
+            if state.filename in names:
+                held[state.filename] = DrawingRef(
+                    drawing_guid=state.drawing_guid, filename=state.filename
+                )
+        return list(held.values()) if len(held) == len(names) else None
+
+    shown = ", ".join(list(names)[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return create_once(client, f"upload of {shown} to CloudNest job {job_id}", create, look)
 
 
 def wait_drawings(
@@ -534,12 +655,53 @@ def boost(
     gap: float | None = None,
     *,
     time_limit: int | None = None,
-) -> BoostResult:
+) -> str | None:
     """Start a Boost (fast nesting) of the job on the given plates (plate GUIDs) with ``gap`` mm.
 
-    Not resent after an ambiguous failure: :func:`wait_nesting` shows whether it started.
+    The GUID of the job's latest Boost is read first. After a failure that leaves it unknown
+    whether the Boost started, the job's nesting is looked at: a Boost newer than that one (or,
+    from a server that names no Boost, one running) is this Boost, and it is not started again;
+    otherwise it is sent again (:func:`create_once`; a second Boost only nests the job again).
+
+    Returns:
+        The Boost's nest task GUID; ``None`` only when a failed request's Boost was found running
+        on a server that names no Boost in its nesting details.
     """
-    return client.job_boost(_job_id(job), plate_guids=plates, gap=gap, time_limit=time_limit)
+    job_id = _job_id(job)
+    before = latest_nesting(client, job_id)
+    earlier = before.nest_task_guid if before is not None else None
+
+    def create() -> _Boost:
+        sent = client.job_boost(job_id, plate_guids=plates, gap=gap, time_limit=time_limit)
+        return _Boost(sent.nest_task_guid)
+
+    def look() -> _Boost | None:
+        now = latest_nesting(client, job_id)
+        if now is None:
+            return None
+        if now.nest_task_guid is not None:
+            return _Boost(now.nest_task_guid) if now.nest_task_guid != earlier else None
+        return _Boost(None) if now.status == NestStatus.NESTING else None
+
+    started = create_once(
+        client, f"Boost of CloudNest job {job_id}", create, look, landed_codes=(NESTING_RUNNING,)
+    )
+    return started.guid
+
+
+@dataclass(frozen=True)
+class _Boost:
+    """A Boost started: its nest task GUID, ``None`` when it was found running."""
+
+    guid: str | None
+
+
+def latest_nesting(client: CloudNestClient, job_id: int) -> NestDetail | None:
+    """The job's latest nesting (its Boost, status and layouts), ``None`` when it has none."""
+    try:
+        return client.job_nest_detail(job_id)
+    except CloudNestNotFound:
+        return None
 
 
 def wait_nesting(
@@ -636,26 +798,31 @@ def push_layout(
     """Push a layout to machine ``gmid`` for ``amount`` sheets (server-side production push).
 
     With ``job`` given, the push is made idempotent: a production task already holding this
-    layout on this machine is returned instead of pushing again, and after an ambiguous failure
-    (dropped connection) the job's tasks are checked before giving up.
+    layout on this machine is returned instead of pushing again, and after a failure that leaves
+    it unknown whether the push landed (dropped connection, timeout, 5xx) the job's tasks are
+    looked at after a pause of at least the client's timeout; the push is sent again only when
+    none holds the layout (:func:`create_once`). Without ``job`` it is sent once.
 
     Raises:
         CloudNestError: The push failed (and, with ``job``, no task for the layout exists).
     """
-    job_id = _job_id(job) if job is not None else None
-    if job_id is not None:
-        existing = _existing_plan(client, job_id, result_guid, gmid)
-        if existing is not None:
-            return PushResult(plan_guid=existing.guid)
-    try:
+    if job is None:
         return client.production_push(result_guid, gmid, amount)
-    except CloudNestTransportError:
-        if job_id is None:
-            raise
+    job_id = _job_id(job)
+
+    def look() -> PushResult | None:
         existing = _existing_plan(client, job_id, result_guid, gmid)
-        if existing is None:
-            raise
-        return PushResult(plan_guid=existing.guid)
+        return None if existing is None else PushResult(plan_guid=existing.guid)
+
+    found = look()
+    if found is not None:
+        return found
+    return create_once(
+        client,
+        f"push of layout {result_guid} to machine {gmid}",
+        lambda: client.production_push(result_guid, gmid, amount),
+        look,
+    )
 
 
 def _plan_done(plan: PlanTask) -> bool:
@@ -722,19 +889,20 @@ def find_or_add_material(client: CloudNestClient, name: str, density: float) -> 
     """The id of the material called ``name`` (any case), added with ``density`` if absent.
 
     Two runs starting at once on an account without the material both find it absent and both
-    add it; names are unique, so the later add is refused. A refused add therefore looks again
-    and takes the material the other run added.
+    add it; names are unique, so the later add is refused (2200). A refused add therefore looks
+    again and takes the material the other run added; an add that failed without a clear answer
+    is looked up and sent again only when absent (:func:`create_once`).
     """
     found = _material_id(client, name)
     if found is not None:
         return found
-    try:
-        return client.material_add(material_name=name, density=density).material_id
-    except CloudNestError:
-        found = _material_id(client, name)
-        if found is None:
-            raise
-        return found
+    return create_once(
+        client,
+        f"CloudNest material {name!r}",
+        lambda: client.material_add(material_name=name, density=density).material_id,
+        lambda: _material_id(client, name),
+        landed_codes=(INVALID_PARAMETER,),
+    )
 
 
 def _material_id(client: CloudNestClient, name: str) -> int | None:
@@ -749,26 +917,47 @@ def find_or_add_plate(
 ) -> str:
     """The GUID of the standard plate matching ``sheet``, added if absent.
 
-    Its stock (``remain_amount``) is set to the format's quantity when it differs.
+    Its stock (``remain_amount``) is set to the format's quantity when it differs (a value set,
+    so sent again freely after a failure); the add is made once (:func:`create_once`).
     """
-    for plate in client.plate_list(material_id=material_id, thickness=thickness):
-        same = (
-            plate.plate_type == 0
-            and abs(plate.width - sheet.length) < 1e-6
-            and abs(plate.height - sheet.height) < 1e-6
-            and abs(plate.gap - sheet.border_gap) < 1e-6
+
+    def look() -> PlateInfo | None:
+        return next(
+            (
+                plate
+                for plate in client.plate_list(material_id=material_id, thickness=thickness)
+                if plate.plate_type == 0
+                and abs(plate.width - sheet.length) < 1e-6
+                and abs(plate.height - sheet.height) < 1e-6
+                and abs(plate.gap - sheet.border_gap) < 1e-6
+            ),
+            None,
         )
-        if same:
-            if plate.remain_amount != sheet.quantity:
-                client.plate_update(plate_guid=plate.plate_guid, remain_amount=sheet.quantity)
-            return plate.plate_guid
-    return client.plate_add(
-        plate_type=0,
-        plate_name=sheet.name,
-        remain_amount=sheet.quantity,
-        width=sheet.length,
-        height=sheet.height,
-        material_id=material_id,
-        thickness=thickness,
-        gap=sheet.border_gap,
-    ).plate_guid
+
+    plate = look()
+    if plate is None:
+        return create_once(
+            client,
+            f"CloudNest plate {sheet.name!r}",
+            lambda: (
+                client.plate_add(
+                    plate_type=0,
+                    plate_name=sheet.name,
+                    remain_amount=sheet.quantity,
+                    width=sheet.length,
+                    height=sheet.height,
+                    material_id=material_id,
+                    thickness=thickness,
+                    gap=sheet.border_gap,
+                ).plate_guid
+            ),
+            lambda: None if (added := look()) is None else added.plate_guid,
+        )
+    if plate.remain_amount != sheet.quantity:
+        create_once(
+            client,
+            f"stock of CloudNest plate {sheet.name!r}",
+            lambda: client.plate_update(plate_guid=plate.plate_guid, remain_amount=sheet.quantity),
+            None,
+        )
+    return plate.plate_guid

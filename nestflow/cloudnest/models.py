@@ -277,8 +277,14 @@ class NestLayout(LayoutSummary):
 
 
 class NestDetail(CloudNestModel):
-    """``data`` of job_nest_detail (spec §P.1)."""
+    """``data`` of job_nest_detail (spec §P.1).
 
+    ``nest_task_guid`` (nestflow's addition to the provisional contract) names the Boost the
+    detail is about, so that a client whose Boost answer was lost can tell a new Boost from an
+    earlier one; ``None`` from a server that does not send it.
+    """
+
+    nest_task_guid: str | None = None
     status: str
     msg: str = ""
     results: list[NestLayout] = Field(default_factory=list)

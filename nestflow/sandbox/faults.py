@@ -73,7 +73,8 @@ class FaultKind(StrEnum):
     """What a fault does to the request it fires on.
 
     Attributes:
-        DELAY: Wait ``seconds``, then let the app handle the request normally.
+        DELAY: Read the request whole, wait ``seconds``, then let the app handle it normally
+            (its effect lands even if the client gave up meanwhile).
         HOLD_ANSWER: Let the app handle the request fully (its effect lands), then wait
             ``seconds`` before sending its answer.
         ERROR: Wait ``seconds``, then answer ``status`` with a plain-text body naming the fault
@@ -434,10 +435,15 @@ class FaultLayer:
             for message in held:
                 await send(message)
             return
-        await self._wait(fault.seconds)
         if fault.kind is FaultKind.DELAY:
-            await self.app(scope, receive, send)
-        elif fault.kind is FaultKind.ERROR:
+            # The request has arrived whole before the server is slow: it lands even when the
+            # client gave up meanwhile, as a busy vendor's would.
+            messages, _ = await _read_messages(receive)
+            await self._wait(fault.seconds)
+            await self.app(scope, _replaying(messages, receive), send)
+            return
+        await self._wait(fault.seconds)
+        if fault.kind is FaultKind.ERROR:
             text = f"sandbox fault: error {fault.status} on {scope['method']} {scope['path']}"
             plain = "text/plain; charset=utf-8"
             await _answer(send, fault.status, text.encode(), plain, list(fault.headers))

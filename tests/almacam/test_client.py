@@ -185,7 +185,7 @@ def test_wait_polls_through_server_errors_and_dropped_connections() -> None:
     fake, seen = FakeTime(), []
 
     answers: list[httpx.Response | Exception] = [
-        httpx.Response(503, json={"message": "down"}),
+        httpx.Response(500, json={"message": "down"}),
         httpx.ReadError("connection reset"),
         httpx.Response(200, json=FULL_BODY),
     ]
@@ -197,7 +197,7 @@ def test_wait_polls_through_server_errors_and_dropped_connections() -> None:
         return answer
 
     _wait(_mocked(handler), fake, on_poll=lambda n, elapsed, status: seen.append(status))
-    assert seen == [503, None, 200]
+    assert seen == [500, None, 200]
 
 
 def test_a_timeout_after_failing_polls_reports_no_answer_and_keeps_the_cause() -> None:

@@ -190,6 +190,23 @@ def test_a_submit_answered_429_twice_lands_once_after_the_waits(
     assert order_id == before + 1  # the refused attempts created nothing
 
 
+def test_a_submit_answered_503_is_sent_again_and_lands_once(
+    sandbox: RunningSandbox, pauses: list[float]
+) -> None:
+    layer = sandbox.faults("almacam")
+    unavailable = FaultRule(
+        route=r"^/new$", method="POST", kind=FaultKind.ERROR, status=503, times=1
+    )
+    with client_of(sandbox, pauses) as client:
+        before = client.submit(Order.model_validate(HELLO_WORLD))
+        layer.set(FaultPlan(rules=[unavailable]))
+        order_id = client.submit(Order.model_validate(HELLO_WORLD))
+
+    assert len(pauses) == 1 and 0.5 <= pauses[0] <= 1.0  # the back-off, jittered
+    assert layer.plan().rules[0].fired == 1
+    assert order_id == before + 1  # the refused attempt created nothing
+
+
 def test_a_result_answered_429_twice_is_read_after_the_waits(
     sandbox: RunningSandbox, pauses: list[float]
 ) -> None:

@@ -22,6 +22,7 @@ from nestflow.cloudnest.signing import Signer
 from nestflow.sandbox.cloudnest.registration import CLOUDNEST
 from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
 from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.faults import FaultLayer
 from nestflow.sandbox.server import RunningSandbox, start_sandbox
 
 # --- sandbox: a CloudNest server on 127.0.0.1, free port, fresh state ---------------------------
@@ -63,6 +64,10 @@ class CloudNestSandboxHandle:
     def stop(self) -> None:
         """Stop the server (its state file, if any, stays for a restart)."""
         self._running.stop()
+
+    def faults(self) -> FaultLayer:
+        """The sandbox's fault layer (``faults().set(FaultPlan(...))`` aims faults at routes)."""
+        return self._running.faults("cloudnest")
 
 
 CloudNestSandboxFactory = Callable[..., CloudNestSandboxHandle]

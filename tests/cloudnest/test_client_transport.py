@@ -133,11 +133,13 @@ def test_read_timeout_on_a_create_is_not_resent_and_says_it_may_have_landed():
     assert "job_add (POST /cn-api/api/job/add)" in str(info.value)
 
 
-def test_read_timeout_on_a_query_is_resent_with_backoff():
+def test_read_timeout_on_a_query_is_resent_with_doubling_jittered_backoff():
     sleeps: list[float] = []
     rec = Recorder(httpx.ReadTimeout("slow"), httpx.ReadTimeout("slow"), ok([]))
     assert client_for(rec, sleeps).job_search("J") == []
-    assert len(rec.requests) == 3 and sleeps == [0.5, 1.0]
+    assert len(rec.requests) == 3 and len(sleeps) == 2
+    # 0.5 s then 1 s, each shortened by up to a fifth at random
+    assert 0.4 <= sleeps[0] <= 0.5 and 0.8 <= sleeps[1] <= 1.0
 
 
 def test_query_gives_up_after_max_retries():

@@ -67,13 +67,24 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def wait_until(what: str, check: Callable[[], Any], timeout: float, every: float = 0.5) -> Any:
-    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
+    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``.
+
+    A poll the API is too busy to answer (an ``httpx`` transport error, e.g. a read timeout while
+    a SQLite server writes the runs' states) counts as "not yet": the deadline still holds, and
+    its failure names the last such error.
+    """
     deadline = time.monotonic() + timeout
+    unanswered = ""
     while True:
-        found = check()
+        try:
+            found = check()
+        except httpx.TransportError as exc:
+            found, unanswered = None, f" (last poll unanswered: {type(exc).__name__}: {exc})"
         if found:
             return found
-        assert time.monotonic() < deadline, f"timed out after {timeout:g} s waiting for {what}"
+        assert time.monotonic() < deadline, (
+            f"timed out after {timeout:g} s waiting for {what}{unanswered}"
+        )
         time.sleep(every)
 
 
@@ -82,10 +93,7 @@ def wait_healthy(api: str, process: subprocess.Popen, timeout: float = 120.0) ->
 
     def healthy() -> bool:
         assert process.poll() is None, "the Prefect server exited"
-        try:
-            return httpx.get(f"{api}/health", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
+        return httpx.get(f"{api}/health", timeout=2).status_code == 200
 
     wait_until("the Prefect server to become healthy", healthy, timeout)
 

@@ -157,6 +157,7 @@ def nest_layout(layout: ResultRecord, base_url: str) -> m.NestLayout:
 def nest_detail(task: NestTaskRecord, layouts: list[ResultRecord], base_url: str) -> m.NestDetail:
     """``data`` of job_nest_detail: status, message and, once finished, the layouts."""
     return m.NestDetail(
+        nest_task_guid=task.nest_task_guid,
         status=task.status,
         msg=task.msg,
         results=[nest_layout(layout, base_url) for layout in layouts],
