@@ -46,7 +46,7 @@ import difflib
 import glob
 import os
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
@@ -715,3 +715,20 @@ def order_lines(drawings: list[CheckedDrawing]) -> list[PartOrder]:
         for drawing in drawings
         for part in drawing.parts
     ]
+
+
+def without_parts(
+    drawings: list[CheckedDrawing], left_out: Collection[tuple[str, str]]
+) -> list[CheckedDrawing]:
+    """The drawings without some of their parts; a drawing left with no part is dropped.
+
+    Args:
+        drawings: The checked drawings.
+        left_out: ``(source file, part name)`` of each part to leave out.
+    """
+    kept = []
+    for drawing in drawings:
+        parts = [p for p in drawing.parts if (p.source, p.name) not in left_out]
+        if parts:
+            kept.append(drawing.model_copy(update={"parts": parts}))
+    return kept

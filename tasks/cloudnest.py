@@ -14,7 +14,6 @@ Creating steps are never retried blindly; they are made repeatable instead:
 
 from __future__ import annotations
 
-import hashlib
 import time
 from datetime import timedelta
 from typing import Any
@@ -37,6 +36,7 @@ from nestflow.cloudnest.models import (
     DrawingRef,
     DrawingState,
     DrawingStatus,
+    FailedPart,
     NestDetail,
     NestLayout,
     NestStatus,
@@ -157,41 +157,29 @@ def upload_drawings(
 ) -> UploadOutcome:
     """Upload files (multipart) or hand URLs (active download) that the job does not hold yet.
 
-    Emits ``nestflow.drawing.uploaded`` per new drawing.
+    Each goes under its upload name (:func:`nestflow.cloudnest.jobs.vendor_filename`); the
+    references are named by the drawings' own file names. Emits ``nestflow.drawing.uploaded``
+    per new drawing.
     """
     client = cloudnest_client(credentials)
-    new, known = jobs.split_held(items, client.job_drawing_status(job_id))
-    already = [ref.filename for ref in known]
-    if already:
+    outcome = jobs.put_drawings(
+        client, job_id, items, lambda item: _attributes(item, material, thickness, gas)
+    )
+    if outcome.already_there:
         get_run_logger().info(
-            "job %s already holds %s; not uploaded again", job_id, ", ".join(already)
+            "job %s already holds %s; not uploaded again", job_id, ", ".join(outcome.already_there)
         )
-    sources = [i.url if i.url else upload_source(i) for i in new]
-    per_file = {i.file: _attributes(i, material, thickness, gas) for i in new}
-    refs = jobs.upload_drawings(client, job_id, sources, per_file=per_file) if new else []
     by_file = {i.file: i for i in items}
-    for ref in refs:
+    for ref in outcome.refs:
+        if ref.filename not in outcome.uploaded:
+            continue
         emit(
             "nestflow.drawing.uploaded",
             drawing_resource(by_file[ref.filename].sha256, ref.filename),
             payload={"drawing_guid": ref.drawing_guid, "job_id": job_id},
             related=[as_related(job_resource(job_id), "job")],
         )
-    return UploadOutcome(
-        refs=known + refs, uploaded=[r.filename for r in refs], already_there=already
-    )
-
-
-def upload_source(item: UploadItem) -> tuple[str, bytes]:
-    """The file part of an upload: the bytes that were checked, never the file read again.
-
-    Raises:
-        ValueError: The item carries no checked bytes (a programming error: it would upload
-            something nobody checked).
-    """
-    if not item.content or hashlib.sha256(item.content).hexdigest() != item.sha256:
-        raise ValueError(f"{item.file}: no checked bytes to upload (refused: unchecked content)")
-    return item.file, item.content
+    return outcome
 
 
 @task(
@@ -270,6 +258,27 @@ def start_boost(
         payload={"engine": "cloudnest", "nest_task_guid": started or "(found running)"},
     )
     return "started"
+
+
+@task(name="Read the parts CloudNest refused", **READ_ONLY)
+def refused_parts(credentials: CloudNestCredentials, job_id: int) -> list[FailedPart]:
+    """The parts the job's latest (failed) nesting could not take, as CloudNest names them."""
+    return jobs.refused_parts(cloudnest_client(credentials), job_id)
+
+
+@task(name="Leave parts out of the CloudNest job")
+def leave_out_parts(
+    credentials: CloudNestCredentials, job_id: int, parts: list[FailedPart]
+) -> None:
+    """Delete the parts from the job, so that its next Boost nests the others."""
+    client = cloudnest_client(credentials)
+    for part in parts:
+        jobs.remove_part(client, part.part_guid)
+    get_run_logger().warning(
+        "job %s: parts %s left out (CloudNest refused their geometry)",
+        job_id,
+        ", ".join(repr(p.part_name) for p in parts),
+    )
 
 
 @task(

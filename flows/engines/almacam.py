@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from prefect import get_run_logger
 from prefect.utilities.annotations import quote
 
 from blocks.credentials import AlmaCamCredentials
@@ -18,6 +19,7 @@ from nestflow.almacam.orders import OrderBundle
 from nestflow.almacam.summary import almacam_summary
 from nestflow.gate import UnsafeLayouts
 from nestflow.geometry.layout import SheetLayout, write_layout_dxf
+from nestflow.intake import CheckedDrawing, without_parts
 from nestflow.report import EngineSummary
 from nestflow.targets import LayoutToCut
 from tasks import almacam
@@ -34,6 +36,8 @@ class AlmaCamRun:
     layouts: list[SheetLayout] = field(default_factory=list)
     images: list[bytes] = field(default_factory=list)
     summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="almacam"))
+    #: Parts AlmaCAM refused for their geometry, left out of the order (one sentence each).
+    left_out: list[str] = field(default_factory=list)
 
     name: ClassVar[str] = "almacam"
     #: ``start`` only submits: started before the engines whose start waits on the service.
@@ -53,21 +57,49 @@ class AlmaCamRun:
         belong to another job, and then the order is submitted again. An earlier submit never
         answered stops the engine unless the run says ``in_doubt=resend``.
         """
-        intake, sheets, nesting = ctx.intake, ctx.sheets, ctx.nesting
         try:
-            # quote(): big geometry inputs are passed as they are, not walked by Prefect.
-            self.bundle = almacam.build_order(
-                quote(intake.drawings), sheets, nesting.time_s, nesting.spacing
-            )
-            resend = ctx.in_doubt is InDoubt.RESEND
-            self.order_id = almacam.submit_order(self.credentials, quote(self.bundle), resend)
+            self.order_id = self._submit(ctx, ctx.intake.drawings)
             if not almacam.order_is_current(self.credentials, self.order_id, quote(self.bundle)):
+                resend = ctx.in_doubt is InDoubt.RESEND
                 resubmit = almacam.submit_order.with_options(refresh_cache=True)
                 self.order_id = resubmit(
                     self.credentials, quote(self.bundle), resend, replacing=self.order_id
                 )
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
             self._fail(exc)
+
+    def _submit(self, ctx: RunContext, drawings: list[CheckedDrawing]) -> int:
+        """Build the order of ``drawings`` and submit it; once more without parts AlmaCAM refused.
+
+        When AlmaCAM refuses the order only for the geometry of some of its parts, those parts
+        are left out (each named with AlmaCAM's reason in the engine's ``unplaced``, so the run
+        does not end green) and the order of the others is submitted.
+        """
+        nesting = ctx.nesting
+        # quote(): big geometry inputs are passed as they are, not walked by Prefect.
+        self.bundle = almacam.build_order(
+            quote(drawings), ctx.sheets, nesting.time_s, nesting.spacing
+        )
+        resend = ctx.in_doubt is InDoubt.RESEND
+        try:
+            return almacam.submit_order(self.credentials, quote(self.bundle), resend)
+        except AlmaCamValidationError as exc:
+            rejected = exc.rejected_parts(self.bundle.index)
+            if rejected is None or self.left_out:
+                raise
+            parts = self.bundle.index.parts
+            self.left_out = [
+                f"{parts[part].quantity} x {parts[part].label()} not nested: {reason}; left out"
+                for part, reason in rejected.items()
+            ]
+            names = {(parts[part].source, parts[part].name) for part in rejected}
+            kept = without_parts(drawings, names)
+            if not kept:
+                raise
+            get_run_logger().warning(
+                "AlmaCAM: %s; the order is submitted again without them", "; ".join(self.left_out)
+            )
+            return self._submit(ctx, kept)
 
     def finish(self, ctx: RunContext) -> None:
         """Wait for the result, pass it through the safety gate, read the previews, measure.
@@ -91,7 +123,8 @@ class AlmaCamRun:
             self.images = almacam.fetch_images(
                 self.credentials, self.order_id, len(self.result.nestings)
             )
-            self.summary = almacam_summary(self.order_id, self.result, self.bundle)
+            summary = almacam_summary(self.order_id, self.result, self.bundle)
+            self.summary = summary.model_copy(update={"unplaced": self.left_out + summary.unplaced})
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
             self._fail(exc)
 

@@ -11,9 +11,10 @@ from blocks.loading import load_block
 from flows.engines.base import RunContext, cut_list, failed, failure_lines, layout_name
 from flows.parameters import BlockNames
 from nestflow.batching import batches
+from nestflow.cloudnest.errors import CloudNestJobFailed
 from nestflow.cloudnest.jobs import upload_items
 from nestflow.cloudnest.layouts import gate_cloudnest_layouts
-from nestflow.cloudnest.models import DrawingRef, DrawingStatus, NestLayout
+from nestflow.cloudnest.models import DrawingRef, DrawingStatus, FailedPart, NestDetail, NestLayout
 from nestflow.cloudnest.summary import cloudnest_summary
 from nestflow.gate import dxf_outlines, used_length
 from nestflow.intake import Intake, order_lines
@@ -32,6 +33,10 @@ class CloudNestRun:
     layouts: list[NestLayout] = field(default_factory=list)
     dxf: dict[str, bytes] = field(default_factory=dict)
     summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="cloudnest"))
+    #: The Boost's arguments after the job: drawing GUIDs, plate GUIDs (to Boost it again).
+    boost_inputs: tuple[list[str], list[str]] = field(default_factory=lambda: ([], []))
+    #: Parts CloudNest refused for their geometry, left out of the job (one sentence each).
+    left_out: list[str] = field(default_factory=list)
 
     name: ClassVar[str] = "cloudnest"
     #: ``start`` waits for the drawings to be processed before it Boosts.
@@ -46,7 +51,7 @@ class CloudNestRun:
 
     def start(self, ctx: RunContext) -> None:
         """Plates, job (a remembered id is checked first), uploads, processing, then Boost."""
-        job_name, material, nesting = ctx.job, ctx.material, ctx.nesting
+        job_name, material = ctx.job, ctx.material
         try:
             plates = cloudnest.prepare_plates(
                 self.credentials, material.name, material.thickness, material.density, ctx.sheets
@@ -59,15 +64,8 @@ class CloudNestRun:
             guids, added = self._upload(job_id, ctx)
             if not guids:
                 return
-            cloudnest.start_boost(
-                self.credentials,
-                job_id,
-                guids,
-                plates,
-                nesting.spacing,
-                math.ceil(nesting.time_s),
-                added,
-            )
+            self.boost_inputs = (guids, plates)
+            self._boost(ctx, added)
             self.boosted = True
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
             self._fail(exc)
@@ -115,15 +113,50 @@ class CloudNestRun:
         added = any(o.uploaded for s, o in zip(states, outcomes, strict=True) if s.name != "Cached")
         return [ref for outcome in outcomes for ref in outcome.refs], added
 
+    def _boost(self, ctx: RunContext, added: bool, *, again: bool = False) -> None:
+        """Start the job's Boost (``again``: a new one, not the cached answer of the first)."""
+        assert self.job_id is not None
+        guids, plates = self.boost_inputs
+        start = cloudnest.start_boost.with_options(refresh_cache=again)
+        nesting = ctx.nesting
+        start(
+            self.credentials,
+            self.job_id,
+            guids,
+            plates,
+            nesting.spacing,
+            math.ceil(nesting.time_s),
+            added,
+        )
+
+    def _nested(self, ctx: RunContext) -> NestDetail:
+        """The finished nesting; once more without the parts CloudNest refused, if any.
+
+        A Boost that fails on some parts' geometry fails for the whole job. Those parts are
+        deleted from the job and named in the engine's ``unplaced`` (so the run does not end
+        green), and the job is Boosted again without them.
+        """
+        assert self.job_id is not None
+        nesting = ctx.nesting
+        wait = (self.credentials, self.job_id, nesting.time_s, nesting.max_wait_s)
+        try:
+            return cloudnest.wait_nesting(*wait)
+        except CloudNestJobFailed:
+            refused = cloudnest.refused_parts(self.credentials, self.job_id)
+            if not refused or self.left_out:
+                raise
+        self.left_out = _left_out(refused, ctx.intake)
+        cloudnest.leave_out_parts(self.credentials, self.job_id, refused)
+        self._boost(ctx, True, again=True)
+        return cloudnest.wait_nesting(*wait)
+
     def finish(self, ctx: RunContext) -> None:
         """Wait for the Boost, download each layout's DXF, pass them through the gate, measure."""
-        intake, nesting = ctx.intake, ctx.nesting
+        intake = ctx.intake
         if not self.boosted or self.job_id is None:
             return
         try:
-            detail = cloudnest.wait_nesting(
-                self.credentials, self.job_id, nesting.time_s, nesting.max_wait_s
-            )
+            detail = self._nested(ctx)
             self.layouts = detail.results
             self.dxf = {
                 layout.result_guid: cloudnest.download_layout(self.credentials, layout)
@@ -136,9 +169,12 @@ class CloudNestRun:
             gate_cloudnest_layouts(self.layouts, outlines, order_lines(intake.drawings), specs)
             lengths = {guid: used_length(shapes) for guid, shapes in outlines.items()}
             errors = self.summary.errors
-            self.summary = cloudnest_summary(
+            summary = cloudnest_summary(
                 self.job_id, self.layouts, lengths, intake.part_areas(), part_layout, specs
-            ).model_copy(update={"errors": errors})
+            )
+            self.summary = summary.model_copy(
+                update={"errors": errors, "unplaced": self.left_out + summary.unplaced}
+            )
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
             self._fail(exc)
 
@@ -158,3 +194,20 @@ class CloudNestRun:
     def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
         """The gated layouts, with the CloudNest job (server-side push needs it)."""
         return cut_list(self.summary, job, files, self.job_id)
+
+
+def _left_out(refused: list[FailedPart], intake: Intake) -> list[str]:
+    """One sentence per part CloudNest refused: how many copies, which drawing, why."""
+    lines = {line.part.name: line for line in order_lines(intake.drawings)}
+    sentences = []
+    for part in refused:
+        line = lines.get(part.part_name)
+        what = (
+            f"{line.quantity} x part '{part.part_name}' from {line.part.source}"
+            if line is not None
+            else f"part '{part.part_name}'"
+        )
+        sentences.append(
+            f"{what} not nested: CloudNest refused its geometry (the Boost failed on it); left out"
+        )
+    return sentences

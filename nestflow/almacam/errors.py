@@ -31,6 +31,9 @@ ERROR_CODES: dict[int, str] = {
     -971: "invalid contour",
 }
 
+#: Codes that say one part's geometry is wrong (the other parts of the order may be fine).
+PART_GEOMETRY_CODES = frozenset({-996, -981, -979, -971})
+
 
 class AlmaCamError(Exception):
     """Any failure talking to AlmaCAM.
@@ -135,6 +138,30 @@ class AlmaCamValidationError(AlmaCamError):
     def codes(self) -> list[int]:
         """The error codes, in the vendor's order."""
         return [e.error_code for e in self.errors]
+
+    def rejected_parts(self, index: OrderIndex) -> dict[int, str] | None:
+        """The parts refused for their own geometry, when nothing else was refused.
+
+        Args:
+            index: The index of the order that was refused.
+
+        Returns:
+            Instance id -> the vendor's reason (code and message), when every error is about
+            the geometry of parts of this order (:data:`PART_GEOMETRY_CODES`) and names them;
+            ``None`` when any error is about the order itself, a sheet, or no part in particular
+            (then leaving parts out would not help).
+        """
+        rejected: dict[int, str] = {}
+        for error in self.errors:
+            parts = error.parts or []
+            if error.error_code not in PART_GEOMETRY_CODES or not parts:
+                return None
+            if any(part not in index.parts for part in parts):
+                return None
+            reason = f"AlmaCAM refused its geometry ({error.error_code}: {error.message})"
+            for part in parts:
+                rejected.setdefault(part, reason)
+        return rejected or None
 
     def __str__(self) -> str:
         lines = self.describe() or ["(the service listed no error)"]

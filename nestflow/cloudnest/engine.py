@@ -36,7 +36,7 @@ from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.errors import CloudNestJobFailed
 from nestflow.cloudnest.jobs import UploadItem
 from nestflow.cloudnest.layouts import gate_cloudnest_layouts
-from nestflow.cloudnest.models import DrawingRef, NestDetail, NestLayout, PartAttributes
+from nestflow.cloudnest.models import NestDetail, NestLayout, PartAttributes
 from nestflow.engines.base import EngineResult, EngineSettings, PartOrder, SheetSpec
 from nestflow.gate import dxf_outlines, ordered_parts, used_length
 from nestflow.geometry.layout import LayoutLayers, SheetLayout
@@ -178,18 +178,8 @@ class CloudNestEngine:
             thickness=material.thickness,
             gas=material.gas,
         )
-        new, held = jobs.split_held(items, client.job_drawing_status(job.job_id))
-        uploaded: list[DrawingRef] = []
-        if new:
-            uploaded = jobs.upload_drawings(
-                client,
-                job.job_id,
-                [(item.file, item.content) for item in new],
-                per_file={item.file: self._attributes(item) for item in new},
-            )
-        outcome = jobs.wait_drawings(
-            client, job.job_id, self.drawing_deadline_s, drawings=held + uploaded
-        )
+        put = jobs.put_drawings(client, job.job_id, items, self._attributes)
+        outcome = jobs.wait_drawings(client, job.job_id, self.drawing_deadline_s, drawings=put.refs)
         failed = {d.filename: d.msg or "(no message)" for d in outcome.failed}
         if not outcome.succeeded:
             raise CloudNestJobFailed(
@@ -209,7 +199,7 @@ class CloudNestEngine:
             sheets,
             layers=self.layers,
             failed=failed,
-            uploaded=[ref.filename for ref in uploaded],
+            uploaded=put.uploaded,
         )
 
     def _attributes(self, item: UploadItem) -> PartAttributes:

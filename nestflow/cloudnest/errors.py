@@ -292,12 +292,14 @@ class CloudNestWaitTimeout(CloudNestError):
     """A poll (drawings, nesting, production) did not reach its end state before the deadline."""
 
     default_hint = "Wait longer (raise the deadline) or check the job in CloudNest."
+    without_status = "not done in time"
 
 
 class CloudNestJobFailed(CloudNestError):
     """The server reports a nesting or production run as failed."""
 
     default_hint = "Check the job's parts and plates in CloudNest, then Boost again."
+    without_status = "failed at CloudNest"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,11 @@ Ctrl-C or SIGTERM in the waiting thread, logs what it leaves running at CloudNes
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +52,7 @@ from nestflow.cloudnest.models import (
     DrawingRef,
     DrawingState,
     DrawingStatus,
+    FailedPart,
     JobSummary,
     NestDetail,
     NestLayout,
@@ -368,12 +372,36 @@ def _is_url(source: object) -> bool:
     return isinstance(source, str) and source.startswith(("http://", "https://"))
 
 
-def _filename(source: FileSource | str) -> str:
+def _filename(source: FileSource | str | UrlFile) -> str:
     if isinstance(source, Path):
         return source.name
+    if isinstance(source, UrlFile):
+        return source.filename
     if isinstance(source, str):
         return source.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] or "drawing.dxf"
     return source[0]
+
+
+#: Longest stem kept in a vendor file name (the whole name stays far below vendors' limits).
+VENDOR_STEM_LENGTH = 48
+_NOT_PLAIN = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def vendor_filename(file: str, sha256: str) -> str:
+    """The name a drawing is uploaded under: one no vendor has reason to rewrite.
+
+    Vendors rewrite file names (Unicode normalised or dropped, brackets, quotes and ``%``
+    replaced, long names cut), and a name that comes back changed can no longer be matched to
+    the drawing. So the upload carries plain ASCII letters, digits, ``-`` and ``_``: the file's
+    stem transliterated and cut to :data:`VENDOR_STEM_LENGTH`, then the first 12 hex digits of
+    the checked bytes' sha256 (two drawings never share a name; a corrected drawing gets a new
+    one), then ``.dxf``. The part keeps its own name (``part_name``), not this one.
+
+    ``vendor_filename("Größe é [rev A].dxf", "3f2a...")`` is ``"Groe_e_rev_A-3f2a....dxf"``.
+    """
+    stem = unicodedata.normalize("NFKD", Path(file).stem).encode("ascii", "ignore").decode()
+    stem = _NOT_PLAIN.sub("_", stem).strip("_")[:VENDOR_STEM_LENGTH] or "drawing"
+    return f"{stem}-{sha256[:12]}.dxf"
 
 
 def _attributes_for(
@@ -403,6 +431,31 @@ class UploadItem(BaseModel):
     )
     quantity: int = 1
     rotate_lock: bool = False
+
+    @property
+    def upload_name(self) -> str:
+        """The name it is uploaded under (:func:`vendor_filename`)."""
+        return vendor_filename(self.file, self.sha256)
+
+    @property
+    def part_name(self) -> str:
+        """The name its parts carry at the vendor: the drawing's file name without suffix."""
+        return Path(self.file).stem
+
+    def source(self) -> UrlFile | tuple[str, bytes]:
+        """What to upload: the URL the vendor fetches, or the checked bytes, under its name.
+
+        Raises:
+            ValueError: A file item carries no checked bytes, or bytes that are not the ones
+                checked (it would upload something nobody checked).
+        """
+        if self.url:
+            return UrlFile(url=self.url, filename=self.upload_name)
+        if not self.content or hashlib.sha256(self.content).hexdigest() != self.sha256:
+            raise ValueError(
+                f"{self.file}: no checked bytes to upload (refused: unchecked content)"
+            )
+        return self.upload_name, self.content
 
 
 def upload_items(drawings: Sequence[CheckedDrawing]) -> list[UploadItem]:
@@ -437,8 +490,10 @@ def split_held(
 ) -> tuple[list[UploadItem], list[DrawingRef]]:
     """Which drawings to upload, and the job's references of those it already holds.
 
-    A drawing is held when the job has a drawing of the same file name: it is not uploaded
-    again (a crash between an upload landing and its record being written cannot duplicate it).
+    A drawing is held when the job has a drawing of its upload name (:func:`vendor_filename`,
+    which holds its content's hash), or of its own file name (uploaded by an earlier version):
+    it is not uploaded again (a crash between an upload landing and its record being written
+    cannot duplicate it). The references are named by the items' file names.
 
     Args:
         items: The drawings to put into the job.
@@ -448,19 +503,72 @@ def split_held(
         The items the job lacks, and a reference per item it holds, both in the items' order.
     """
     by_name = {state.filename: state for state in held}
-    new = [item for item in items if item.file not in by_name]
-    known = [
-        DrawingRef(drawing_guid=by_name[item.file].drawing_guid, filename=item.file)
-        for item in items
-        if item.file in by_name
-    ]
+    new: list[UploadItem] = []
+    known: list[DrawingRef] = []
+    for item in items:
+        state = by_name.get(item.upload_name) or by_name.get(item.file)
+        if state is None:
+            new.append(item)
+        else:
+            known.append(DrawingRef(drawing_guid=state.drawing_guid, filename=item.file))
     return new, known
+
+
+def put_drawings(
+    client: CloudNestClient,
+    job: JobLike,
+    items: Sequence[UploadItem],
+    attributes: Callable[[UploadItem], PartAttributes],
+) -> UploadOutcome:
+    """Put drawings into a job: upload those it lacks, each once, under its upload name.
+
+    Args:
+        client: The client.
+        job: The job (or its id).
+        items: The drawings.
+        attributes: The part attributes of an item (quantity, material...); its ``part_name``
+            is the item's own (:attr:`UploadItem.part_name`).
+
+    Returns:
+        A reference per item, named by the item's file name, and which were uploaded now.
+
+    Raises:
+        CloudNestValidationError: The server answered an upload with a name it was not sent
+            (it rewrote the upload name): the drawing could not be told apart.
+        CloudNestError: An upload failed (after its retries).
+    """
+    job_id = _job_id(job)
+    new, known = split_held(items, client.job_drawing_status(job_id))
+    per_file = {
+        item.upload_name: attributes(item).model_copy(update={"part_name": item.part_name})
+        for item in new
+    }
+    sent = upload_drawings(client, job_id, [item.source() for item in new], per_file=per_file)
+    by_upload = {item.upload_name: item for item in new}
+    uploaded = []
+    for ref in sent:
+        item = by_upload.get(ref.filename)
+        if item is None:
+            raise CloudNestValidationError(
+                None,
+                f"job {job_id} answered an upload with file name {ref.filename!r}, which was "
+                f"not sent (sent: {', '.join(sorted(by_upload))})",
+                client.routes["drawing_upload"].describe(),
+                hint="CloudNest rewrote a file name nestflow chose to be kept as sent; report "
+                "it with the names above.",
+            )
+        uploaded.append(DrawingRef(drawing_guid=ref.drawing_guid, filename=item.file))
+    return UploadOutcome(
+        refs=known + uploaded,
+        uploaded=[ref.filename for ref in uploaded],
+        already_there=[ref.filename for ref in known],
+    )
 
 
 def upload_drawings(
     client: CloudNestClient,
     job: JobLike,
-    sources: Sequence[FileSource | str],
+    sources: Sequence[FileSource | str | UrlFile],
     *,
     attributes: PartAttributes | Mapping[str, Any] | None = None,
     per_file: Mapping[str, PartAttributes | Mapping[str, Any]] | None = None,
@@ -471,7 +579,8 @@ def upload_drawings(
     Args:
         client: The client.
         job: The job (or its id).
-        sources: Paths, ``(filename, bytes)`` pairs, or URL strings.
+        sources: Paths, ``(filename, bytes)`` pairs, URL strings, or URLs with the file name
+            to store them under (:class:`UrlFile`; its ``datas`` are not used).
         attributes: Part attributes for every drawing (quantity ``amount``, ``material``,
             ``thickness``, ``gas``, ``rotate_lock``...).
         per_file: Attributes of single files, keyed by file name, overriding ``attributes``.
@@ -495,7 +604,11 @@ def upload_drawings(
             "upload_drawings",
             hint="Rename the files so that each name is unique within the job.",
         )
-    not_urls = [s for s in sources if isinstance(s, str) and not _is_url(s)]
+    not_urls = [
+        s.url if isinstance(s, UrlFile) else s
+        for s in sources
+        if isinstance(s, str | UrlFile) and not _is_url(s.url if isinstance(s, UrlFile) else s)
+    ]
     if not_urls:
         raise CloudNestValidationError(
             None,
@@ -505,8 +618,8 @@ def upload_drawings(
         )
     if batch_size < 1:
         raise CloudNestValidationError(None, "batch_size must be >= 1", "upload_drawings")
-    files: list[FileSource] = [s for s in sources if not isinstance(s, str)]
-    urls = [s for s in sources if isinstance(s, str)]
+    files: list[FileSource] = [s for s in sources if not isinstance(s, str | UrlFile)]
+    urls = [s for s in sources if isinstance(s, str | UrlFile)]
     refs: list[DrawingRef] = []
     for file_batch in batches(files, batch_size):
 
@@ -525,10 +638,10 @@ def upload_drawings(
         refs += _upload_batch(client, job_id, file_batch, send_files)
     for url_batch in batches(urls, batch_size):
 
-        def send_urls(todo: list[str]) -> list[DrawingRef]:
+        def send_urls(todo: list[str | UrlFile]) -> list[DrawingRef]:
             url_files = [
                 UrlFile(
-                    url=url,
+                    url=url.url if isinstance(url, UrlFile) else url,
                     filename=_filename(url),
                     datas=_attributes_for(_filename(url), attributes, per_file),
                 )
@@ -541,7 +654,7 @@ def upload_drawings(
     return sorted(refs, key=lambda ref: order.get(ref.filename, len(order)))
 
 
-S = TypeVar("S", FileSource, str)
+S = TypeVar("S", FileSource, str | UrlFile)
 
 
 def _upload_batch(
@@ -591,7 +704,8 @@ def wait_drawings(
         job: The job (or its id).
         deadline: Seconds to wait at most.
         on_poll: Called with the states after each poll (progress reporting).
-        drawings: Wait for these drawings only (default: every drawing of the job).
+        drawings: Wait for these drawings only (default: every drawing of the job); their
+            states then carry the references' file names, not the server's.
         sleep: Sleep function (tests); the default stops when waits are cancelled.
         clock: Monotonic clock (tests).
         backoff: Polling intervals.
@@ -606,15 +720,23 @@ def wait_drawings(
         WaitCancelled: Waits were cancelled; names the job whose drawings are left processing.
     """
     job_id = _job_id(job)
-    wanted = {ref.drawing_guid.upper() for ref in drawings} if drawings is not None else None
+    wanted = (
+        {ref.drawing_guid.upper(): ref.filename for ref in drawings}
+        if drawings is not None
+        else None
+    )
 
     def fetch() -> list[DrawingState]:
         states = client.job_drawing_status(job_id)
         if wanted is None:
             return states
-        mine = [s for s in states if s.drawing_guid.upper() in wanted]
+        mine = [
+            s.model_copy(update={"filename": wanted[s.drawing_guid.upper()]})
+            for s in states
+            if s.drawing_guid.upper() in wanted
+        ]
         if len(mine) != len(wanted):
-            missing = wanted - {s.drawing_guid.upper() for s in mine}
+            missing = set(wanted) - {s.drawing_guid.upper() for s in mine}
             raise CloudNestValidationError(
                 None,
                 f"drawings {', '.join(sorted(missing))} are not in job {job_id}",
@@ -694,6 +816,27 @@ class _Boost:
     """A Boost started: its nest task GUID, ``None`` when it was found running."""
 
     guid: str | None
+
+
+def refused_parts(client: CloudNestClient, job_id: int) -> list[FailedPart]:
+    """The parts the job's latest nesting failed on for their own geometry (empty if none)."""
+    detail = latest_nesting(client, job_id)
+    if detail is None or detail.status != NestStatus.FAILED:
+        return []
+    return detail.failed_parts
+
+
+def remove_part(client: CloudNestClient, part_guid: str) -> None:
+    """Delete a part from its job; a part already gone counts as removed (sent again freely)."""
+
+    def delete() -> bool:
+        try:
+            client.part_update(part_guid=part_guid, delete=True)
+        except CloudNestNotFound:
+            pass
+        return True
+
+    create_once(client, f"removal of part {part_guid}", delete, None)
 
 
 def latest_nesting(client: CloudNestClient, job_id: int) -> NestDetail | None:

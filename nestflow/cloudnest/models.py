@@ -276,18 +276,29 @@ class NestLayout(LayoutSummary):
     parts: list[NestPart] = Field(default_factory=list)
 
 
+class FailedPart(CloudNestModel):
+    """A part a nesting could not take as it is (its geometry refused)."""
+
+    part_guid: str
+    part_name: str
+    drawing_guid: str | None = None
+
+
 class NestDetail(CloudNestModel):
     """``data`` of job_nest_detail (spec §P.1).
 
-    ``nest_task_guid`` (nestflow's addition to the provisional contract) names the Boost the
-    detail is about, so that a client whose Boost answer was lost can tell a new Boost from an
-    earlier one; ``None`` from a server that does not send it.
+    Two fields are nestflow's additions to the provisional contract; a server that does not
+    send them leaves them empty. ``nest_task_guid`` names the Boost the detail is about, so that
+    a client whose Boost answer was lost can tell a new Boost from an earlier one.
+    ``failed_parts`` names, for a failed nesting, the parts it could not take, so that the job
+    can be nested again without them.
     """
 
     nest_task_guid: str | None = None
     status: str
     msg: str = ""
     results: list[NestLayout] = Field(default_factory=list)
+    failed_parts: list[FailedPart] = Field(default_factory=list)
 
 
 class PlanSummary(CloudNestModel):

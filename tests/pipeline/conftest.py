@@ -7,6 +7,7 @@ secret scan at the end knows exactly which files Prefect wrote.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import time
@@ -43,6 +44,7 @@ from flows.parameters import (
     PushEngine,
 )
 from nestflow.cloudnest.client import CloudNestClient
+from nestflow.cloudnest.jobs import vendor_filename
 from nestflow.gate import dxf_outlines
 from nestflow.sandbox.config import SandboxConfig
 from nestflow.sandbox.faults import FaultKind, FaultPlan, FaultRule
@@ -117,6 +119,13 @@ def wait_for_events():
 # --- drawings ---------------------------------------------------------------------------------
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def stored_as(*drawings: Path) -> list[str]:
+    """The names CloudNest holds these drawings under (their upload names), sorted."""
+    return sorted(
+        vendor_filename(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in drawings
+    )
 
 
 def copy_examples(target: Path, *names: str) -> Path:
@@ -261,9 +270,9 @@ def local_run(drop_laser):
     return run
 
 
-def dropped_parts(drop: Path, job: str) -> int:
-    """Parts on the local layouts of ``job`` in the drop folder ``drop``."""
-    return sum(len(dxf_outlines(p.read_bytes())) for p in drop.glob(f"{job}-local-layout-*.dxf"))
+def dropped_parts(drop: Path, job: str, engine: str = "local") -> int:
+    """Parts on the layouts ``engine`` made for ``job``, in the drop folder ``drop``."""
+    return sum(len(dxf_outlines(p.read_bytes())) for p in drop.glob(f"{job}-{engine}-*.dxf"))
 
 
 @pytest.fixture

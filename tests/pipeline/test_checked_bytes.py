@@ -11,7 +11,6 @@ import pytest
 from nestflow.cloudnest.jobs import UploadItem
 from nestflow.geometry.reader import ReadOptions
 from nestflow.intake import DrawingLocation, OrderTerms
-from tasks.cloudnest import upload_source
 from tasks.drawings import check_drawing
 from tests.pipeline.processes import ROOT
 
@@ -29,16 +28,16 @@ def test_the_upload_sends_the_checked_bytes_even_when_the_file_changed_since(
     item = UploadItem(
         file="gusset.dxf", path=str(path), sha256=checked.sha256, content=checked.content
     )
-    name, data = upload_source(item)
+    name, data = item.source()
 
-    assert (name, data) == ("gusset.dxf", original)
+    assert (name, data) == (f"gusset-{checked.sha256[:12]}.dxf", original)
     assert hashlib.sha256(data).hexdigest() == checked.sha256
 
 
 def test_an_upload_without_checked_bytes_is_refused() -> None:
     item = UploadItem(file="x.dxf", path="/nowhere/x.dxf", sha256="0" * 64)
     with pytest.raises(ValueError, match="x.dxf: no checked bytes to upload"):
-        upload_source(item)
+        item.source()
 
 
 def test_checked_bytes_never_travel_in_a_dump_or_a_repr(tmp_path: Path) -> None:

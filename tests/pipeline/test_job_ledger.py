@@ -19,7 +19,7 @@ from flows.outputs import PushIncomplete
 from flows.parameters import DrawingSource, EngineName, MaterialSpec, NestingSettings, PushEngine
 from nestflow.cloudnest.jobs import find_job
 from tasks.ledger import ledger_path
-from tests.pipeline.conftest import dropped_parts
+from tests.pipeline.conftest import dropped_parts, stored_as
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)
@@ -139,6 +139,6 @@ def test_a_corrected_drawing_under_the_same_name_reaches_cloudnest_and_the_old_i
     round_job = int(second.engine("cloudnest").reference.removeprefix("job "))
     assert round_job != find_job(cloudnest, job).job_id  # the round's own CloudNest job
     drawings = cloudnest.job_drawing_status(round_job)
-    assert [d.filename for d in drawings] == ["gusset.dxf"]  # the corrected content only
+    assert [d.filename for d in drawings] == stored_as(folder / "gusset.dxf")  # corrected only
     assert len(cloudnest.job_plan_detail([find_job(cloudnest, job).job_id])) == len(first.pushes)
     assert sum(p.status == "pushed" for p in second.pushes) == 1

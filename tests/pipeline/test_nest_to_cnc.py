@@ -24,6 +24,7 @@ from flows.outputs import PushIncomplete
 from flows.parameters import DrawingSource, MaterialSpec, Mode, NestingSettings, PushEngine
 from nestflow.cloudnest.jobs import find_job
 from nestflow.report import RunSummary
+from tests.pipeline.conftest import stored_as
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -168,4 +169,6 @@ def test_drawings_given_as_urls_are_nested_by_both_engines(
     assert all(e.nested and not e.unplaced for e in summary.engines)
     job = find_job(cloudnest, "from-urls")
     states = cloudnest.job_drawing_status(job.job_id)
-    assert sorted(s.filename for s in states) == summary.drawings
+    assert sorted(s.filename for s in states) == stored_as(
+        *(EXAMPLES / n for n in summary.drawings)
+    )

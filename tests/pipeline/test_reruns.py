@@ -15,6 +15,7 @@ import pytest
 from flows.nest_to_cnc import nest_to_cnc
 from flows.parameters import DrawingSource, MaterialSpec, NestingSettings, PushEngine
 from nestflow.cloudnest.jobs import find_job
+from tests.pipeline.conftest import EXAMPLES, stored_as
 
 ROOT = Path(__file__).resolve().parents[2]
 DRAWINGS = ("bracket.dxf", "gusset.dxf", "tab_block.dxf")
@@ -46,7 +47,7 @@ def _assert_single_copies(cloudnest, job_name: str, layouts: int) -> None:
     assert len(_jobs_named(cloudnest, job_name)) == 1
     job = find_job(cloudnest, job_name)
     drawings = cloudnest.job_drawing_status(job.job_id)
-    assert sorted(d.filename for d in drawings) == sorted(DRAWINGS)
+    assert sorted(d.filename for d in drawings) == stored_as(*(EXAMPLES / n for n in DRAWINGS))
     plans = cloudnest.job_plan_detail([job.job_id])
     assert len(plans) == layouts
     assert len({p.result_guid for p in plans}) == layouts

@@ -20,7 +20,7 @@ from nestflow.cloudnest.errors import (
     NOTHING_TO_NEST,
     PLATE_NOT_FOUND,
 )
-from nestflow.cloudnest.models import DrawingStatus, NestStatus
+from nestflow.cloudnest.models import DrawingStatus, FailedPart, NestStatus
 from nestflow.geometry.layout import Placement as LayoutPlacement
 from nestflow.geometry.layout import SheetLayout, write_layout_dxf
 from nestflow.nesting.errors import NestingInputError
@@ -188,7 +188,8 @@ class Booster:
         try:
             result = solve(nest_request(parts, plates, task))
         except NestingInputError as exc:
-            self._finish_failed(task_guid, _input_error_message(exc, parts, plates))
+            message = _input_error_message(exc, parts, plates)
+            self._finish_failed(task_guid, message, _refused_parts(exc, parts))
             return
         if self._workers.stopping.is_set():
             return
@@ -213,15 +214,17 @@ class Booster:
                 )
             )
 
-    def _finish_failed(self, task_guid: str, msg: str) -> None:
+    def _finish_failed(
+        self, task_guid: str, msg: str, failed_parts: list[FailedPart] | None = None
+    ) -> None:
         now = self._clock()
-        self._store.update(
-            NestTaskRecord,
-            task_guid,
-            lambda t: t.model_copy(
-                update={"status": NestStatus.FAILED, "msg": msg, "finish_time": now}
-            ),
-        )
+        update = {
+            "status": NestStatus.FAILED,
+            "msg": msg,
+            "failed_parts": failed_parts or [],
+            "finish_time": now,
+        }
+        self._store.update(NestTaskRecord, task_guid, lambda t: t.model_copy(update=update))
 
 
 def nest_request(
@@ -325,6 +328,17 @@ def _unplaced(result: NestResult, parts: list[StoredPart]) -> str:
         f"{u.count} x part {parts[u.item_id].part_name!r} not placed: {u.reason}"
         for u in result.unplaced
     )
+
+
+def _refused_parts(exc: NestingInputError, parts: list[StoredPart]) -> list[FailedPart]:
+    """The parts an input error is about, when it is about parts alone (not plates)."""
+    if exc.sheet_ids:
+        return []
+    named = [parts[i] for i in exc.item_ids if 0 <= i < len(parts)]
+    return [
+        FailedPart(part_guid=p.part_guid, part_name=p.part_name, drawing_guid=p.drawing_guid)
+        for p in named
+    ]
 
 
 def _input_error_message(

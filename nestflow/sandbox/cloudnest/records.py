@@ -171,6 +171,7 @@ class NestTaskRecord(Record):
     job_id: int
     status: NestStatus = NestStatus.NESTING
     msg: str = ""
+    failed_parts: list[m.FailedPart] = Field(default_factory=list)
     plate_guids: list[str]
     gap: float
     time_limit: float

@@ -158,6 +158,7 @@ def nest_detail(task: NestTaskRecord, layouts: list[ResultRecord], base_url: str
     """``data`` of job_nest_detail: status, message and, once finished, the layouts."""
     return m.NestDetail(
         nest_task_guid=task.nest_task_guid,
+        failed_parts=task.failed_parts,
         status=task.status,
         msg=task.msg,
         results=[nest_layout(layout, base_url) for layout in layouts],

@@ -33,7 +33,7 @@ from cli.demo import save_sandbox_blocks
 from deploy.stack import CLOUDNEST_RATE_LIMIT, Stack
 from flows.parameters import BlockNames, MaterialSpec, NestingSettings
 from nestflow.cloudnest.jobs import find_job
-from tests.pipeline.conftest import copy_examples
+from tests.pipeline.conftest import EXAMPLES, copy_examples, stored_as
 
 DRAWINGS = ("bracket.dxf", "gusset.dxf", "l_profile.dxf")
 MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)
@@ -113,7 +113,8 @@ def assert_one_of_everything(cloudnest, job_name: str) -> None:
     assert len(jobs) == 1, f"{job_name}: {len(jobs)} CloudNest jobs"
     job = find_job(cloudnest, job_name)
     drawings = sorted(d.filename for d in cloudnest.job_drawing_status(job.job_id))
-    assert drawings == sorted(DRAWINGS), f"{job_name}: drawings uploaded {drawings}"
+    expected = stored_as(*(EXAMPLES / name for name in DRAWINGS))
+    assert drawings == expected, f"{job_name}: drawings uploaded {drawings}"
     layouts = cloudnest.job_nest_detail(job.job_id).results
     plans = cloudnest.job_plan_detail([job.job_id])
     assert layouts

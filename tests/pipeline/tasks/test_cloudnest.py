@@ -21,6 +21,7 @@ from tasks.cloudnest import (
     wait_drawings,
     wait_nesting,
 )
+from tests.pipeline.conftest import stored_as
 from tests.pipeline.tasks.support import (
     EXAMPLES,
     GAS,
@@ -131,7 +132,7 @@ def test_upload_drawings_skips_drawings_the_job_already_holds(
     assert (outcome.uploaded, outcome.already_there) == (["bracket.dxf"], ["gusset.dxf"])
     assert sorted(r.filename for r in outcome.refs) == ["bracket.dxf", "gusset.dxf"]
     held = sorted(s.filename for s in cloudnest.job_drawing_status(job_id))
-    assert held == ["bracket.dxf", "gusset.dxf"]
+    assert held == stored_as(EXAMPLES / "bracket.dxf", EXAMPLES / "gusset.dxf")
 
 
 def test_upload_drawings_orders_each_drawing_in_its_quantity(cloudnest, nested_job) -> None:

@@ -1,0 +1,78 @@
+"""One part an engine refuses is left out and named; the rest of the job still nests and is cut.
+
+``hole_on_edge.dxf`` holds a plate whose square hole runs along its outer edge: the reader takes
+it, but both vendors refuse such a part (AlmaCAM answers -981 "hole not compatible" for the whole
+order, CloudNest fails the drawing). AlmaCAM's order is submitted again without that part.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import ezdxf
+import pytest
+
+from flows.nest_to_cnc import nest_to_cnc
+from flows.outputs import PushIncomplete
+from flows.parameters import DrawingSource, EngineName, PushEngine
+from tests.pipeline.conftest import EXAMPLES, LOCAL_FAST, LOCAL_MATERIAL, dropped_parts
+
+LEFT_OUT = "1 x part 'hole_on_edge' from hole_on_edge.dxf not nested"
+
+
+def hole_on_edge() -> bytes:
+    """A 100 x 60 plate whose 20 x 20 hole shares 20 mm of the plate's left edge."""
+    doc = ezdxf.new("R2010", units=4)
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (100, 0), (100, 60), (0, 60)], close=True)
+    msp.add_lwpolyline([(0, 20), (20, 20), (20, 40), (0, 40)], close=True)
+    stream = io.StringIO()
+    doc.write(stream)
+    return stream.getvalue().encode()
+
+
+@pytest.fixture
+def job_with_a_refused_part(tmp_path: Path) -> Path:
+    for name in ("bracket.dxf", "gusset.dxf"):
+        (tmp_path / name).write_bytes((EXAMPLES / name).read_bytes())
+    (tmp_path / "hole_on_edge.dxf").write_bytes(hole_on_edge())
+    return tmp_path
+
+
+def test_both_engines_leave_out_the_part_they_refuse_and_nest_the_rest(
+    job_with_a_refused_part, pipeline_blocks
+) -> None:
+    summary = nest_to_cnc(
+        job_name="refused-part",
+        drawings=DrawingSource(folder=str(job_with_a_refused_part)),
+        material=LOCAL_MATERIAL,
+        nesting=LOCAL_FAST,
+        blocks=pipeline_blocks.names,
+    )
+    almacam, cloudnest = summary.engine("almacam"), summary.engine("cloudnest")
+    assert almacam.status == "ok" and almacam.nested
+    assert [line.split(":")[0] for line in almacam.unplaced] == [LEFT_OUT]
+    assert "-981" in almacam.unplaced[0]  # AlmaCAM's own reason
+    assert cloudnest.status == "ok" and cloudnest.nested
+    assert [line.split(":")[0] for line in cloudnest.unplaced] == [LEFT_OUT]
+
+
+def test_a_production_run_cuts_the_rest_and_ends_failed_naming_the_refused_part(
+    job_with_a_refused_part, drop_laser, pipeline_blocks
+) -> None:
+    state = nest_to_cnc(
+        job_name="refused-part-cut",
+        drawings=DrawingSource(folder=str(job_with_a_refused_part)),
+        engines=[EngineName.ALMACAM],
+        push=PushEngine.ALMACAM,
+        material=LOCAL_MATERIAL,
+        nesting=LOCAL_FAST,
+        blocks=drop_laser,
+        return_state=True,
+    )
+    assert state.is_failed()
+    with pytest.raises(PushIncomplete, match=LEFT_OUT.replace("(", r"\(")):
+        state.result()
+    cut = dropped_parts(pipeline_blocks.drop, "refused-part-cut", "almacam")
+    assert cut == 2  # bracket and gusset, one each
