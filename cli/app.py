@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli.doctor import doctor
+
 # A Prefect server sends usage telemetry to an outside address unless told not to; nestflow talks
 # to loopback and the vendors only. Set before Prefect is imported (its settings are read then);
 # a value the user exported wins.
@@ -186,3 +188,6 @@ def blocks(
         fields = f" ({', '.join(change.fields)})" if change.fields else ""
         detail = f": {change.detail}" if change.detail else ""
         typer.echo(f"{change.block_type} '{change.name}': {change.action}{fields}{detail}")
+
+
+app.command()(doctor)

@@ -8,7 +8,7 @@ granted by the Prefect server, so it is shared by every worker on every machine.
 
 Why a lease and not a transaction lock: Prefect's transaction locks (file or Redis lock
 managers) have no hold timeout, so a worker killed while holding one blocks every later run of the
-job for ever (shared/specs/prefect-notes.md, "Locks that never expire"). A lease is renewed by the
+job for ever (docs/specs/prefect-notes.md, "Locks that never expire"). A lease is renewed by the
 holder while it lives; when the holder dies the server's repossessor revokes it after at most
 ``LEASE_S`` plus the repossessor's period (15 s by default), and the next run goes on. If the
 holder cannot renew its lease (the Prefect API unreachable for a minute), the run is stopped

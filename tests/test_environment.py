@@ -19,7 +19,7 @@ def test_pip_check_finds_no_broken_requirement() -> None:
 
 def test_the_server_stack_is_the_one_prefect_supports() -> None:
     # Prefect 3.9.1's scheduler fails on SQLAlchemy 2.1 and its API refuses the client's null
-    # limits on FastAPI >= 0.151 (shared/specs/prefect-notes.md, "Update 2026-11-27").
+    # limits on FastAPI >= 0.151 (docs/specs/prefect-notes.md, "Update 2026-11-27").
     assert version("prefect") == "3.9.1"
     assert version("sqlalchemy").startswith("2.0.")
     assert version("fastapi") == "0.150.0"

@@ -1,6 +1,6 @@
 """Pydantic models of the AlmaCAM nesting API: the order we send and every body we read back.
 
-Field names are the vendor's (see ``specs/almacam-api.md``). Two extra-field policies:
+Field names are the vendor's (see ``docs/specs/almacam-api.md``). Two extra-field policies:
 
 * **Requests** (:class:`Order` and everything inside it) forbid unknown fields, mirroring the order
   schema's ``additionalProperties: false``: a typo becomes a local error instead of a 400.

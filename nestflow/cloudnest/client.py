@@ -257,7 +257,7 @@ class CloudNestClient:
         request_deadline: float | None = None,
         max_answer_bytes: int = DEFAULT_MAX_BYTES,
         transport: httpx.BaseTransport | None = None,
-        max_retries: int = 3,
+        max_retries: int = 5,
         max_rate_limit_waits: int = 10,
         max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
         retry_backoff: float = 0.5,

@@ -1,9 +1,9 @@
 """PNG previews of nested layouts, drawn straight from the part geometry with matplotlib.
 
 Drawing the polygons ourselves is about six times faster than rendering the layout DXF through
-ezdxf's drawing add-on (spec §3.5: 0.40 s against 2.66 s for 1500 parts). Only matplotlib's
-object API is used (``Figure`` + ``FigureCanvasAgg``), never ``pyplot``, so no global figure state
-is shared between server threads.
+ezdxf's drawing add-on (docs/specs/nesting-and-dxf.md §3.5: 0.40 s against 2.66 s for 1500
+parts). Only matplotlib's object API is used (``Figure`` + ``FigureCanvasAgg``), never
+``pyplot``, so no global figure state is shared between server threads.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from nestflow.geometry.models import Contour, Part, Vertex
 # --- client side: documented orders and a real part with arcs and a hole ------------------------
 
 
-#: The getting-started order as the vendor's doc describes it (specs/almacam-api.md §3, §4).
+#: The getting-started order as the vendor's doc describes it (docs/specs/almacam-api.md §3, §4).
 #: The doc's facts: one square part, instance id 42, no ``orientations``; one 5 x 10 sheet, id 123
 #: (``length`` 10, ``height`` 5); the square's closing vertex is not repeated; its sample result
 #: places part 42 at (0, 0) with used length 1.0, so the square is 1 x 1. ``time`` is not in the
@@ -37,7 +37,7 @@ def hello_world_order() -> dict[str, Any]:
 
 @pytest.fixture
 def constructed_order() -> dict[str, Any]:
-    """The constructed example of specs/almacam-api.md §3.8 (every order feature once)."""
+    """The constructed example of docs/specs/almacam-api.md §3.8 (every order feature once)."""
     return {
         "parts": [
             {

@@ -21,7 +21,7 @@ from nestflow.almacam.models import (
 
 SQUARE = [[0, 0], [1, 0], [1, 1], [0, 1]]
 
-#: The doc's sample full result (getting-started, specs/almacam-api.md §4).
+#: The doc's sample full result (getting-started, docs/specs/almacam-api.md §4).
 FULL_SAMPLE = {
     "message": "successfully completed",
     "nestings": [

@@ -189,7 +189,7 @@ def test_a_vendor_error_path_reads_as_the_users_part(bracket_part) -> None:
 
 
 def test_a_built_order_satisfies_the_vendors_order_schema(bracket_part) -> None:
-    # The sandbox holds the vendor's schema (specs/almacam-api.md §11); a built order must pass it.
+    # The sandbox holds the vendor's schema (docs/specs/almacam-api.md §11): built orders pass it.
     lines = [
         OrderLine(part=bracket_part, quantity=2, rotations="free", flip_allowed=True),
         OrderLine(part=_square("a", "a.dxf"), rotations=[0, 90]),

@@ -1,6 +1,6 @@
 """The AlmaCAM sandbox refuses bad orders at ``POST /new`` as the vendor documents (HTTP 400).
 
-Covers every error example of specs/almacam-api.md (section A, section 9.1, the section 11
+Covers every error example of docs/specs/almacam-api.md (section A, section 9.1, the section 11
 fixtures) and the sandbox's semantic checks, over real HTTP.
 """
 

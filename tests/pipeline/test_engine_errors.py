@@ -26,7 +26,7 @@ FAST = NestingSettings(time_s=2.0, spacing=5.0, max_wait_s=120.0)
 SHORT_SHEET = {"name": "short 1000", "length": 1000.0, "height": 1500.0, "quantity": 5}
 REFUSING_URL = "https://almacam-refusing.invalid"
 
-#: The vendor's documented 400 shapes (specs/almacam-api.md section A): one error naming a part
+#: The vendor's documented 400 shapes (docs/specs/almacam-api.md section A): one error naming a part
 #: id, one locating the offending node by its JSON path.
 REFUSAL = {
     "message": "An error occured",

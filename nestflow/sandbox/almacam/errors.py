@@ -26,7 +26,7 @@ MAX_ERRORS = 100
 
 
 class ErrorCode(IntEnum):
-    """The vendor's error codes (specs/almacam-api.md, section A)."""
+    """The vendor's error codes (docs/specs/almacam-api.md, section A)."""
 
     SCHEMA = -3000
     UNEXPECTED = -4000

@@ -1,6 +1,6 @@
 """The vendor's order schema (JSON Schema draft-04), as the sandbox validates ``POST /new``.
 
-Transcribed from specs/almacam-api.md section 11 (the 2019 "Job Schema"), with the top-level
+Transcribed from docs/specs/almacam-api.md section 11 (the 2019 "Job Schema"), with the top-level
 ``compact`` string the current service accepts, and a sheet's ``border_gap`` of ``null`` taken
 as no border gap (real 2025 orders carry it, specs section 3.6; the 2019 schema refused it). Its
 quirks are kept on purpose, because the

@@ -37,6 +37,7 @@ from pydantic import RootModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, UploadFile
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from nestflow.cloudnest.errors import (
     BODY_NOT_JSON,
@@ -183,6 +184,10 @@ async def dispatch(service: CloudNestSandbox, route: Route, request: Request) ->
             http_status=refusal.http_status or settings.error_http_status,
             clock_seconds=service.clock.now(),
         )
+    except ClientDisconnect:
+        # The caller gave up before its request was read whole: nothing to do, nobody to answer.
+        log.info("CloudNest sandbox: the client of %s went away", route.describe())
+        return Response(status_code=499)
     except Exception as exc:  # an answer, not a dropped connection, for a sandbox bug
         log.exception("CloudNest sandbox failed on %s", route.describe())
         return answer(
