@@ -58,7 +58,7 @@ bench: $(STAMP) services
 # Re-resolve the pinned direct dependencies and freeze the whole set (run after editing pyproject).
 lock:
 	rm -rf .lock-venv && $(PY) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet ".[dev]"
+	.lock-venv/bin/pip install --quiet ".[dev,sandbox]"
 	.lock-venv/bin/pip freeze --exclude nestflow > requirements.lock
 	rm -rf .lock-venv
 

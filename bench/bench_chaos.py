@@ -91,7 +91,7 @@ def _lost(job: str) -> int:
 
 def chaos_job(sandbox, blocks, folder: Path, seed: int | None) -> Outcome:
     """One job, its run and its re-run, through the faults of ``seed`` (None: no fault)."""
-    from nestflow.sandbox.chaos import chaos_plan
+    from sandbox.chaos import chaos_plan
     from tests.vendor_state import almacam_last_order, cloudnest_duplicates
 
     before = almacam_last_order(_almacam_client(sandbox))
@@ -150,8 +150,8 @@ def main() -> None:
     work = fresh_prefect("nestflow-chaos-", "CRITICAL")
     from blocks import AlmaCamCredentials, CloudNestCredentials
     from cli.demo import save_sandbox_blocks
-    from nestflow.sandbox.config import SandboxConfig
-    from nestflow.sandbox.server import start_sandbox
+    from sandbox.config import SandboxConfig
+    from sandbox.server import start_sandbox
 
     folder = work / "drawings"
     make_drawings(folder, args.drawings)

@@ -202,8 +202,8 @@ def main() -> None:
     from blocks.settings import SheetFormat
     from cli.demo import save_sandbox_blocks
     from flows.parameters import MaterialSpec, NestingSettings
-    from nestflow.sandbox.config import SandboxConfig
-    from nestflow.sandbox.server import start_sandbox
+    from sandbox.config import SandboxConfig
+    from sandbox.server import start_sandbox
 
     folder = work / "drawings"
     files = make_drawings(folder, args.drawings)

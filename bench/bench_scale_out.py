@@ -26,8 +26,8 @@ from blocks import CloudNestCredentials
 from cli.demo import save_sandbox_blocks
 from deploy.stack import CLOUDNEST_RATE_LIMIT, Stack
 from flows.parameters import BlockNames, MaterialSpec, NestingSettings
-from nestflow.sandbox.config import SandboxConfig
-from nestflow.sandbox.server import start_sandbox
+from sandbox.config import SandboxConfig
+from sandbox.server import start_sandbox
 
 
 def timed_jobs(stack: Stack, count: int, parameters: dict) -> float:

@@ -51,8 +51,8 @@ def sandbox(
     ] = None,
 ) -> None:
     """Serve the local vendor sandboxes (AlmaCAM, CloudNest) until Ctrl-C."""
-    from nestflow.sandbox.config import SandboxConfig
-    from nestflow.sandbox.server import serve_forever
+    from sandbox.config import SandboxConfig
+    from sandbox.server import serve_forever
 
     config = SandboxConfig.from_env(
         host=host,

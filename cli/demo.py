@@ -34,8 +34,8 @@ from flows.parameters import (
 )
 from nestflow.geometry.inspect import inspect_drawings
 from nestflow.report import RunSummary
-from nestflow.sandbox.config import SandboxConfig
-from nestflow.sandbox.server import RunningSandbox, start_sandbox
+from sandbox.config import SandboxConfig
+from sandbox.server import RunningSandbox, start_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -27,6 +27,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 from prefect.runtime import task_run
 
+from nestflow.bounded import AnswerTooLarge, AnswerTooSlow, send_bounded
 from nestflow.geometry.manifest import ManifestLine
 from nestflow.geometry.models import Part
 from nestflow.geometry.reader import DrawingFailure, ReadOptions, read_one
@@ -122,10 +123,32 @@ def match_manifest(
 
 
 def _content(ref: DrawingLocation, limit: int, timeout: float) -> bytes:
-    """A local drawing's bytes (a regular file of at most ``limit``), or its URL's answer."""
+    """A local drawing's bytes (a regular file of at most ``limit``), or its URL's answer.
+
+    A download is bounded like every answer nestflow reads: at most ``limit`` bytes (decoded)
+    and 3 x ``timeout`` for the whole exchange, so a huge or dripping server cannot hold the run.
+
+    Raises:
+        FileRefused: The file is not a regular file, or either is larger than ``limit``.
+        OSError: The file cannot be read.
+        httpx.HTTPError: The URL did not answer (in time), or answered an error.
+    """
     if ref.path is not None:
         return read_regular_file(Path(ref.path), limit)
-    response = httpx.get(ref.url or "", timeout=timeout, follow_redirects=True)
+    url = ref.url or ""
+    with httpx.Client(timeout=timeout, follow_redirects=True) as client:
+        try:
+            response = send_bounded(
+                client, client.build_request("GET", url), max_bytes=limit, deadline_s=3 * timeout
+            )
+        except AnswerTooLarge as exc:
+            raise FileRefused(
+                Path(ref.file),
+                "file_too_large",
+                f"a download from {url} above the limit of {limit:,} bytes: it was read no further",
+            ) from exc
+        except AnswerTooSlow as exc:
+            raise httpx.ReadTimeout(f"{url} did not answer whole in {3 * timeout:g} s") from exc
     response.raise_for_status()
     return response.content
 

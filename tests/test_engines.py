@@ -31,11 +31,11 @@ from nestflow.gate import (
     ordered_parts,
 )
 from nestflow.geometry.reader import read_drawing
-from nestflow.sandbox.almacam.service import ALMACAM
-from nestflow.sandbox.cloudnest.registration import CLOUDNEST
-from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
-from nestflow.sandbox.config import SandboxConfig
-from nestflow.sandbox.server import RunningSandbox, start_sandbox
+from sandbox.almacam.service import ALMACAM
+from sandbox.cloudnest.service import CLOUDNEST
+from sandbox.cloudnest.settings import CloudNestSandboxSettings
+from sandbox.config import SandboxConfig
+from sandbox.server import RunningSandbox, start_sandbox
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 ORDER = (("gusset.dxf", 2), ("bracket.dxf", 1))

@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FORBIDDEN = {"prefect", "blocks", "tasks", "flows"}
+FORBIDDEN = {"prefect", "blocks", "tasks", "flows", "sandbox"}
+#: What only the sandbox needs (the ``sandbox`` extra): production code never imports it.
+SANDBOX_ONLY = {"sandbox", "uvicorn", "multipart", "python_multipart", "jsonschema"}
 
 
 def _imported_roots(path: Path) -> set[str]:
@@ -28,11 +30,27 @@ def test_core_module_imports_no_prefect_nor_upper_layers(path: Path) -> None:
     assert not (_imported_roots(path) & FORBIDDEN)
 
 
-def test_sandbox_uses_no_client_internals() -> None:
-    for path in sorted((ROOT / "nestflow" / "sandbox").rglob("*.py")):
-        text = path.read_text(encoding="utf-8")
-        assert "nestflow.almacam.client" not in text, path
-        assert "nestflow.cloudnest.client" not in text, path
+SANDBOX_FILES = sorted((ROOT / "sandbox").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", SANDBOX_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_sandbox_uses_no_client_internals_and_no_layer_above_the_core(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert "nestflow.almacam.client" not in text
+    assert "nestflow.cloudnest.client" not in text
+    assert not (_imported_roots(path) & {"prefect", "blocks", "tasks", "flows", "cli"})
+
+
+PRODUCTION_FILES = sorted(
+    path
+    for package in ("nestflow", "blocks", "tasks", "flows")
+    for path in (ROOT / package).rglob("*.py")
+)
+
+
+@pytest.mark.parametrize("path", PRODUCTION_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_production_code_needs_nothing_of_the_sandbox_extra(path: Path) -> None:
+    assert not (_imported_roots(path) & SANDBOX_ONLY)
 
 
 def test_blocks_do_not_import_tasks_or_flows() -> None:

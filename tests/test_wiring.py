@@ -39,8 +39,8 @@ WIRING = {
     r"\bAlmaCamEngine\(": {"nestflow/almacam/engine.py", "tasks/almacam.py"},
 }
 
-#: Vendor credentials: the engine's run, its tasks, the clients, the gateway of the targets, and
-#: the demo that saves the sandbox's blocks.
+#: Vendor credentials: the engine's run, its tasks, the clients, the gateway of the targets, the
+#: demo that saves the sandbox's blocks, and ``nestflow doctor``, which checks them read-only.
 CREDENTIALS = {
     "flows/engines/almacam.py",
     "flows/engines/cloudnest.py",
@@ -49,6 +49,7 @@ CREDENTIALS = {
     "tasks/clients.py",
     "tasks/targets.py",
     "cli/demo.py",
+    "cli/doctor.py",
 }
 
 

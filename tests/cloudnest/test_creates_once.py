@@ -21,7 +21,7 @@ from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.errors import CloudNestNotFound, CloudNestServerError
 from nestflow.cloudnest.models import NestLayout
 from nestflow.engines.base import SheetSpec
-from nestflow.sandbox.faults import FaultKind, FaultPlan, FaultRule
+from sandbox.faults import FaultKind, FaultPlan, FaultRule
 
 #: The client's timeout in these tests, and how late a "late" request is handled.
 TIMEOUT_S = 1.0

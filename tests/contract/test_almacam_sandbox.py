@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from nestflow.almacam.models import FullResult, StatsResult
-from nestflow.sandbox.server import RunningSandbox
+from sandbox.server import RunningSandbox
 
 from .conftest import (
     ALMACAM_FIXTURES,

@@ -46,9 +46,9 @@ from flows.parameters import (
 from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.jobs import vendor_filename
 from nestflow.gate import dxf_outlines
-from nestflow.sandbox.config import SandboxConfig
-from nestflow.sandbox.faults import FaultKind, FaultPlan, FaultRule
-from nestflow.sandbox.server import RunningSandbox, start_sandbox
+from sandbox.config import SandboxConfig
+from sandbox.faults import FaultKind, FaultPlan, FaultRule
+from sandbox.server import RunningSandbox, start_sandbox
 
 #: The material and the short nesting of the local-engine runs (:func:`local_run`).
 LOCAL_MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)

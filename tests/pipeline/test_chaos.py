@@ -1,7 +1,7 @@
 """A job through the faulty network of issue 12 is cut exactly once, on its first run.
 
 The session's sandbox answers every route of both services through the issue's fault mix
-(:func:`nestflow.sandbox.chaos.chaos_plan`: 10 % HTTP 503, 5 % 429, 2 % dropped before handling,
+(:func:`sandbox.chaos.chaos_plan`: 10 % HTTP 503, 5 % 429, 2 % dropped before handling,
 2 % dropped after handling, 2 % handled only after the client's timeout). A job of 20 drawings
 runs once per seed with both engines, pushing CloudNest's layouts. Three seeds; the full run
 (100 drawings, 10 seeds) is ``bench/bench_chaos.py``.
@@ -24,8 +24,8 @@ from flows.nest_to_cnc import nest_to_cnc
 from flows.parameters import BlockNames, DrawingSource, EngineName, PushEngine
 from nestflow.almacam.client import AlmaCamClient
 from nestflow.report import RunSummary
-from nestflow.sandbox.chaos import chaos_plan
-from nestflow.sandbox.server import RunningSandbox
+from sandbox.chaos import chaos_plan
+from sandbox.server import RunningSandbox
 from tests.pipeline.conftest import LOCAL_FAST, LOCAL_MATERIAL, copy_examples
 from tests.vendor_state import almacam_last_order, cloudnest_duplicates
 

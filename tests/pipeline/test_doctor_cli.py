@@ -13,7 +13,7 @@ from blocks import CloudNestCredentials
 from cli.app import app
 from cli.doctor import DEFAULT_BLOCK_NAME
 from flows.parameters import DEFAULT_BLOCK
-from nestflow.sandbox.server import RunningSandbox
+from sandbox.server import RunningSandbox
 from tests.pipeline.conftest import ALMACAM_TOKEN, CLOUDNEST_SECRET, PipelineBlocks
 
 runner = CliRunner()

@@ -16,10 +16,12 @@ import logging
 import os
 import shutil
 import threading
+import time
 import tracemalloc
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import ezdxf
 import pytest
@@ -44,7 +46,7 @@ from nestflow.geometry.reader import ReadOptions
 from nestflow.intake import Intake, PlaceRefused
 from tasks.drawings import check_drawings
 from tasks.events import LISTED, QUOTED
-from tests.pipeline.tasks.support import to_check
+from tests.pipeline.tasks.support import parameter_model, to_check
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)
@@ -309,3 +311,35 @@ def test_an_absurd_quantity_fails_the_run_before_anything_is_nested(shop: Path, 
     state = _run(shop, drop_laser, manifest=str(manifest))
     with pytest.raises(ManifestError, match=rf"orders.csv line 2.*{MAX_QUANTITY:,}"):
         state.result()
+
+
+# --- drawings given by URL ------------------------------------------------------------------------
+
+
+def _url_to_check(url: str) -> Any:
+    item = parameter_model(check_drawings, "items")
+    return item.model_validate({"ref": {"file": "remote.dxf", "url": url}, "terms": {}})
+
+
+def test_a_drawing_url_answering_more_than_the_limit_is_rejected_unread(misbehaving) -> None:
+    options = ReadOptions(max_file_bytes=1024 * 1024)  # the server sends 8 MiB
+    started = misbehaving.play("huge").requests
+
+    (drawing,) = check_drawings([_url_to_check(misbehaving.base_url)], options)
+
+    assert misbehaving.requests == started + 1
+    assert drawing.failure is not None and drawing.failure.kind == "file_too_large"
+    assert "above the limit of 1,048,576 bytes" in drawing.failure.message
+
+
+def test_a_drawing_url_dripping_its_answer_is_rejected_within_its_deadline(
+    misbehaving, monkeypatch
+) -> None:
+    monkeypatch.setattr("tasks.drawings.DOWNLOAD_TIMEOUT_S", 1.0)  # deadline 3 s; the drip is 10 s
+    start = time.monotonic()
+
+    (drawing,) = check_drawings([_url_to_check(misbehaving.play("drip").base_url)], ReadOptions())
+
+    assert time.monotonic() - start < 8.0
+    assert drawing.failure is not None and drawing.failure.kind == "unreachable"
+    assert "did not answer whole in 3 s" in drawing.failure.message

@@ -19,8 +19,8 @@ from flows.nest_to_cnc import nest_to_cnc
 from flows.parameters import BlockNames, DrawingSource, MaterialSpec, NestingSettings, PushEngine
 from nestflow.gate import dxf_outlines
 from nestflow.geometry.reader import read_drawing
-from nestflow.sandbox.config import SandboxConfig
-from nestflow.sandbox.server import RunningSandbox, start_sandbox
+from sandbox.config import SandboxConfig
+from sandbox.server import RunningSandbox, start_sandbox
 from tests.pipeline.conftest import copy_examples
 from tests.pipeline.processes import free_port
 

@@ -19,10 +19,10 @@ import httpx
 import pytest
 from prefect.exceptions import TerminationSignal
 
-from nestflow.sandbox.almacam.service import ALMACAM
-from nestflow.sandbox.config import SandboxConfig
-from nestflow.sandbox.server import RunningSandbox, start_sandbox
 from nestflow.waiting import cancelled, reset_waits
+from sandbox.almacam.service import ALMACAM
+from sandbox.config import SandboxConfig
+from sandbox.server import RunningSandbox, start_sandbox
 from tests.pipeline.conftest import PrefectSession
 from tests.pipeline.processes import ROOT, prefect_env, spawn, stop, wait_until
 

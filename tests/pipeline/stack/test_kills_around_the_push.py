@@ -33,7 +33,7 @@ from prefect.settings import (
 
 from blocks import MachineTarget
 from nestflow.ledger import JobLedger
-from nestflow.sandbox.faults import FaultKind, FaultPlan, FaultRule
+from sandbox.faults import FaultKind, FaultPlan, FaultRule
 from tasks.leases import LEASE_S
 from tasks.ledger import ledger_path
 from tests.pipeline.conftest import SANDBOX_MACHINES

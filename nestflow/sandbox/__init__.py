@@ -1,5 +1,0 @@
-"""Local stand-ins for the vendor APIs (AlmaCAM, later CloudNest), served on loopback.
-
-Start them from code with :func:`nestflow.sandbox.server.start_sandbox` and a
-:class:`nestflow.sandbox.config.SandboxConfig`, or from the shell with ``nestflow sandbox``.
-"""

@@ -1,8 +1,0 @@
-"""Local CloudNest (Bochu) open-platform server: the vendor's gateway, jobs, Boost and machines.
-
-Build it with :func:`nestflow.sandbox.cloudnest.app.create_app` and serve it with any ASGI server
-(see :data:`nestflow.sandbox.cloudnest.app.SERVER_OPTIONS`), or run ``nestflow sandbox``, which
-plugs in :data:`nestflow.sandbox.cloudnest.registration.CLOUDNEST`. Settings:
-:class:`nestflow.sandbox.cloudnest.settings.CloudNestSandboxSettings` (environment variables
-``NESTFLOW_SANDBOX_CLOUDNEST_*``, ``NESTFLOW_SANDBOX_RATE_LIMIT``, ``NESTFLOW_SANDBOX_MACHINES``).
-"""

@@ -1,0 +1,1 @@
+"""AlmaCAM sandbox, the endpoints, requests checked and answered from the state."""

@@ -1,0 +1,1 @@
+"""AlmaCAM sandbox, the vendor's gateway: the HTTP app, authentication, limits, answers."""

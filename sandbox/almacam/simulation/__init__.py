@@ -1,0 +1,1 @@
+"""AlmaCAM sandbox, what the simulated vendor does in the background."""

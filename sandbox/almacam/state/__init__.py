@@ -1,0 +1,1 @@
+"""AlmaCAM sandbox, what the simulated vendor keeps, and the queries over it."""

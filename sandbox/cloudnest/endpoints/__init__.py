@@ -1,0 +1,1 @@
+"""CloudNest sandbox, the endpoints, requests checked and answered from the state."""

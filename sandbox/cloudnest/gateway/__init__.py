@@ -1,0 +1,1 @@
+"""CloudNest sandbox, the vendor's gateway: the HTTP app, authentication, limits, answers."""

@@ -1,0 +1,1 @@
+"""CloudNest sandbox, what the simulated vendor does in the background."""

@@ -1,0 +1,1 @@
+"""CloudNest sandbox, what the simulated vendor keeps, and the queries over it."""
