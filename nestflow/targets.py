@@ -98,9 +98,7 @@ def not_sent(error: Exception) -> bool:
     """
     if isinstance(error, TargetError):
         return True
-    return isinstance(error, CloudNestError) and not isinstance(
-        error, CloudNestTransportError | CloudNestServerError
-    )
+    return isinstance(error, CloudNestError) and not error.may_have_landed
 
 
 class TargetError(RuntimeError):

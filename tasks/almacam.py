@@ -30,7 +30,6 @@ from nestflow.almacam.engine import AlmaCamEngine
 from nestflow.almacam.errors import (
     NOT_WORTH_RETRYING,
     AlmaCamError,
-    AlmaCamProtocolError,
     AlmaCamServerError,
     AlmaCamTransportError,
     AlmaCamValidationError,
@@ -105,9 +104,7 @@ def _did_not_land(exc: AlmaCamError) -> bool:
     A server failure (5xx) or an answer that could not be read (malformed, too large) may
     come after the order was created: that submit stays in doubt.
     """
-    if isinstance(exc, AlmaCamTransportError):
-        return not exc.request_sent
-    return not isinstance(exc, AlmaCamServerError | AlmaCamProtocolError)
+    return not exc.may_have_landed
 
 
 def _in_doubt(record: SubmitRecord, bundle: OrderBundle) -> OrderInDoubt:

@@ -57,6 +57,15 @@ class AlmaCamError(Exception):
     def __str__(self) -> str:
         return f"AlmaCAM {self.endpoint} ({self._answer()}): {self.message}"
 
+    @property
+    def may_have_landed(self) -> bool:
+        """Whether the request may have taken effect although it failed (a submit: billed).
+
+        An answer that refused the request (4xx, "too many requests") says it did not; a server
+        failure, an unusable answer or no answer after the request left does not say so.
+        """
+        return False
+
     def _answer(self) -> str:
         """What came back, for :meth:`__str__`: ``"HTTP 404"``, ``"no answer"``."""
         return f"HTTP {self.status}" if self.status is not None else "no answer"
@@ -179,9 +188,19 @@ class AlmaCamNotFound(AlmaCamError):
 class AlmaCamServerError(AlmaCamError):
     """HTTP 5xx: the service failed; the request may be retried later."""
 
+    @property
+    def may_have_landed(self) -> bool:
+        """The request reached the service, which failed or answered unusably: it may have."""
+        return True
+
 
 class AlmaCamProtocolError(AlmaCamError):
     """An answer the API does not document (unexpected status, or a body of the wrong shape)."""
+
+    @property
+    def may_have_landed(self) -> bool:
+        """The request reached the service, which failed or answered unusably: it may have."""
+        return True
 
 
 class AlmaCamAnswerTooLarge(AlmaCamProtocolError):
@@ -269,6 +288,11 @@ class AlmaCamTransportError(AlmaCamError):
     ) -> None:
         super().__init__(message, status=None, endpoint=endpoint, order_id=order_id)
         self.request_sent = request_sent
+
+    @property
+    def may_have_landed(self) -> bool:
+        """Unless the connection never opened, the request may have reached the service."""
+        return self.request_sent
 
 
 class AlmaCamUnreachable(AlmaCamTransportError):

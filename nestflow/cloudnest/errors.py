@@ -96,6 +96,15 @@ class CloudNestError(Exception):
         self.hint = hint or _hint_for(status) or self.default_hint
         super().__init__(self._message())
 
+    @property
+    def may_have_landed(self) -> bool:
+        """Whether the request may have taken effect although it failed.
+
+        An answer with an error code (bad request, auth, not found, conflict, too frequent)
+        refused it; a server failure, an unreadable answer or no answer does not say so.
+        """
+        return False
+
     def _message(self) -> str:
         code = self.without_status if self.status is None else f"status {self.status}"
         return f"CloudNest {self.endpoint}: {code}: {self.msg or '(no message)'}. {self.hint}"
@@ -171,10 +180,16 @@ class CloudNestValidationError(CloudNestError):
 class CloudNestServerError(CloudNestError):
     """The server failed: HTTP 5xx, 1100-1103, 2201, an unreadable answer, an unknown status.
 
-    The request reached the server, so a create behind it may have landed.
+    The request reached the server, so a create behind it may have landed
+    (:attr:`may_have_landed`).
     """
 
     default_hint = "The CloudNest gateway failed; retry later or contact Bochu support."
+
+    @property
+    def may_have_landed(self) -> bool:
+        """The request may have reached the server: no answer says it did not land."""
+        return True
 
 
 class CloudNestUnreadableAnswer(CloudNestServerError):
@@ -218,6 +233,11 @@ class CloudNestTransportError(CloudNestError):
     """No answer: connection refused, reset, or timed out."""
 
     default_hint = "Check the network and base_url; the request may or may not have landed."
+
+    @property
+    def may_have_landed(self) -> bool:
+        """The request may have reached the server: no answer says it did not land."""
+        return True
 
 
 class CloudNestAnswerTooSlow(CloudNestTransportError):

@@ -128,9 +128,7 @@ def _may_have_failed_to_land(exc: CloudNestError, landed_codes: Collection[int])
     """
     if isinstance(exc, NOT_WORTH_RETRYING):
         return False
-    if isinstance(exc, CloudNestTransportError | CloudNestServerError):
-        return True
-    return exc.status in landed_codes
+    return exc.may_have_landed or exc.status in landed_codes
 
 
 def create_once(
@@ -168,7 +166,7 @@ def create_once(
         except CloudNestError as exc:
             if not _may_have_failed_to_land(exc, landed_codes):
                 raise
-            said_it_exists = not isinstance(exc, CloudNestTransportError | CloudNestServerError)
+            said_it_exists = not exc.may_have_landed
             if not said_it_exists:
                 if attempt >= client.max_retries:
                     raise
