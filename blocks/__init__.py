@@ -4,11 +4,18 @@
 """
 
 from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
-from blocks.settings import DrawingRoots, MachineTarget, SheetFormat, SheetStock
+from blocks.settings import (
+    CuttingParameters,
+    DrawingRoots,
+    MachineTarget,
+    SheetFormat,
+    SheetStock,
+)
 
 __all__ = [
     "AlmaCamCredentials",
     "CloudNestCredentials",
+    "CuttingParameters",
     "DrawingRoots",
     "MachineTarget",
     "SheetFormat",

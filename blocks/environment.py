@@ -80,7 +80,8 @@ class BlockChange(BaseModel):
     block_type: str
     name: str
     action: str
-    """``created``, ``updated``, ``unchanged`` or ``skipped``."""
+    """``created``, ``updated``, ``unchanged`` (it exists; none of its variables is set),
+    ``absent`` (it does not exist and none of its variables is set) or ``skipped``."""
     fields: list[str] = []
     detail: str = ""
 
@@ -123,9 +124,12 @@ def apply_env(cls: type[Block], name: str, environ: Mapping[str, str]) -> BlockC
     """
     title = cls.get_block_type_name()
     values = values_from_env(cls, environ)
-    if not values:
-        return BlockChange(block_type=title, name=name, action="unchanged")
     current = _existing(cls, name)
+    if not values:
+        if current is None:
+            detail = "not created: none of its variables is set"
+            return BlockChange(block_type=title, name=name, action="absent", detail=detail)
+        return BlockChange(block_type=title, name=name, action="unchanged")
     merged = {**(current.model_dump() if current else {}), **values}
     merged = {k: v for k, v in merged.items() if not k.startswith("_") and k != "block_type_slug"}
     try:

@@ -13,6 +13,7 @@ from prefect.blocks.core import Block
 from pydantic import BaseModel, Field, HttpUrl, field_validator, model_validator
 
 from nestflow.engines import SheetSpec
+from nestflow.report.cutting import DEFAULT_CUTTING_TABLE, CostRates, CuttingTable
 
 DOCUMENTATION = HttpUrl("https://docs.prefect.io/latest/develop/blocks")
 
@@ -119,6 +120,37 @@ class MachineTarget(Block):
         if self.gmid is None and not self.card_id and not self.drop_folder_block:
             raise ValueError("a machine target needs a gmid, a card_id or a drop_folder_block")
         return self
+
+
+class CuttingParameters(Block):
+    """How fast the shop's laser cuts, and what sheets and laser time cost: what quotes price with.
+
+    Example:
+        ```python
+        from blocks import CuttingParameters
+        rates = CuttingParameters.load("BLOCK_NAME")
+        print(rates.table.source, rates.costs.machine_rate_per_hour)
+        ```
+    """
+
+    _block_type_name: ClassVar[str] = "Cutting Parameters"
+    _block_type_slug: ClassVar[str] = "nestflow-cutting-parameters"
+    _documentation_url: ClassVar[HttpUrl] = DOCUMENTATION
+    _description: ClassVar[str] = (
+        "Cutting speed, pierce time and marking speed per material, thickness and gas, with "
+        "where the figures come from; sheet price per kg and the laser's hourly rate."
+    )
+
+    table: CuttingTable = Field(
+        default=DEFAULT_CUTTING_TABLE,
+        title="Cutting table",
+        description="Rows per material family, thickness and gas; its source is quoted with it.",
+    )
+    costs: CostRates = Field(
+        default_factory=CostRates,
+        title="Cost rates",
+        description="Currency, sheet price per kg and the laser's hourly rate.",
+    )
 
 
 class DrawingRoots(Block):

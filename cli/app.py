@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -16,6 +16,8 @@ from cli.doctor import doctor
 # to loopback and the vendors only. Set before Prefect is imported (its settings are read then);
 # a value the user exported wins.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from flows.parameters import EngineName, Mode, PushEngine, Units  # noqa: E402 - after the line above
 
 app = typer.Typer(
     name="nestflow",
@@ -132,31 +134,115 @@ class FlowName(StrEnum):
     watch_inbox = "watch-inbox"
 
 
+def _user_error(message: str) -> NoReturn:
+    """Print a user error in one line on stderr and exit 2 (no traceback, no usage panel)."""
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _choices(enum: type[StrEnum]) -> str:
+    return ", ".join(member.value for member in enum)
+
+
 @app.command()
 def run(
     flow_name: Annotated[FlowName, typer.Argument(help="Which flow to run.")],
     params: Annotated[
         str | None,
-        typer.Option(help="Flow parameters as JSON, or @file.json (block names, never secrets)."),
+        typer.Option(
+            help="Flow parameters as JSON, or @file.json (block names, never secrets); "
+            "the flags below win over it."
+        ),
     ] = None,
     job: Annotated[str | None, typer.Option(help="job_name parameter.")] = None,
     drawings: Annotated[
-        str | None, typer.Option(help="Folder or glob of the DXF drawings.")
+        list[str] | None,
+        typer.Option(
+            help="A DXF file, a folder of them, or a glob such as 'inbox/**/*.dxf' (quote it); "
+            "repeat for more files (one folder or glob at most)."
+        ),
     ] = None,
     manifest: Annotated[Path | None, typer.Option(help="Order manifest CSV.")] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(help=f"nest-to-cnc: what the run is for ({_choices(Mode)})."),
+    ] = None,
+    engines: Annotated[
+        list[str] | None,
+        typer.Option(
+            help=f"Engines that nest ({_choices(EngineName)}); repeat or give a comma list. "
+            "A quote takes one."
+        ),
+    ] = None,
+    push: Annotated[
+        str | None,
+        typer.Option(
+            help=f"nest-to-cnc: whose layouts go to the machine ({_choices(PushEngine)}); "
+            "needs --target."
+        ),
+    ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(help="nest-to-cnc: name of the Machine Target block to push to."),
+    ] = None,
+    material: Annotated[
+        str | None, typer.Option(help="Material grade as CloudNest knows it, e.g. S235JR.")
+    ] = None,
+    thickness: Annotated[str | None, typer.Option(help="Sheet thickness in mm.")] = None,
+    units: Annotated[
+        str | None,
+        typer.Option(help=f"Units of drawings that carry none ({_choices(Units)})."),
+    ] = None,
+    sheet: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A sheet format in stock, LENGTHxHEIGHTxQUANTITY in mm (e.g. 3000x1500x20); "
+            "repeat for more formats."
+        ),
+    ] = None,
+    time_s: Annotated[
+        str | None,
+        typer.Option("--time", help="Optimisation time given to each engine, in seconds."),
+    ] = None,
 ) -> None:
-    """Run a flow in this process against the configured blocks and print its summary."""
-    from cli.runner import RUN_FAILURES, parameters_from, run_flow
+    """Run a flow in this process against the configured blocks and print its summary.
+
+    Wrong flags, parameters or paths are refused before the run, in one line (exit code 2).
+
+    A run that fails says why in one line (exit code 1).
+    """
+    from cli.runner import RUN_FAILURES, RunFlags, check_target, parameters_from, run_flow
     from cli.terminal import print_summary
 
+    flags = RunFlags(
+        mode=mode,
+        engines=engines or [],
+        push=push,
+        target=target,
+        material=material,
+        thickness=thickness,
+        units=units,
+        sheets=sheet or [],
+        time_s=time_s,
+    )
     try:
-        values = parameters_from(params, job=job, drawings=drawings, manifest=manifest)
-    except (OSError, ValueError) as exc:
-        raise typer.BadParameter(str(exc), param_hint="--params") from None
+        values = parameters_from(
+            params,
+            job=job,
+            drawings=drawings,
+            manifest=manifest,
+            flow=flow_name.value,
+            flags=flags,
+        )
+        if target:
+            check_target(target)
+    except ValueError as exc:
+        _user_error(str(exc))
     try:
         outcome = run_flow(flow_name.value, values)
     except RUN_FAILURES as exc:
-        typer.echo(f"{type(exc).__name__}: {exc}", err=True)
+        message = " ".join(str(exc).split())
+        typer.echo(f"{type(exc).__name__}: {message}", err=True)
         raise typer.Exit(1) from None
     if isinstance(outcome, list):
         typer.echo(f"{len(outcome)} new drawing(s) announced")
@@ -171,19 +257,32 @@ def blocks(
     name: Annotated[str, typer.Option(help="Name of the blocks to create or update.")] = (
         "default"
     ),
+    list_variables: Annotated[
+        bool,
+        typer.Option("--list", help="Print the NESTFLOW_* variables read and what each sets."),
+    ] = False,
 ) -> None:
     """Create or update nestflow's blocks from NESTFLOW_* environment variables.
 
-    See blocks/environment.py for the variables. Secret values are never printed.
+    With --list, or when no NESTFLOW_* variable is set, print the variables it reads instead.
+
+    Secret values are never printed.
     """
-    import os
-
     from blocks.environment import apply_all
+    from cli.runner import environment_variables
 
+    variables = environment_variables()
+    if list_variables or not any(os.environ.get(v, "").strip() for v, _ in variables):
+        if not list_variables:
+            typer.echo("No NESTFLOW_* variable is set; nestflow blocks reads these:")
+        width = max(len(v) for v, _ in variables)
+        for variable, what in variables:
+            typer.echo(f"{variable:<{width}}  {what}")
+        return
     try:
         changes = apply_all(name, os.environ)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        _user_error(str(exc))
     for change in changes:
         fields = f" ({', '.join(change.fields)})" if change.fields else ""
         detail = f": {change.detail}" if change.detail else ""

@@ -1,19 +1,39 @@
-"""Starting a flow by name from the command line (``nestflow run``)."""
+"""Starting a flow by name from the command line (``nestflow run``).
+
+The command line's flags become flow parameters here, in pure functions: they are merged over the
+``--params`` JSON (the flags win) and validated by the flows' own pydantic models, so a bad value
+is refused before anything runs, with pydantic's reason in one line (:class:`UsageError`).
+"""
 
 from __future__ import annotations
 
+import glob
 import json
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from prefect.exceptions import ParameterTypeError
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from blocks.loading import BlockNotFound
+from blocks.environment import FIELDS
+from blocks.loading import BlockNotFound, load_block
+from blocks.settings import MachineTarget, SheetFormat
 from flows.nest_to_cnc import nest_to_cnc
 from flows.outputs import RunIncomplete
+from flows.parameters import (
+    BlockNames,
+    DrawingSource,
+    EngineName,
+    MaterialSpec,
+    NestingSettings,
+    NestToCncParameters,
+    Units,
+)
 from flows.quote import quote
 from flows.watch_inbox import watch_inbox
+from nestflow.intake import GLOB_CHARACTERS
 from tasks.leases import JobBusy
 
 FLOWS = {"nest-to-cnc": nest_to_cnc, "quote": quote, "watch-inbox": watch_inbox}
@@ -28,35 +48,331 @@ RUN_FAILURES = (
     FileNotFoundError,
 )
 
+_NUMBER = r"\s*(\d+(?:\.\d*)?)\s*"
+_SHEET = re.compile(rf"^{_NUMBER}[xX]{_NUMBER}[xX]\s*(\d+)\s*$")
+
+#: The parameters of the quote flow a flag may set, with the model that validates each.
+_QUOTE_MODELS: dict[str, Any] = {
+    "drawings": DrawingSource,
+    "material": MaterialSpec,
+    "sheets": list[SheetFormat],
+    "nesting": NestingSettings,
+    "blocks": BlockNames,
+    "engine": EngineName,
+    "units": Units,
+}
+
+
+class UsageError(ValueError):
+    """A flag, a parameter or a path the user gave is wrong; the message is one line."""
+
+
+@dataclass
+class RunFlags:
+    """The ``nestflow run`` flags that map onto flow parameters (None: not given)."""
+
+    mode: str | None = None
+    engines: list[str] = field(default_factory=list)
+    push: str | None = None
+    target: str | None = None
+    material: str | None = None
+    thickness: float | str | None = None
+    units: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    time_s: float | str | None = None
+
+
+def one_line(exc: ValidationError, where: str = "") -> str:
+    """Pydantic's reasons for refusing a value, in one line (``where: why; ...``).
+
+    Args:
+        exc: The validation error.
+        where: The parameter validated, put before each error's location.
+
+    Returns:
+        Each error as ``location: message``, joined by ``; ``.
+    """
+    reasons = []
+    for error in exc.errors():
+        loc = ".".join(str(part) for part in (where, *error["loc"]) if part != "")
+        reasons.append(f"{loc}: {error['msg']}" if loc else str(error["msg"]))
+    return "; ".join(reasons).replace("\n", " ")
+
+
+def parse_sheet(text: str) -> dict[str, Any]:
+    """A sheet format from ``LENGTHxHEIGHTxQUANTITY`` (mm, mm, sheets), e.g. ``3000x1500x20``.
+
+    Args:
+        text: The ``--sheet`` value.
+
+    Returns:
+        The format as the flows' ``sheets`` parameter takes it (validated by SheetFormat).
+
+    Raises:
+        UsageError: The text is not three numbers joined by ``x``, or a number is out of range.
+    """
+    match = _SHEET.match(text)
+    if match is None:
+        raise UsageError(
+            f"--sheet {text!r}: expected LENGTHxHEIGHTxQUANTITY (mm, mm, whole sheets), "
+            "e.g. 3000x1500x20"
+        )
+    length, height, quantity = match.groups()
+    try:
+        sheet = SheetFormat(length=float(length), height=float(height), quantity=int(quantity))
+    except ValidationError as exc:
+        raise UsageError(f"--sheet {text!r}: {one_line(exc)}") from None
+    return sheet.model_dump(include={"length", "height", "quantity"})
+
+
+def drawing_source(entries: list[str]) -> dict[str, Any]:
+    """The ``drawings`` parameter from ``--drawings`` values: files, a folder, or a glob.
+
+    Each entry is a DXF file (into ``files``), a folder or a glob pattern (``folder``; at most
+    one, since the flows read one folder).
+
+    Args:
+        entries: The ``--drawings`` values, in the order given.
+
+    Returns:
+        The DrawingSource as a dict (``folder`` and/or ``files``).
+
+    Raises:
+        UsageError: A path does not exist, a glob matches no file, or two folders are given.
+    """
+    folders: list[str] = []
+    files: list[str] = []
+    for entry in entries:
+        path = Path(entry).expanduser()
+        if GLOB_CHARACTERS & set(entry):
+            if not any(Path(m).is_file() for m in glob.glob(str(path), recursive=True)):
+                raise UsageError(f"no file matches {entry}")
+            folders.append(entry)
+        elif path.is_dir():
+            folders.append(entry)
+        elif path.is_file():
+            files.append(entry)
+        else:
+            raise UsageError(f"no such file or folder: {entry}")
+    if len(folders) > 1:
+        raise UsageError(
+            f"--drawings: give at most one folder or glob (got {', '.join(folders)}); "
+            "single files may be repeated"
+        )
+    source: dict[str, Any] = {"files": files}
+    if folders:
+        source["folder"] = folders[0]
+    return source
+
+
+def _read_json(text: str) -> dict[str, Any]:
+    if text.startswith("@"):
+        try:
+            raw = Path(text[1:]).expanduser().read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--params {text}: {exc.strerror or exc}") from None
+    else:
+        raw = text
+    try:
+        values = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--params is not valid JSON: {exc.msg} at {exc.pos}") from None
+    if not isinstance(values, dict):
+        raise UsageError("--params must be a JSON object of parameter names to values")
+    return values
+
+
+def _nested(values: dict[str, Any], key: str) -> dict[str, Any]:
+    """``values[key]`` as a dict the flags can update (a fresh one when absent)."""
+    current = values.get(key)
+    if current is None:
+        current = {}
+    elif not isinstance(current, dict):
+        raise UsageError(f"--params: {key} must be a JSON object")
+    values[key] = dict(current)
+    return values[key]
+
+
+def _number(flag: str, value: float | str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise UsageError(f"{flag} {value!r}: not a number") from None
+
+
+def _engines(raw: list[str]) -> list[str]:
+    return [name.strip() for value in raw for name in value.split(",") if name.strip()]
+
+
+def apply_flags(values: dict[str, Any], flow: str, flags: RunFlags) -> dict[str, Any]:
+    """``values`` with the flags of ``nestflow run`` set over them (the flags win).
+
+    Args:
+        values: Parameters from ``--params`` (not changed).
+        flow: The flow's command-line name (``nest-to-cnc``, ``quote``, ``watch-inbox``).
+        flags: The flags given.
+
+    Returns:
+        The merged parameters.
+
+    Raises:
+        UsageError: A flag the flow has no parameter for, or a malformed ``--sheet``.
+    """
+    merged = dict(values)
+    given = {
+        name: value
+        for name, value in vars(flags).items()
+        if value is not None and value != []  # noqa: PLC1901 - an empty list means not given
+    }
+    if not given:
+        return merged
+    if flow == "watch-inbox":
+        raise UsageError(f"watch-inbox takes --params only, not --{'/--'.join(sorted(given))}")
+    if flow == "quote":
+        refused = sorted({"mode", "push", "target"} & set(given))
+        if refused:
+            raise UsageError(f"a quote never pushes: it takes no --{', --'.join(refused)}")
+    if flags.mode is not None:
+        merged["mode"] = flags.mode
+    if flags.engines:
+        engines = _engines(flags.engines)
+        if flow == "quote":
+            if len(engines) != 1:
+                raise UsageError("a quote is priced by one engine: give --engines once")
+            merged["engine"] = engines[0]
+        else:
+            merged["engines"] = engines
+    if flags.push is not None:
+        merged["push"] = flags.push
+    if flags.target is not None:
+        _nested(merged, "blocks")["machine"] = flags.target
+    if flags.material is not None:
+        _nested(merged, "material")["name"] = flags.material
+    if flags.thickness is not None:
+        _nested(merged, "material")["thickness"] = _number("--thickness", flags.thickness)
+    if flags.units is not None:
+        merged["units"] = flags.units
+    if flags.sheets:
+        merged["sheets"] = [parse_sheet(text) for text in flags.sheets]
+    if flags.time_s is not None:
+        _nested(merged, "nesting")["time_s"] = _number("--time", flags.time_s)
+    return merged
+
+
+def validate(flow: str, values: dict[str, Any]) -> None:
+    """Check ``values`` with the flow's parameter models before anything runs.
+
+    Args:
+        flow: The flow's command-line name.
+        values: The parameters.
+
+    Raises:
+        UsageError: A value is refused; pydantic's reason, in one line.
+    """
+    try:
+        if flow == "nest-to-cnc":
+            NestToCncParameters.model_validate(values)
+    except ValidationError as exc:
+        raise UsageError(one_line(exc)) from None
+    if flow != "quote":
+        return
+    for key, model in _QUOTE_MODELS.items():
+        if key in values:
+            try:
+                TypeAdapter(model).validate_python(values[key])
+            except ValidationError as exc:
+                raise UsageError(one_line(exc, key)) from None
+    if not values.get("job_name"):
+        raise UsageError("job_name: Field required (give --job)")
+    if not (values.get("drawings") or values.get("manifest")):
+        raise UsageError("give the drawings (--drawings) or an order manifest (--manifest)")
+
+
+def check_paths(values: dict[str, Any]) -> None:
+    """Refuse a manifest that is not there before the run starts (and logs tracebacks).
+
+    Args:
+        values: The parameters.
+
+    Raises:
+        UsageError: ``manifest`` names no file.
+    """
+    manifest = values.get("manifest")
+    if manifest and not Path(str(manifest)).expanduser().is_file():
+        raise UsageError(f"no such file: {manifest} (the order manifest)")
+
 
 def parameters_from(
     text: str | None,
     *,
     job: str | None = None,
-    drawings: str | None = None,
+    drawings: str | list[str] | None = None,
     manifest: Path | None = None,
+    flow: str = "nest-to-cnc",
+    flags: RunFlags | None = None,
 ) -> dict[str, Any]:
-    """Flow parameters from JSON (or ``@file.json``) plus the command line's shortcuts.
+    """Flow parameters from JSON (or ``@file.json``) plus the command line's flags, validated.
+
+    Args:
+        text: The ``--params`` JSON, or ``@`` and the path of a JSON file.
+        job: ``--job``: the job name.
+        drawings: ``--drawings``: files, folders or globs (see :func:`drawing_source`).
+        manifest: ``--manifest``: the order manifest CSV.
+        flow: The flow's command-line name, whose models validate the result.
+        flags: The other flags (see :class:`RunFlags`).
+
+    Returns:
+        The parameters to call the flow with.
 
     Raises:
-        ValueError: The JSON cannot be read or is not an object.
+        UsageError: The JSON cannot be read, a flag or a parameter is refused, or a path given
+            does not exist.
     """
-    values: dict[str, Any] = {}
-    if text:
-        raw = Path(text[1:]).read_text() if text.startswith("@") else text
-        try:
-            values = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"--params is not valid JSON: {exc.msg} at {exc.pos}") from None
-        if not isinstance(values, dict):
-            raise ValueError("--params must be a JSON object of parameter names to values")
+    values = _read_json(text) if text else {}
     if job:
         values["job_name"] = job
     if drawings:
-        values["drawings"] = {"folder": drawings}
+        entries = [drawings] if isinstance(drawings, str) else list(drawings)
+        values["drawings"] = drawing_source(entries)
     if manifest:
         values["manifest"] = str(manifest)
+    values = apply_flags(values, flow, flags or RunFlags())
+    if flow != "watch-inbox":
+        check_paths(values)
+        validate(flow, values)
     return values
+
+
+def check_target(name: str) -> None:
+    """Refuse a ``--target`` that names no Machine Target block, before the run starts.
+
+    Args:
+        name: The block name given.
+
+    Raises:
+        UsageError: No Machine Target block of that name is saved.
+    """
+    try:
+        load_block(MachineTarget, name)
+    except BlockNotFound as exc:
+        raise UsageError(f"--target: {exc}") from None
+
+
+def environment_variables() -> list[tuple[str, str]]:
+    """The variables ``nestflow blocks`` reads and what each sets, from its own table.
+
+    Returns:
+        ``(variable, "Block Type field (kind): description")`` in the table's order.
+    """
+    rows = []
+    for cls, specs in FIELDS.items():
+        for spec in specs:
+            info = cls.model_fields.get(spec.field)
+            description = info.description if info is not None and info.description else ""
+            kind = "" if spec.kind == "text" else f" ({spec.kind})"
+            what = f"{cls.get_block_type_name()} {spec.field}{kind}"
+            rows.append((spec.variable, f"{what}: {description}" if description else what))
+    return rows
 
 
 def run_flow(name: str, parameters: dict[str, Any]) -> Any:

@@ -24,7 +24,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from blocks.loading import load_block
-from blocks.settings import MachineTarget, SheetFormat, SheetStock
+from blocks.settings import CuttingParameters, MachineTarget, SheetFormat, SheetStock
 from flows.engines import RunContext, engine_runs, read_drawings
 from flows.outputs import (
     NothingNested,
@@ -56,7 +56,7 @@ from flows.parameters import (
 )
 from nestflow.intake import Intake
 from nestflow.ledger import cut_elsewhere, drawings_cut, plan_cut
-from nestflow.report import PushRecord, RunSummary, quote_lines
+from nestflow.report import Pricing, PushRecord, RunSummary, quote_lines
 from nestflow.targets import LayoutToCut, Target
 from tasks.inbox import file_away
 from tasks.leases import job_lease
@@ -86,6 +86,18 @@ def resolve_job_name(name: str, intake: Intake | None = None) -> str:
 def stock_sheets(blocks: BlockNames, sheets: list[SheetFormat]) -> list[SheetFormat]:
     """The sheet formats of the Sheet Stock block when one is named, else ``sheets``."""
     return load_block(SheetStock, blocks.sheet_stock).sheets if blocks.sheet_stock else sheets
+
+
+def pricing_of(blocks: BlockNames, material: MaterialSpec) -> Pricing:
+    """What quotes price with: the Cutting Parameters block when one is named, else defaults."""
+    rates = load_block(CuttingParameters, blocks.cutting) if blocks.cutting else None
+    return Pricing(
+        material=material.name,
+        thickness=material.thickness,
+        gas=material.gas,
+        density=material.density,
+        **({"table": rates.table, "costs": rates.costs} if rates is not None else {}),
+    )
 
 
 @dataclass(frozen=True)
@@ -319,7 +331,7 @@ def _nest_and_push(
     files = {name: data for run in runs for name, data in run.files().items()}
     pricing = next((run for run in runs if run.quotes and run.summary.nested), None)
     if mode is Mode.QUOTE and pricing is not None:
-        quote = quote_lines(pricing.summary, material.thickness, material.density)
+        quote = quote_lines(pricing.summary, pricing_of(blocks, material), intake.parts_by_name())
         summary = summary.model_copy(update={"quote": quote})
     summary = write_layouts(summary, storage, files)
     if destination is None:

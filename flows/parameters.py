@@ -177,6 +177,13 @@ class BlockNames(BaseModel):
             "empty writes under ./out."
         ),
     )
+    cutting: str | None = Field(
+        default=None,
+        description=(
+            "Cutting Parameters block (speeds, pierce times, sheet price, laser rate) quotes are "
+            "priced with; empty: nestflow's default table, its source named in the quote."
+        ),
+    )
     drawing_roots: str | None = Field(
         default=None,
         description=(

@@ -13,7 +13,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from blocks.settings import SheetFormat
 from flows.engines import RunContext, engine_runs, read_drawings
-from flows.nest_to_cnc import DEFAULT_OUTPUT_FOLDER, resolve_job_name, stock_sheets
+from flows.nest_to_cnc import DEFAULT_OUTPUT_FOLDER, pricing_of, resolve_job_name, stock_sheets
 from flows.outputs import NothingNested, finish, nothing_nested_reason, write_layouts
 from flows.parameters import (
     DEFAULT_QUOTE_ENGINE,
@@ -41,6 +41,14 @@ def quote_table(lines: list[QuoteLine]) -> list[dict[str, object]]:
             "part area (m²)": round(line.parts_area / 1e6, 4),
             "material (kg)": round(line.material_kg, 2),
             "parts (kg)": round(line.parts_kg, 2),
+            "cut length (m)": round(line.cut_length / 1000, 2),
+            "pierces": line.pierces,
+            "marking (m)": round(line.marking_length / 1000, 2),
+            "cut time (min)": round(line.cut_time_s / 60, 1),
+            f"sheet cost ({line.currency})": round(line.sheet_cost, 2),
+            f"laser cost ({line.currency})": round(line.machine_cost, 2),
+            f"cost ({line.currency})": round(line.cost, 2),
+            "timed with": line.rates,
         }
         for line in lines
     ]
@@ -96,7 +104,7 @@ def quote(
     if intake.drawings:
         run.start(ctx)
         run.finish(ctx)
-    lines = quote_lines(run.summary, material.thickness, material.density)
+    lines = quote_lines(run.summary, pricing_of(blocks, material), intake.parts_by_name())
     summary = RunSummary(
         job_name=job,
         mode="quote",

@@ -145,6 +145,10 @@ class Intake(BaseModel):
         """File names of the drawings that will be nested."""
         return [d.ref.file for d in self.drawings]
 
+    def parts_by_name(self) -> dict[str, Part]:
+        """Part name -> its geometry, for pricing layouts that name parts."""
+        return {p.name: p for d in self.drawings for p in d.parts}
+
     def part_areas(self) -> dict[str, float]:
         """Part name -> net area, for measuring layouts that name parts."""
         return {p.name: p.area for d in self.drawings for p in d.parts}

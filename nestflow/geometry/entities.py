@@ -9,10 +9,19 @@ Entities drawn in a mirrored object coordinate system (extrusion ``(0, 0, -1)``,
 mirrored block reference produces) are mapped to world coordinates here: in that OCS the world x is
 ``-x`` and arcs turn the other way, so the x coordinate and every bulge change sign. Entities in a
 plane not parallel to XY are flattened and projected onto XY (with a warning).
+
+Geometry that cannot be trusted is refused rather than repaired, naming the entity's handle and
+layer (or the block reference holding it): a NaN or infinite coordinate
+(:class:`~nestflow.geometry.errors.BadCoordinate`), a CIRCLE or ARC whose radius is not positive
+(:class:`~nestflow.geometry.errors.ZeroRadius`), a block reference scaled by 0 on any axis
+(:class:`~nestflow.geometry.errors.ZeroScaleInsert`). Radii and coordinates are checked on cut and
+marking layers only (excluded layers are never cut); block references are checked wherever they
+are, since their content may lie on any layer.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -22,7 +31,13 @@ from ezdxf import path as ezpath
 from ezdxf.entities import DXFGraphic
 from ezdxf.lldxf.const import DXFError
 
-from nestflow.geometry.errors import TooManyEntities, UnreadableDrawing
+from nestflow.geometry.errors import (
+    BadCoordinate,
+    TooManyEntities,
+    UnreadableDrawing,
+    ZeroRadius,
+    ZeroScaleInsert,
+)
 from nestflow.geometry.layers import LayerRole, LayerRules
 
 #: A vertex: x (mm), y (mm), bulge of the edge leaving it.
@@ -84,12 +99,16 @@ def extract(
     Raises:
         TooManyEntities: Above ``max_entities``.
         UnreadableDrawing: An entity or block reference ezdxf cannot process.
+        BadCoordinate: A NaN or infinite coordinate on a cut or marking layer, or in a block
+            reference.
+        ZeroRadius: A CIRCLE or ARC with a radius that is not positive, on a cut or marking layer.
+        ZeroScaleInsert: A block reference scaled by 0 on any axis.
     """
     out = Extraction()
     skipped: Counter[str] = Counter()
     converter = _Converter(factor, chord_tolerance / factor, out.notes)
     roles: dict[str, LayerRole] = {}  # a plain dict: drawings repeat a handful of layer names
-    for count, (entity, layer) in enumerate(_exploded(entities, None, 0, file, skipped), 1):
+    for count, (entity, layer, via) in enumerate(_exploded(entities, None, 0, file, skipped), 1):
         if count > max_entities:
             raise TooManyEntities(file, max_entities)
         role = roles.get(layer) or roles.setdefault(layer, rules.role(layer))
@@ -99,6 +118,13 @@ def extract(
             if role is not LayerRole.EXCLUDED:
                 out.ignored[(dxftype, layer)] += 1
             continue
+        checked = role is not LayerRole.EXCLUDED
+        if checked and dxftype in _ROUND:
+            _check_radius(entity, layer, via, file)
+        if checked and dxftype in _FLATTENED and not _finite(_FLATTENED[dxftype](entity)):
+            # Checked before flattening: ezdxf's subdivision recurses without end on a NaN
+            # ellipse, and a NaN spline point shows up only as a singular matrix.
+            _raise_bad_coordinate(entity, layer, via, file)
         try:
             vertices_list = convert(converter, entity)
         except (DXFError, ValueError, ArithmeticError) as exc:
@@ -106,6 +132,8 @@ def extract(
                 file, f"{dxftype} on layer '{layer}' cannot be read: {exc}"
             ) from exc
         for vertices, closed in vertices_list:
+            if checked and not _finite(itertools.chain.from_iterable(vertices)):
+                _raise_bad_coordinate(entity, layer, via, file)
             out.pieces[role].append(Piece(layer, vertices, closed))
     out.notes.extend(
         f"{count} block entities skipped by ezdxf ({reason})" for reason, count in skipped.items()
@@ -119,19 +147,32 @@ def _exploded(
     depth: int,
     file: str,
     skipped: Counter[str],
-) -> Iterator[tuple[DXFGraphic, str]]:
-    """Yield ``(entity, effective layer)``; block references replaced by their content.
+    via: str = "",
+) -> Iterator[tuple[DXFGraphic, str, str]]:
+    """Yield ``(entity, effective layer, via)``; block references replaced by their content.
 
     Entities on layer ``0`` inside a block take the layer of the block reference (the DXF rule),
-    recursively.
+    recursively. ``via`` names the block references an entity comes from, innermost first
+    (``""`` in modelspace): exploded entities have no handle of their own, so messages name those.
+
+    Raises:
+        ZeroScaleInsert: A block reference scaled by 0 on any axis.
+        BadCoordinate: A block reference with a NaN or infinite insertion point, scale or angle.
     """
     for entity in entities:
         layer = entity.dxf.layer
         if parent_layer is not None and layer == "0":
             layer = parent_layer
         if entity.dxftype() != "INSERT":
-            yield entity, layer
+            yield entity, layer, via
             continue
+        name = entity.dxf.name
+        here = (
+            f"block '{name}' in {via}"
+            if via
+            else f"block '{name}' (INSERT #{entity.dxf.handle}, layer '{layer}')"
+        )
+        _check_insert(entity, name, layer, here, file)
         if depth >= MAX_BLOCK_DEPTH:
             raise UnreadableDrawing(
                 file, f"blocks nested deeper than {MAX_BLOCK_DEPTH} (recursive block reference?)"
@@ -148,7 +189,93 @@ def _exploded(
                 raise UnreadableDrawing(
                     file, f"block reference '{entity.dxf.name}' cannot be exploded: {exc}"
                 ) from exc
-            yield from _exploded(content, layer, depth + 1, file, skipped)
+            yield from _exploded(content, layer, depth + 1, file, skipped, here)
+
+
+#: Entities with a radius to check.
+_ROUND = frozenset({"CIRCLE", "ARC"})
+
+
+def _where(entity: DXFGraphic, layer: str, via: str) -> str:
+    """``"CIRCLE #2F on layer 'CUT'"``, or for exploded content the block reference holding it."""
+    text = f"{entity.dxftype()}"
+    if entity.dxf.handle:
+        text += f" #{entity.dxf.handle}"
+    text += f" on layer '{layer}'"
+    return f"{text} in {via}" if via else text
+
+
+def _finite(values: Iterable[float]) -> bool:
+    return all(map(math.isfinite, values))
+
+
+def _ellipse_values(e: DXFGraphic) -> Iterable[float]:
+    dxf = e.dxf
+    return (*dxf.center, *dxf.major_axis, dxf.ratio, dxf.start_param, dxf.end_param)
+
+
+def _spline_values(e: DXFGraphic) -> Iterable[float]:
+    points = itertools.chain(e.control_points, e.fit_points)
+    return itertools.chain(itertools.chain.from_iterable(points), e.knots, e.weights)
+
+
+#: The defining numbers of the entities flattened by ezdxf, checked before flattening.
+_FLATTENED: dict[str, Callable[[DXFGraphic], Iterable[float]]] = {
+    "ELLIPSE": _ellipse_values,
+    "SPLINE": _spline_values,
+}
+
+
+def _raise_bad_coordinate(entity: DXFGraphic, layer: str, via: str, file: str) -> None:
+    raise BadCoordinate(
+        file,
+        f"{_where(entity, layer, via)} has a NaN or infinite coordinate; "
+        "correct the entity in the drawing and export it again",
+        entity.dxf.handle or None,
+        layer,
+    )
+
+
+def _check_radius(entity: DXFGraphic, layer: str, via: str, file: str) -> None:
+    """Refuse a radius that is not a positive finite number (ezdxf keeps what the file says)."""
+    radius = entity.dxf.radius
+    if not (math.isfinite(radius) and radius > 0.0):
+        raise ZeroRadius(
+            file,
+            f"{_where(entity, layer, via)} has radius {radius:g}; a circle or arc needs a "
+            "positive radius: delete it or redraw it",
+            entity.dxf.handle or None,
+            layer,
+        )
+
+
+def _check_insert(insert: DXFGraphic, name: str, layer: str, here: str, file: str) -> None:
+    """Refuse a block reference that collapses or moves its content to nowhere.
+
+    ezdxf loads a zero scale as written (only its attribute setter repairs it), and exploding
+    such a reference divides by zero or flattens the block into a line.
+    """
+    dxf = insert.dxf
+    handle = dxf.handle or None
+    scales = {"x": dxf.xscale, "y": dxf.yscale, "z": dxf.zscale}
+    values = [*dxf.insert, *scales.values(), dxf.rotation]
+    if not _finite(values):
+        raise BadCoordinate(
+            file,
+            f"{here} has a NaN or infinite insertion point, scale or rotation; correct the "
+            "block reference and export the drawing again",
+            handle,
+            layer,
+        )
+    zero = [axis for axis, scale in scales.items() if scale == 0.0]
+    if zero:
+        raise ZeroScaleInsert(
+            file,
+            f"{here} is scaled by 0 on the {'/'.join(zero)} axis, which collapses the block; "
+            "set the scale to the intended non-zero value (1 for full size)",
+            name,
+            handle,
+        )
 
 
 def _is_mesh(entity: DXFGraphic) -> bool:

@@ -142,6 +142,93 @@ class MultipleOutlines(DrawingError):
         self.count = count
 
 
+class TruncatedDrawing(UnreadableDrawing):
+    """A DXF file that ends before its end-of-file marker, inside a section: it was cut off.
+
+    ``ezdxf.recover`` reads whatever precedes the cut, so without this check a part missing its
+    last contours could be cut. Checked on the raw bytes before parsing. A kind of
+    :class:`UnreadableDrawing`, so callers handling that one handle this one too.
+
+    Attributes:
+        line: Last line of the file.
+        section: Name of the section the file ends in (``"ENTITIES"``, ...).
+    """
+
+    kind = "truncated"
+
+    def __init__(self, file: str, message: str, line: int, section: str) -> None:
+        super().__init__(file, message, line)
+        self.section = section
+
+
+class BadCoordinate(DrawingError):
+    """Cut or marking geometry with a NaN or infinite coordinate (or insertion value).
+
+    Attributes:
+        handle: Handle of the entity (or of the block reference holding it), when it has one.
+        layer: Layer of the entity.
+    """
+
+    kind = "bad_coordinate"
+
+    def __init__(self, file: str, message: str, handle: str | None, layer: str) -> None:
+        super().__init__(file, message)
+        self.handle = handle
+        self.layer = layer
+
+
+class ZeroRadius(DrawingError):
+    """A CIRCLE or ARC whose radius is zero, negative or not a number: nothing to cut.
+
+    Attributes:
+        handle: Handle of the entity (or of the block reference holding it), when it has one.
+        layer: Layer of the entity.
+    """
+
+    kind = "zero_radius"
+
+    def __init__(self, file: str, message: str, handle: str | None, layer: str) -> None:
+        super().__init__(file, message)
+        self.handle = handle
+        self.layer = layer
+
+
+class ZeroScaleInsert(DrawingError):
+    """A block reference (INSERT) scaled by 0 on some axis: its content collapses.
+
+    Attributes:
+        block: Name of the block referenced.
+        handle: Handle of the INSERT, when it has one.
+    """
+
+    kind = "zero_scale_insert"
+
+    def __init__(self, file: str, message: str, block: str, handle: str | None) -> None:
+        super().__init__(file, message)
+        self.block = block
+        self.handle = handle
+
+
+class HoleOnOutline(DrawingError):
+    """A hole that touches its part's outer contour, at a point or along an edge.
+
+    Along an edge the polygon with its hole is invalid; at a single point it is valid in OGC
+    terms, but the laser cannot cut it either (the hole's cut opens the outline, the part falls
+    out in pieces or hangs on a web of zero width), so both are rejected.
+
+    Attributes:
+        part: Name the part would have had.
+        location: A contact point, in mm.
+    """
+
+    kind = "hole_on_outline"
+
+    def __init__(self, file: str, message: str, part: str, location: Point) -> None:
+        super().__init__(file, message)
+        self.part = part
+        self.location = location
+
+
 #: Every error class, for documentation and for the CLI's list of kinds.
 ERROR_KINDS: tuple[type[DrawingError], ...] = (
     UnreadableDrawing,
@@ -153,4 +240,9 @@ ERROR_KINDS: tuple[type[DrawingError], ...] = (
     ZeroArea,
     PartTooLarge,
     MultipleOutlines,
+    TruncatedDrawing,
+    BadCoordinate,
+    ZeroRadius,
+    ZeroScaleInsert,
+    HoleOnOutline,
 )

@@ -287,6 +287,42 @@ def _group(rings: list[Ring], parents: list[int | None]) -> list[Outline]:
     )
 
 
+@dataclass
+class HoleContact:
+    """Where a hole meets its outline's outer contour.
+
+    Attributes:
+        hole: The hole touching the outer contour.
+        location: A point both boundaries share, in mm.
+        length: Length (mm) of the stretch they share; 0 when they only touch at points.
+    """
+
+    hole: Ring
+    location: Point
+    length: float
+
+
+def hole_contact(outline: Outline) -> HoleContact | None:
+    """The first hole of an outline whose boundary meets the outer contour, if any.
+
+    Shared stretches make the polygon invalid (``shapely.is_valid_reason`` reports a
+    self-intersection); a single shared point leaves it valid in OGC terms. Both are returned:
+    the laser cannot cut either (see :class:`~nestflow.geometry.errors.HoleOnOutline`). Contact
+    is judged on the flattened polygons, so arcs count within the chord tolerance.
+    """
+    if not outline.holes:
+        return None
+    outer = shapely.get_exterior_ring(outline.outer.polygon)
+    holes = shapely.get_exterior_ring([hole.polygon for hole in outline.holes])
+    touching = np.flatnonzero(shapely.intersects(outer, holes))
+    if not touching.size:
+        return None
+    k = int(touching[0])
+    meet = shapely.intersection(outer, holes[k])
+    x, y = shapely.get_coordinates(meet)[0].tolist()
+    return HoleContact(outline.holes[k], (x, y), float(shapely.length(meet)))
+
+
 def _reason_point(reason: str) -> Point | None:
     match = _REASON_POINT.search(reason)
     return (float(match.group(1)), float(match.group(2))) if match else None

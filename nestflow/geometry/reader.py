@@ -4,7 +4,9 @@ The pipeline for one drawing:
 
 1. Load the bytes (size limit first), hash them, parse: ezdxf's strict loader plus an audit, and
    ``ezdxf.recover`` when that fails (it repairs what can be repaired; a structure error it
-   cannot repair becomes :class:`UnreadableDrawing` with the line number).
+   cannot repair becomes :class:`UnreadableDrawing` with the line number). A file that ends inside
+   a section, without the ``EOF`` marker, is :class:`TruncatedDrawing` before any parsing: the
+   recovery would read the part before the cut and silently lose the rest.
 2. Convert ``$INSUNITS`` to mm; a unitless drawing uses ``ReadOptions.default_units``.
 3. Explode block references (scaled, rotated, mirrored, nested; layer ``0`` inside a block takes
    the reference's layer) and convert entities to pieces with exact bulges
@@ -23,6 +25,13 @@ Decisions worth knowing:
   lines on an excluded layer. Marking layers may hold open paths.
 * **Branches are an error.** Three or more edge ends meeting at one point on a cut layer raise
   :class:`SelfIntersection` naming the point (the loop through it is ambiguous).
+* **A hole touching its outer contour is an error** (:class:`HoleOnOutline`), whether it runs
+  along the contour (an invalid polygon) or touches it at a single point (valid in OGC terms):
+  the laser cannot cut either, so rejecting both is the safe choice.
+* **Untrustworthy geometry is an error**: NaN or infinite coordinates (:class:`BadCoordinate`),
+  circles and arcs without a positive radius (:class:`ZeroRadius`) and block references scaled by
+  0 (:class:`ZeroScaleInsert`) name the entity handle and layer
+  (:mod:`nestflow.geometry.entities`).
 * **Repeats are dropped with a warning**: an edge or a closed contour drawn twice.
 * **Several outlines** give several parts named ``<stem>``, ``<stem>-2``, ... (largest first)
   when ``split_outlines`` is on; with it off they raise :class:`MultipleOutlines`. An island inside
@@ -70,6 +79,7 @@ from nestflow.geometry.entities import Extraction, extract
 from nestflow.geometry.errors import (
     DrawingError,
     FileTooLarge,
+    HoleOnOutline,
     MultipleOutlines,
     NoClosedOutline,
     OpenContour,
@@ -77,12 +87,13 @@ from nestflow.geometry.errors import (
     Point,
     SelfIntersection,
     TooManyEntities,
+    TruncatedDrawing,
     UnreadableDrawing,
     format_point,
 )
 from nestflow.geometry.layers import LayerRole, LayerRules
 from nestflow.geometry.models import BoundingBox, Contour, Part, Vertex
-from nestflow.geometry.outlines import Outline, Ring, classify
+from nestflow.geometry.outlines import Outline, Ring, classify, hole_contact
 
 #: Longest side (mm) under which a unitless drawing read as mm is suspected to be in inches.
 INCH_SUSPECT_MM = 60.0
@@ -108,6 +119,12 @@ _LINE_NUMBER = re.compile(r"line:?\s*(\d+)", re.IGNORECASE)
 _MAX_MESSAGE = 200
 #: A value quoted in ezdxf's (or Python's) messages: text of the file being read.
 _QUOTED = re.compile(r""""[^"\n]*"|'[^'\n]*'""")
+#: Bytes after the last tag that do not count: line ends, padding, the old DOS end-of-file mark.
+_TRAILING = b" \t\r\n\x00\x1a"
+#: The start of a section, ``0 / SECTION / 2 / <name>``, in an ASCII DXF file.
+#: The same in a binary DXF file: ``SECTION``, group code 2 (one or two bytes), the name.
+_BINARY_SECTION = re.compile(rb"SECTION\x00\x02\x00?(\w+)\x00")
+_SECTION = re.compile(rb"\n[ \t]*SECTION[ \t]*\r?\n[ \t]*2[ \t]*\r?\n[ \t]*(\w+)")
 
 
 class ReadOptions(BaseModel):
@@ -360,6 +377,7 @@ def _parse(data: bytes, file: str) -> tuple[Drawing, int]:
     """
     if not data.strip():
         raise UnreadableDrawing(file, "the file is empty")
+    _check_complete(data, file)
     strict = _parse_strict(data)
     if strict is not None:
         return strict
@@ -371,6 +389,41 @@ def _parse(data: bytes, file: str) -> tuple[Drawing, int]:
         line = int(match.group(1)) if match else None
         raise UnreadableDrawing(file, f"not a readable DXF file: {text}", line) from exc
     return doc, len(auditor.fixes)
+
+
+def _check_complete(data: bytes, file: str) -> None:
+    """Raise :class:`TruncatedDrawing` when a DXF file stops inside a section.
+
+    A complete file ends with ``0 / EOF``; one that ends right after a section's ``ENDSEC``
+    (a writer that forgot the marker) lost nothing and is left to ``ezdxf.recover``. Anything
+    else was cut off while being written, uploaded or copied, and ``ezdxf.recover`` would read
+    the part before the cut without a word. Only the end of the file is looked at, so this
+    costs nothing on large files; the sections are searched only for the message. Bytes without
+    any section are not a DXF file at all and left to the parser, which says why.
+    """
+    tail = data.rstrip(_TRAILING)
+    binary = data.startswith(b"AutoCAD Binary DXF")
+    if binary:
+        complete = tail.endswith((b"EOF", b"ENDSEC"))
+    else:
+        last = [line.strip() for line in tail[-200:].splitlines()[-2:]]
+        complete = b"EOF" in last or b"ENDSEC" in last
+    if complete:
+        return
+    sections = (_BINARY_SECTION if binary else _SECTION).findall(tail)
+    if not sections:
+        return
+    section = _clip(sections[-1].decode("ascii", errors="replace"))
+    line = len(tail) if binary else tail.count(b"\n") + 1
+    where = f"after {line:,} bytes" if binary else f"at line {line}"
+    raise TruncatedDrawing(
+        file,
+        f"the file is truncated: it ends {where} inside the {section} section, without the "
+        "end-of-file marker (0/EOF), so part of the drawing is missing; upload or export the "
+        "file again",
+        line,
+        section,
+    )
 
 
 def _parse_strict(data: bytes) -> tuple[Drawing, int] | None:
@@ -457,16 +510,18 @@ class _Builder:
             raise NoClosedOutline(self.file, self._no_outline_message(excluded_loops))
         if len(outlines) > 1 and not self.opts.split_outlines:
             raise MultipleOutlines(self.file, len(outlines))
+        stem = Path(self.file).stem
+        names = [stem if k == 0 else f"{stem}-{k + 1}" for k in range(len(outlines))]
+        self._check_holes(outlines, names)
         marks = self._marks(outlines)
         self._check_sizes(outlines)
         outers = [_contour(outline.outer, ccw=True) for outline in outlines]
         if not self.opts.units_confirmed:
             self._warn_units([outer.bounds() for outer in outers], units)
-        stem = Path(self.file).stem
         warnings = tuple(self.warnings)
         return [
             Part(
-                name=stem if k == 0 else f"{stem}-{k + 1}",
+                name=names[k],
                 source=self.file,
                 sha256=sha256,
                 outer=outer,
@@ -477,6 +532,26 @@ class _Builder:
             )
             for k, (outline, outer) in enumerate(zip(outlines, outers, strict=True))
         ]
+
+    def _check_holes(self, outlines: list[Outline], names: list[str]) -> None:
+        """Raise :class:`HoleOnOutline` for a hole that touches its part's outer contour."""
+        for outline, name in zip(outlines, names, strict=True):
+            contact = hole_contact(outline)
+            if contact is None:
+                continue
+            how = (
+                f"runs along it for {contact.length:.3f} mm from {format_point(contact.location)}"
+                if contact.length > 0.0
+                else f"touches it at {format_point(contact.location)}"
+            )
+            raise HoleOnOutline(
+                self.file,
+                f"part '{name}': a hole on layer '{contact.hole.layer}' meets the outer contour "
+                f"on layer '{outline.outer.layer}' and {how}; a laser cannot cut a hole on the "
+                "outline: move the hole inside the part, or merge it into the outline as a notch",
+                name,
+                contact.location,
+            )
 
     def _check_closed(self, cut: Chains) -> None:
         """Raise on loose ends (open contour) or branch points on cut layers."""

@@ -20,7 +20,7 @@ from nestflow.report.models import (
     QuoteLine,
     RunSummary,
 )
-from nestflow.report.quote import kilograms, quote_lines
+from nestflow.report.quote import Pricing, kilograms, quote_lines
 
 __all__ = [
     "engines_compared",
@@ -31,6 +31,7 @@ __all__ = [
     "LayoutRow",
     "PushRecord",
     "PartProgress",
+    "Pricing",
     "QuoteLine",
     "RunSummary",
     "comparison_rows",

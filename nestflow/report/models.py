@@ -136,12 +136,29 @@ class QuoteLine(BaseModel):
     parts_area: float = Field(description="mm².")
     material_kg: float = Field(description="Mass of the used sheet area.")
     parts_kg: float = Field(description="Mass of the parts themselves.")
+    cut_length: float = Field(default=0.0, description="mm cut: outer contours and holes.")
+    pierces: int = Field(default=0, description="Pierces: one per contour and marking path.")
+    marking_length: float = Field(default=0.0, description="mm marked (not cut through).")
+    cut_time_s: float = Field(default=0.0, description="Estimated laser time, seconds.")
+    sheet_cost: float = Field(default=0.0, description="Used sheet mass x price per kg.")
+    machine_cost: float = Field(default=0.0, description="Laser time x hourly rate.")
+    currency: str = "EUR"
+    rates: str = Field(default="", description="Which cutting-table row timed it, and its source.")
+    unpriced: list[str] = Field(
+        default_factory=list, description="Parts on the layouts whose geometry is not known."
+    )
 
     @computed_field
     @property
     def utilisation(self) -> float:
         """Part area over the used area (0..1)."""
         return self.parts_area / self.used_area if self.used_area else 0.0
+
+    @computed_field
+    @property
+    def cost(self) -> float:
+        """Sheet cost plus machine cost, in ``currency``."""
+        return self.sheet_cost + self.machine_cost
 
 
 class RunSummary(BaseModel):

@@ -1,7 +1,19 @@
-"""Quote arithmetic: per sheet format, the sheets, used length, part area and masses."""
+"""Quote arithmetic: per sheet format, sheets, used length, areas, masses, cutting and costs."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nestflow.geometry.models import Part
+from nestflow.report.cutting import (
+    DEFAULT_CUTTING_TABLE,
+    CostRates,
+    CuttingTable,
+    cut_seconds,
+    part_cutting,
+)
 from nestflow.report.models import EngineSummary, QuoteLine
 
 
@@ -19,22 +31,48 @@ def kilograms(area_mm2: float, thickness_mm: float, density_kg_dm3: float) -> fl
     return area_mm2 * thickness_mm * density_kg_dm3 * 1e-6
 
 
-def quote_lines(engine: EngineSummary, thickness: float, density: float) -> list[QuoteLine]:
-    """Per sheet format: sheets, used length, utilisation, part area and masses.
+class Pricing(BaseModel):
+    """What a quote is priced with: the material, the cutting table and the cost rates."""
+
+    model_config = ConfigDict(frozen=True)
+
+    material: str
+    thickness: float = Field(gt=0, description="mm")
+    gas: str
+    density: float = Field(gt=0, description="kg/dm³")
+    table: CuttingTable = DEFAULT_CUTTING_TABLE
+    costs: CostRates = CostRates()
+
+
+def quote_lines(
+    engine: EngineSummary, pricing: Pricing, parts: Mapping[str, Part] | None = None
+) -> list[QuoteLine]:
+    """Per sheet format: sheets, used length, utilisation, masses, cutting and costs.
 
     Args:
         engine: The engine whose layouts are quoted.
-        thickness: Sheet thickness, mm.
-        density: Material density, kg/dm³.
+        pricing: Material, cutting table and cost rates.
+        parts: The parts' geometry by name (the layouts name their parts); parts not in it are
+            listed as ``unpriced`` and add no cutting.
 
     Returns:
         One line per sheet format, in the order the formats first appear in the layouts.
     """
+    parts = parts or {}
+    rate, rate_note = pricing.table.rate_for(pricing.material, pricing.thickness, pricing.gas)
+    cutting = {name: part_cutting(part) for name, part in parts.items()}
     lines = []
     for name in dict.fromkeys(row.sheet for row in engine.layouts):
         rows = [r for r in engine.layouts if r.sheet == name]
         used_area = sum(r.quantity * r.used_length * r.sheet_height for r in rows)
         parts_area = sum(r.quantity * r.parts_area for r in rows)
+        copies: dict[str, int] = {}
+        for row in rows:
+            for part, count in row.part_counts.items():
+                copies[part] = copies.get(part, 0) + count * row.quantity
+        priced = {p: n for p, n in copies.items() if p in cutting}
+        seconds = sum(n * cut_seconds(cutting[p], rate) for p, n in priced.items())
+        material_kg = kilograms(used_area, pricing.thickness, pricing.density)
         lines.append(
             QuoteLine(
                 sheet=name,
@@ -42,8 +80,17 @@ def quote_lines(engine: EngineSummary, thickness: float, density: float) -> list
                 used_length=sum(r.quantity * r.used_length for r in rows),
                 used_area=used_area,
                 parts_area=parts_area,
-                material_kg=kilograms(used_area, thickness, density),
-                parts_kg=kilograms(parts_area, thickness, density),
+                material_kg=material_kg,
+                parts_kg=kilograms(parts_area, pricing.thickness, pricing.density),
+                cut_length=sum(n * cutting[p].cut_length for p, n in priced.items()),
+                pierces=sum(n * cutting[p].pierces for p, n in priced.items()),
+                marking_length=sum(n * cutting[p].marking_length for p, n in priced.items()),
+                cut_time_s=seconds,
+                sheet_cost=material_kg * pricing.costs.sheet_price_per_kg,
+                machine_cost=seconds / 3600.0 * pricing.costs.machine_rate_per_hour,
+                currency=pricing.costs.currency,
+                rates=rate_note,
+                unpriced=sorted(p for p in copies if p not in cutting),
             )
         )
     return lines

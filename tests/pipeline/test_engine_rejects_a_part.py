@@ -1,8 +1,9 @@
 """One part an engine refuses is left out and named; the rest of the job still nests and is cut.
 
-``hole_on_edge.dxf`` holds a plate whose square hole runs along its outer edge: the reader takes
-it, but both vendors refuse such a part (AlmaCAM answers -981 "hole not compatible" for the whole
-order, CloudNest fails the drawing). AlmaCAM's order is submitted again without that part.
+``hole_on_edge.dxf`` holds a plate with two square holes sharing an edge: the reader takes it (a
+hole touching the *outline* it refuses itself), but both vendors refuse such a part (AlmaCAM
+answers -981 "hole not compatible" for the whole order, CloudNest's Boost fails on it). AlmaCAM's
+order is submitted again without that part; CloudNest's job is Boosted again without it.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ LEFT_OUT = "1 x part 'hole_on_edge' from hole_on_edge.dxf not nested"
 
 
 def hole_on_edge() -> bytes:
-    """A 100 x 60 plate whose 20 x 20 hole shares 20 mm of the plate's left edge."""
+    """A 100 x 60 plate with two 20 x 20 holes sharing a 20 mm edge."""
     doc = ezdxf.new("R2010", units=4)
     msp = doc.modelspace()
     msp.add_lwpolyline([(0, 0), (100, 0), (100, 60), (0, 60)], close=True)
-    msp.add_lwpolyline([(0, 20), (20, 20), (20, 40), (0, 40)], close=True)
+    msp.add_lwpolyline([(20, 20), (40, 20), (40, 40), (20, 40)], close=True)
+    msp.add_lwpolyline([(40, 20), (60, 20), (60, 40), (40, 40)], close=True)
     stream = io.StringIO()
     doc.write(stream)
     return stream.getvalue().encode()

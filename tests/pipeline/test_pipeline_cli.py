@@ -34,7 +34,7 @@ def test_blocks_command_creates_blocks_and_never_prints_secrets() -> None:
     assert result.exit_code == 0, result.output
     assert SECRET not in result.output and TOKEN not in result.output
     assert "CloudNest Credentials 'cli-test': created" in result.output
-    assert "Machine Target 'cli-test': unchanged" in result.output
+    assert "Machine Target 'cli-test': absent" in result.output  # never created, none of its vars
     saved = CloudNestCredentials.load("cli-test")
     assert saved.app_secret.get_secret_value() == SECRET
     assert saved.rate_limits == {"job_add": 1.5}

@@ -40,6 +40,7 @@ def test_every_block_class_is_exported() -> None:
     assert {b.__name__ for b in ALL_BLOCKS} == {
         "AlmaCamCredentials",
         "CloudNestCredentials",
+        "CuttingParameters",
         "DrawingRoots",
         "MachineTarget",
         "SheetStock",

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from blocks import CuttingParameters
 from flows.nest_to_cnc import nest_to_cnc
 from flows.parameters import DrawingSource, EngineName, MaterialSpec, Mode, NestingSettings
 from flows.quote import quote
 from nestflow.cloudnest.jobs import find_job
 from nestflow.report import kilograms
+from nestflow.report.cutting import CostRates, CuttingRate, CuttingTable
 
 ROOT = Path(__file__).resolve().parents[2]
 MATERIAL = MaterialSpec(name="S235JR", thickness=3.0, density=7.85)
@@ -86,3 +88,52 @@ def test_a_quote_by_an_engine_that_does_not_quote_is_refused(folder, pipeline_bl
             blocks=pipeline_blocks.names,
             engine=EngineName.CLOUDNEST,
         )
+
+
+def test_a_quote_prices_cutting_with_the_named_cutting_parameters(folder, pipeline_blocks) -> None:
+    rates = CuttingParameters(
+        table=CuttingTable(
+            source="shop chart 2026-11",
+            rates=(
+                CuttingRate(
+                    material="S",
+                    thickness=3,
+                    gas="O2",
+                    cut_speed=3000,
+                    pierce_time=1.0,
+                    marking_speed=6000,
+                ),
+            ),
+        ),
+        costs=CostRates(currency="CHF", sheet_price_per_kg=2.0, machine_rate_per_hour=150.0),
+    )
+    rates.save("quote-test-rates", overwrite=True)
+    summary = quote(
+        job_name="quote-priced",
+        drawings=DrawingSource(folder=str(folder)),
+        material=MATERIAL,
+        nesting=FAST,
+        blocks=pipeline_blocks.names.model_copy(update={"cutting": "quote-test-rates"}),
+        engine=EngineName.LOCAL,
+    )
+    (line,) = summary.quote
+    assert line.cut_length > 0 and line.pierces >= len(summary.drawings) and not line.unpriced
+    assert line.cut_time_s >= line.pierces * 1.0 + 60 * line.cut_length / 3000
+    assert line.machine_cost == pytest.approx(line.cut_time_s / 3600 * 150.0)
+    assert line.sheet_cost == pytest.approx(line.material_kg * 2.0)
+    assert line.currency == "CHF" and "shop chart 2026-11" in line.rates
+
+
+def test_a_quote_without_cutting_parameters_says_whose_figures_it_used(
+    folder, pipeline_blocks
+) -> None:
+    summary = quote(
+        job_name="quote-default-rates",
+        drawings=DrawingSource(folder=str(folder)),
+        material=MATERIAL,
+        nesting=FAST,
+        blocks=pipeline_blocks.names,
+    )
+    (line,) = summary.quote
+    assert line.cut_length > 0 and line.cost > 0 and not line.unpriced
+    assert "not a vendor's table" in line.rates
