@@ -68,8 +68,11 @@ def print_summary(console: Console, summary: RunSummary) -> None:
         )
     for line in summary.quote:
         console.print(
-            f"quote {escape(line.sheet)}: {line.sheets} sheet(s), {line.used_length:,.0f} mm used, "
-            f"{100 * line.utilisation:.1f} % utilised, {line.material_kg:.1f} kg of sheet, "
+            f"quote ({ENGINE_TITLES[line.engine] if line.engine else '?'}) {escape(line.sheet)}: "
+            f"{line.sheets} sheet(s), {line.used_length:,.0f} mm used, "
+            f"{100 * line.utilisation:.1f} % utilisation "
+            f"({100 * line.utilisation_to_offcut:.1f} % to the offcut), "
+            f"{line.material_kg:.1f} kg of sheet, "
             f"{line.parts_kg:.1f} kg of parts; {line.cut_length / 1000:,.2f} m cut, "
             f"{line.pierces} pierces, {line.cut_time_s / 60:.1f} min; sheet "
             f"{line.sheet_cost:,.2f} + laser {line.machine_cost:,.2f} = {line.cost:,.2f} "

@@ -25,7 +25,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from blocks.loading import load_block
 from blocks.settings import CuttingParameters, MachineTarget, SheetFormat, SheetStock
-from flows.engines import RunContext, engine_runs, read_drawings
+from flows.engines import FlowEngine, RunContext, engine_runs, read_drawings
 from flows.outputs import (
     NothingNested,
     PushIncomplete,
@@ -86,6 +86,15 @@ def resolve_job_name(name: str, intake: Intake | None = None) -> str:
 def stock_sheets(blocks: BlockNames, sheets: list[SheetFormat]) -> list[SheetFormat]:
     """The sheet formats of the Sheet Stock block when one is named, else ``sheets``."""
     return load_block(SheetStock, blocks.sheet_stock).sheets if blocks.sheet_stock else sheets
+
+
+def _priced_engine(runs: list[FlowEngine], recommended: str | None) -> FlowEngine | None:
+    """The engine a quote prices: the recommended one, so that both name the same engine.
+
+    With no recommendation (no engine placed every part), the first quoting engine that nested.
+    """
+    chosen = next((run for run in runs if run.name == recommended), None)
+    return chosen or next((run for run in runs if run.quotes and run.summary.nested), None)
 
 
 def pricing_of(blocks: BlockNames, material: MaterialSpec) -> Pricing:
@@ -329,9 +338,9 @@ def _nest_and_push(
             run.finish(ctx)
         summary = summary.model_copy(update={"engines": [run.summary for run in runs]})
     files = {name: data for run in runs for name, data in run.files().items()}
-    pricing = next((run for run in runs if run.quotes and run.summary.nested), None)
-    if mode is Mode.QUOTE and pricing is not None:
-        quote = quote_lines(pricing.summary, pricing_of(blocks, material), intake.parts_by_name())
+    priced = _priced_engine(runs, summary.recommended)
+    if mode is Mode.QUOTE and priced is not None:
+        quote = quote_lines(priced.summary, pricing_of(blocks, material), intake.parts_by_name())
         summary = summary.model_copy(update={"quote": quote})
     summary = write_layouts(summary, storage, files)
     if destination is None:

@@ -34,10 +34,12 @@ def quote_table(lines: list[QuoteLine]) -> list[dict[str, object]]:
     """The quote as table rows, one per sheet format."""
     return [
         {
+            "engine": line.engine,
             "sheet format": line.sheet,
             "sheets": line.sheets,
             "used length (mm)": round(line.used_length, 1),
             "utilisation": f"{100 * line.utilisation:.1f} %",
+            "utilisation to offcut": f"{100 * line.utilisation_to_offcut:.1f} %",
             "part area (m²)": round(line.parts_area / 1e6, 4),
             "material (kg)": round(line.material_kg, 2),
             "parts (kg)": round(line.parts_kg, 2),

@@ -124,3 +124,28 @@ def test_a_quote_line_adds_cutting_time_and_cost_per_sheet_format() -> None:
 
 def test_the_default_table_says_it_is_not_a_vendors() -> None:
     assert "not a vendor's table" in DEFAULT_CUTTING_TABLE.source
+
+
+def test_utilisation_means_the_same_in_the_quote_as_in_the_engines_summary() -> None:
+    row = LayoutRow(
+        engine="almacam",
+        layout_id="7-0",
+        name="Layout 1",
+        sheet="3000x1500",
+        sheet_length=3000,
+        sheet_height=1500,
+        quantity=3,
+        used_length=1200,
+        parts=4,
+        part_counts={"plate": 4},
+        parts_area=4 * plate().area,
+    )
+    engine = EngineSummary(engine="almacam", layouts=[row])
+    pricing = Pricing(material="S235JR", thickness=3, gas="O2", density=7.85)
+
+    (line,) = quote_lines(engine, pricing, {"plate": plate()})
+
+    assert line.engine == "almacam"
+    assert line.utilisation == pytest.approx(engine.utilisation)
+    assert line.utilisation_to_offcut == pytest.approx(engine.utilisation_to_offcut)
+    assert line.utilisation < line.utilisation_to_offcut

@@ -127,10 +127,12 @@ class PartProgress(BaseModel):
 
 
 class QuoteLine(BaseModel):
-    """The quote figures of one sheet format."""
+    """The quote figures of one sheet format, from one engine's layouts."""
 
+    engine: EngineKey | None = Field(default=None, description="Whose layouts are priced.")
     sheet: str
     sheets: int
+    sheets_area: float = Field(default=0.0, description="mm²: the whole sheets used.")
     used_length: float = Field(description="mm, all sheets of the format.")
     used_area: float = Field(description="mm²: used length x sheet height.")
     parts_area: float = Field(description="mm².")
@@ -151,7 +153,13 @@ class QuoteLine(BaseModel):
     @computed_field
     @property
     def utilisation(self) -> float:
-        """Part area over the used area (0..1)."""
+        """Part area over the area of the sheets used (0..1): the engines' ``utilisation``."""
+        return self.parts_area / self.sheets_area if self.sheets_area else 0.0
+
+    @computed_field
+    @property
+    def utilisation_to_offcut(self) -> float:
+        """Part area over the used area, up to the offcut (0..1): the engines' figure too."""
         return self.parts_area / self.used_area if self.used_area else 0.0
 
     @computed_field

@@ -75,8 +75,10 @@ def quote_lines(
         material_kg = kilograms(used_area, pricing.thickness, pricing.density)
         lines.append(
             QuoteLine(
+                engine=engine.engine,
                 sheet=name,
                 sheets=sum(r.quantity for r in rows),
+                sheets_area=sum(r.quantity * r.sheet_length * r.sheet_height for r in rows),
                 used_length=sum(r.quantity * r.used_length for r in rows),
                 used_area=used_area,
                 parts_area=parts_area,

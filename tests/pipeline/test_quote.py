@@ -39,7 +39,13 @@ def test_quote_mode_reads_stats_and_pushes_nothing(folder, pipeline_blocks, clou
     assert summary.pushes == []
     job = find_job(cloudnest, "quote-mode")
     assert cloudnest.job_plan_detail([job.job_id]) == []
-    assert summary.quote and sum(line.sheets for line in summary.quote) == almacam.sheets
+    # the quote prices the recommended engine's layouts: both name the same engine
+    priced = summary.engine(summary.recommended)
+    assert summary.quote and {line.engine for line in summary.quote} == {summary.recommended}
+    assert sum(line.sheets for line in summary.quote) == priced.sheets
+    assert sum(line.utilisation * line.sheets_area for line in summary.quote) == pytest.approx(
+        priced.parts_area
+    )
 
 
 def test_quote_flow_prices_per_sheet_format_without_cloudnest(
