@@ -24,9 +24,11 @@ from nestflow.geometry.errors import (
 from nestflow.geometry.inspect import FailureRecord, InspectReport, PartRecord, inspect_drawings
 from nestflow.geometry.layers import LayerRole, LayerRules
 from nestflow.geometry.layout import (
+    LayoutInfo,
     LayoutLayers,
     Placement,
     SheetLayout,
+    layout_file_name,
     placed_parts,
     write_layout_dxf,
 )
@@ -54,6 +56,7 @@ __all__ = [
     "InspectReport",
     "LayerRole",
     "LayerRules",
+    "LayoutInfo",
     "LayoutLayers",
     "ManifestError",
     "ManifestLine",
@@ -75,6 +78,7 @@ __all__ = [
     "contour_to_almacam",
     "drawing_files",
     "inspect_drawings",
+    "layout_file_name",
     "placed_parts",
     "read_batch",
     "read_drawing",

@@ -13,7 +13,14 @@ layer (default name)      content
 ``SHEET``                 the sheet outline, (0, 0) to (sheet length, sheet height)
 ``SHEET_BORDER``          the usable area inside the border gap (only when a gap is set)
 ``OFFCUT``                the vertical offcut line at x = used length (only when known)
+``LABELS``                ``"<part name> #<n>"`` inside every placed part, n = 1.. in placement
+                          order; only ``"#<n>"`` where the name would be too small to read, and
+                          then a table ``"#<n> = <part name>"`` above the sheet (never cut)
 ========================  =====================================================================
+
+With a :class:`LayoutInfo`, job, material, thickness, gas, sheet and quantity also travel in the
+header as custom properties (``$CUSTOMPROPERTY``), and :func:`layout_file_name` puts them into the
+file's name, so a sheet identifies itself both inside and outside the CAM.
 
 Arcs stay arcs (LWPOLYLINE bulges are exact) and every entity keeps the extrusion (0, 0, 1): the
 geometry is written from already-placed vertices, and a flip negates the bulges instead of
@@ -23,6 +30,7 @@ mirroring the entity, so no CAM importer has to deal with mirrored object coordi
 from __future__ import annotations
 
 import io
+import math
 import re
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -30,6 +38,7 @@ from typing import BinaryIO, Literal
 import ezdxf
 from ezdxf import units
 from ezdxf.document import Drawing
+from ezdxf.enums import TextEntityAlignment
 from ezdxf.layouts import BaseLayout
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, model_validator
 
@@ -37,6 +46,16 @@ from nestflow.geometry.models import Contour, Part
 
 #: How far (mm) the offcut may lie beyond the sheet end before a layout is rejected as inconsistent.
 LENGTH_TOLERANCE = 1e-6
+#: Largest label height (mm): bigger text helps nobody and crowds neighbouring parts.
+LABEL_MAX_HEIGHT = 10.0
+#: Smallest label height (mm) still readable on a sheet; below it only the number is written.
+LABEL_MIN_HEIGHT = 2.0
+#: Label height as a share of the placed part's smaller bounding-box side.
+LABEL_SIZE_SHARE = 0.3
+#: Rough width of one character as a share of the text height (the usual CAM/CAD fonts).
+_CHAR_WIDTH = 0.6
+#: Height (mm) of the lines of the numbers table above the sheet.
+TABLE_TEXT_HEIGHT = 8.0
 
 
 class Placement(BaseModel):
@@ -109,6 +128,7 @@ class LayoutLayers(BaseModel):
     sheet: str = "SHEET"
     border: str = "SHEET_BORDER"
     offcut: str = "OFFCUT"
+    labels: str = "LABELS"
 
 
 #: ACI colours per layer role, the usual CAM reading: cut white, inner cut blue, marking green.
@@ -119,9 +139,53 @@ _LAYER_COLOURS = {
     "sheet": 8,
     "border": 9,
     "offcut": 1,
+    "labels": 2,
 }
 
 DxfMode = Literal["exploded", "blocks"]
+
+
+class LayoutInfo(BaseModel):
+    """What a sheet is for: written into the layout DXF's header and its file name."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job: str = Field(min_length=1, description="Job (order) the sheet belongs to.")
+    material: str = Field(min_length=1, description="Material, e.g. '1.4301' or 'S235JR'.")
+    thickness: PositiveFloat = Field(description="Sheet thickness (mm).")
+    gas: str = Field(min_length=1, description="Cutting gas, e.g. 'N2' or 'O2'.")
+    sheet: str = Field(min_length=1, description="Sheet name (the layout or stock sheet).")
+    quantity: int = Field(default=1, ge=1, description="How many identical sheets to cut.")
+
+
+def layout_file_name(info: LayoutInfo, index: int) -> str:
+    """A file name that says what the sheet is, e.g. ``A17-S235JR-2mm-O2-sheet-1-x3-01.dxf``.
+
+    Args:
+        info: Job, material, thickness, gas, sheet and quantity.
+        index: Running number of the sheet in its job (written with at least two digits).
+
+    Returns:
+        ``<job>-<material>-<thickness>mm-<gas>-<sheet>-x<quantity>-<nn>.dxf``; every run of
+        characters other than ASCII letters, digits, ``.``, ``+``, ``-`` and ``_`` becomes ``_``,
+        so the name is safe on Windows, Linux and a machine controller's USB stick.
+    """
+    fields = (
+        info.job,
+        info.material,
+        f"{info.thickness:g}mm",
+        info.gas,
+        info.sheet,
+        f"x{info.quantity}",
+        f"{index:02d}",
+    )
+    return "-".join(_file_name_safe(f) for f in fields) + ".dxf"
+
+
+def _file_name_safe(text: str) -> str:
+    # Leading/trailing dots are stripped too: a field of ".." must not read as a parent folder.
+    cleaned = re.sub(r"[^A-Za-z0-9.+_-]+", "_", text).strip(".")
+    return cleaned or "_"
 
 
 def placed_parts(layout: SheetLayout) -> list[Part]:
@@ -135,6 +199,8 @@ def write_layout_dxf(
     *,
     layers: LayoutLayers | None = None,
     mode: DxfMode = "exploded",
+    labels: bool = True,
+    info: LayoutInfo | None = None,
 ) -> bytes:
     """Write the layout as an R2010 DXF in millimetres.
 
@@ -145,12 +211,16 @@ def write_layout_dxf(
         mode: ``"exploded"`` (default, what CAM importers expect) writes every placed contour;
             ``"blocks"`` writes one BLOCK per distinct part and one INSERT per placement
             (smaller files; a flip becomes ``yscale = -1`` with the rotation negated).
+        labels: Write ``"<part name> #<n>"`` inside every placed part on the labels layer (and
+            the numbers table for parts too small for their name).
+        info: Job, material, thickness, gas, sheet and quantity for the header; ``None`` writes
+            only the layout name and quantity.
 
     Returns:
         The DXF file's bytes (UTF-8 text). Header timestamps and GUIDs make them differ between
         calls for the same layout; compare entities, not bytes.
     """
-    data = _to_bytes(layout_document(layout, layers=layers, mode=mode))
+    data = _to_bytes(layout_document(layout, layers=layers, mode=mode, labels=labels, info=info))
     if isinstance(target, (str, Path)):
         Path(target).write_bytes(data)
     elif target is not None:
@@ -159,13 +229,31 @@ def write_layout_dxf(
 
 
 def layout_document(
-    layout: SheetLayout, *, layers: LayoutLayers | None = None, mode: DxfMode = "exploded"
+    layout: SheetLayout,
+    *,
+    layers: LayoutLayers | None = None,
+    mode: DxfMode = "exploded",
+    labels: bool = True,
+    info: LayoutInfo | None = None,
 ) -> Drawing:
-    """Build the layout DXF as an ezdxf document (see :func:`write_layout_dxf`)."""
+    """Build the layout DXF as an ezdxf document (see :func:`write_layout_dxf`).
+
+    Raises:
+        ValueError: ``info`` gives another quantity than the layout (header and file name
+            would contradict each other).
+    """
+    if info is not None and info.quantity != layout.quantity:
+        raise ValueError(
+            f"layout {layout.name!r}: info quantity {info.quantity} differs from the layout's "
+            f"{layout.quantity}"
+        )
     names = layers or LayoutLayers()
     doc = ezdxf.new("R2010", setup=False, units=units.MM)
     doc.header.custom_vars.append("nestflow.layout", layout.name)
     doc.header.custom_vars.append("nestflow.quantity", str(layout.quantity))
+    if info is not None:
+        for key, value in _info_properties(info).items():
+            doc.header.custom_vars.append(key, value)
     for role, colour in _LAYER_COLOURS.items():
         doc.layers.add(getattr(names, role), color=colour)
     msp = doc.modelspace()
@@ -175,7 +263,20 @@ def layout_document(
     else:
         for part in placed_parts(layout):
             _add_part(msp, part, names)
+    if labels:
+        _add_labels(msp, layout, names.labels)
     return doc
+
+
+def _info_properties(info: LayoutInfo) -> dict[str, str]:
+    """Header custom properties of the info (quantity is already there as nestflow.quantity)."""
+    return {
+        "nestflow.job": info.job,
+        "nestflow.material": info.material,
+        "nestflow.thickness": f"{info.thickness:g}",
+        "nestflow.gas": info.gas,
+        "nestflow.sheet": info.sheet,
+    }
 
 
 def _to_bytes(doc: Drawing) -> bytes:
@@ -267,3 +368,76 @@ def _add_part_blocks(doc: Drawing, layout: SheetLayout, names: LayoutLayers) -> 
 def _block_name(part: Part, index: int) -> str:
     """A valid, unique block name that still tells an operator which part it is."""
     return f"P{index}_{re.sub(r'[^A-Za-z0-9_-]+', '_', part.name)[:60]}"
+
+
+def _add_labels(msp: BaseLayout, layout: SheetLayout, layer: str) -> None:
+    """One TEXT per placement inside its part, and the numbers table for parts named by number.
+
+    The inside point is found once per distinct part (a shapely polygon per placement would cost
+    seconds on a 1500-part sheet) and moved by the placement rule: an affine map keeps a point
+    that lies inside the part inside the placed part.
+    """
+    anchors: dict[Part, tuple[float, float]] = {}
+    numbered_only: list[tuple[int, str]] = []
+    for number, placement in enumerate(layout.placements, start=1):
+        part = placement.part
+        if part not in anchors:
+            inside = part.to_shapely(chord_tolerance=0.1).representative_point()
+            anchors[part] = (inside.x, inside.y)
+        box = placement.placed_part().bbox
+        text = f"{part.name} #{number}"
+        height = _label_height(text, box.width, box.height)
+        if height < LABEL_MIN_HEIGHT:
+            text = f"#{number}"
+            height = _label_height(text, box.width, box.height)
+            numbered_only.append((number, part.name))
+        _add_text(msp, text, _placed_point(anchors[part], placement), height, layer)
+    _add_numbers_table(msp, layout, numbered_only, layer)
+
+
+def _label_height(text: str, width: float, height: float) -> float:
+    """The largest text height (up to the maximum) whose text fits the part's bounding box."""
+    return min(
+        LABEL_MAX_HEIGHT,
+        LABEL_SIZE_SHARE * min(width, height),
+        0.9 * width / (_CHAR_WIDTH * len(text)),
+    )
+
+
+def _placed_point(point: tuple[float, float], placement: Placement) -> tuple[float, float]:
+    """The placement rule (rotate about (0, 0), mirror about x, translate) for one point."""
+    angle = math.radians(placement.angle)
+    c, s = math.cos(angle), math.sin(angle)
+    x = point[0] * c - point[1] * s
+    y = point[0] * s + point[1] * c
+    if placement.flip:
+        y = -y
+    return x + placement.x, y + placement.y
+
+
+def _add_numbers_table(
+    msp: BaseLayout, layout: SheetLayout, rows: list[tuple[int, str]], layer: str
+) -> None:
+    """``"#<n> = <part name>"`` lines above the sheet's top edge, read top-down like a list.
+
+    Above the sheet, so the table never lies on material and cannot be mistaken for a part label.
+    """
+    line = 1.5 * TABLE_TEXT_HEIGHT
+    for row, (number, name) in enumerate(rows):
+        point = (0.0, layout.sheet_height + line * (len(rows) - row))
+        _add_text(
+            msp, f"#{number} = {name}", point, TABLE_TEXT_HEIGHT, layer, TextEntityAlignment.LEFT
+        )
+
+
+def _add_text(
+    msp: BaseLayout,
+    text: str,
+    point: tuple[float, float],
+    height: float,
+    layer: str,
+    align: TextEntityAlignment = TextEntityAlignment.MIDDLE_CENTER,
+) -> None:
+    msp.add_text(text, dxfattribs={"layer": layer, "height": height}).set_placement(
+        point, align=align
+    )

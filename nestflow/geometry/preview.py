@@ -8,9 +8,13 @@ parts). Only matplotlib's object API is used (``Figure`` + ``FigureCanvasAgg``),
 
 from __future__ import annotations
 
+import colorsys
+import hashlib
 import io
 import threading
+from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -18,7 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path as MplPath
 
 from nestflow.geometry.layout import Placement, SheetLayout
@@ -30,19 +34,6 @@ SHEET_EDGE = "#3c4650"
 PART_EDGE = "#1b2631"
 MARK_COLOUR = "#1e8449"
 OFFCUT_COLOUR = "#c0392b"
-#: Part fills, one per distinct part, repeating after ten parts.
-PART_FILLS = (
-    "#5b8fd1",
-    "#e59c4f",
-    "#6bbf75",
-    "#d66b6b",
-    "#9a7fcf",
-    "#b58b6b",
-    "#e08cc4",
-    "#9aa0a6",
-    "#c9c45a",
-    "#57c0c9",
-)
 
 #: matplotlib's FreeType font objects are shared module state and not thread-safe; drawing is
 #: serialised so a server may call :func:`render_layout_png` from any number of threads.
@@ -52,6 +43,39 @@ _DRAW_LOCK = threading.Lock()
 _CHORD_PX = 0.5
 #: Empty border around the sheet, as a share of its larger side.
 _MARGIN = 0.02
+#: Hues (as a share of the colour circle) part fills may take: yellow through green and blue to
+#: violet. Reds, oranges and magentas are left out, so no part can be taken for the red offcut line.
+_HUE_RANGE = (0.14, 0.72)
+
+
+class LegendEntry(NamedTuple):
+    """One line of the PNG legend: a part name, its fill and how often it lies on this sheet."""
+
+    name: str
+    colour: str
+    count: int
+
+
+def part_colour(name: str) -> str:
+    """The fill of a part, as ``#rrggbb``, from a hash of its name alone.
+
+    The same name gets the same colour on every sheet of every run (``hash()`` is salted per
+    process, so sha256 is used), which lets an operator follow a part across sheets.
+    """
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    low, high = _HUE_RANGE
+    hue = low + (high - low) * int.from_bytes(digest[:4], "big") / 2**32
+    # Saturation and value vary a little too, so that names with close hues still differ.
+    saturation = 0.40 + 0.25 * digest[4] / 255
+    value = 0.72 + 0.20 * digest[5] / 255
+    red, green, blue = colorsys.hsv_to_rgb(hue, saturation, value)
+    return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
+
+
+def legend_entries(layout: SheetLayout) -> list[LegendEntry]:
+    """Every distinct part name on the sheet with its colour and count, sorted by name."""
+    counts = Counter(p.part.name for p in layout.placements)
+    return [LegendEntry(name, part_colour(name), counts[name]) for name in sorted(counts)]
 
 
 def render_layout_png(
@@ -61,6 +85,7 @@ def render_layout_png(
     dpi: int = 100,
     max_px: int = 1600,
     labels: bool = False,
+    legend: bool = True,
 ) -> bytes:
     """Render the layout as a PNG: sheet, parts with their holes, marking, border gap, offcut.
 
@@ -70,6 +95,8 @@ def render_layout_png(
         dpi: Resolution recorded in the PNG; the pixel size comes from ``max_px``.
         max_px: Pixels along the longer side of the image.
         labels: Write each part's name at its centre (slower for thousands of parts).
+        legend: Draw the legend (part name, colour, count on this sheet) in the upper right
+            corner; nothing is drawn for an empty sheet.
 
     Returns:
         The PNG bytes.
@@ -82,6 +109,8 @@ def render_layout_png(
     _draw_parts(ax, layout.placements, chord_tolerance=_CHORD_PX / px_per_mm)
     if labels:
         _draw_labels(ax, layout.placements, font_px=max(6.0, min(14.0, 25.0 * px_per_mm)))
+    if legend:
+        _draw_legend(ax, legend_entries(layout), font_px=max(8.0, min(14.0, max_px / 110.0)))
     buffer = io.BytesIO()
     with _DRAW_LOCK:
         fig.canvas.print_png(buffer)
@@ -142,7 +171,7 @@ def _draw_parts(ax: Axes, placements: tuple[Placement, ...], chord_tolerance: fl
     """
     rings: dict[Part, list[np.ndarray]] = {}
     marks: dict[Part, list[np.ndarray]] = {}
-    fills: dict[str, tuple[float, float, float, float]] = {}
+    fills: dict[str, tuple[float, float, float, float]] = {}  # one hash per name, not per part
     paths, colours, mark_lines = [], [], []
     for placement in placements:
         part = placement.part
@@ -150,9 +179,9 @@ def _draw_parts(ax: Axes, placements: tuple[Placement, ...], chord_tolerance: fl
             rings[part] = [_flat(c, chord_tolerance) for c in (part.outer, *part.holes)]
             marks[part] = [_flat(c, chord_tolerance) for c in part.marks]
         paths.append(_compound_path([_place(r, placement) for r in rings[part]]))
-        colours.append(
-            fills.setdefault(part.name, to_rgba(PART_FILLS[len(fills) % len(PART_FILLS)]))
-        )
+        if part.name not in fills:
+            fills[part.name] = to_rgba(part_colour(part.name))
+        colours.append(fills[part.name])
         mark_lines.extend(_place(m, placement) for m in marks[part])
     ax.add_collection(
         PathCollection(paths, facecolors=colours, edgecolors=PART_EDGE, linewidths=0.5)
@@ -211,3 +240,30 @@ def _draw_labels(ax: Axes, placements: tuple[Placement, ...], font_px: float) ->
             color=PART_EDGE,
             clip_on=True,
         )
+
+
+def _draw_legend(ax: Axes, entries: list[LegendEntry], font_px: float) -> None:
+    """A swatch, the part name and its count on this sheet per entry, over the upper right corner.
+
+    Drawn inside the picture (half-transparent frame) so the image keeps the sheet's size and
+    aspect; long lists wrap into more columns instead of running off the picture.
+    """
+    if not entries:
+        return
+    handles = [
+        Patch(
+            facecolor=e.colour,
+            edgecolor=PART_EDGE,
+            linewidth=0.5,
+            label=f"{e.name} \u00d7{e.count}",
+        )
+        for e in entries
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper right",
+        ncols=1 + (len(entries) - 1) // 20,
+        fontsize=font_px * 72.0 / ax.figure.dpi,
+        framealpha=0.85,
+        borderaxespad=0.3,
+    )

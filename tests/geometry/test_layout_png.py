@@ -10,7 +10,7 @@ from matplotlib.image import imread
 
 from nestflow.geometry.layout import Placement, SheetLayout
 from nestflow.geometry.models import Part
-from nestflow.geometry.preview import OFFCUT_COLOUR, PART_FILLS, SHEET_FILL, render_layout_png
+from nestflow.geometry.preview import OFFCUT_COLOUR, SHEET_FILL, part_colour, render_layout_png
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -46,7 +46,7 @@ def test_hole_shows_the_sheet_through(ring_layout: SheetLayout) -> None:
     rows, cols = image.shape[:2]
     centre_row = image[rows // 2]
     assert _is(centre_row[cols // 2], SHEET_FILL)
-    assert any(_is(px, PART_FILLS[0]) for px in centre_row)
+    assert any(_is(px, part_colour("ring")) for px in centre_row)
 
 
 def test_flipped_part_keeps_its_hole_open(ring_part: Part) -> None:

@@ -185,8 +185,10 @@ def test_wait_result_returns_the_layouts_of_every_ordered_copy(finished) -> None
 
 
 def test_wait_result_gives_up_after_its_deadline_naming_the_order(almacam_credentials) -> None:
-    bundle = build_order(checked("gusset.dxf"), [SHEET], 1.03, 5.0)
-    order_id = submit_order(almacam_credentials, bundle)  # the sandbox solves for 1 s at least
+    # A 250 s budget is 2.5 s in the session's sandbox (speed 0.01): still computing when the
+    # 0.2 s wait ends, however long a loaded machine takes to start the waiting task.
+    bundle = build_order(checked("gusset.dxf"), [SHEET], 250.0, 5.0)
+    order_id = submit_order(almacam_credentials, bundle)
     with pytest.raises(AlmaCamTimeout, match=rf"order {order_id} not finished after"):
         wait_result(almacam_credentials, order_id, "full", bundle, 0.2)
 
