@@ -79,6 +79,11 @@ class Production:
         pid = (flow_run.infrastructure_pid or "").rsplit(":", 1)[-1]
         return int(pid) if pid.isdigit() else None
 
+    def state_type(self, run: UUID) -> str | None:
+        """The run's state type (``RUNNING``, ``FAILED``...), None before it has one."""
+        flow_run = self._client_call(lambda client: client.read_flow_run(run))
+        return flow_run.state_type.value if flow_run.state_type is not None else None
+
     def state_message(self, run: UUID) -> str:
         """The message of the run's final state (a Failed run's: its exception)."""
         flow_run = self._client_call(lambda client: client.read_flow_run(run))
