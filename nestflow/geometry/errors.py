@@ -161,36 +161,30 @@ class TruncatedDrawing(UnreadableDrawing):
         self.section = section
 
 
-class BadCoordinate(DrawingError):
-    """Cut or marking geometry with a NaN or infinite coordinate (or insertion value).
+class EntityProblem(DrawingError):
+    """An entity whose own values cannot be cut; names it by handle and layer.
 
     Attributes:
         handle: Handle of the entity (or of the block reference holding it), when it has one.
         layer: Layer of the entity.
     """
+
+    def __init__(self, file: str, message: str, handle: str | None, layer: str) -> None:
+        super().__init__(file, message)
+        self.handle = handle
+        self.layer = layer
+
+
+class BadCoordinate(EntityProblem):
+    """Cut or marking geometry with a NaN or infinite coordinate (or insertion value)."""
 
     kind = "bad_coordinate"
 
-    def __init__(self, file: str, message: str, handle: str | None, layer: str) -> None:
-        super().__init__(file, message)
-        self.handle = handle
-        self.layer = layer
 
-
-class ZeroRadius(DrawingError):
-    """A CIRCLE or ARC whose radius is zero, negative or not a number: nothing to cut.
-
-    Attributes:
-        handle: Handle of the entity (or of the block reference holding it), when it has one.
-        layer: Layer of the entity.
-    """
+class ZeroRadius(EntityProblem):
+    """A CIRCLE or ARC whose radius is zero, negative or not a number: nothing to cut."""
 
     kind = "zero_radius"
-
-    def __init__(self, file: str, message: str, handle: str | None, layer: str) -> None:
-        super().__init__(file, message)
-        self.handle = handle
-        self.layer = layer
 
 
 class ZeroScaleInsert(DrawingError):
