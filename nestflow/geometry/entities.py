@@ -5,6 +5,14 @@ edge leaving them (the DXF convention of :mod:`nestflow.geometry.arcs`). Closed 
 closed LWPOLYLINE/POLYLINE, full ELLIPSE, closed SPLINE) become closed pieces; everything else is an
 open piece for :mod:`nestflow.geometry.chaining` to join.
 
+TEXT and MTEXT on a marking layer are engraving: each line becomes a
+:class:`~nestflow.geometry.models.MarkText` in world coordinates (mm), placed by the entity's
+alignment point, baseline direction and height as the block references left them, and made
+readable where a mirrored block reference (or the text's own backward/upside-down flags) turned
+it into mirror writing. MTEXT formatting codes are resolved by ezdxf's ``plain_text()``; its
+explicit line breaks give one line each (automatic word wrap is not followed). Text on any other
+layer is ignored as before.
+
 Entities drawn in a mirrored object coordinate system (extrusion ``(0, 0, -1)``, which every
 mirrored block reference produces) are mapped to world coordinates here: in that OCS the world x is
 ``-x`` and arcs turn the other way, so the x coordinate and every bulge change sign. Entities in a
@@ -25,11 +33,14 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ezdxf import path as ezpath
 from ezdxf.entities import DXFGraphic
+from ezdxf.enums import MTextEntityAlignment
 from ezdxf.lldxf.const import DXFError
+from ezdxf.math import Vec3
 
 from nestflow.geometry.errors import (
     BadCoordinate,
@@ -39,6 +50,7 @@ from nestflow.geometry.errors import (
     ZeroScaleInsert,
 )
 from nestflow.geometry.layers import LayerRole, LayerRules
+from nestflow.geometry.models import HorizontalAlign, MarkText, VerticalAlign, readable
 
 #: A vertex: x (mm), y (mm), bulge of the edge leaving it.
 V = tuple[float, float, float]
@@ -59,20 +71,30 @@ class Piece:
     closed: bool
 
 
+@dataclass(slots=True)
+class TextPiece:
+    """One line of engraving text found on a marking layer (world coordinates, mm)."""
+
+    layer: str
+    mark: MarkText
+
+
 @dataclass
 class Extraction:
     """Everything taken from a drawing's modelspace, sorted by layer role.
 
     Attributes:
         pieces: Geometry per layer role.
-        ignored: Count of entities that are not curves (TEXT, DIMENSION, HATCH, ...) per
-            ``(dxftype, layer)``, on cut and mark layers only.
+        texts: Engraving text lines from marking layers.
+        ignored: Count of entities that are not curves (TEXT on a cut layer, DIMENSION, HATCH,
+            ...) per ``(dxftype, layer)``, on cut and mark layers only.
         notes: Warnings about entities converted approximately or skipped by ezdxf.
     """
 
     pieces: dict[LayerRole, list[Piece]] = field(
         default_factory=lambda: {role: [] for role in LayerRole}
     )
+    texts: list[TextPiece] = field(default_factory=list)
     ignored: Counter[tuple[str, str]] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
 
@@ -113,6 +135,9 @@ def extract(
             raise TooManyEntities(file, max_entities)
         role = roles.get(layer) or roles.setdefault(layer, rules.role(layer))
         dxftype = entity.dxftype()
+        if role is LayerRole.MARK and dxftype in _TEXTS:
+            _add_texts(out, entity, layer, via, file, factor)
+            continue
         convert = _CONVERTERS.get(dxftype)
         if convert is None or _is_mesh(entity):
             if role is not LayerRole.EXCLUDED:
@@ -125,12 +150,8 @@ def extract(
             # Checked before flattening: ezdxf's subdivision recurses without end on a NaN
             # ellipse, and a NaN spline point shows up only as a singular matrix.
             _raise_bad_coordinate(entity, layer, via, file)
-        try:
+        with _reading(file, dxftype, layer):
             vertices_list = convert(converter, entity)
-        except (DXFError, ValueError, ArithmeticError) as exc:
-            raise UnreadableDrawing(
-                file, f"{dxftype} on layer '{layer}' cannot be read: {exc}"
-            ) from exc
         for vertices, closed in vertices_list:
             if checked and not _finite(itertools.chain.from_iterable(vertices)):
                 _raise_bad_coordinate(entity, layer, via, file)
@@ -190,6 +211,17 @@ def _exploded(
                     file, f"block reference '{entity.dxf.name}' cannot be exploded: {exc}"
                 ) from exc
             yield from _exploded(content, layer, depth + 1, file, skipped, here)
+
+
+@contextmanager
+def _reading(file: str, dxftype: str, layer: str) -> Iterator[None]:
+    """Report an entity ezdxf (or the arithmetic on its numbers) cannot convert as unreadable."""
+    try:
+        yield
+    except (DXFError, ValueError, ArithmeticError) as exc:
+        raise UnreadableDrawing(
+            file, f"{dxftype} on layer '{layer}' cannot be read: {exc}"
+        ) from exc
 
 
 #: Entities with a radius to check.
@@ -390,3 +422,138 @@ _CONVERTERS: dict[str, Callable[[_Converter, DXFGraphic], Shapes]] = {
     "ELLIPSE": _Converter.ellipse,
     "SPLINE": _Converter.spline,
 }
+
+
+# ---------------------------------------------------------------------------------- engraving
+
+#: Text entities kept as engraving on marking layers (ignored on every other layer).
+_TEXTS = frozenset({"TEXT", "MTEXT"})
+#: TEXT generation flags: mirrored along the baseline (backward), mirrored across it.
+_BACKWARD, _UPSIDE_DOWN = 2, 4
+#: MTEXT's line pitch at line spacing factor 1, in text heights (the DXF reference's 5/3).
+_MTEXT_LINE_PITCH = 5.0 / 3.0
+#: MTEXT attachment point codes by name (``"TOP_LEFT"`` is 1, the DXF default).
+_MTEXT_ALIGNMENTS = {a.value: a.name for a in MTextEntityAlignment}
+#: Where the alignment point lies among an MTEXT's lines: 0 first, 1 last, 0.5 halfway.
+_LINE_SHARE: dict[str, float] = {"top": 0.0, "middle": 0.5, "bottom": 1.0, "baseline": 1.0}
+
+
+def _add_texts(
+    out: Extraction, entity: DXFGraphic, layer: str, via: str, file: str, factor: float
+) -> None:
+    """Add a marking layer's TEXT or MTEXT to the engraving (or count it as ignored if empty).
+
+    Raises:
+        BadCoordinate: A NaN or infinite number placing the text.
+        UnreadableDrawing: A text ezdxf cannot place.
+    """
+    if not _finite(_text_values(entity)):
+        _raise_bad_coordinate(entity, layer, via, file)
+    with _reading(file, entity.dxftype(), layer):
+        marks = _text_marks(entity, factor)
+    out.texts.extend(TextPiece(layer, mark) for mark in marks)
+    if not marks:  # no height or no characters: nothing a laser could engrave
+        out.ignored[(entity.dxftype(), layer)] += 1
+
+
+def _text_values(e: DXFGraphic) -> Iterable[float]:
+    """The numbers placing a TEXT or MTEXT, checked before they are used."""
+    dxf = e.dxf
+    common = (*dxf.insert, *dxf.extrusion, dxf.get("rotation", 0.0))
+    if e.dxftype() == "MTEXT":
+        direction = dxf.get("text_direction", (1.0, 0.0, 0.0))
+        return (*common, *direction, dxf.char_height, dxf.get("line_spacing_factor", 1.0))
+    return (*common, *dxf.get("align_point", dxf.insert), dxf.height)
+
+
+def _text_marks(e: DXFGraphic, factor: float) -> list[MarkText]:
+    """A TEXT's or MTEXT's lines as readable mark texts in mm; none without height or text."""
+    if e.dxftype() == "MTEXT":
+        ucs = e.ucs()  # x: the text direction, y: the side its glyphs stand on (both in WCS)
+        attachment = _MTEXT_ALIGNMENTS.get(e.dxf.get("attachment_point", 1), "TOP_LEFT")
+        pitch = _MTEXT_LINE_PITCH * e.dxf.get("line_spacing_factor", 1.0)
+        return _marks(
+            e.plain_text(split=True),
+            (ucs.origin, ucs.ux, ucs.uy),
+            alignment=attachment,
+            height=e.dxf.char_height * factor,
+            pitch=pitch,
+            factor=factor,
+        )
+    ocs = e.ocs()
+    align, point, end = e.get_placement()
+    if end is not None:  # ALIGNED and FIT stretch the text between two points: keep the middle
+        point = point.lerp(end)
+    direction = ocs.to_wcs(Vec3.from_deg_angle(e.dxf.rotation))
+    up = Vec3(e.dxf.extrusion).normalize().cross(direction)
+    flags = e.dxf.text_generation_flag
+    direction = -direction if flags & _BACKWARD else direction
+    up = -up if flags & _UPSIDE_DOWN else up
+    width = e.dxf.width if math.isfinite(e.dxf.width) and e.dxf.width > 0.0 else 1.0
+    return _marks(
+        [e.plain_text()],
+        (ocs.to_wcs(point), direction, up),
+        alignment=align.name,
+        height=e.dxf.height * factor,
+        width=width,
+        factor=factor,
+    )
+
+
+def _marks(
+    lines: list[str],
+    frame: tuple[Vec3, Vec3, Vec3],
+    *,
+    alignment: str,
+    height: float,
+    factor: float,
+    pitch: float = 0.0,
+    width: float = 1.0,
+) -> list[MarkText]:
+    """Readable mark texts (mm) of text lines aligned at a point.
+
+    Args:
+        lines: The text's lines, first to last.
+        frame: Alignment point (drawing units), baseline direction and the direction the glyphs
+            stand in, all in world coordinates.
+        alignment: ezdxf's alignment name (``"LEFT"``, ``"TOP_LEFT"``, ``"MIDDLE"``, ...).
+        height: Text height, mm.
+        factor: Drawing units to mm.
+        pitch: Distance between lines in text heights.
+        width: Width factor of the glyphs.
+
+    The lines are stacked in the readable text's own frame, so the first line reads on top.
+    """
+    point, direction, up = frame
+    if not height > 0.0:
+        return []
+    halign, valign = _alignment(alignment)
+    rotation, halign, valign = readable(
+        (direction.x, direction.y), (up.x, up.y), halign, valign
+    )  # text in a tilted plane is projected onto XY, like the geometry
+    step = Vec3.from_deg_angle(rotation + 90.0, pitch * height)
+    first = _LINE_SHARE[valign] * (len(lines) - 1)
+    return [
+        MarkText(
+            text=line,
+            x=point.x * factor + (first - k) * step.x,
+            y=point.y * factor + (first - k) * step.y,
+            height=height,
+            rotation=rotation,
+            halign=halign,
+            valign=valign,
+            width_factor=width,
+        )
+        for k, line in enumerate(lines)
+        if line.strip()
+    ]
+
+
+def _alignment(name: str) -> tuple[HorizontalAlign, VerticalAlign]:
+    """Horizontal and vertical alignment of a TEXT or MTEXT alignment name (``"TOP_LEFT"``)."""
+    if name in ("ALIGNED", "FIT"):
+        return "center", "baseline"
+    if name == "MIDDLE":
+        return "center", "middle"
+    vertical, _, horizontal = name.rpartition("_")
+    return horizontal.lower(), vertical.lower() or "baseline"  # type: ignore[return-value]

@@ -1,8 +1,9 @@
 """Per-part and per-failure report records for ``nestflow inspect`` (and any other front end).
 
 The records are what a person checks before nesting: detected units, bounding box, area,
-holes (and the narrowest one's width) of every part, and the reason each unreadable drawing
-failed. Records come in file order; within a file, parts come largest first.
+holes (and the narrowest one's width), marking paths and lines of engraving text of every part,
+and the reason each unreadable drawing failed. Records come in file order; within a file, parts
+come largest first.
 
 A hole's width is the diameter of the largest circle that fits in it (shapely's maximum
 inscribed circle): a round hole's diameter, a slot's width, the leg width of an L-shaped cut-out.
@@ -45,6 +46,7 @@ class PartRecord(BaseModel):
         default=None, description="Width of the part's narrowest hole, mm, to 0.01 (None: none)."
     )
     marks: int
+    mark_texts: int = Field(default=0, description="Lines of engraving text kept (not cut).")
     units: str
     warnings: list[str] = Field(default_factory=list)
 
@@ -158,6 +160,7 @@ def part_record(part: Part) -> PartRecord:
         holes=len(part.holes),
         narrowest_hole=round(min(hole_width(h) for h in part.holes), 2) if part.holes else None,
         marks=len(part.marks),
+        mark_texts=len(part.mark_texts),
         units=part.units,
         warnings=list(part.warnings),
     )

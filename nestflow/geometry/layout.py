@@ -9,7 +9,8 @@ layer (default name)      content
 ========================  =====================================================================
 ``CUT``                   outer contour of every placed part (closed LWPOLYLINE, or CIRCLE)
 ``CUT_INNER``             holes of every placed part (closed LWPOLYLINE, or CIRCLE)
-``MARK``                  etch/marking paths that travel with the parts (never cut)
+``MARK``                  etch/marking paths and engraving text (TEXT, readable on flipped
+                          parts too) that travel with the parts (never cut)
 ``SHEET``                 the sheet outline, (0, 0) to (sheet length, sheet height)
 ``SHEET_BORDER``          the usable area inside the border gap (only when a gap is set)
 ``OFFCUT``                the vertical offcut line at x = used length (only when known)
@@ -42,7 +43,7 @@ from ezdxf.enums import TextEntityAlignment
 from ezdxf.layouts import BaseLayout
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, model_validator
 
-from nestflow.geometry.models import Contour, Part
+from nestflow.geometry.models import Contour, MarkText, Part
 
 #: How far (mm) the offcut may lie beyond the sheet end before a layout is rejected as inconsistent.
 LENGTH_TOLERANCE = 1e-6
@@ -263,6 +264,8 @@ def layout_document(
     else:
         for part in placed_parts(layout):
             _add_part(msp, part, names)
+    for placement in layout.placements:
+        _add_mark_texts(msp, placement, names.mark)
     if labels:
         _add_labels(msp, layout, names.labels)
     return doc
@@ -330,6 +333,37 @@ def _add_contour(msp: BaseLayout, contour: Contour, layer: str) -> None:
             close=contour.closed,
             dxfattribs=attribs,
         )
+
+
+def _add_mark_texts(msp: BaseLayout, placement: Placement, layer: str) -> None:
+    """The placed part's engraving as TEXT in sheet coordinates, in either DXF mode.
+
+    The alignment point moves with the geometry, but a flipped part's text is not mirrored:
+    :meth:`MarkText.transformed` keeps it upright over the area the mirrored text would cover
+    (a laser engraving mirror writing helps nobody, and a CAM importer may not mirror TEXT the
+    way it mirrors curves). For the same reason the text never goes into a part's block: the
+    INSERT of a flipped placement (``yscale = -1``) would mirror its glyphs, and one block serves
+    flipped and unflipped placements alike.
+    """
+    for text in placement.part.mark_texts:
+        placed = text.transformed(placement.angle, placement.flip, placement.x, placement.y)
+        _add_text(
+            msp,
+            placed.text,
+            (placed.x, placed.y),
+            placed.height,
+            layer,
+            _text_alignment(placed),
+            rotation=placed.rotation,
+            width=placed.width_factor,
+        )
+
+
+def _text_alignment(text: MarkText) -> TextEntityAlignment:
+    """The TEXT alignment of a mark text (``"LEFT"`` for left/baseline, ``"TOP_RIGHT"``, ...)."""
+    if text.valign == "baseline":
+        return TextEntityAlignment[text.halign.upper()]
+    return TextEntityAlignment[f"{text.valign}_{text.halign}".upper()]
 
 
 def _is_circle(contour: Contour) -> bool:
@@ -437,7 +471,12 @@ def _add_text(
     height: float,
     layer: str,
     align: TextEntityAlignment = TextEntityAlignment.MIDDLE_CENTER,
+    *,
+    rotation: float = 0.0,
+    width: float = 1.0,
 ) -> None:
-    msp.add_text(text, dxfattribs={"layer": layer, "height": height}).set_placement(
-        point, align=align
-    )
+    attribs = {"layer": layer, "height": height}
+    # Only where they differ from the DXF defaults, so labels are written as they always were.
+    attribs |= {"rotation": rotation} if rotation else {}
+    attribs |= {"width": width} if width != 1.0 else {}
+    msp.add_text(text, dxfattribs=attribs).set_placement(point, align=align)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 from functools import cached_property
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 from shapely.geometry import LineString, Polygon
 
 from nestflow.geometry.arcs import Point, arc_points, edge_bounds, segment_area
@@ -164,11 +165,123 @@ class Contour(BaseModel):
         return Polygon(pts) if self.closed else LineString(pts)
 
 
+HorizontalAlign = Literal["left", "center", "right"]
+VerticalAlign = Literal["baseline", "bottom", "middle", "top"]
+
+#: A text's box seen from the other side of its baseline: what hung from a point now stands on
+#: it. Baseline and bottom both become top: how far glyphs descend depends on the font.
+_OTHER_SIDE: dict[str, VerticalAlign] = {
+    "baseline": "top",
+    "bottom": "top",
+    "middle": "middle",
+    "top": "bottom",
+}
+_OTHER_END: dict[str, HorizontalAlign] = {"left": "right", "center": "center", "right": "left"}
+#: Slack (degrees) in telling upright from upside-down text, so that text turned by a float's
+#: rounding error off 90° does not flip between reading upwards and downwards.
+_UPRIGHT_SLACK = 1e-6
+
+
+class MarkText(BaseModel):
+    """One line of engraving text that travels with its part: marked, never cut.
+
+    The text is always readable: where the drawing or a placement mirrors it, it is stored
+    upright over the area the mirrored text would cover (see :func:`readable`), since a laser
+    engraving mirror writing helps nobody.
+
+    Attributes:
+        text: The line, formatting codes already resolved (ezdxf's ``plain_text()``).
+        x: X of the alignment point (mm).
+        y: Y of the alignment point (mm).
+        height: Text height (mm).
+        rotation: Direction of the baseline, degrees counter-clockwise from the x axis.
+        halign: Which end (or the middle) of the line lies at the alignment point.
+        valign: Which height of the line lies at the alignment point.
+        width_factor: Glyph width relative to the font's (DXF TEXT ``width``).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    x: float
+    y: float
+    height: PositiveFloat
+    rotation: float = 0.0
+    halign: HorizontalAlign = "left"
+    valign: VerticalAlign = "baseline"
+    width_factor: PositiveFloat = 1.0
+
+    def transformed(
+        self, angle: float = 0.0, flip: bool = False, dx: float = 0.0, dy: float = 0.0
+    ) -> MarkText:
+        """The text placed by the rule of :meth:`Contour.transformed`, kept readable.
+
+        The alignment point moves exactly as the geometry does; the baseline direction and the
+        side the glyphs stand on are mapped too, and a mirrored result is made readable again.
+        """
+        c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        sign = -1.0 if flip else 1.0
+
+        def move(x: float, y: float) -> tuple[float, float]:
+            return x * c - y * s, sign * (x * s + y * c)
+
+        x, y = move(self.x, self.y)
+        r = math.radians(self.rotation)
+        direction = move(math.cos(r), math.sin(r))
+        up = move(-math.sin(r), math.cos(r))
+        rotation, halign, valign = readable(direction, up, self.halign, self.valign)
+        return self.model_copy(
+            update={
+                "x": x + dx,
+                "y": y + dy,
+                "rotation": rotation,
+                "halign": halign,
+                "valign": valign,
+            }
+        )
+
+
+def readable(
+    direction: Point, up: Point, halign: HorizontalAlign, valign: VerticalAlign
+) -> tuple[float, HorizontalAlign, VerticalAlign]:
+    """Rotation and alignment of readable text covering the area of a possibly mirrored one.
+
+    A text's area is given by its alignment in the frame of its baseline ``direction`` and its
+    ``up`` vector (the side its glyphs stand on). When ``up`` is ``direction`` turned 90°
+    counter-clockwise the text reads normally and is kept. Otherwise it is mirror writing, and
+    two upright texts cover its area: one along the same baseline standing on the other side of
+    its alignment point (other vertical alignment), one turned 180° ending where it started
+    (other horizontal alignment). The one reading more nearly left to right is taken (its
+    baseline in (-90°, 90°]), which makes a flipped part's engraving as legible as it can be.
+
+    Args:
+        direction: The baseline direction (any length).
+        up: The direction the glyphs stand in (any length).
+        halign: Horizontal alignment in that frame.
+        valign: Vertical alignment in that frame.
+
+    Returns:
+        ``(rotation in degrees in [0, 360), halign, valign)`` of the readable text.
+    """
+    rotation = math.degrees(math.atan2(direction[1], direction[0]))
+    if direction[0] * up[1] - direction[1] * up[0] >= 0.0:
+        return _degrees(rotation), halign, valign
+    if -90.0 + _UPRIGHT_SLACK < rotation <= 90.0 + _UPRIGHT_SLACK:
+        return _degrees(rotation), halign, _OTHER_SIDE[valign]
+    return _degrees(rotation + 180.0), _OTHER_END[halign], valign
+
+
+def _degrees(angle: float) -> float:
+    """The angle in [0, 360), rounding noise (1e-15 off 0°, 90.00000000000001°) removed."""
+    return round(angle % 360.0, 9) % 360.0
+
+
 class Part(BaseModel):
     """One cut part read from a drawing: outer contour, holes, and not-cut marking geometry.
 
     The outer contour is counter-clockwise and the holes clockwise. ``marks`` holds etch/marking
-    paths that travel with the part but are not cut.
+    paths and ``mark_texts`` engraving text from the marking layers: both travel with the part
+    but are not cut.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -179,6 +292,10 @@ class Part(BaseModel):
     outer: Contour
     holes: tuple[Contour, ...] = ()
     marks: tuple[Contour, ...] = ()
+    # A tuple, like the contours: parts are dict keys (one layout block, one label per part).
+    mark_texts: tuple[MarkText, ...] = Field(
+        default=(), description="Engraving text from the marking layers (not cut)."
+    )
     units: str = Field(default="mm", description="Units detected in the source (converted to mm).")
     warnings: tuple[str, ...] = ()
 
@@ -213,14 +330,26 @@ class Part(BaseModel):
             outer=move(self.outer).oriented(ccw=True),
             holes=tuple(move(h).oriented(ccw=False) for h in self.holes),
             marks=tuple(move(m) for m in self.marks),
+            mark_texts=tuple(t.transformed(angle, flip, dx, dy) for t in self.mark_texts),
         )
 
     def with_geometry(
-        self, outer: Contour, holes: tuple[Contour, ...], marks: tuple[Contour, ...]
+        self,
+        outer: Contour,
+        holes: tuple[Contour, ...],
+        marks: tuple[Contour, ...],
+        *,
+        mark_texts: tuple[MarkText, ...] | None = None,
     ) -> Part:
-        """A copy with new contours (built afresh: ``model_copy`` would keep the cached area)."""
+        """A copy with new contours (built afresh: ``model_copy`` would keep the cached area).
+
+        ``mark_texts`` replaces the engraving text when given, and is kept as it is otherwise.
+        """
         fields = {name: getattr(self, name) for name in type(self).model_fields}
-        return type(self)(**{**fields, "outer": outer, "holes": holes, "marks": marks})
+        new = {"outer": outer, "holes": holes, "marks": marks}
+        if mark_texts is not None:
+            new["mark_texts"] = mark_texts
+        return type(self)(**{**fields, **new})
 
     def normalized(self) -> Part:
         """The part moved so that its bounding box starts at (0, 0)."""

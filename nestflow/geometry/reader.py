@@ -15,7 +15,8 @@ The pipeline for one drawing:
 5. Chain loose cut pieces into loops (:mod:`nestflow.geometry.chaining`; end points closer than
    ``gap_tolerance`` become one vertex, bulges untouched) and classify loops into outer contours
    and holes by containment (:mod:`nestflow.geometry.outlines`).
-6. Attach marking paths to the part they lie in; build one part per outer contour.
+6. Attach marking paths and engraving text (TEXT/MTEXT on marking layers) to the part they lie
+   in; build one part per outer contour.
 
 Decisions worth knowing:
 
@@ -37,9 +38,13 @@ Decisions worth knowing:
   when ``split_outlines`` is on; with it off they raise :class:`MultipleOutlines`. An island inside
   a hole is an outline of its own, so it is a separate part (or an error without
   ``split_outlines``).
-* **Closed contours on excluded layers** are ignored with a warning naming the layer; text,
-  dimensions, hatches, points and other non-curve entities on cut or mark layers are ignored and
-  counted in a warning.
+* **Closed contours on excluded layers** are ignored with a warning naming the layer;
+  dimensions, hatches, points and other non-curve entities on cut or mark layers, and text on cut
+  layers, are ignored and counted in a warning.
+* **Engraving text** (TEXT/MTEXT on a marking layer) becomes ``Part.mark_texts``, readable and in
+  the same coordinates as the geometry; text on excluded layers (``TEXT``, ``DIM``, ...) stays
+  ignored. Text whose alignment point lies outside every part is dropped with a warning naming
+  the file, the layer and the text.
 * **Units**: a unitless drawing read as mm whose largest part is smaller than
   :data:`INCH_SUSPECT_MM` on its longest side gets a warning suggesting inches (an inch drawing
   read as mm is 25.4 times too small; sheet-metal parts under 60 mm are rare enough that the
@@ -50,7 +55,9 @@ Decisions worth knowing:
 * **Warnings are per file**: every part of a drawing carries the drawing's warnings.
 * **No message quotes the file**: ezdxf's errors (and its recovery's log lines) quote the text
   they could not read; the values they quote are cut out, keeping the kind of problem and the
-  line, so a file that is not a drawing (a key, a password file) is never echoed back.
+  line, so a file that is not a drawing (a key, a password file) is never echoed back. The one
+  exception is engraving text outside every part, which the warning quotes (up to 40 printable
+  characters): it is text the drawing itself marks for engraving, and the way to find it.
 """
 
 from __future__ import annotations
@@ -64,7 +71,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import ezdxf.units
 import shapely
@@ -92,7 +99,7 @@ from nestflow.geometry.errors import (
     format_point,
 )
 from nestflow.geometry.layers import LayerRole, LayerRules
-from nestflow.geometry.models import BoundingBox, Contour, Part, Vertex
+from nestflow.geometry.models import BoundingBox, Contour, MarkText, Part, Vertex
 from nestflow.geometry.outlines import Outline, Ring, classify, hole_contact
 
 #: Longest side (mm) under which a unitless drawing read as mm is suspected to be in inches.
@@ -117,6 +124,9 @@ _DEFAULT_NAME = "drawing.dxf"
 _MAX_PAIRED_ENDS = 200
 _LINE_NUMBER = re.compile(r"line:?\s*(\d+)", re.IGNORECASE)
 _MAX_MESSAGE = 200
+#: Longest drawing text (engraving) quoted in a warning.
+_MAX_SHOWN = 40
+_T = TypeVar("_T")
 #: A value quoted in ezdxf's (or Python's) messages: text of the file being read.
 _QUOTED = re.compile(r""""[^"\n]*"|'[^'\n]*'""")
 #: Bytes after the last tag that do not count: line ends, padding, the old DOS end-of-file mark.
@@ -514,6 +524,7 @@ class _Builder:
         names = [stem if k == 0 else f"{stem}-{k + 1}" for k in range(len(outlines))]
         self._check_holes(outlines, names)
         marks = self._marks(outlines)
+        texts = self._mark_texts(outlines)
         self._check_sizes(outlines)
         outers = [_contour(outline.outer, ccw=True) for outline in outlines]
         if not self.opts.units_confirmed:
@@ -527,6 +538,7 @@ class _Builder:
                 outer=outer,
                 holes=tuple(_contour(hole, ccw=False) for hole in outline.holes),
                 marks=tuple(marks[k]),
+                mark_texts=tuple(texts[k]),
                 units=units,
                 warnings=warnings,
             )
@@ -618,19 +630,27 @@ class _Builder:
         paths = [(vs, True, layer) for vs, layer in chains.loops] + [
             (t.vertices, False, t.layer) for t in chains.trails
         ]
-        per_outline: list[list[Contour]] = [[] for _ in outlines]
-        homes = _homes(outlines, [vertices[0][:2] for vertices, _, _ in paths])
-        outside: Counter[str] = Counter()
-        for (vertices, closed, layer), home in zip(paths, homes, strict=True):
-            if home is None:
-                outside[layer] += 1
-            else:
-                per_outline[home].append(_to_contour(vertices, closed))
-        for layer, count in sorted(outside.items()):
+        per_outline, outside = _share(outlines, paths, [vs[0][:2] for vs, _, _ in paths])
+        for layer, count in sorted(Counter(layer for _, _, layer in outside).items()):
             self.warnings.append(
                 f"ignored {count} marking path(s) on layer '{layer}' outside every part"
             )
-        return per_outline
+        return [[_to_contour(vs, closed) for vs, closed, _ in mine] for mine in per_outline]
+
+    def _mark_texts(self, outlines: list[Outline]) -> list[list[MarkText]]:
+        """Engraving text per outline: the smallest outline holding the text's alignment point.
+
+        Text elsewhere is named in a warning (file, layer, text): engraving that silently went
+        missing would be found only on the cut part.
+        """
+        texts = self.extraction.texts
+        per_outline, outside = _share(outlines, texts, [(t.mark.x, t.mark.y) for t in texts])
+        for piece in outside:
+            self.warnings.append(
+                f"ignored engraving text {_shown(piece.mark.text)} on layer '{piece.layer}' "
+                f"in '{self.file}': it lies outside every part"
+            )
+        return [[piece.mark for piece in mine] for mine in per_outline]
 
     def _check_sizes(self, outlines: list[Outline]) -> None:
         limit = self.opts.max_part_size
@@ -678,6 +698,23 @@ def _suspect_size(boxes: list[BoundingBox], units: str) -> tuple[float, float] |
     if max(largest.width, largest.height) >= INCH_SUSPECT_MM:
         return None
     return largest.width, largest.height
+
+
+def _share(
+    outlines: list[Outline], items: Sequence[_T], points: list[tuple[float, float]]
+) -> tuple[list[list[_T]], list[_T]]:
+    """Items per outline (each to the smallest outline covering its point), and the rest."""
+    per_outline: list[list[_T]] = [[] for _ in outlines]
+    outside: list[_T] = []
+    for item, home in zip(items, _homes(outlines, points), strict=True):
+        (outside if home is None else per_outline[home]).append(item)
+    return per_outline, outside
+
+
+def _shown(text: str) -> str:
+    """A drawing's text quoted for a message: printable, and short enough to read."""
+    printable = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return repr(printable if len(printable) <= _MAX_SHOWN else printable[:_MAX_SHOWN] + "...")
 
 
 def _homes(outlines: list[Outline], points: list[tuple[float, float]]) -> list[int | None]:

@@ -189,3 +189,36 @@ def fresh_examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fresh_examples_again(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example drawings generated a second time, under another string-hash seed."""
     return run_example_generator(tmp_path_factory.mktemp("examples-again"), hash_seed="2")
+
+
+# --- engraving text fixtures: a part carrying a mark text, and a layout placing it ------------
+
+from nestflow.geometry.models import MarkText  # noqa: E402
+
+#: The engraving every engraving-text test looks for.
+ENGRAVING = "P-1001 REV B"
+
+
+@pytest.fixture
+def engraved_part() -> Part:
+    """A 100 x 60 plate whose engraving (5 mm, left/baseline at (10, 20), 0°) is a mark text."""
+    return Part(
+        name="plate",
+        source="plate.dxf",
+        outer=_contour((0, 0, 0), (100, 0, 0), (100, 60, 0), (0, 60, 0)),
+        mark_texts=(MarkText(text=ENGRAVING, x=10, y=20, height=5),),
+    )
+
+
+@pytest.fixture
+def engraved_layout(engraved_part: Part) -> SheetLayout:
+    """The engraved plate once as drawn and once rotated 90° and flipped, at (300, 200)."""
+    return SheetLayout(
+        name="engraved",
+        sheet_length=1000,
+        sheet_height=500,
+        placements=(
+            Placement(part=engraved_part, x=20, y=20),
+            Placement(part=engraved_part, angle=90, flip=True, x=300, y=200),
+        ),
+    )

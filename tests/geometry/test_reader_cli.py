@@ -39,6 +39,7 @@ def test_all_files_read_gives_part_records_and_exit_0(plate_dxf) -> None:
         "holes": 1,
         "narrowest_hole": 40.0,
         "marks": 0,
+        "mark_texts": 0,
         "units": "mm",
         "warnings": [],
     }

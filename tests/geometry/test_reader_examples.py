@@ -36,4 +36,11 @@ def test_broken_example_reports_its_4_mm_gap() -> None:
 def test_bracket_etching_becomes_marks_and_its_bend_line_is_not_cut() -> None:
     (part,) = read_drawing(EXAMPLES / "bracket.dxf")
     assert len(part.marks) == 2  # the etched cross, as two open strokes
-    assert any("TEXT on 'ETCH'" in w for w in part.warnings)
+    assert not any("'BEND'" in w for w in part.warnings)
+
+
+def test_bracket_etched_text_travels_with_the_part() -> None:
+    (part,) = read_drawing(EXAMPLES / "bracket.dxf")
+    (text,) = part.mark_texts
+    assert (text.text, text.x, text.y, text.height) == ("BR-180", 60, 30, 6)
+    assert not any("TEXT" in w for w in part.warnings)  # kept, no longer reported as ignored

@@ -38,13 +38,14 @@ def test_etch_geometry_travels_with_the_part_as_marks(make_dxf) -> None:
     assert part.holes == ()  # the etched circle is not a hole
 
 
-def test_text_on_a_marking_layer_is_counted_in_a_warning(make_dxf) -> None:
+def test_text_on_a_cut_layer_is_counted_in_a_warning(make_dxf) -> None:
     def draw(doc: Drawing) -> None:
         _plate(doc)
-        doc.modelspace().add_text("PN-1", dxfattribs={"layer": "ETCH"})
+        doc.modelspace().add_text("PN-1", dxfattribs={"layer": "CUT"})
 
     (part,) = read_drawing(make_dxf(draw))
-    assert any("1 TEXT on 'ETCH'" in w for w in part.warnings)
+    assert part.mark_texts == ()  # only marking layers are engraved
+    assert any("1 TEXT on 'CUT'" in w for w in part.warnings)
 
 
 def test_closed_contour_on_an_excluded_layer_is_named_in_a_warning(make_dxf) -> None:
