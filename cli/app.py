@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+
+# typer 0.29 vendors click and re-exports none of its usage errors but BadParameter.
+from typer._click.exceptions import ClickException, UsageError
+from typer.core import TyperGroup
 
 from cli.doctor import doctor
 
@@ -19,8 +25,47 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from flows.parameters import EngineName, Mode, PushEngine, Units  # noqa: E402 - after the line above
 
+
+class OneLineUsageErrors(TyperGroup):
+    """Click's usage errors (unknown option or command, missing argument) in one line, exit 2.
+
+    Every other user error of the command line is one line too (:func:`_user_error`); click and
+    typer would print the usage, a hint and a framed panel.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command line; a usage error prints ``Error: <command>: <reason>`` and exits 2."""
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare ``nestflow``: show the help
+                exc.show()
+                sys.exit(0)
+            where = exc.ctx.command_path if exc.ctx is not None else "nestflow"
+            message = " ".join(exc.format_message().split())
+            typer.echo(f"Error: {where}: {message} (see {where} --help)", err=True)
+            sys.exit(exc.exit_code)
+        except ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("Aborted!", err=True)
+            sys.exit(1)
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
+
+
 app = typer.Typer(
     name="nestflow",
+    cls=OneLineUsageErrors,
     help="DXF drawings to nested layouts on the laser, through CloudNest and AlmaCAM.",
     no_args_is_help=True,
     add_completion=False,
@@ -211,7 +256,14 @@ def run(
 
     A run that fails says why in one line (exit code 1).
     """
-    from cli.runner import RUN_FAILURES, RunFlags, check_target, parameters_from, run_flow
+    from cli.runner import (
+        RUN_FAILURES,
+        RunFlags,
+        check_blocks,
+        check_target,
+        parameters_from,
+        run_flow,
+    )
     from cli.terminal import print_summary
 
     flags = RunFlags(
@@ -236,6 +288,7 @@ def run(
         )
         if target:
             check_target(target)
+        check_blocks(flow_name.value, values)
     except ValueError as exc:
         _user_error(str(exc))
     try:

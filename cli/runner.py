@@ -14,15 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from prefect.blocks.core import Block
 from prefect.exceptions import ParameterTypeError
 from pydantic import TypeAdapter, ValidationError
 
 from blocks.environment import FIELDS
 from blocks.loading import BlockNotFound, load_block
-from blocks.settings import MachineTarget, SheetFormat
+from blocks.settings import CuttingParameters, DrawingRoots, MachineTarget, SheetFormat, SheetStock
+from flows.engines import engine_runs
 from flows.nest_to_cnc import nest_to_cnc
 from flows.outputs import RunIncomplete
 from flows.parameters import (
+    DEFAULT_ENGINES,
+    DEFAULT_QUOTE_ENGINE,
     BlockNames,
     DrawingSource,
     EngineName,
@@ -35,6 +39,7 @@ from flows.quote import quote
 from flows.watch_inbox import watch_inbox
 from nestflow.intake import GLOB_CHARACTERS
 from tasks.leases import JobBusy
+from tasks.storage import load_filesystem
 
 FLOWS = {"nest-to-cnc": nest_to_cnc, "quote": quote, "watch-inbox": watch_inbox}
 
@@ -341,6 +346,58 @@ def parameters_from(
         check_paths(values)
         validate(flow, values)
     return values
+
+
+#: The block class each optional field of ``BlockNames`` names (the credentials are loaded by
+#: the engines themselves; output storage may be any writable filesystem block).
+_BLOCK_CLASSES: dict[str, type[Block]] = {
+    "sheet_stock": SheetStock,
+    "machine": MachineTarget,
+    "cutting": CuttingParameters,
+    "drawing_roots": DrawingRoots,
+}
+
+
+def _engines_used(flow: str, values: dict[str, Any]) -> list[str]:
+    if flow == "quote":
+        return [str(values.get("engine") or DEFAULT_QUOTE_ENGINE.value)]
+    return [str(e) for e in values.get("engines") or [e.value for e in DEFAULT_ENGINES]]
+
+
+def check_blocks(flow: str, values: dict[str, Any]) -> None:
+    """Refuse a run naming a block that is not saved, before it starts (and logs tracebacks).
+
+    Checked: each engine the run uses loads its blocks (its credentials) as the run would, and
+    each optional block the ``blocks`` parameter names (stock, machine, cutting parameters,
+    drawing roots, output storage) is looked up.
+
+    Args:
+        flow: The flow's command-line name (``watch-inbox`` loads no block itself).
+        values: The parameters, already validated.
+
+    Raises:
+        UsageError: A named block is not on the Prefect server; the message says how to make it.
+    """
+    if flow == "watch-inbox":
+        return
+    names = BlockNames.model_validate(values.get("blocks") or {})
+    try:
+        engine_runs(_engines_used(flow, values), names)
+    except BlockNotFound as exc:
+        raise UsageError(f"blocks: {exc}") from None
+    for key, cls in _BLOCK_CLASSES.items():
+        name = getattr(names, key)
+        if not name:
+            continue
+        try:
+            load_block(cls, name)
+        except BlockNotFound as exc:
+            raise UsageError(f"blocks.{key}: {exc}") from None
+    if names.output_storage:
+        try:
+            load_filesystem(names.output_storage, ".")
+        except (BlockNotFound, TypeError, ValueError) as exc:
+            raise UsageError(f"blocks.output_storage: {' '.join(str(exc).split())}") from None
 
 
 def check_target(name: str) -> None:

@@ -7,7 +7,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from nestflow.geometry.inspect import InspectReport, PartRecord
-from nestflow.report import ENGINE_TITLES, RunSummary, comparison_rows, part_rows
+from nestflow.report import (
+    ENGINE_TITLES,
+    RunSummary,
+    comparison_rows,
+    part_rows,
+    push_difference_line,
+)
 
 
 def drawings_table(report: InspectReport) -> Table:
@@ -48,6 +54,8 @@ def print_summary(console: Console, summary: RunSummary) -> None:
         console.print(comparison_table(summary))
     if summary.recommended:
         console.print(f"Recommended engine: [bold]{ENGINE_TITLES[summary.recommended]}[/bold]")
+    if (difference := push_difference_line(summary)) is not None:
+        console.print(f"[yellow]pushed engine differs[/yellow]: {escape(difference)}")
     for failure in summary.rejected:
         console.print(
             f"[yellow]rejected[/yellow] {escape(failure.file)} ({failure.kind}): "

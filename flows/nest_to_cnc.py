@@ -56,7 +56,7 @@ from flows.parameters import (
 )
 from nestflow.intake import Intake
 from nestflow.ledger import cut_elsewhere, drawings_cut, plan_cut
-from nestflow.report import Pricing, PushRecord, RunSummary, quote_lines
+from nestflow.report import Pricing, PushRecord, RunSummary, part_quotes, quote_lines
 from nestflow.targets import LayoutToCut, Target
 from tasks.inbox import file_away
 from tasks.leases import job_lease
@@ -340,8 +340,13 @@ def _nest_and_push(
     files = {name: data for run in runs for name, data in run.files().items()}
     priced = _priced_engine(runs, summary.recommended)
     if mode is Mode.QUOTE and priced is not None:
-        quote = quote_lines(priced.summary, pricing_of(blocks, material), intake.parts_by_name())
-        summary = summary.model_copy(update={"quote": quote})
+        pricing, parts = pricing_of(blocks, material), intake.parts_by_name()
+        summary = summary.model_copy(
+            update={
+                "quote": quote_lines(priced.summary, pricing, parts),
+                "part_quotes": part_quotes(priced.summary, pricing, parts),
+            }
+        )
     summary = write_layouts(summary, storage, files)
     if destination is None:
         return summary

@@ -1,6 +1,7 @@
 """Turning a run's results into files and artifacts, and pushing the chosen layouts.
 
-Shared by ``nest_to_cnc`` and ``quote``: layout DXF files and previews are written first, then
+Shared by ``nest_to_cnc`` and ``quote``: layout DXF files and pictures are written first, with
+the pick list and the sheet report of the engine pushed (else the recommended one), then
 (production) the push, then ``summary.json`` and the artifacts, so the report shows the push.
 """
 
@@ -13,10 +14,20 @@ from prefect import get_run_logger
 from prefect.filesystems import WritableFileSystem
 from prefect.utilities.annotations import quote
 
-from flows.engines.base import layout_name
+from flows.engines.base import file_name
 from flows.parameters import InDoubt
 from nestflow.ledger import CutPlan, JobLedger, LedgerPush
-from nestflow.report import EngineSummary, PushRecord, RunSummary, slug
+from nestflow.report import (
+    PICK_LIST,
+    SHEET_REPORT,
+    EngineSummary,
+    PushRecord,
+    RunSummary,
+    pick_list_csv,
+    sheet_report_html,
+    sheets_engine,
+    slug,
+)
 from nestflow.targets import LayoutToCut, PushLookup, Target, not_sent
 from tasks.ledger import write_ledger
 from tasks.push import (
@@ -27,7 +38,7 @@ from tasks.push import (
     push_layout,
     wait_until_cut,
 )
-from tasks.results import publish_report, write_outputs
+from tasks.results import publish_report, report_pictures, write_outputs
 from tasks.storage import describe
 
 
@@ -67,21 +78,47 @@ def attach_files(engine: EngineSummary, written: dict[str, str]) -> EngineSummar
         files = {
             ext: written[name]
             for ext in ("dxf", "png")
-            if (name := f"{engine.engine}/{layout_name(i, ext)}") in written
+            if (name := file_name(engine, i, ext)) in written
         }
         rows.append(row.model_copy(update={"files": files}))
     return engine.model_copy(update={"layouts": rows})
 
 
+def sheet_files(summary: RunSummary, files: dict[str, bytes]) -> dict[str, bytes]:
+    """The pick list and the sheet report, next to the layouts they describe.
+
+    They describe the engine pushed (what is cut), else the recommended one (what would be);
+    none when no engine nested.
+    """
+    engine = sheets_engine(summary)
+    if engine is None:
+        return {}
+    pictures = {
+        i: png
+        for i in range(len(engine.layouts))
+        if (png := files.get(file_name(engine, i, "png"))) is not None
+    }
+    return {
+        f"{engine.engine}/{PICK_LIST}": pick_list_csv(summary, engine).encode(),
+        f"{engine.engine}/{SHEET_REPORT}": sheet_report_html(summary, engine, pictures).encode(),
+    }
+
+
 def write_layouts(
     summary: RunSummary, storage: WritableFileSystem, files: dict[str, bytes]
 ) -> RunSummary:
-    """Write the layout files and note their locations in the summary."""
-    written = write_outputs(storage, slug(summary.job_name), files) if files else {}
+    """Write the layout files, pictures, pick list and sheet report; note where in the summary.
+
+    The pick list and the sheet report are made once the layouts' files are written, so they
+    name only files that exist (a quote's ``stats`` view has pictures and no DXF).
+    """
+    folder = slug(summary.job_name)
+    written = write_outputs(storage, folder, files) if files else {}
     engines = [attach_files(engine, written) for engine in summary.engines]
-    return summary.model_copy(
-        update={"engines": engines, "outputs": written, "storage": describe(storage)}
-    )
+    summary = summary.model_copy(update={"engines": engines})
+    if extra := sheet_files(summary, files):
+        written |= write_outputs(storage, folder, extra)
+    return summary.model_copy(update={"outputs": written, "storage": describe(storage)})
 
 
 def finish(summary: RunSummary, storage: WritableFileSystem) -> RunSummary:
@@ -93,7 +130,7 @@ def finish(summary: RunSummary, storage: WritableFileSystem) -> RunSummary:
     data = summary.model_dump_json(indent=2).encode()
     written = write_outputs(storage, slug(summary.job_name), {"summary.json": data})
     summary = summary.model_copy(update={"outputs": {**summary.outputs, **written}})
-    publish_report(summary)
+    publish_report(summary, report_pictures(summary, storage))
     return summary
 
 

@@ -1,7 +1,8 @@
 """Flow ``quote``: price a job from AlmaCAM's statistics view and previews, nothing pushed.
 
-Per sheet format the quote gives sheets, used length, utilisation, part area and the material
-mass estimated from thickness and density (of the used sheet area, and of the parts).
+Per sheet format the quote gives sheets, used length, utilisation, part area, the material mass
+estimated from thickness and density (of the used sheet area, and of the parts), cutting and
+cost; per part, one copy's cut length, pierces, marking, cut time, mass and cost.
 """
 
 # No ``from __future__ import annotations`` here: Prefect builds the parameter model from this
@@ -26,7 +27,7 @@ from flows.parameters import (
     NestingSettings,
     Units,
 )
-from nestflow.report import QuoteLine, RunSummary, quote_lines, slug
+from nestflow.report import PartQuote, QuoteLine, RunSummary, part_quotes, quote_lines, slug
 from tasks.storage import load_filesystem
 
 
@@ -41,7 +42,8 @@ def quote_table(lines: list[QuoteLine]) -> list[dict[str, object]]:
             "utilisation": f"{100 * line.utilisation:.1f} %",
             "utilisation to offcut": f"{100 * line.utilisation_to_offcut:.1f} %",
             "part area (m²)": round(line.parts_area / 1e6, 4),
-            "material (kg)": round(line.material_kg, 2),
+            "sheets (kg)": round(line.sheets_kg, 2),
+            "material used (kg)": round(line.material_kg, 2),
             "parts (kg)": round(line.parts_kg, 2),
             "cut length (m)": round(line.cut_length / 1000, 2),
             "pierces": line.pierces,
@@ -53,6 +55,28 @@ def quote_table(lines: list[QuoteLine]) -> list[dict[str, object]]:
             "timed with": line.rates,
         }
         for line in lines
+    ]
+
+
+def part_quote_table(quotes: list[PartQuote]) -> list[dict[str, object]]:
+    """The quote per part as table rows: one copy's figures, then all copies' cost."""
+    return [
+        {
+            "part": q.part,
+            "drawing": q.drawing,
+            "copies": q.copies,
+            "area (cm²)": round(q.area / 100, 2),
+            "mass (kg)": round(q.mass_kg, 3),
+            "cut length (mm)": round(q.cut_length, 1),
+            "pierces": q.pierces,
+            "marking (mm)": round(q.marking_length, 1),
+            "cut time (s)": round(q.cut_time_s, 1),
+            f"material ({q.currency})": round(q.material_cost, 2),
+            f"laser ({q.currency})": round(q.machine_cost, 2),
+            f"each ({q.currency})": round(q.cost, 2),
+            f"all copies ({q.currency})": round(q.total_cost, 2),
+        }
+        for q in quotes
     ]
 
 
@@ -106,7 +130,8 @@ def quote(
     if intake.drawings:
         run.start(ctx)
         run.finish(ctx)
-    lines = quote_lines(run.summary, pricing_of(blocks, material), intake.parts_by_name())
+    pricing, parts = pricing_of(blocks, material), intake.parts_by_name()
+    lines = quote_lines(run.summary, pricing, parts)
     summary = RunSummary(
         job_name=job,
         mode="quote",
@@ -119,6 +144,7 @@ def quote(
         warnings=intake.warnings,
         engines=[run.summary] if intake.drawings else [],
         quote=lines,
+        part_quotes=part_quotes(run.summary, pricing, parts),
     )
     summary = write_layouts(summary, storage, run.files())
     if lines:
@@ -126,6 +152,11 @@ def quote(
             table=quote_table(lines),
             key=f"nestflow-{slug(job)}-quote",
             description=f"Quote of {job}: {material.name} {material.thickness:g} mm",
+        )
+        create_table_artifact(
+            table=part_quote_table(summary.part_quotes),
+            key=f"nestflow-{slug(job)}-quote-parts",
+            description=f"Quote of {job} per part (one copy each)",
         )
     summary = finish(summary, storage)
     reason = nothing_nested_reason(summary)

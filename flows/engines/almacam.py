@@ -10,7 +10,14 @@ from prefect.utilities.annotations import quote
 
 from blocks.credentials import AlmaCamCredentials
 from blocks.loading import load_block
-from flows.engines.base import RunContext, cut_list, failed, failure_lines, layout_name
+from flows.engines.base import (
+    RunContext,
+    cut_list,
+    failed,
+    failure_lines,
+    identified,
+    named_files,
+)
 from flows.parameters import BlockNames, InDoubt
 from nestflow.almacam.errors import AlmaCamValidationError
 from nestflow.almacam.layouts import gated_almacam_layouts, unknown_references
@@ -124,7 +131,8 @@ class AlmaCamRun:
                 self.credentials, self.order_id, len(self.result.nestings)
             )
             summary = almacam_summary(self.order_id, self.result, self.bundle)
-            self.summary = summary.model_copy(update={"unplaced": self.left_out + summary.unplaced})
+            summary = summary.model_copy(update={"unplaced": self.left_out + summary.unplaced})
+            self.summary = identified(summary, ctx)
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
             self._fail(exc)
 
@@ -138,11 +146,17 @@ class AlmaCamRun:
         self.layouts, self.images = [], []
 
     def files(self) -> dict[str, bytes]:
-        """Nested DXF files (full result, gated) and PNG previews of AlmaCAM's layouts."""
-        files = {f"almacam/{layout_name(i, 'png')}": png for i, png in enumerate(self.images)}
-        for i, layout in enumerate(self.layouts):
-            files[f"almacam/{layout_name(i, 'dxf')}"] = write_layout_dxf(layout)
-        return files
+        """AlmaCAM's own PNG previews and the nested DXF files (``full`` view only, gated).
+
+        Each DXF says in its header what the sheet is for (job, material, gas, sheet, count).
+        """
+        rows = self.summary.layouts
+        # The ``stats`` view (a quote) has rows and previews but no layouts to write.
+        dxf = [
+            write_layout_dxf(layout, info=row.info)
+            for layout, row in zip(self.layouts, rows, strict=False)
+        ]
+        return named_files(self.summary, "png", self.images) | named_files(self.summary, "dxf", dxf)
 
     def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
         """The gated layouts (nested DXF files) as they go to a machine."""

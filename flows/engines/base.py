@@ -8,6 +8,7 @@ decides at the end whether anything was nested.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, Self
 
@@ -18,7 +19,8 @@ from flows.engines.intake import Intake
 from flows.parameters import BlockNames, InDoubt, MaterialSpec, NestingSettings
 from nestflow.almacam.models import View
 from nestflow.gate import UnsafeLayouts
-from nestflow.report import EngineKey, EngineSummary
+from nestflow.geometry.layout import LayoutInfo
+from nestflow.report import EngineKey, EngineSummary, LayoutRow, layout_file
 from nestflow.targets import LayoutToCut
 
 
@@ -58,15 +60,63 @@ class FlowEngine(Protocol):
         """Wait, fetch, pass every layout through the safety gate, summarise."""
 
     def files(self) -> dict[str, bytes]:
-        """The gated layout files (and previews), by ``<engine>/layout-01.dxf``."""
+        """The gated layout files and their pictures, by :func:`file_name` (what the sheet is)."""
 
     def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
         """The gated layouts as they go to a machine."""
 
 
-def layout_name(index: int, extension: str) -> str:
-    """``layout-01.dxf``: the file name of layout number ``index`` (0-based)."""
-    return f"layout-{index + 1:02d}.{extension}"
+def sheet_info(ctx: RunContext, row: LayoutRow) -> LayoutInfo:
+    """What a layout's sheet is for: the round's job, the run's material and gas, sheet, count.
+
+    The job is the round's (the name the engines know it by): a later round's files, written in
+    the same folder, never take the names of the first round's.
+    """
+    material = ctx.material
+    return LayoutInfo(
+        job=ctx.job,
+        material=material.name,
+        thickness=material.thickness,
+        gas=material.gas or "none",
+        sheet=row.sheet or row.name,
+        quantity=row.quantity,
+    )
+
+
+def identified(summary: EngineSummary, ctx: RunContext) -> EngineSummary:
+    """The engine's layouts, each with what its sheet is for and its parts' drawings.
+
+    The info names the layout's files and goes into its DXF header; the drawings go into the
+    pick list and the sheet report.
+    """
+    sources = {name: part.source for name, part in ctx.intake.parts_by_name().items()}
+    rows = [
+        row.model_copy(
+            update={
+                "info": sheet_info(ctx, row),
+                "drawings": {name: sources.get(name, "") for name in row.part_counts},
+            }
+        )
+        for row in summary.layouts
+    ]
+    return summary.model_copy(update={"layouts": rows})
+
+
+def file_name(summary: EngineSummary, index: int, extension: str) -> str:
+    """``<engine>/<what the sheet is>.<extension>`` of layout number ``index`` (0-based).
+
+    A file beyond the summary's layouts (a preview the engine sent without a layout) keeps the
+    plain ``layout-NN`` name.
+    """
+    rows = summary.layouts
+    if index < len(rows):
+        return layout_file(summary.engine, rows[index], index, extension)
+    return f"{summary.engine}/layout-{index + 1:02d}.{extension}"
+
+
+def named_files(summary: EngineSummary, extension: str, data: Sequence[bytes]) -> dict[str, bytes]:
+    """Files of one kind, ``data[i]`` being layout ``i``'s, by :func:`file_name`."""
+    return {file_name(summary, i, extension): content for i, content in enumerate(data)}
 
 
 def failure_lines(exc: Exception) -> list[str]:
@@ -101,7 +151,7 @@ def cut_list(
             layout_id=row.layout_id,
             index=index,
             quantity=row.quantity,
-            dxf=files.get(f"{summary.engine}/{layout_name(index, 'dxf')}"),
+            dxf=files.get(file_name(summary, index, "dxf")),
             engine_job_id=engine_job_id,
             parts=row.part_counts,
         )

@@ -6,9 +6,18 @@ import math
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from shapely.geometry import Polygon
+
 from blocks.credentials import CloudNestCredentials
 from blocks.loading import load_block
-from flows.engines.base import RunContext, cut_list, failed, failure_lines, layout_name
+from flows.engines.base import (
+    RunContext,
+    cut_list,
+    failed,
+    failure_lines,
+    file_name,
+    identified,
+)
 from flows.parameters import BlockNames
 from nestflow.batching import batches
 from nestflow.cloudnest.errors import CloudNestJobFailed
@@ -17,8 +26,10 @@ from nestflow.cloudnest.layouts import gate_cloudnest_layouts
 from nestflow.cloudnest.models import DrawingRef, DrawingStatus, FailedPart, NestDetail, NestLayout
 from nestflow.cloudnest.summary import cloudnest_summary
 from nestflow.gate import dxf_outlines, used_length
+from nestflow.geometry.layout import SheetLayout
+from nestflow.geometry.preview import render_layout_png
 from nestflow.intake import Intake, order_lines
-from nestflow.report import EngineSummary
+from nestflow.report import EngineSummary, LayoutRow, outline_sheet, tag_dxf_header
 from nestflow.targets import LayoutToCut
 from tasks import cloudnest
 
@@ -32,6 +43,10 @@ class CloudNestRun:
     boosted: bool = False
     layouts: list[NestLayout] = field(default_factory=list)
     dxf: dict[str, bytes] = field(default_factory=dict)
+    #: Result GUID -> the part outlines the gate read from its file (to draw its picture).
+    outlines: dict[str, list[Polygon]] = field(default_factory=dict)
+    #: Part name -> net area: names each outline of a picture after its part.
+    part_areas: dict[str, float] = field(default_factory=dict)
     summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="cloudnest"))
     #: The Boost's arguments after the job: drawing GUIDs, plate GUIDs (to Boost it again).
     boost_inputs: tuple[list[str], list[str]] = field(default_factory=lambda: ([], []))
@@ -169,27 +184,49 @@ class CloudNestRun:
             gate_cloudnest_layouts(self.layouts, outlines, order_lines(intake.drawings), specs)
             lengths = {guid: used_length(shapes) for guid, shapes in outlines.items()}
             errors = self.summary.errors
+            self.outlines, self.part_areas = outlines, intake.part_areas()
             summary = cloudnest_summary(
-                self.job_id, self.layouts, lengths, intake.part_areas(), part_layout, specs
+                self.job_id, self.layouts, lengths, self.part_areas, part_layout, specs
             )
-            self.summary = summary.model_copy(
+            summary = summary.model_copy(
                 update={"errors": errors, "unplaced": self.left_out + summary.unplaced}
             )
+            self.summary = identified(summary, ctx)
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
             self._fail(exc)
 
     def _fail(self, exc: Exception) -> None:
         reference = f"job {self.job_id}" if self.job_id is not None else None
         self.summary = failed("cloudnest", reference, failure_lines(exc), self.summary.errors)
-        self.layouts, self.dxf = [], {}
+        self.layouts, self.dxf, self.outlines = [], {}, {}
 
     def files(self) -> dict[str, bytes]:
-        """CloudNest's layout DXF files as downloaded (and gated)."""
-        return {
-            f"cloudnest/{layout_name(i, 'dxf')}": self.dxf[layout.result_guid]
-            for i, layout in enumerate(self.layouts)
-            if layout.result_guid in self.dxf
-        }
+        """CloudNest's layout DXF files (gated) and pictures drawn from their outlines.
+
+        Each file is CloudNest's, with what the sheet is added to its header
+        (:func:`nestflow.report.tag_dxf_header` leaves every entity byte as it was gated).
+        """
+        files: dict[str, bytes] = {}
+        for index, row in enumerate(self.summary.layouts):
+            data = self.dxf.get(row.layout_id)
+            if data is None:
+                continue
+            tagged = tag_dxf_header(data, row.info) if row.info is not None else None
+            files[file_name(self.summary, index, "dxf")] = tagged or data
+            files[file_name(self.summary, index, "png")] = self._picture(row)
+        return files
+
+    def _picture(self, row: LayoutRow) -> bytes:
+        """The layout drawn from its file's outlines, each named after its part by area."""
+        sheet = SheetLayout(
+            name=row.name,
+            sheet_length=row.sheet_length,
+            sheet_height=row.sheet_height,
+            used_length=min(row.used_length, row.sheet_length),
+            quantity=row.quantity,
+        )
+        outlines = self.outlines.get(row.layout_id, [])
+        return render_layout_png(outline_sheet(sheet, outlines, row.part_counts, self.part_areas))
 
     def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
         """The gated layouts, with the CloudNest job (server-side push needs it)."""

@@ -7,11 +7,19 @@ from typing import Any, ClassVar
 
 from prefect.utilities.annotations import quote
 
-from flows.engines.base import RunContext, cut_list, failed, failure_lines, layout_name
+from flows.engines.base import (
+    RunContext,
+    cut_list,
+    failed,
+    failure_lines,
+    identified,
+    named_files,
+)
 from flows.parameters import BlockNames
 from nestflow.engines import PartOrder
 from nestflow.gate import UnsafeLayouts, check_layouts, ordered_parts
 from nestflow.geometry.layout import SheetLayout, write_layout_dxf
+from nestflow.geometry.preview import render_layout_png
 from nestflow.intake import order_lines
 from nestflow.ledger import order_digest, part_key
 from nestflow.report import EngineSummary, layouts_summary
@@ -65,22 +73,26 @@ class LocalRun:
             content = order_digest(
                 {part_key(x.part.sha256, x.part.name): x.quantity for x in self.lines}
             )
-            self.summary = EngineSummary(
+            summary = EngineSummary(
                 engine="local",
                 reference=f"local {ctx.job}",
                 layouts=layouts_summary("local", f"local-{content}", result.layouts, names),
                 unplaced=result.unplaced,
             )
+            self.summary = identified(summary, ctx)
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
             self.summary = failed("local", None, failure_lines(exc))
             self.layouts = []
 
     def files(self) -> dict[str, bytes]:
-        """The layout DXF files (gated)."""
-        return {
-            f"local/{layout_name(i, 'dxf')}": write_layout_dxf(layout)
-            for i, layout in enumerate(self.layouts)
-        }
+        """The layout DXF files (gated, what the sheet is in their header) and their pictures."""
+        rows = self.summary.layouts
+        dxf = [
+            write_layout_dxf(layout, info=row.info)
+            for layout, row in zip(self.layouts, rows, strict=True)
+        ]
+        png = [render_layout_png(layout) for layout in self.layouts]
+        return named_files(self.summary, "dxf", dxf) | named_files(self.summary, "png", png)
 
     def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
         """The gated layouts (DXF files) as they go to a machine."""

@@ -251,10 +251,9 @@ def layout_document(
     names = layers or LayoutLayers()
     doc = ezdxf.new("R2010", setup=False, units=units.MM)
     doc.header.custom_vars.append("nestflow.layout", layout.name)
-    doc.header.custom_vars.append("nestflow.quantity", str(layout.quantity))
-    if info is not None:
-        for key, value in _info_properties(info).items():
-            doc.header.custom_vars.append(key, value)
+    properties = header_properties(info) if info else {"nestflow.quantity": str(layout.quantity)}
+    for key, value in properties.items():
+        doc.header.custom_vars.append(key, value)
     for role, colour in _LAYER_COLOURS.items():
         doc.layers.add(getattr(names, role), color=colour)
     msp = doc.modelspace()
@@ -271,9 +270,10 @@ def layout_document(
     return doc
 
 
-def _info_properties(info: LayoutInfo) -> dict[str, str]:
-    """Header custom properties of the info (quantity is already there as nestflow.quantity)."""
+def header_properties(info: LayoutInfo) -> dict[str, str]:
+    """The custom properties (``$CUSTOMPROPERTY``) a layout DXF's header carries for ``info``."""
     return {
+        "nestflow.quantity": str(info.quantity),
         "nestflow.job": info.job,
         "nestflow.material": info.material,
         "nestflow.thickness": f"{info.thickness:g}",

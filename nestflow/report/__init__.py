@@ -3,26 +3,57 @@
 from nestflow.report.layouts import layouts_summary
 from nestflow.report.markdown import (
     ENGINE_TITLES,
+    MAX_PICTURES,
     comparison_rows,
     engines_compared,
     is_web_link,
     layout_table,
     part_rows,
+    pictured_layouts,
+    push_difference_line,
     report_markdown,
     slug,
 )
 from nestflow.report.models import (
+    EngineDifference,
     EngineKey,
     EngineSummary,
     LayoutRow,
     PartProgress,
+    PartQuote,
     PushRecord,
     QuoteLine,
     RunSummary,
 )
-from nestflow.report.quote import Pricing, kilograms, quote_lines
+from nestflow.report.pictures import outline_sheet, png_data_uri, thumbnail_png
+from nestflow.report.quote import Pricing, kilograms, part_quotes, quote_lines
+from nestflow.report.sheets import (
+    PICK_LIST,
+    SHEET_REPORT,
+    layout_file,
+    layout_stem,
+    pick_list_csv,
+    sheet_report_html,
+    sheets_engine,
+    tag_dxf_header,
+)
 
 __all__ = [
+    "MAX_PICTURES",
+    "PICK_LIST",
+    "SHEET_REPORT",
+    "EngineDifference",
+    "layout_file",
+    "layout_stem",
+    "outline_sheet",
+    "pick_list_csv",
+    "pictured_layouts",
+    "png_data_uri",
+    "push_difference_line",
+    "sheet_report_html",
+    "sheets_engine",
+    "tag_dxf_header",
+    "thumbnail_png",
     "engines_compared",
     "part_rows",
     "ENGINE_TITLES",
@@ -31,6 +62,7 @@ __all__ = [
     "LayoutRow",
     "PushRecord",
     "PartProgress",
+    "PartQuote",
     "Pricing",
     "QuoteLine",
     "RunSummary",
@@ -39,6 +71,7 @@ __all__ = [
     "kilograms",
     "layout_table",
     "layouts_summary",
+    "part_quotes",
     "quote_lines",
     "report_markdown",
     "slug",

@@ -4,7 +4,8 @@ The figures a shop prices a job with (issue 11, item 3):
 
 * **cut length**: the outer contour and every hole, arcs measured exactly (not their chords);
 * **pierces**: one per closed contour cut (the outer contour and each hole), one per marking path;
-* **marking length**: the part's marking paths (etch layers), marked, not cut through;
+* **marking length**: the part's marking paths (etch layers), marked, not cut through, plus an
+  estimate for its engraved text (:data:`TEXT_STROKE_PER_CHARACTER` text heights a character);
 * **cut time**: cut length at the cutting speed, marking length at the marking speed, plus one
   pierce time per pierce, from a :class:`CuttingTable` row for the material, thickness and gas;
 * **cost**: the sheets used, by their mass and a price per kg, plus the cut time at the machine's
@@ -22,7 +23,7 @@ import math
 from pydantic import BaseModel, ConfigDict, Field
 
 from nestflow.geometry.arcs import STRAIGHT, arc_of_bulge
-from nestflow.geometry.models import Contour, Part
+from nestflow.geometry.models import Contour, MarkText, Part
 
 
 def contour_length(contour: Contour) -> float:
@@ -45,16 +46,35 @@ class PartCutting(BaseModel):
     part: str
     cut_length: float = Field(description="mm: outer contour and holes, arcs exact.")
     pierces: int = Field(description="One per closed contour cut and per marking path.")
-    marking_length: float = Field(description="mm of marking paths (not cut through).")
+    marking_length: float = Field(
+        description="mm of marking paths (not cut through), engraved text estimated."
+    )
+
+
+#: Estimated stroke length of one engraved character, in text heights: a single-stroke engraving
+#: font traces about 2-2.5 heights per character (ezdxf's outline font about 4.4-4.9, twice
+#: the strokes). The real figure depends on the font the machine's CAM engraves with.
+TEXT_STROKE_PER_CHARACTER = 2.5
+
+
+def text_marking_length(text: MarkText) -> float:
+    """Estimated mm marked to engrave one line of text (spaces cost nothing)."""
+    characters = sum(1 for c in text.text if not c.isspace())
+    return TEXT_STROKE_PER_CHARACTER * text.height * text.width_factor * characters
 
 
 def part_cutting(part: Part) -> PartCutting:
-    """The cut length, pierces and marking length of one copy of ``part``."""
+    """The cut length, pierces and marking length of one copy of ``part``.
+
+    The marking length adds the marking paths (exact) and the engraved text (estimated by
+    :func:`text_marking_length`); engraving starts are not pierces (the beam only marks).
+    """
     return PartCutting(
         part=part.name,
         cut_length=contour_length(part.outer) + sum(contour_length(h) for h in part.holes),
         pierces=1 + len(part.holes) + len(part.marks),
-        marking_length=sum(contour_length(m) for m in part.marks),
+        marking_length=sum(contour_length(m) for m in part.marks)
+        + sum(text_marking_length(t) for t in part.mark_texts),
     )
 
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 import socket
+from collections.abc import Mapping
 
 from nestflow.report.models import EngineSummary, RunSummary
+from nestflow.report.sheets import SHEET_REPORT, layout_file, layout_title, sheets_engine
 
 ENGINE_TITLES = {"cloudnest": "CloudNest", "almacam": "AlmaCAM", "local": "Local solver"}
+#: Layout pictures shown inline in the report (each a thumbnail of a few tens of KB); the sheet
+#: report file has them all.
+MAX_PICTURES = 12
 
 
 def engines_compared(summary: RunSummary) -> str:
@@ -58,11 +63,55 @@ def comparison_rows(summary: RunSummary) -> list[tuple[str, ...]]:
     return rows
 
 
-def report_markdown(summary: RunSummary) -> str:
-    """The run's markdown report: comparison, rejected drawings, errors, pushes and files.
+def push_difference_line(summary: RunSummary) -> str | None:
+    """What pushing another engine than the recommended one costs, in one sentence (or None).
 
     Args:
         summary: The run.
+
+    Returns:
+        e.g. ``CloudNest is pushed, not the recommended AlmaCAM: +1 sheet(s), +1,200 mm used
+        length, -8.5 points of utilisation (-3.1 to the offcut)``; None when the pushed engine
+        is the recommended one, or either is missing.
+    """
+    diff = summary.push_difference
+    if diff is None:
+        return None
+    return (
+        f"{ENGINE_TITLES[diff.engine]} is pushed, not the recommended "
+        f"{ENGINE_TITLES[diff.against]}: {diff.sheets:+d} sheet(s), "
+        f"{diff.used_length:+,.0f} mm used length, {100 * diff.utilisation:+.1f} points of "
+        f"utilisation ({100 * diff.utilisation_to_offcut:+.1f} to the offcut)"
+    )
+
+
+def pictured_layouts(summary: RunSummary) -> list[str]:
+    """The PNG files the report shows inline: the sheets engine's first :data:`MAX_PICTURES`.
+
+    Args:
+        summary: The run, its layout files written.
+
+    Returns:
+        ``<engine>/<file>.png`` names (relative to the run's folder), in layout order.
+    """
+    engine = sheets_engine(summary)
+    if engine is None:
+        return []
+    names = [
+        layout_file(engine.engine, row, index, "png")
+        for index, row in enumerate(engine.layouts)
+        if "png" in row.files
+    ]
+    return names[:MAX_PICTURES]
+
+
+def report_markdown(summary: RunSummary, pictures: Mapping[str, str] | None = None) -> str:
+    """The run's markdown report: comparison, sheets, rejected drawings, errors, pushes, files.
+
+    Args:
+        summary: The run.
+        pictures: ``<engine>/<file>.png`` (see :func:`pictured_layouts`) -> an image URL the
+            browser can show (a ``data:`` URI of a thumbnail); layouts without one are listed.
 
     Returns:
         The markdown text, ending with a newline.
@@ -77,6 +126,9 @@ def report_markdown(summary: RunSummary) -> str:
     lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
     if summary.recommended:
         lines += ["", f"**Recommended:** {ENGINE_TITLES[summary.recommended]}."]
+    if (difference := push_difference_line(summary)) is not None:
+        lines += ["", f"**Pushed engine differs:** {difference}."]
+    lines += _sheets_section(summary, pictures or {})
     lines += _section(
         "Rejected drawings", [f"`{f.file}` ({f.kind}): {f.message}" for f in summary.rejected]
     )
@@ -118,6 +170,36 @@ def _parts_section(summary: RunSummary) -> list[str]:
     header, *rows = part_rows(summary)
     lines = ["", "## Parts", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def _sheets_section(summary: RunSummary, pictures: Mapping[str, str]) -> list[str]:
+    """Each layout of the sheets engine with its picture inline, the first few of them."""
+    engine = sheets_engine(summary)
+    if engine is None:
+        return []
+    why = "pushed" if engine.engine == summary.push_engine else "recommended"
+    if engine.engine not in (summary.push_engine, summary.recommended):
+        why = "first nested"
+    lines = ["", f"## Sheets ({ENGINE_TITLES[engine.engine]}, {why})"]
+    shown = 0
+    for index, row in enumerate(engine.layouts):
+        picture = pictures.get(layout_file(engine.engine, row, index, "png"))
+        if picture is None or shown == MAX_PICTURES:
+            continue
+        shown += 1
+        title = f"{layout_title(row, index)}, {row.sheet} x{row.quantity}"
+        parts = ", ".join(f"{name} x{count}" for name, count in sorted(row.part_counts.items()))
+        lines += ["", f"**{title}** ({parts})", "", f"![{_alt(title)}]({picture})"]
+    left = len(engine.layouts) - shown
+    if left:
+        more = "more layout(s)" if shown else "layout(s), no picture here"
+        lines += ["", f"{left} {more}: every sheet is in `{engine.engine}/{SHEET_REPORT}`."]
+    return lines
+
+
+def _alt(text: str) -> str:
+    """Text safe inside a markdown image's ``[...]``."""
+    return re.sub(r"[\[\]\\]", "", text)
 
 
 def _section(title: str, items: list[str]) -> list[str]:

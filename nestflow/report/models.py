@@ -8,15 +8,17 @@ job that fits one sheet (the rest of the sheet goes back to stock as a remnant).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field, computed_field
 
+from nestflow.geometry.layout import LayoutInfo
 from nestflow.geometry.reader import DrawingFailure
 
 EngineKey = Literal["cloudnest", "almacam", "local"]
 """The name of an engine in a run's summary (the engine interface is
 :class:`nestflow.engines.Engine`)."""
+ENGINE_KEYS: tuple[str, ...] = get_args(EngineKey)
 
 
 class LayoutRow(BaseModel):
@@ -36,6 +38,14 @@ class LayoutRow(BaseModel):
     )
     parts_area: float = Field(description="Net part area on one sheet, mm².")
     files: dict[str, str] = Field(default_factory=dict, description="Kind -> written path.")
+    drawings: dict[str, str] = Field(
+        default_factory=dict, description="Part name -> file name of the drawing it is cut from."
+    )
+    info: LayoutInfo | None = Field(
+        default=None,
+        description="What the sheet is for (job, material, thickness, gas, sheet, quantity), as "
+        "its DXF header and file name say; None in summaries written before it.",
+    )
 
     @computed_field
     @property
@@ -136,7 +146,10 @@ class QuoteLine(BaseModel):
     used_length: float = Field(description="mm, all sheets of the format.")
     used_area: float = Field(description="mm²: used length x sheet height.")
     parts_area: float = Field(description="mm².")
-    material_kg: float = Field(description="Mass of the used sheet area.")
+    material_kg: float = Field(
+        description="Mass of the used sheet area (up to the offcut): what the sheet cost prices."
+    )
+    sheets_kg: float = Field(default=0.0, description="Mass of the whole sheets used.")
     parts_kg: float = Field(description="Mass of the parts themselves.")
     cut_length: float = Field(default=0.0, description="mm cut: outer contours and holes.")
     pierces: int = Field(default=0, description="Pierces: one per contour and marking path.")
@@ -169,6 +182,63 @@ class QuoteLine(BaseModel):
         return self.sheet_cost + self.machine_cost
 
 
+class PartQuote(BaseModel):
+    """What one copy of a part takes and costs, and how many copies the layouts hold.
+
+    The sheets' cost is shared by net part area within each sheet format (a part on a dearer
+    format bears more of it); the machine time is the part's own.
+    """
+
+    engine: EngineKey | None = Field(default=None, description="Whose layouts are priced.")
+    part: str
+    drawing: str = Field(description="File the part was read from.")
+    copies: int = Field(description="Copies on the priced layouts.")
+    area: float = Field(description="mm², net of holes, one copy.")
+    mass_kg: float = Field(description="One copy.")
+    cut_length: float = Field(description="mm, one copy: outer contour and holes, arcs exact.")
+    pierces: int = Field(description="One copy.")
+    marking_length: float = Field(description="mm, one copy.")
+    cut_time_s: float = Field(description="Estimated laser time of one copy, seconds.")
+    material_cost: float = Field(description="One copy's share of the sheets' cost.")
+    machine_cost: float = Field(description="One copy's laser time x hourly rate.")
+    currency: str = "EUR"
+
+    @computed_field
+    @property
+    def cost(self) -> float:
+        """Material share plus machine cost of one copy, in ``currency``."""
+        return self.material_cost + self.machine_cost
+
+    @computed_field
+    @property
+    def total_cost(self) -> float:
+        """The cost of every copy on the layouts, in ``currency``."""
+        return self.cost * self.copies
+
+
+class EngineDifference(BaseModel):
+    """How much more one engine's layouts take than another's (negative: less)."""
+
+    engine: EngineKey = Field(description="The engine compared (the one pushed).")
+    against: EngineKey = Field(description="The engine it is compared with (the recommended).")
+    sheets: int = Field(description="Sheets more to cut.")
+    used_length: float = Field(description="mm of used length more, over all sheets.")
+    utilisation: float = Field(description="Utilisation difference (0..1 scale).")
+    utilisation_to_offcut: float = Field(description="Utilisation to the offcut difference.")
+
+    @classmethod
+    def between(cls, engine: EngineSummary, against: EngineSummary) -> EngineDifference:
+        """``engine``'s figures minus ``against``'s."""
+        return cls(
+            engine=engine.engine,
+            against=against.engine,
+            sheets=engine.sheets - against.sheets,
+            used_length=engine.used_length - against.used_length,
+            utilisation=engine.utilisation - against.utilisation,
+            utilisation_to_offcut=engine.utilisation_to_offcut - against.utilisation_to_offcut,
+        )
+
+
 class RunSummary(BaseModel):
     """Everything one run did, written as ``summary.json`` and shown as artifacts."""
 
@@ -188,6 +258,9 @@ class RunSummary(BaseModel):
         "stopped before nesting.",
     )
     quote: list[QuoteLine] = Field(default_factory=list, description="Quote per sheet format.")
+    part_quotes: list[PartQuote] = Field(
+        default_factory=list, description="Quote per part: one copy's cutting, mass and cost."
+    )
     parts: list[PartProgress] = Field(
         default_factory=list, description="Ordered / already cut / cut now / missing per part."
     )
@@ -206,6 +279,16 @@ class RunSummary(BaseModel):
         if not complete:
             return None
         return min(complete, key=lambda e: (e.sheets, e.used_length)).engine
+
+    @computed_field
+    @property
+    def push_difference(self) -> EngineDifference | None:
+        """How the pushed engine's layouts compare with the recommended one's (None: the same)."""
+        pushed = self.engine(self.push_engine) if self.push_engine in ENGINE_KEYS else None
+        recommended = self.engine(self.recommended) if self.recommended else None
+        if pushed is None or recommended is None or pushed is recommended or not pushed.nested:
+            return None
+        return EngineDifference.between(pushed, recommended)
 
     def engine(self, name: EngineKey) -> EngineSummary | None:
         """The summary of one engine, if it ran."""

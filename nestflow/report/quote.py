@@ -1,8 +1,9 @@
-"""Quote arithmetic: per sheet format, sheets, used length, areas, masses, cutting and costs."""
+"""Quote arithmetic: per sheet format and per part, sheets, areas, masses, cutting and costs."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,7 +15,7 @@ from nestflow.report.cutting import (
     cut_seconds,
     part_cutting,
 )
-from nestflow.report.models import EngineSummary, QuoteLine
+from nestflow.report.models import EngineSummary, LayoutRow, PartQuote, QuoteLine
 
 
 def kilograms(area_mm2: float, thickness_mm: float, density_kg_dm3: float) -> float:
@@ -66,23 +67,22 @@ def quote_lines(
         rows = [r for r in engine.layouts if r.sheet == name]
         used_area = sum(r.quantity * r.used_length * r.sheet_height for r in rows)
         parts_area = sum(r.quantity * r.parts_area for r in rows)
-        copies: dict[str, int] = {}
-        for row in rows:
-            for part, count in row.part_counts.items():
-                copies[part] = copies.get(part, 0) + count * row.quantity
+        copies = _copies(rows)
         priced = {p: n for p, n in copies.items() if p in cutting}
         seconds = sum(n * cut_seconds(cutting[p], rate) for p, n in priced.items())
         material_kg = kilograms(used_area, pricing.thickness, pricing.density)
+        sheets_area = sum(r.quantity * r.sheet_length * r.sheet_height for r in rows)
         lines.append(
             QuoteLine(
                 engine=engine.engine,
                 sheet=name,
                 sheets=sum(r.quantity for r in rows),
-                sheets_area=sum(r.quantity * r.sheet_length * r.sheet_height for r in rows),
+                sheets_area=sheets_area,
                 used_length=sum(r.quantity * r.used_length for r in rows),
                 used_area=used_area,
                 parts_area=parts_area,
                 material_kg=material_kg,
+                sheets_kg=kilograms(sheets_area, pricing.thickness, pricing.density),
                 parts_kg=kilograms(parts_area, pricing.thickness, pricing.density),
                 cut_length=sum(n * cutting[p].cut_length for p, n in priced.items()),
                 pierces=sum(n * cutting[p].pierces for p, n in priced.items()),
@@ -96,3 +96,66 @@ def quote_lines(
             )
         )
     return lines
+
+
+def part_quotes(
+    engine: EngineSummary, pricing: Pricing, parts: Mapping[str, Part]
+) -> list[PartQuote]:
+    """Per part on the engine's layouts: one copy's cutting, time, mass and cost.
+
+    Each sheet format's cost is shared among the parts on it by net part area, so the parts'
+    costs add up to the job's (:func:`quote_lines`) when every part's geometry is known.
+
+    Args:
+        engine: The engine whose layouts are quoted.
+        pricing: Material, cutting table and cost rates.
+        parts: The parts' geometry by name; parts not in it get no line (``QuoteLine.unpriced``
+            names them).
+
+    Returns:
+        One quote per part, in the order the parts first appear on the layouts.
+    """
+    rate, _ = pricing.table.rate_for(pricing.material, pricing.thickness, pricing.gas)
+    material_cost: Counter[str] = Counter()
+    copies: Counter[str] = Counter()
+    for line in quote_lines(engine, pricing, parts):
+        on_format = _copies(r for r in engine.layouts if r.sheet == line.sheet)
+        per_mm2 = line.sheet_cost / line.parts_area if line.parts_area else 0.0
+        for name, count in on_format.items():
+            copies[name] += count
+            if name in parts:
+                material_cost[name] += count * parts[name].area * per_mm2
+    quotes = []
+    for name, count in copies.items():
+        if name not in parts:
+            continue
+        part = parts[name]
+        cutting = part_cutting(part)
+        seconds = cut_seconds(cutting, rate)
+        quotes.append(
+            PartQuote(
+                engine=engine.engine,
+                part=name,
+                drawing=part.source,
+                copies=count,
+                area=part.area,
+                mass_kg=kilograms(part.area, pricing.thickness, pricing.density),
+                cut_length=cutting.cut_length,
+                pierces=cutting.pierces,
+                marking_length=cutting.marking_length,
+                cut_time_s=seconds,
+                material_cost=material_cost[name] / count,
+                machine_cost=seconds / 3600.0 * pricing.costs.machine_rate_per_hour,
+                currency=pricing.costs.currency,
+            )
+        )
+    return quotes
+
+
+def _copies(rows: Iterable[LayoutRow]) -> Counter[str]:
+    """Copies of each part on the layouts, sheets' multiplicity included."""
+    copies: Counter[str] = Counter()
+    for row in rows:
+        for part, count in row.part_counts.items():
+            copies[part] += count * row.quantity
+    return copies

@@ -36,6 +36,8 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         return []
 
     monkeypatch.setattr("cli.runner.run_flow", fake_run)
+    # Nothing runs, so nothing is loaded: the blocks the run would load are not looked up.
+    monkeypatch.setattr("cli.runner.check_blocks", lambda flow, values: None)
     return seen
 
 
@@ -190,3 +192,30 @@ def test_blocks_says_unchanged_for_an_existing_block_without_variables() -> None
     )
     assert "AlmaCAM Credentials 'cli-kept': unchanged" in result.output
     assert "Machine Target 'cli-kept': created (gmid)" in result.output
+
+
+def test_an_unknown_block_in_params_is_one_line_exit_2(drawings) -> None:
+    result = runner.invoke(
+        app,
+        ["run", "quote", "--job", "j", "--drawings", str(drawings), "--engines", "local",
+         "--params", '{"blocks": {"cutting": "no-such-rates"}}'],
+    )  # fmt: skip
+    line = _one_line_error(result)
+    assert line.startswith("Error: blocks.cutting: no Cutting Parameters block named")
+    assert "'no-such-rates'" in line
+
+
+def test_an_unknown_option_is_one_line_exit_2() -> None:
+    result = runner.invoke(app, ["run", "nest-to-cnc", "--bogus"])
+    line = _one_line_error(result)
+    assert line.startswith("Error: nestflow run: No such option: --bogus")
+    assert line.endswith("(see nestflow run --help)")
+
+
+def test_a_missing_flow_name_is_one_line_exit_2_naming_the_choices() -> None:
+    line = _one_line_error(runner.invoke(app, ["run"]))
+    assert "Missing argument 'flow_name'" in line and "nest-to-cnc, quote, watch-inbox" in line
+
+
+def test_an_unknown_command_is_one_line_exit_2() -> None:
+    assert "No such command 'frob'" in _one_line_error(runner.invoke(app, ["frob"]))

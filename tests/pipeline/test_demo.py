@@ -26,6 +26,10 @@ def test_demo_reads_nests_pushes_and_reports_the_examples(tmp_path: Path) -> Non
     assert all(p.missing == 0 for p in summary.parts)  # every readable drawing cut as ordered
     assert "Already cut" in text and "Missing" in text  # the parts table
     job = tmp_path / "demo" / summary.job_name
-    for name in ("almacam/layout-01.dxf", "almacam/layout-01.png", "summary.json"):
-        assert (job / name).stat().st_size > 0, name
-    assert (job / "almacam/layout-01.png").read_bytes().startswith(b"\x89PNG")
+    first = summary.engine("almacam").layouts[0].files  # named after what the sheet is
+    for path in (Path(first["dxf"]), Path(first["png"]), job / "summary.json"):
+        assert path.is_relative_to(job) and path.stat().st_size > 0, path
+    assert Path(first["png"]).name.startswith(f"{summary.job_name}-S235JR-")
+    assert Path(first["png"]).read_bytes().startswith(b"\x89PNG")
+    for report in ("pick-list.csv", "sheet-report.html"):  # next to the pushed engine's sheets
+        assert (job / summary.push_engine / report).stat().st_size > 0, report

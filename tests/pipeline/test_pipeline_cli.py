@@ -90,6 +90,7 @@ def test_run_command_reports_a_missing_block_without_a_traceback(tmp_path: Path)
     result = runner.invoke(
         app, ["run", "quote", "--job", "cli-quote", "--drawings", str(tmp_path), "--params", params]
     )
-    assert result.exit_code == 1
-    assert "BlockNotFound: no AlmaCAM Credentials block named 'absent-block'" in result.output
-    assert "Traceback" not in result.output
+    # a user error, refused before the run starts: one line, exit code 2
+    assert result.exit_code == 2
+    assert "blocks: no AlmaCAM Credentials block named 'absent-block'" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1

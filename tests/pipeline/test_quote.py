@@ -65,7 +65,11 @@ def test_quote_flow_prices_per_sheet_format_without_cloudnest(
     assert line.parts_kg == pytest.approx(kilograms(line.parts_area, 3.0, 7.85))
     assert line.material_kg > line.parts_kg > 0
     table = latest_artifact("nestflow-quote-flow-quote")
-    assert table is not None and "material (kg)" in table["data"]
+    assert (
+        table is not None
+        and "material used (kg)" in table["data"]
+        and "sheets (kg)" in table["data"]
+    )
 
 
 def test_a_quote_by_the_local_engine_needs_no_vendor_account(folder, pipeline_blocks) -> None:
@@ -143,3 +147,29 @@ def test_a_quote_without_cutting_parameters_says_whose_figures_it_used(
     (line,) = summary.quote
     assert line.cut_length > 0 and line.cost > 0 and not line.unpriced
     assert "not a vendor's table" in line.rates
+
+
+def test_a_quote_prices_every_part_per_copy_and_the_parts_add_up_to_the_job(
+    folder, pipeline_blocks, latest_artifact
+) -> None:
+    summary = quote(
+        job_name="quote-parts",
+        drawings=DrawingSource(folder=str(folder)),
+        material=MATERIAL,
+        nesting=FAST,
+        blocks=pipeline_blocks.names,
+    )
+    (line,) = summary.quote
+    by_part = {q.part: q for q in summary.part_quotes}
+    assert {q.drawing for q in by_part.values()} == {
+        "bracket.dxf",
+        "flange_dn100.dxf",
+        "slotted_plate.dxf",
+    }
+    layouts = summary.engine("almacam").layouts
+    assert sum(q.copies for q in by_part.values()) == sum(r.quantity * r.parts for r in layouts)
+    assert all(q.cut_length > 0 and q.pierces >= 1 and q.mass_kg > 0 for q in by_part.values())
+    assert sum(q.total_cost for q in by_part.values()) == pytest.approx(line.cost)
+    assert sum(q.copies * q.mass_kg for q in by_part.values()) == pytest.approx(line.parts_kg)
+    table = latest_artifact("nestflow-quote-parts-quote-parts")
+    assert table is not None and "flange_dn100.dxf" in table["data"]
