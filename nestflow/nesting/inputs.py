@@ -36,6 +36,25 @@ MAX_SOLVER_POINTS = 1200
 MITRE_LIMIT = 2.0
 
 
+@dataclass(frozen=True)
+class EmbeddedPart:
+    """A copy nested inside a host's hole, posed in the host's own (caller) coordinates.
+
+    Attributes:
+        index: Prepared index of the embedded item.
+        angle: Rotation in degrees CCW about (0, 0) of the item's coordinates.
+        flip: Mirror about x after the rotation.
+        x: Translation after rotation and mirror.
+        y: Translation after rotation and mirror.
+    """
+
+    index: int
+    angle: float
+    flip: bool
+    x: float
+    y: float
+
+
 @dataclass(frozen=True, eq=False)
 class PreparedItem:
     """An item as the solver sees it.
@@ -53,6 +72,9 @@ class PreparedItem:
         corner: The bbox corner subtracted from ``shape`` (item coordinates, after mirroring).
         shape_area: Area of ``shape``.
         sizes: Bounding box (width, height) of ``shape`` per solver rotation.
+        host: For a composite (a host copy with parts in its holes): the host's prepared index;
+            ``item``, ``polygon`` and the solver outline are the host's. None for a plain item.
+        embedded: The parts a composite carries in its holes (empty for a plain item).
     """
 
     index: int
@@ -66,6 +88,8 @@ class PreparedItem:
     corner: tuple[float, float]
     shape_area: float
     sizes: dict[float, tuple[float, float]]
+    host: int | None = None
+    embedded: tuple[EmbeddedPart, ...] = ()
 
     @property
     def item_id(self) -> int:

@@ -55,12 +55,17 @@ class NestSheet(BaseModel):
 
 
 class NestRequest(BaseModel):
-    """Everything one solve needs. ``time_limit`` is the overall budget in seconds."""
+    """Everything one solve needs. ``time_limit`` is the overall budget in seconds.
+
+    ``part_in_part`` lets smaller items be nested inside the holes of larger ones (each keeping
+    its spacing from the hole edge and from its neighbours).
+    """
 
     items: list[NestItem]
     sheets: list[NestSheet]
     time_limit: float
     seed: int | None = None
+    part_in_part: bool = True
 
 
 class ItemPlacement(BaseModel):
@@ -80,8 +85,9 @@ class SolverLayout(BaseModel):
     """One sheet layout, cut ``quantity`` times (pattern multiplicity).
 
     ``length`` is the used length up to a straight vertical offcut: the largest x of the placed
-    parts, in sheet coordinates (so it includes the left border gap). ``height`` is the sheet
-    height (indicative).
+    parts plus that part's spacing (so cutting the offcut never touches a part), capped at the
+    sheet length, in sheet coordinates (so it includes the left border gap). ``height`` is the
+    sheet height (indicative).
     """
 
     sheet_id: int

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from shapely import affinity
-from shapely.geometry import Polygon
+from shapely.geometry import Point, Polygon
 
-from nestflow.nesting.inputs import PreparedItem, SheetFrame
+from nestflow.nesting.inputs import EmbeddedPart, PreparedItem, SheetFrame
 from nestflow.nesting.models import ItemPlacement, SolverLayout
-from nestflow.nesting.shapes import cos_sin, pose_polygon, ring_points
+from nestflow.nesting.shapes import cos_sin, normalize_angle, pose_polygon, ring_points
 from nestflow.nesting.strip import StripSolution
 
 #: Tolerance (mm) when testing a part against the sheet's usable length.
@@ -99,6 +99,22 @@ class Pattern:
         """Net part area on the sheet."""
         return sum(items[p.index].area for p in self.parts)
 
+    def pieces(self, items: list[PreparedItem]) -> list[PlacedPart]:
+        """Every real part on the sheet: composites replaced by their host and embedded parts."""
+        return [piece for part in self.parts for piece in expand(part, items)]
+
+    def offcut(self, items: list[PreparedItem]) -> float:
+        """X of the straight vertical offcut, clear of every part.
+
+        One spacing beyond the part reaching furthest right, capped at the sheet length.
+        """
+        reach = max(
+            (p.max_x + items[p.index].item.spacing for p in self.pieces(items)),
+            default=self.frame.min_x,
+        )
+        length = self.frame.sheet.length
+        return reach if length is None else min(reach, length)
+
     def fits_length(self) -> bool:
         """Whether every part lies left of the sheet's right border gap."""
         return self.used_length <= self.frame.max_x + FIT_TOLERANCE
@@ -130,15 +146,42 @@ class Pattern:
         return SolverLayout(
             sheet_id=self.frame.sheet.id,
             quantity=quantity,
-            length=self.used_length,
+            length=self.offcut(items),
             height=self.frame.sheet.height,
             placements=[
                 ItemPlacement(
                     item_id=items[p.index].item_id, angle=p.angle, flip=p.flip, x=p.x, y=p.y
                 )
-                for p in self.parts
+                for p in self.pieces(items)
             ],
         )
+
+
+def expand(part: PlacedPart, items: list[PreparedItem]) -> list[PlacedPart]:
+    """The real parts a placed copy stands for: itself, or a composite's host and embedded parts.
+
+    The host lies where the composite lies; each embedded part's pose is its pose in host
+    coordinates followed by the host's pose (rotation, mirror, translation).
+    """
+    unit = items[part.index]
+    if unit.host is None:
+        return [part]
+    host = replace(part, index=unit.host)
+    return [host] + [_carried(e, part, items) for e in unit.embedded]
+
+
+def _carried(embedded: EmbeddedPart, host: PlacedPart, items: list[PreparedItem]) -> PlacedPart:
+    """Pose of ``embedded`` on the sheet when its host is placed as ``host``.
+
+    M_fh R_ah M_fe R_ae = M_(fh xor fe) R_(ae +- ah): a mirrored embedded part turns against
+    the host's rotation (R_a M = M R_-a).
+    """
+    angle = embedded.angle - host.angle if embedded.flip else embedded.angle + host.angle
+    angle = normalize_angle(angle)
+    flip = embedded.flip != host.flip
+    origin = pose_polygon(Point(embedded.x, embedded.y), host.angle, host.flip, host.x, host.y)
+    geometry = pose_polygon(items[embedded.index].polygon, angle, flip, origin.x, origin.y)
+    return PlacedPart(embedded.index, angle, flip, origin.x, origin.y, geometry)
 
 
 def take_window(parts: Iterable[PlacedPart], frame: SheetFrame) -> tuple[Pattern, list[PlacedPart]]:
@@ -182,8 +225,11 @@ def split_defect_conflicts(
         return pattern, []
     kept, evicted = [], []
     for part in pattern.parts:
-        clearance = items[part.index].item.spacing
-        if any(_hits(part.geometry, d, clearance) for d in defects):
+        if any(
+            _hits(piece.geometry, d, items[piece.index].item.spacing)
+            for piece in expand(part, items)
+            for d in defects
+        ):
             evicted.append(part)
         else:
             kept.append(part)

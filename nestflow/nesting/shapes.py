@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 from shapely import affinity
 from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
 
 from nestflow.nesting.models import ItemPlacement, NestItem, Point
 
 #: Two angles closer than this (degrees) are the same orientation.
 ANGLE_EPS = 1e-6
+
+G = TypeVar("G", bound=BaseGeometry)
 
 
 def normalize_angle(angle: float) -> float:
@@ -38,8 +42,8 @@ def cos_sin(angle: float) -> tuple[float, float]:
     return math.cos(rad), math.sin(rad)
 
 
-def pose_polygon(polygon: Polygon, angle: float, flip: bool, dx: float, dy: float) -> Polygon:
-    """Rotate ``polygon`` CCW by ``angle`` about (0, 0), mirror about x if ``flip``, translate."""
+def pose_polygon(polygon: G, angle: float, flip: bool, dx: float, dy: float) -> G:
+    """Rotate a geometry CCW by ``angle`` about (0, 0), mirror about x if ``flip``, translate."""
     c, s = cos_sin(angle)
     sign = -1.0 if flip else 1.0
     return affinity.affine_transform(polygon, [c, -s, sign * s, sign * c, dx, dy])

@@ -19,6 +19,15 @@ Per sheet format, in request order, while sheets and fitting parts remain:
    window's cut gaps refilled with parts from the strip's far end; windows with the same part
    counts are merged into one pattern. A single spyrrow call never gets more than 2 s per part.
 
+5. Repair: a layout overflowing its sheet keeps the parts lying within the sheet, and the copies
+   beyond it are tried in the room left on the sheet (``gaps.insert_parts``) before the layout
+   is judged; exact fits (tilings) are often found this way when spyrrow stops just too long.
+6. Part-in-part (:mod:`nestflow.nesting.holes`): before any solve, host copies get smaller parts
+   in their holes and are nested as composites. After the last sheet, composites still in the
+   pool are given back as their parts, and every copy still unplaced is tried in the room left
+   on every sheet layout (a final free-room search), so no copy is reported "no sheet left"
+   while a greedy search finds a spot for it.
+
 Strip formats (``length=None``) take every fitting part in one solve. Defects: parts touching a
 defect (or closer than their own spacing) are evicted from a pattern and re-inserted elsewhere on
 the sheet when there is room, else they go back to the pool (next sheet); on a strip they are
@@ -31,13 +40,17 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+from shapely.geometry import Polygon
 
 from nestflow.nesting.gaps import insert_parts
+from nestflow.nesting.holes import plan_part_in_part
 from nestflow.nesting.inputs import PreparedItem, SheetFrame
 from nestflow.nesting.models import SolverLayout, Unplaced
 from nestflow.nesting.patterns import (
+    FIT_TOLERANCE,
     Pattern,
     PlacedPart,
     defect_polygons,
@@ -63,6 +76,8 @@ MIN_SECONDS_CAP = 4.0
 OVERRUN = 0.5
 #: An overflow by at most this fraction of the sheet length is retried once with another seed.
 NEAR_MISS = 0.015
+#: Packing everything on one sheet overflowing by at most this fraction is retried once.
+WHOLE_MISS = 0.05
 #: Stop bisecting the density once the bracket is this narrow.
 DENSITY_RESOLUTION = 0.01
 
@@ -109,6 +124,7 @@ class SheetPlanner:
         clock: The overall time budget.
         seed: Base seed (each spyrrow call gets ``seed + k``), None for random.
         report: Progress callback taking short messages.
+        part_in_part: Nest smaller items inside the holes of larger ones.
     """
 
     items: list[PreparedItem]
@@ -116,6 +132,7 @@ class SheetPlanner:
     clock: Clock
     seed: int | None
     report: Callable[[str], None]
+    part_in_part: bool = True
     pool: dict[int, int] = field(init=False)
     results: list[tuple[Pattern, int]] = field(init=False, default_factory=list)
     abandoned: list[SheetFrame] = field(init=False, default_factory=list)
@@ -123,6 +140,9 @@ class SheetPlanner:
 
     def __post_init__(self) -> None:
         self.pool = {i.index: i.item.quantity for i in self.items}
+        if self.part_in_part:
+            composites, self.pool = plan_part_in_part(self.items, self.pool, self._placeable)
+            self.items = self.items + composites
 
     # ------------------------------------------------------------------ public
 
@@ -133,10 +153,66 @@ class SheetPlanner:
                 self._nest_strip(frame)
             else:
                 self._nest_sheets(frame)
+        self._fill_empty_hosts()
+        self._release_composites()
+        self._place_leftovers()
         nestings = [pattern.settled().to_nesting(q, self.items) for pattern, q in self.results]
         return nestings, self._unplaced()
 
     # ------------------------------------------------------------- bookkeeping
+
+    def _placeable(self, item: PreparedItem) -> bool:
+        return any(frame.fitting_rotations(item) for frame in self.frames)
+
+    def _fill_empty_hosts(self) -> None:
+        """Put unplaced composites in the place of placed host copies whose holes stayed empty.
+
+        A composite has its host's outline, so it fits exactly where the plain copy lies; this
+        keeps the parts planned for its holes when the sheet loop placed the empty copy instead.
+        """
+        waiting = [u for u in self.items if u.host is not None and self.pool[u.index] > 0]
+        for k, (pattern, quantity) in enumerate(self.results):
+            parts = list(pattern.parts)
+            for n, part in enumerate(parts):
+                unit = next(
+                    (u for u in waiting if u.host == part.index and self.pool[u.index] >= quantity),
+                    None,
+                )
+                if unit is None or not _holes_empty(pattern, part, self.items):
+                    continue
+                parts[n] = replace(part, index=unit.index)
+                self.pool[unit.index] -= quantity
+                self.pool[part.index] += quantity
+            self.results[k] = (Pattern(pattern.frame, tuple(parts)), quantity)
+
+    def _release_composites(self) -> None:
+        """Give composites left unplaced back to the pool as their host and embedded copies."""
+        for unit in self.items:
+            left = self.pool[unit.index]
+            if unit.host is None or left <= 0:
+                continue
+            self.pool[unit.index] = 0
+            self.pool[unit.host] += left
+            for embedded in unit.embedded:
+                self.pool[embedded.index] += left
+
+    def _place_leftovers(self) -> None:
+        """Try every copy still unplaced in the room left on every sheet layout.
+
+        A layout cut q times takes a copy only if q copies are left. Strips are skipped: they
+        already took every part fitting them.
+        """
+        for k, (pattern, quantity) in enumerate(self.results):
+            if pattern.frame.sheet.length is None:
+                continue
+            eligible = self._eligible(pattern.frame)
+            wanted = {i: n // quantity for i, n in eligible.items() if n >= quantity}
+            if not wanted:
+                continue
+            filled = self._insert(pattern, wanted, lambda: self.clock.remaining() < -OVERRUN)
+            for i, n in (filled.counts - pattern.counts).items():
+                self.pool[i] -= n * quantity
+            self.results[k] = (filled, quantity)
 
     def _eligible(self, frame: SheetFrame) -> dict[int, int]:
         return {
@@ -168,7 +244,7 @@ class SheetPlanner:
         unplaced = []
         for item in self.items:
             left = self.pool[item.index]
-            if left <= 0:
+            if left <= 0 or item.host is not None:
                 continue
             unplaced.append(Unplaced(item_id=item.item_id, count=left, reason=self._reason(item)))
         return unplaced
@@ -258,7 +334,19 @@ class SheetPlanner:
         if not evicted:
             return pattern
         wanted = Counter(p.index for p in evicted)
-        return insert_parts(pattern, wanted, self.items, lambda: False, max_x=max_x)
+        return self._insert(pattern, wanted, lambda: False, max_x=max_x)
+
+    def _insert(
+        self,
+        pattern: Pattern,
+        wanted: Mapping[int, int],
+        out_of_time: Callable[[], bool],
+        max_x: float | None = None,
+    ) -> Pattern:
+        """:func:`~nestflow.nesting.gaps.insert_parts` with this solve's part-in-part setting."""
+        return insert_parts(
+            pattern, wanted, self.items, out_of_time, max_x=max_x, into_holes=self.part_in_part
+        )
 
     def _time_share(self, counts: dict[int, int]) -> float:
         total = self._shape_area({i: n for i, n in self.pool.items() if n > 0})
@@ -310,7 +398,7 @@ class SheetPlanner:
         wanted = {i: n for i, n in wanted.items() if n > 0}
         if not wanted:
             return pattern
-        return insert_parts(pattern, wanted, self.items, lambda: self.clock.remaining() < 0.5)
+        return self._insert(pattern, wanted, lambda: self.clock.remaining() < 0.5)
 
     def _nest_windows(
         self, frame: SheetFrame, counts: dict[int, int], left: int, seconds: float
@@ -348,7 +436,7 @@ class SheetPlanner:
     def _refill(self, window: Pattern, rest: list[PlacedPart]) -> tuple[Pattern, list[PlacedPart]]:
         """Insert copies of the strip's leftover parts into ``window``; drop them from the tail."""
         wanted = Counter(p.index for p in rest)
-        filled = insert_parts(window, wanted, self.items, lambda: self.clock.remaining() < -OVERRUN)
+        filled = self._insert(window, wanted, lambda: self.clock.remaining() < -OVERRUN)
         added = Counter(p.index for p in filled.parts[len(window.parts) :])
         keep = []
         for part in sorted(rest, key=lambda p: -p.max_x):
@@ -368,7 +456,8 @@ class SheetPlanner:
         """
         started = time.monotonic()
         total_time = self.clock.remaining()
-        needed = max(1.0, self._sheets_needed(frame))
+        # Sheets beyond the ones left of this format need no time kept for them here.
+        needed = max(1.0, min(self._sheets_needed(frame), left))
 
         def time_left(fit: Pattern | None) -> float:
             covers = min(max(multiplicity(fit, self.pool, left), 1) if fit else 1, needed)
@@ -382,14 +471,11 @@ class SheetPlanner:
         best: Pattern | None = None
         best_fit: Pattern | None = None
         if total <= 0.98 * capacity:
-            likely = total <= PLANNING_DENSITY * capacity
-            everything = self._strip_solve(
-                frame, counts, time_left(None) * (1.0 if likely else 0.5)
-            )
-            if everything.fits_length():
-                return everything
+            share = 1.0 if total <= PLANNING_DENSITY * capacity else 0.5
+            best = self._fit_everything(frame, counts, lambda: time_left(None) * share)
+            if best.counts == Counter(counts):
+                return best
             bracket.fail = min(bracket.fail or 1.0, total / capacity)
-            best = everything.prefix()
         tried: set[tuple[tuple[int, int], ...]] = set()
         retry: dict[int, int] | None = None
         retried: set[tuple[tuple[int, int], ...]] = set()
@@ -406,22 +492,59 @@ class SheetPlanner:
                 tried.add(_key(subset))
             seconds = time_left(best_fit)
             pattern = self._strip_solve(frame, subset, seconds * (0.6 if seconds >= 5 else 1.0))
-            fits = self._judge(pattern, self._shape_area(subset) / capacity, bracket)
+            near_miss = _near_miss(pattern)
+            if not pattern.fits_length():
+                pattern = self._repair(pattern, subset)
+            complete = pattern.counts == Counter(subset)
+            fits = self._judge(complete, self._shape_area(subset) / capacity, bracket)
             if fits and (best_fit is None or pattern.area(self.items) > best_fit.area(self.items)):
                 best_fit = pattern
-            elif not fits and _near_miss(pattern) and _key(subset) not in retried:
+            elif not fits and near_miss and _key(subset) not in retried:
                 # Just too long: the same parts often fit with another seed.
                 retry = subset
                 retried.add(_key(subset))
-            candidate = pattern if fits else pattern.prefix()
-            if best is None or candidate.area(self.items) > best.area(self.items):
-                best = candidate
+            if best is None or pattern.area(self.items) > best.area(self.items):
+                best = pattern
         return best
 
+    def _fit_everything(
+        self, frame: SheetFrame, counts: dict[int, int], seconds: Callable[[], float]
+    ) -> Pattern:
+        """Strip-pack all of ``counts`` on one sheet, repairing an overflow.
+
+        An overflow by at most :data:`WHOLE_MISS` of the sheet length is tried once more with
+        another seed while time allows (near-exact fits such as tilings often need it).
+
+        Returns:
+            The most part area found on the sheet (complete when everything fitted).
+        """
+        best: Pattern | None = None
+        for _ in range(2):
+            pattern = self._strip_solve(frame, counts, seconds())
+            overflow = pattern.used_length - frame.max_x
+            if overflow > FIT_TOLERANCE:
+                pattern = self._repair(pattern, counts)
+            if best is None or pattern.area(self.items) > best.area(self.items):
+                best = pattern
+            length = frame.usable_length or 0.0
+            if best.counts == Counter(counts) or overflow > WHOLE_MISS * length or seconds() < 1:
+                break
+        assert best is not None
+        return best
+
+    def _repair(self, pattern: Pattern, counts: dict[int, int]) -> Pattern:
+        """The parts of an overflowing layout lying within the sheet, plus its other copies.
+
+        The copies beyond the sheet go wherever they fit in the room left on it.
+        """
+        kept = pattern.prefix()
+        missing = Counter(counts) - kept.counts
+        return self._insert(kept, missing, lambda: self.clock.remaining() < 0.5)
+
     @staticmethod
-    def _judge(pattern: Pattern, density: float, bracket: _Bracket) -> bool:
-        """Whether ``pattern`` fits its sheet; narrows the density bracket accordingly."""
-        if pattern.fits_length():
+    def _judge(fits: bool, density: float, bracket: _Bracket) -> bool:
+        """Pass ``fits`` (every copy of a subset placed) through, narrowing the density bracket."""
+        if fits:
             bracket.fit = max(bracket.fit or 0.0, density)
             if bracket.fail is not None and bracket.fail <= bracket.fit:
                 bracket.fail = None
@@ -463,7 +586,8 @@ def select_subset(
     round-robin, largest first, while the budget allows: first without exceeding
     ``demand // repeat`` per item, where ``repeat`` is how many such sheets the demand fills (so
     the pattern can still be cut ``repeat`` times), then without that cap. At least one copy is
-    always picked.
+    always picked. Among equal outlines the one with more net part area (a host carrying parts
+    in its holes) goes first.
 
     Args:
         items: Prepared items.
@@ -476,7 +600,8 @@ def select_subset(
     repeat = max(1, min(sheets_left, math.floor(1 / fraction)))
     subset = {i: math.floor(n * fraction) for i, n in counts.items()}
     area = sum(items[i].shape_area * n for i, n in subset.items())
-    order = sorted(counts, key=lambda i: -items[i].shape_area)
+    # Same outline, more parts first: a host carrying parts in its holes before an empty one.
+    order = sorted(counts, key=lambda i: (-items[i].shape_area, -items[i].area))
     for caps in ({i: max(n // repeat, subset[i]) for i, n in counts.items()}, counts):
         added = True
         while added:
@@ -489,6 +614,16 @@ def select_subset(
     if area <= 0:
         subset[order[0]] = 1
     return {i: n for i, n in subset.items() if n > 0}
+
+
+def _holes_empty(pattern: Pattern, host: PlacedPart, items: list[PreparedItem]) -> bool:
+    """Whether no other part of ``pattern`` lies inside ``host``'s outer outline (its holes)."""
+    shell = Polygon(host.geometry.exterior)
+    return not any(
+        shell.contains(piece.geometry.representative_point())
+        for piece in pattern.pieces(items)
+        if piece is not host
+    )
 
 
 def _key(counts: dict[int, int]) -> tuple[tuple[int, int], ...]:

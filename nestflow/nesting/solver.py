@@ -15,10 +15,12 @@ def solve(request: NestRequest, progress: Callable[[str], None] | None = None) -
     """Nest the request's items onto its sheets with spyrrow, within ``request.time_limit``.
 
     Sheets are filled in request order (see :mod:`nestflow.nesting.sheets`); a repeated layout is
-    reported once with its ``quantity``. Copies that fit no sheet, or for which no sheet is left,
-    are listed in ``unplaced`` with a reason. The layout is checked with
-    :func:`~nestflow.nesting.validation.check_result` before it is returned. Safe to call from
-    several threads at once (no shared state); spyrrow releases the GIL while it works.
+    reported once with its ``quantity``. Smaller items are nested inside the holes of larger ones
+    unless ``request.part_in_part`` is False (see :mod:`nestflow.nesting.holes`). Copies that fit
+    no sheet, or for which no sheet is left, are listed in ``unplaced`` with a reason. The layout
+    is checked with :func:`~nestflow.nesting.validation.check_result` before it is returned. Safe
+    to call from several threads at once (no shared state); spyrrow releases the GIL while it
+    works.
 
     Args:
         request: Items, sheet formats, time budget in seconds and optional seed.
@@ -36,7 +38,14 @@ def solve(request: NestRequest, progress: Callable[[str], None] | None = None) -
         validate_request(request)
         items = prepare_items(request)
         frames = prepare_frames(request, items)
-        planner = SheetPlanner(items, frames, Clock(request.time_limit), request.seed, report)
+        planner = SheetPlanner(
+            items,
+            frames,
+            Clock(request.time_limit),
+            request.seed,
+            report,
+            part_in_part=request.part_in_part,
+        )
         nestings, unplaced = planner.run()
         result = NestResult(nestings=nestings, unplaced=unplaced)
         problems = check_result(request, result)

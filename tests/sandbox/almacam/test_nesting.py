@@ -208,12 +208,21 @@ def test_orientations_are_the_allowed_ones(fifty_part_result: Order) -> None:
                 assert part["angle"] <= 90 and part["flip"]
 
 
-def test_used_length_reaches_the_rightmost_part(
+def test_used_length_is_one_spacing_beyond_the_part_reaching_furthest(
     fifty_part_order: Order, fifty_part_result: Order
 ) -> None:
+    # the offcut is cut clear of every part: each part's protection offset beyond its right edge
+    offsets = {
+        inst["id"]: part.get("protection_offset", 0.0)
+        for part in fifty_part_order["parts"]
+        for inst in part["instances"]
+    }
     for nesting in fifty_part_result["nestings"]:
-        right = max(s.bounds[2] for _, s in placed_parts(fifty_part_order, nesting))
-        assert nesting["length"] == pytest.approx(right, abs=0.1)
+        reach = max(
+            shape.bounds[2] + offsets[part_id]
+            for part_id, shape in placed_parts(fifty_part_order, nesting)
+        )
+        assert nesting["length"] == pytest.approx(min(reach, 400), abs=0.1)
         assert nesting["sheet"] == 10
 
 
