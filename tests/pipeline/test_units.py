@@ -167,10 +167,16 @@ def test_quote_keeps_the_clip_and_its_warnings_reach_the_log_report_and_summary_
     assert units[0] in logged and holes[0] in logged
 
 
-def test_a_reader_warning_of_an_example_reaches_the_summary(example_folder) -> None:
-    intake = intake_of(
-        DrawingSource(folder=str(example_folder("bracket.dxf"))), None, Units.AUTO, Mode.QUOTE
-    )
-    assert intake.warnings == [
-        "bracket.dxf, part 'bracket': ignored entities that are not cut geometry: 1 TEXT on 'ETCH'"
-    ]
+def test_a_reader_warning_of_a_drawing_reaches_the_intake(example_folder) -> None:
+    folder = example_folder("bracket.dxf")
+    doc = ezdxf.readfile(folder / "bracket.dxf")
+    # engraving text far from the part: the reader drops it, saying so
+    doc.modelspace().add_text("LOST", height=5, dxfattribs={"layer": "ETCH", "insert": (9e3, 9e3)})
+    doc.saveas(folder / "bracket.dxf")
+
+    intake = intake_of(DrawingSource(folder=str(folder)), None, Units.AUTO, Mode.QUOTE)
+
+    (warning,) = intake.warnings
+    assert warning.startswith("bracket.dxf")
+    assert "engraving text 'LOST' on layer 'ETCH'" in warning
+    assert "outside every part" in warning

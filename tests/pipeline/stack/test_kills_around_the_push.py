@@ -38,7 +38,13 @@ from tasks.leases import LEASE_S
 from tasks.ledger import ledger_path
 from tests.pipeline.conftest import SANDBOX_MACHINES
 from tests.pipeline.processes import wait_until
-from tests.pipeline.stack.conftest import RUN_TIMEOUT_S, Production, assert_one_of_everything
+from tests.pipeline.stack.conftest import (
+    DRAWINGS,
+    MATERIAL,
+    RUN_TIMEOUT_S,
+    Production,
+    assert_one_of_everything,
+)
 
 #: How long a fault holds a push: longer than any run takes to reach its push.
 HOLD_S = 240.0
@@ -49,6 +55,10 @@ ROUTES = {
 FAULTS = {"before": FaultKind.ERROR, "during": FaultKind.DELAY, "after": FaultKind.HOLD_ANSWER}
 #: The Boost of the run killed while nesting: long enough to be killed inside it.
 LONG_BOOST_S = 20.0
+#: Copies of each drawing in the job killed while nesting. The solver stops early once it cannot
+#: improve (a few parts take 3 s of a 20 s budget), so the job needs enough parts for its Boost
+#: to last its whole time and the kill to land inside it.
+MANY_COPIES = 60
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,8 @@ def _start(
 ) -> UUID:
     blocks = production.blocks.model_copy(update={"machine": f"kill-{scenario.name}"})
     long_boost = {"time_s": LONG_BOOST_S} if first and scenario.kill == "nesting" else {}
+    if scenario.kill == "nesting":
+        parameters = {"manifest": _many_copies(production), **parameters}
     return production.start(
         job,
         {
@@ -130,6 +142,17 @@ def _start(
         },
         **long_boost,
     )
+
+
+def _many_copies(production: Production) -> str:
+    """An order manifest of :data:`MANY_COPIES` of every drawing, next to the drawings."""
+    manifest = production.drawings / "many-copies.csv"
+    rows = "".join(
+        f"{name},{MANY_COPIES},{MATERIAL.name},{MATERIAL.thickness:g},0;90;180;270\n"
+        for name in DRAWINGS
+    )
+    manifest.write_text("file,quantity,material,thickness,rotations\n" + rows)
+    return str(manifest)
 
 
 def _faulted() -> list[Scenario]:
@@ -234,7 +257,9 @@ def _assert_cut_once_and_agreeing(production, sandbox, scenario, outcome) -> Non
     ledger = _ledger(production, outcome.job)
     assert ledger.pending == []
     cut = ledger.cut()
-    assert {key: cut[key] for key in ledger.parts} == {key: 1 for key in ledger.parts}
+    assert {key: cut[key] for key in ledger.parts} == {
+        key: part.owed for key, part in ledger.parts.items()
+    }
     assert _on_the_machine(sandbox, scenario) == _in_the_ledger(ledger, scenario)
 
 
