@@ -21,7 +21,8 @@ from shapely.geometry import Polygon
 
 from nestflow.nesting import NestItem, NestRequest, NestSheet, Orientation, solve
 
-DATA = Path("/work/shared/data/esicup")
+#: ESICUP data lives in ../shared next to the repository (``<repo>/../shared/data/esicup``).
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "esicup"
 
 #: instance -> (reference density %, kind of reference)
 REFERENCES: dict[str, tuple[float, str]] = {
