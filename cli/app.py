@@ -260,7 +260,6 @@ def run(
         RUN_FAILURES,
         RunFlags,
         check_blocks,
-        check_target,
         parameters_from,
         run_flow,
     )
@@ -286,9 +285,7 @@ def run(
             flow=flow_name.value,
             flags=flags,
         )
-        if target:
-            check_target(target)
-        check_blocks(flow_name.value, values)
+        check_blocks(flow_name.value, values, flags)
     except ValueError as exc:
         _user_error(str(exc))
     try:

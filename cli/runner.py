@@ -364,7 +364,12 @@ def _engines_used(flow: str, values: dict[str, Any]) -> list[str]:
     return [str(e) for e in values.get("engines") or [e.value for e in DEFAULT_ENGINES]]
 
 
-def check_blocks(flow: str, values: dict[str, Any]) -> None:
+#: The flag (and its ``RunFlags`` attribute) that sets a field of ``blocks``: a block the flag
+#: gave is refused under the flag's name.
+_FLAGS = {"machine": ("--target", "target")}
+
+
+def check_blocks(flow: str, values: dict[str, Any], flags: RunFlags | None = None) -> None:
     """Refuse a run naming a block that is not saved, before it starts (and logs tracebacks).
 
     Checked: each engine the run uses loads its blocks (its credentials) as the run would, and
@@ -374,6 +379,7 @@ def check_blocks(flow: str, values: dict[str, Any]) -> None:
     Args:
         flow: The flow's command-line name (``watch-inbox`` loads no block itself).
         values: The parameters, already validated.
+        flags: The flags given: a block a flag named is refused under the flag's name.
 
     Raises:
         UsageError: A named block is not on the Prefect server; the message says how to make it.
@@ -392,27 +398,14 @@ def check_blocks(flow: str, values: dict[str, Any]) -> None:
         try:
             load_block(cls, name)
         except BlockNotFound as exc:
-            raise UsageError(f"blocks.{key}: {exc}") from None
+            flag, attribute = _FLAGS.get(key, ("", ""))
+            given = bool(flag) and flags is not None and getattr(flags, attribute) is not None
+            raise UsageError(f"{flag if given else f'blocks.{key}'}: {exc}") from None
     if names.output_storage:
         try:
             load_filesystem(names.output_storage, ".")
         except (BlockNotFound, TypeError, ValueError) as exc:
             raise UsageError(f"blocks.output_storage: {' '.join(str(exc).split())}") from None
-
-
-def check_target(name: str) -> None:
-    """Refuse a ``--target`` that names no Machine Target block, before the run starts.
-
-    Args:
-        name: The block name given.
-
-    Raises:
-        UsageError: No Machine Target block of that name is saved.
-    """
-    try:
-        load_block(MachineTarget, name)
-    except BlockNotFound as exc:
-        raise UsageError(f"--target: {exc}") from None
 
 
 def environment_variables() -> list[tuple[str, str]]:

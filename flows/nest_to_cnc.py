@@ -341,12 +341,9 @@ def _nest_and_push(
     priced = _priced_engine(runs, summary.recommended)
     if mode is Mode.QUOTE and priced is not None:
         pricing, parts = pricing_of(blocks, material), intake.parts_by_name()
-        summary = summary.model_copy(
-            update={
-                "quote": quote_lines(priced.summary, pricing, parts),
-                "part_quotes": part_quotes(priced.summary, pricing, parts),
-            }
-        )
+        lines = quote_lines(priced.summary, pricing, parts)
+        each = part_quotes(priced.summary, pricing, parts, lines)
+        summary = summary.model_copy(update={"quote": lines, "part_quotes": each})
     summary = write_layouts(summary, storage, files)
     if destination is None:
         return summary

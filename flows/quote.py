@@ -144,7 +144,7 @@ def quote(
         warnings=intake.warnings,
         engines=[run.summary] if intake.drawings else [],
         quote=lines,
-        part_quotes=part_quotes(run.summary, pricing, parts),
+        part_quotes=part_quotes(run.summary, pricing, parts, lines),
     )
     summary = write_layouts(summary, storage, run.files())
     if lines:

@@ -191,7 +191,7 @@ def priced_job() -> tuple[EngineSummary, Pricing, dict[str, Part]]:
 def test_a_part_quote_gives_one_copys_cut_length_pierces_time_and_mass() -> None:
     engine, pricing, parts = priced_job()
 
-    (quote,) = part_quotes(engine, pricing, parts)
+    (quote,) = part_quotes(engine, pricing, parts, quote_lines(engine, pricing, parts))
 
     one = part_cutting(plate())
     assert (quote.part, quote.drawing, quote.copies) == ("plate", "plate.dxf", 11)
@@ -207,7 +207,7 @@ def test_the_sheets_cost_is_shared_by_part_area_within_each_format() -> None:
     engine, pricing, parts = priced_job()
     big, small = quote_lines(engine, pricing, parts)
 
-    (quote,) = part_quotes(engine, pricing, parts)
+    (quote,) = part_quotes(engine, pricing, parts, [big, small])
 
     # 8 copies bear the big format's sheets, 3 the small one's
     assert quote.material_cost * quote.copies == pytest.approx(big.sheet_cost + small.sheet_cost)
@@ -217,4 +217,4 @@ def test_the_sheets_cost_is_shared_by_part_area_within_each_format() -> None:
 def test_a_part_whose_geometry_is_unknown_gets_no_part_quote() -> None:
     engine, pricing, _ = priced_job()
 
-    assert part_quotes(engine, pricing, {}) == []
+    assert part_quotes(engine, pricing, {}, quote_lines(engine, pricing, {})) == []

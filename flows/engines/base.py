@@ -109,9 +109,7 @@ def file_name(summary: EngineSummary, index: int, extension: str) -> str:
     plain ``layout-NN`` name.
     """
     rows = summary.layouts
-    if index < len(rows):
-        return layout_file(summary.engine, rows[index], index, extension)
-    return f"{summary.engine}/layout-{index + 1:02d}.{extension}"
+    return layout_file(summary.engine, rows[index] if index < len(rows) else None, index, extension)
 
 
 def named_files(summary: EngineSummary, extension: str, data: Sequence[bytes]) -> dict[str, bytes]:

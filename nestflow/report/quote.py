@@ -99,7 +99,10 @@ def quote_lines(
 
 
 def part_quotes(
-    engine: EngineSummary, pricing: Pricing, parts: Mapping[str, Part]
+    engine: EngineSummary,
+    pricing: Pricing,
+    parts: Mapping[str, Part],
+    lines: Iterable[QuoteLine],
 ) -> list[PartQuote]:
     """Per part on the engine's layouts: one copy's cutting, time, mass and cost.
 
@@ -111,6 +114,8 @@ def part_quotes(
         pricing: Material, cutting table and cost rates.
         parts: The parts' geometry by name; parts not in it get no line (``QuoteLine.unpriced``
             names them).
+        lines: The engine's quote per sheet format (:func:`quote_lines`), whose sheet costs
+            the parts share.
 
     Returns:
         One quote per part, in the order the parts first appear on the layouts.
@@ -118,7 +123,7 @@ def part_quotes(
     rate, _ = pricing.table.rate_for(pricing.material, pricing.thickness, pricing.gas)
     material_cost: Counter[str] = Counter()
     copies: Counter[str] = Counter()
-    for line in quote_lines(engine, pricing, parts):
+    for line in lines:
         on_format = _copies(r for r in engine.layouts if r.sheet == line.sheet)
         per_mm2 = line.sheet_cost / line.parts_area if line.parts_area else 0.0
         for name, count in on_format.items():

@@ -48,17 +48,18 @@ PICK_LIST_COLUMNS = (
 # ------------------------------------------------------------------------------ file names
 
 
-def layout_stem(row: LayoutRow, index: int) -> str:
+def layout_stem(row: LayoutRow | None, index: int) -> str:
     """A layout's file name without extension: what the sheet is, or ``layout-NN`` without info.
 
     Args:
-        row: The layout; its ``info`` names it.
+        row: The layout; its ``info`` names it (None: a file with no layout row, such as a
+            preview the engine sent beyond its layouts).
         index: Position of the layout in its engine's list (0-based).
 
     Returns:
         e.g. ``A17-S235JR-2mm-O2-3000x1500-x3-01``; ``layout-01`` for a row without info.
     """
-    if row.info is None:
+    if row is None or row.info is None:
         return f"layout-{index + 1:02d}"
     return layout_file_name(row.info, index + 1).removesuffix(".dxf")
 
@@ -69,7 +70,7 @@ def layout_title(row: LayoutRow, index: int) -> str:
     return title if row.name in (title, "") else f"{title}: {row.name}"
 
 
-def layout_file(engine: str, row: LayoutRow, index: int, extension: str) -> str:
+def layout_file(engine: str, row: LayoutRow | None, index: int, extension: str) -> str:
     """``<engine>/<stem>.<extension>``: where a layout's file goes in the run's folder."""
     return f"{engine}/{layout_stem(row, index)}.{extension}"
 

@@ -37,7 +37,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     monkeypatch.setattr("cli.runner.run_flow", fake_run)
     # Nothing runs, so nothing is loaded: the blocks the run would load are not looked up.
-    monkeypatch.setattr("cli.runner.check_blocks", lambda flow, values: None)
+    monkeypatch.setattr("cli.runner.check_blocks", lambda flow, values, flags=None: None)
     return seen
 
 
