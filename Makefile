@@ -28,7 +28,7 @@ test: $(STAMP) services
 	@stack_tmp=$$(mktemp -d); \
 	$(BIN)/python -m pytest -q -p no:cacheprovider --basetemp=$$stack_tmp/tmp $(STACK_TESTS) \
 		> $$stack_tmp/report 2>&1 & stack=$$!; \
-	$(BIN)/python -m pytest -q --ignore=$(STACK_TESTS); others=$$?; \
+	$(BIN)/python -m pytest -q --durations=20 --ignore=$(STACK_TESTS); others=$$?; \
 	wait $$stack; stack_rc=$$?; \
 	echo "== $(STACK_TESTS), run alongside (exit $$stack_rc):"; cat $$stack_tmp/report; \
 	rm -rf $$stack_tmp; \

@@ -193,9 +193,15 @@ def _tiling_request(pieces: list[Polygon], side: float, time_limit: float) -> Ne
     return NestRequest(items=items, sheets=[sheet], time_limit=time_limit, seed=0)
 
 
+#: Random tilings need about one second of one CPU; a CI machine running the stack tests beside
+#: this suite gave a 2 s solve too little of it (one piece of seed 11 left out, CI of 2026-11-28).
+#: At 5 s every seed is placed whole with the machine loaded 4.5 times over (18 of 18 runs).
+TILING_SECONDS = 5
+
+
 @pytest.mark.parametrize("seed", [0, 3, 11])
 def test_every_piece_of_a_cut_square_is_placed_on_a_sheet_with_ten_percent_room(seed):
-    request = _tiling_request(cut_rectangle(100, 100, 9, seed), 110, time_limit=2)
+    request = _tiling_request(cut_rectangle(100, 100, 9, seed), 110, time_limit=TILING_SECONDS)
     result = solve(request)
     assert result.unplaced == []
     assert check_result(request, result) == []
