@@ -1,8 +1,12 @@
 """Background solving of AlmaCAM orders: a few worker threads, one order each at a time.
 
-The workers are daemon threads fed by a queue, so stopping the sandbox never waits for a solve
-(spyrrow cannot be interrupted); an order cut short that way stays ``computing`` in the store and
-is solved again when a sandbox restarts on the same state file (:meth:`OrderRunner.resume`).
+The workers are a thread pool. Stopping the sandbox never waits for a solve (spyrrow cannot be
+interrupted): queued orders are dropped and a solve under way finishes without writing, so its
+order stays ``computing`` in the store and is solved again when a sandbox restarts on the same
+state file (:meth:`OrderRunner.resume`). The pool's threads are not daemons, so the *process* does
+wait for that solve before it exits: a daemon thread still inside spyrrow when the interpreter
+finalises is unwound through Rust frames and aborts the process ("FATAL: exception not rethrown",
+exit 134).
 
 Failures while solving are answered by the result views with HTTP 400 and these codes:
 
@@ -25,9 +29,8 @@ escape a worker.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from nestflow.almacam.models import ErrorItem
 from nestflow.nesting import solve
@@ -117,18 +120,17 @@ class OrderRunner:
         self._store = store
         self._time_scale = time_scale
         self._solver = solver
-        self._queue: queue.Queue[int | None] = queue.Queue()
         self._closed = False
-        self._threads = [
-            threading.Thread(target=self._work, name=f"almacam-solver-{i}", daemon=True)
-            for i in range(workers)
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="almacam-solver")
 
     def submit(self, order_id: int) -> None:
-        """Queue a stored, computing order for solving."""
-        self._queue.put(order_id)
+        """Queue a stored, computing order for solving (ignored once closed: it stays computing)."""
+        if self._closed:
+            return
+        try:
+            self._pool.submit(self.run, order_id)
+        except RuntimeError:  # closed between the check and the submit: the same as closed
+            log.debug("AlmaCAM sandbox: order %s arrived while stopping; left computing", order_id)
 
     def resume(self) -> list[int]:
         """Queue every order still marked computing (after a restart); return their ids."""
@@ -137,17 +139,13 @@ class OrderRunner:
             self.submit(order_id)
         return ids
 
-    def close(self, timeout: float = 0.5) -> None:
-        """Stop taking orders; solves under way are abandoned (they stay ``computing``)."""
-        self._closed = True
-        for _ in self._threads:
-            self._queue.put(None)
-        for thread in self._threads:
-            thread.join(timeout)
+    def close(self) -> None:
+        """Stop taking orders and drop the queued ones; solves under way are abandoned.
 
-    def _work(self) -> None:
-        while (order_id := self._queue.get()) is not None:
-            self.run(order_id)
+        Returns at once; every order not finished stays ``computing``.
+        """
+        self._closed = True
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def run(self, order_id: int) -> None:
         """Solve one stored order and record its result or error; never raises."""

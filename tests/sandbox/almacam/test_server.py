@@ -222,3 +222,54 @@ def test_cli_serves_until_ctrl_c() -> None:
 @pytest.mark.parametrize("speed", [0.1, 1.0, 2.0])
 def test_speed_scales_the_solving_budget(speed: float) -> None:
     assert SandboxConfig(speed=speed).solve_seconds(30) == pytest.approx(30 * speed)
+
+
+#: A process that stops its sandbox while a solve runs, then takes a while to finalise (as a test
+#: session does): the solve ends after the interpreter began to finalise.
+STOPPED_DURING_A_SOLVE = """
+import time
+import httpx
+from sandbox.almacam.service import ALMACAM
+from sandbox.config import SandboxConfig
+from sandbox.server import start_sandbox
+
+SOLVE_SECONDS = 2
+
+
+class SlowTeardown:
+    # Bound now: module globals may be gone by the time the interpreter finalises this.
+    def __del__(self, sleep=time.sleep, seconds=SOLVE_SECONDS + 1) -> None:
+        sleep(seconds)
+
+
+teardown = SlowTeardown()
+square = [[0, 0], [30, 0], [30, 30], [0, 30]]
+ell = [[0, 0], [40, 0], [40, 10], [10, 10], [10, 40], [0, 40]]
+order = {
+    "parts": [
+        {"geometry": [square], "instances": [{"id": 1, "quantity": 150}]},
+        {"geometry": [ell], "instances": [{"id": 2, "quantity": 150}]},
+    ],
+    "sheets": [{"id": 9, "length": 3000.0, "height": 1500.0}],
+    "time": SOLVE_SECONDS,
+}
+with start_sandbox(SandboxConfig(almacam_port=0), services=[ALMACAM]) as sandbox:
+    headers = {"Authorization": f"Bearer {sandbox.almacam_token}"}
+    answer = httpx.post(f"{sandbox.almacam_url}/new", json=order, headers=headers)
+    assert answer.status_code == 201, answer.text
+    time.sleep(0.5)
+print("stopped during a solve")
+"""
+
+
+def test_a_process_stopping_its_sandbox_during_a_solve_exits_cleanly() -> None:
+    process = subprocess.run(
+        [sys.executable, "-c", STOPPED_DURING_A_SOLVE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert "stopped during a solve" in process.stdout, process.stderr
+    assert "exception not rethrown" not in process.stderr
+    assert process.returncode == 0, process.stderr[-2000:]
