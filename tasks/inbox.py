@@ -47,8 +47,9 @@ class InboxState(BaseModel):
 
 
 def file_sha256(path: Path) -> str:
-    """The sha256 of a file's content, as hex."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The sha256 of a file's content, as hex (read in chunks: a huge drop costs no memory)."""
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def arrival_job_name(prefix: str, files: list[InboxFile]) -> str:
