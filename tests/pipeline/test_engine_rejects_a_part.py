@@ -78,3 +78,38 @@ def test_a_production_run_cuts_the_rest_and_ends_failed_naming_the_refused_part(
         state.result()
     cut = dropped_parts(pipeline_blocks.drop, "refused-part-cut", "almacam")
     assert cut == 2  # bracket and gusset, one each
+
+
+class Crash(Exception):
+    """Stands for the worker dying right after the refused parts were deleted at CloudNest."""
+
+
+def test_a_rerun_after_a_crash_between_leaving_out_and_boosting_again_nests_the_rest(
+    job_with_a_refused_part, pipeline_blocks, monkeypatch
+) -> None:
+    from flows.engines import cloudnest as engine
+
+    leave_out = engine.cloudnest.leave_out_parts
+
+    def leave_out_then_crash(*args, **kwargs):
+        leave_out(*args, **kwargs)
+        raise Crash("killed after the leave-out")
+
+    run = dict(
+        job_name="refused-part-crash",
+        drawings=DrawingSource(folder=str(job_with_a_refused_part)),
+        engines=[EngineName.CLOUDNEST],
+        material=LOCAL_MATERIAL,
+        nesting=LOCAL_FAST,
+        blocks=pipeline_blocks.names,
+        return_state=True,
+    )
+    with monkeypatch.context() as patch:
+        patch.setattr(engine.cloudnest, "leave_out_parts", leave_out_then_crash)
+        crashed = nest_to_cnc(**run)
+    assert crashed.is_failed()
+
+    summary = nest_to_cnc(**run).result()
+    cloudnest = summary.engine("cloudnest")
+    assert cloudnest.status == "ok" and cloudnest.nested, cloudnest
+    assert [line.split(":")[0] for line in cloudnest.unplaced] == [LEFT_OUT]
