@@ -55,15 +55,25 @@ class LayoutToCut(BaseModel):
     round: str = Field(
         default="", description="The job's round that nested it (the engines' job name)."
     )
+    stock: str = Field(
+        default="",
+        description="What the sheets are cut from, file-name safe: 'S235JR-2mm-O2' ('' unknown).",
+    )
 
     @property
     def file_name(self) -> str:
-        """``<job>-<engine>-layout-01-<tag>-x3.dxf``: what, from where, which, how many."""
+        """``<job>-<engine>-layout-01-<tag>-x3-S235JR-2mm-O2.dxf``: what, whose, how many, of what.
+
+        The name is what the machine's operator reads, so it says the material, thickness and
+        gas to load. It is not part of the push's identity (target, round, engine, layout id):
+        the ledger keeps the name each push was written under.
+        """
         job = re.sub(r"[^a-z0-9]+", "-", self.job.lower()).strip("-") or "job"
         # Rounds of one job (a re-run cutting what was missing) number their layouts from 1
         # again: a short hash of the round and layout keeps their files apart.
         tag = hashlib.sha256(f"{self.round}|{self.layout_id}".encode()).hexdigest()[:6]
-        return f"{job}-{self.engine}-layout-{self.index + 1:02d}-{tag}-x{self.quantity}.dxf"
+        stock = f"-{self.stock}" if self.stock else ""
+        return f"{job}-{self.engine}-layout-{self.index + 1:02d}-{tag}-x{self.quantity}{stock}.dxf"
 
 
 #: Errors of a read that said nothing about the cut (no answer, 5xx, too frequent): a wait for

@@ -101,7 +101,7 @@ def test_a_summary_json_written_before_sheet_info_still_loads() -> None:
     assert LayoutRow.model_validate(old).info is None
 
 
-def test_push_identity_and_machine_file_name_do_not_depend_on_output_names() -> None:
+def test_push_identity_does_not_depend_on_output_names() -> None:
     """A job pushed under the old names is recognised: identity is engine, round and layout id."""
     named = EngineSummary(engine="local", layouts=[_row()])
     plain = EngineSummary(engine="local", layouts=[_row(info=None)])
@@ -109,7 +109,17 @@ def test_push_identity_and_machine_file_name_do_not_depend_on_output_names() -> 
     (new,) = cut_list(named, "A17", new_files)
     (old,) = cut_list(plain, "A17", {"local/layout-01.dxf": b"old"})
     assert new.dxf == b"new" and old.dxf == b"old"
-    assert (new.layout_id, new.file_name) == (old.layout_id, old.file_name)
+    assert (new.engine, new.round, new.layout_id) == (old.engine, old.round, old.layout_id)
+
+
+def test_the_machine_file_name_says_the_material_thickness_and_gas_to_load() -> None:
+    (layout,) = cut_list(EngineSummary(engine="local", layouts=[_row()]), "A17", {})
+    assert re.fullmatch(r"a17-local-layout-01-[0-9a-f]{6}-x3-S235JR-2mm-O2\.dxf", layout.file_name)
+
+
+def test_a_layout_of_an_old_summary_goes_to_the_machine_under_its_old_name() -> None:
+    (layout,) = cut_list(EngineSummary(engine="local", layouts=[_row(info=None)]), "A17", {})
+    assert re.fullmatch(r"a17-local-layout-01-[0-9a-f]{6}-x3\.dxf", layout.file_name)
 
 
 # ------------------------------------------------------------------------- DXF header

@@ -19,7 +19,7 @@ from flows.engines.intake import Intake
 from flows.parameters import BlockNames, InDoubt, MaterialSpec, NestingSettings
 from nestflow.almacam.models import View
 from nestflow.gate import UnsafeLayouts
-from nestflow.geometry.layout import LayoutInfo
+from nestflow.geometry.layout import LayoutInfo, stock_label
 from nestflow.report import EngineKey, EngineSummary, LayoutRow, layout_file
 from nestflow.targets import LayoutToCut
 
@@ -152,6 +152,7 @@ def cut_list(
             dxf=files.get(file_name(summary, index, "dxf")),
             engine_job_id=engine_job_id,
             parts=row.part_counts,
+            stock=stock_label(row.info) if row.info else "",
         )
         for index, row in enumerate(summary.layouts)
     ]

@@ -30,6 +30,7 @@ from nestflow.geometry.layout import (
     SheetLayout,
     layout_file_name,
     placed_parts,
+    stock_label,
     write_layout_dxf,
 )
 from nestflow.geometry.manifest import ManifestError, ManifestLine, read_manifest
@@ -79,6 +80,7 @@ __all__ = [
     "drawing_files",
     "inspect_drawings",
     "layout_file_name",
+    "stock_label",
     "placed_parts",
     "read_batch",
     "read_drawing",

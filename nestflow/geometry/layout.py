@@ -171,16 +171,17 @@ def layout_file_name(info: LayoutInfo, index: int) -> str:
         characters other than ASCII letters, digits, ``.``, ``+``, ``-`` and ``_`` becomes ``_``,
         so the name is safe on Windows, Linux and a machine controller's USB stick.
     """
-    fields = (
-        info.job,
-        info.material,
-        f"{info.thickness:g}mm",
-        info.gas,
-        info.sheet,
-        f"x{info.quantity}",
-        f"{index:02d}",
-    )
+    fields = (info.job, stock_label(info), info.sheet, f"x{info.quantity}", f"{index:02d}")
     return "-".join(_file_name_safe(f) for f in fields) + ".dxf"
+
+
+def stock_label(info: LayoutInfo) -> str:
+    """What the sheet is cut from, for a file name: ``<material>-<thickness>mm-<gas>``.
+
+    Each field is made file-name safe as in :func:`layout_file_name`, e.g. ``S235JR-2.5mm-O2``.
+    """
+    fields = (info.material, f"{info.thickness:g}mm", info.gas)
+    return "-".join(_file_name_safe(f) for f in fields)
 
 
 def _file_name_safe(text: str) -> str:

@@ -15,6 +15,7 @@ from nestflow.geometry.layout import (
     SheetLayout,
     layout_file_name,
     placed_parts,
+    stock_label,
     write_layout_dxf,
 )
 from nestflow.geometry.models import Contour, Part, Vertex
@@ -92,6 +93,11 @@ def test_file_name_carries_the_info_with_unsafe_characters_replaced() -> None:
     name = layout_file_name(INFO, 1)
     assert name == "A17_2026-S235JR-2.5mm-O2-sheet_1-x3-01.dxf"
     assert re.fullmatch(r"[A-Za-z0-9._+-]+", name)
+
+
+def test_stock_label_names_material_thickness_and_gas_file_name_safe() -> None:
+    info = INFO.model_copy(update={"material": "1.4301 / X5CrNi18-10", "gas": "N2"})
+    assert stock_label(info) == "1.4301_X5CrNi18-10-2.5mm-N2"
 
 
 def test_same_part_name_has_the_same_colour_in_two_layouts(

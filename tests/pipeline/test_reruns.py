@@ -87,7 +87,7 @@ def test_almacam_layouts_are_dropped_once_across_runs(folder, pipeline_blocks) -
     assert [p.status for p in first.pushes] == ["pushed"] * len(layouts)
     assert second.pushes == []
     assert [re.sub(r"-[0-9a-f]{6}-x", "-x", name) for name in sorted(written)] == [
-        f"drop-twice-almacam-layout-{i + 1:02d}-x{row.quantity}.dxf"
+        f"drop-twice-almacam-layout-{i + 1:02d}-x{row.quantity}-S235JR-3mm-O2.dxf"
         for i, row in enumerate(layouts)
     ]
     again = sorted(pipeline_blocks.drop.glob("drop-twice-almacam-*.dxf"))

@@ -75,7 +75,8 @@ def test_almacam_layouts_reach_the_machine_by_upload_cut_and_are_cut(
     reported = wait_until("the machine to cut the uploaded layouts", cut, timeout=120)
     names = sorted(r.nest_name for r in reported)
     assert [re.sub(r"-[0-9a-f]{6}-x", "-x", name) for name in names] == [
-        f"{job}-almacam-layout-{i + 1:02d}-x{row.quantity}.dxf" for i, row in enumerate(layouts)
+        f"{job}-almacam-layout-{i + 1:02d}-x{row.quantity}-S235JR-3mm-O2.dxf"
+        for i, row in enumerate(layouts)
     ]
     assert [r.amount for r in reported] == [row.quantity for row in layouts]
 
