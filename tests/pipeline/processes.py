@@ -88,6 +88,24 @@ def wait_until(what: str, check: Callable[[], Any], timeout: float, every: float
         time.sleep(every)
 
 
+def api_json(method: str, url: str, timeout: float = 60.0, **kwargs: Any) -> Any:
+    """One call to a test's Prefect API, its JSON answer; asked again while the API is busy.
+
+    A loaded suite can leave a SQLite-backed server unable to answer (a transport error) or
+    answering 5xx; both count as "not yet" within ``timeout``. Any other error answer fails,
+    quoting it.
+    """
+
+    def answer() -> Any:
+        reply = httpx.request(method, url, timeout=30, **kwargs)
+        if reply.status_code >= 500:
+            return None
+        assert reply.is_success, f"{method} {url}: {reply.status_code} {reply.text[:500]}"
+        return reply.json()
+
+    return wait_until(f"{method} {url} to be answered", answer, timeout)
+
+
 def wait_healthy(api: str, process: subprocess.Popen, timeout: float = 120.0) -> None:
     """Wait for ``/health`` of a Prefect API started as ``process``."""
 

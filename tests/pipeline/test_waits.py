@@ -24,7 +24,7 @@ from sandbox.almacam.service import ALMACAM
 from sandbox.config import SandboxConfig
 from sandbox.server import RunningSandbox, start_sandbox
 from tests.pipeline.conftest import PrefectSession
-from tests.pipeline.processes import ROOT, prefect_env, spawn, stop, wait_until
+from tests.pipeline.processes import ROOT, api_json, prefect_env, spawn, stop, wait_until
 
 #: An AlmaCAM order of 100 s: the sandbox (speed 0.02) solves it in 2 s, the wait sleeps 100 s.
 ORDER = {
@@ -201,18 +201,19 @@ def test_cancelling_a_served_flow_run_stops_its_wait_naming_the_order(
             return found.json()["id"] if found.status_code == 200 else None
 
         deployment_id = wait_until("the served deployment", deployment, 60)
-        created = httpx.post(f"{api}/deployments/{deployment_id}/create_flow_run", json={})
-        run_id = created.json()["id"]
+        run_id = api_json("POST", f"{api}/deployments/{deployment_id}/create_flow_run", json={})[
+            "id"
+        ]
         wait_until("the run to wait", lambda: "WAITING for order" in log.read_text(), 60, 0.1)
         order_id = log.read_text().split("WAITING for order ", 1)[1].split()[0]
         asked = time.monotonic()
         cancelling = {"type": "CANCELLING", "name": "Cancelling"}
-        httpx.post(
-            f"{api}/flow_runs/{run_id}/set_state", json={"state": cancelling, "force": True}
-        ).raise_for_status()
+        api_json(
+            "POST", f"{api}/flow_runs/{run_id}/set_state", json={"state": cancelling, "force": True}
+        )
 
         def final_state() -> str | None:
-            state = httpx.get(f"{api}/flow_runs/{run_id}", timeout=10).json()["state"]["type"]
+            state = api_json("GET", f"{api}/flow_runs/{run_id}")["state"]["type"]
             return state if state in ("CANCELLED", "CRASHED", "FAILED", "COMPLETED") else None
 
         state = wait_until("the run to end", final_state, 60, 0.2)
