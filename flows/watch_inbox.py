@@ -13,6 +13,7 @@ from prefect import flow, get_run_logger
 
 from tasks.inbox import (
     announce_arrival,
+    arrival_batches,
     arrival_job_name,
     find_new_drawings,
     load_state,
@@ -28,7 +29,10 @@ def watch_inbox(
     job_prefix: str = "inbox",
     settle_s: float = 5.0,
 ) -> list[str]:
-    """Find new DXF files in ``inbox`` and announce them in one event.
+    """Find new DXF files in ``inbox`` and announce them in one event (one job).
+
+    A drop too large for one event (more than :data:`~tasks.inbox.ARRIVAL_FILES` files, or
+    very long paths) is announced in several, each its own job.
 
     Args:
         inbox: Folder watched (top level, ``*.dxf`` in any case).
@@ -45,10 +49,12 @@ def watch_inbox(
     new = find_new_drawings(inbox, state, settle_s)
     if not new:
         return []
-    job_name = arrival_job_name(job_prefix, new)
-    announce_arrival(inbox, new, job_name)
-    # Remember only after announcing: a crash in between re-announces with the same job name,
+    jobs = []
+    for batch in arrival_batches(new):
+        jobs.append(arrival_job_name(job_prefix, batch))
+        announce_arrival(inbox, batch, jobs[-1])
+    # Remember only after announcing: a crash in between re-announces with the same job names,
     # which the pipeline de-duplicates, instead of losing the files.
     save_state(storage, state.with_files(new))
-    get_run_logger().info("announced %d file(s) as job %s", len(new), job_name)
+    get_run_logger().info("announced %d file(s) as job(s) %s", len(new), ", ".join(jobs))
     return [f.path for f in new]

@@ -52,6 +52,34 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
+#: Most files announced in one arrival event (one job): a shop's nightly drop stays one job.
+ARRIVAL_FILES = 500
+#: Most bytes of file entries in one arrival event, far under Prefect's event limit (1.5 MB by
+#: default; a larger event is refused at emit, which would stop the watcher at every look).
+ARRIVAL_BYTES = 400_000
+
+
+def arrival_batches(
+    files: list[InboxFile], max_files: int = ARRIVAL_FILES, max_bytes: int = ARRIVAL_BYTES
+) -> list[list[InboxFile]]:
+    """The new files split into arrivals, each small enough for one event, in name order.
+
+    The same files always give the same batches, so a look repeated after a crash proposes the
+    same job names.
+    """
+    batches: list[list[InboxFile]] = []
+    size = 0
+    for item in sorted(files, key=lambda f: f.name):
+        # Each file appears twice in the payload (the run's drawings and the file list).
+        entry = 2 * len(item.model_dump_json()) + len(item.path)
+        if not batches or len(batches[-1]) >= max_files or size + entry > max_bytes:
+            batches.append([])
+            size = 0
+        batches[-1].append(item)
+        size += entry
+    return batches
+
+
 def arrival_job_name(prefix: str, files: list[InboxFile]) -> str:
     """A job name derived from the files' names and contents.
 

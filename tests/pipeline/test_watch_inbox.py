@@ -1,4 +1,5 @@
-"""The inbox watcher announces each new or changed DXF file once, in one event per look."""
+"""The inbox watcher announces each new or changed DXF file once, in one event per look (several
+for a drop too large for one event)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from flows.watch_inbox import watch_inbox
-from tasks.inbox import STATE_FILE
+from tasks.inbox import ARRIVAL_BYTES, ARRIVAL_FILES, STATE_FILE, InboxFile, arrival_batches
 
 
 def _drop(folder: Path, name: str, content: bytes) -> Path:
@@ -64,3 +65,47 @@ def test_state_is_kept_in_the_inbox_as_json(inbox: Path) -> None:
     watch_inbox(inbox=str(inbox))
     state = json.loads((inbox / STATE_FILE).read_text())
     assert set(state["seen"]) == {"bracket.dxf", "PLATE.DXF"}
+
+
+def test_a_drop_too_large_for_one_event_is_announced_as_several_jobs(
+    tmp_path: Path, wait_for_events
+) -> None:
+    folder = tmp_path / "big-inbox"
+    folder.mkdir()
+    for k in range(ARRIVAL_FILES + 3):
+        _drop(folder, f"part-{k:04d}.dxf", f"0\nEOF\n999\n{k}\n".encode())
+
+    announced = watch_inbox(inbox=str(folder))
+
+    assert len(announced) == ARRIVAL_FILES + 3
+    events = wait_for_events(
+        "nestflow.drawings.arrived", f"nestflow.inbox.{folder.resolve()}", at_least=2
+    )
+    payloads = sorted((e.payload for e in events), key=lambda p: p["count"])
+    assert [p["count"] for p in payloads] == [3, ARRIVAL_FILES]
+    assert len({p["job_name"] for p in payloads}) == 2
+    files = [f for p in payloads for f in p["drawings"]["files"]]
+    assert sorted(files) == sorted(announced)
+    assert watch_inbox(inbox=str(folder)) == []
+
+
+def _file(name: str, path_length: int = 40) -> InboxFile:
+    return InboxFile(path="/" + "p" * path_length + "/" + name, name=name, sha256="0" * 64)
+
+
+def test_arrivals_are_cut_at_the_file_count_in_name_order() -> None:
+    files = [_file(f"{k:03d}.dxf") for k in (4, 0, 3, 1, 2)]
+    batches = arrival_batches(files, max_files=2)
+    assert [[f.name for f in b] for b in batches] == [
+        ["000.dxf", "001.dxf"],
+        ["002.dxf", "003.dxf"],
+        ["004.dxf"],
+    ]
+
+
+def test_arrivals_of_very_long_paths_are_cut_below_the_byte_budget() -> None:
+    files = [_file(f"{k:03d}.dxf", path_length=4000) for k in range(ARRIVAL_FILES)]
+    batches = arrival_batches(files)
+    assert sum(len(b) for b in batches) == ARRIVAL_FILES
+    for batch in batches:
+        assert sum(2 * len(f.model_dump_json()) + len(f.path) for f in batch) <= ARRIVAL_BYTES
