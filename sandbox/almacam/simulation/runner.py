@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from nestflow.almacam.models import ErrorItem
 from nestflow.nesting import solve
@@ -122,15 +122,19 @@ class OrderRunner:
         self._solver = solver
         self._closed = False
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="almacam-solver")
+        self._pending: set[Future[None]] = set()
 
     def submit(self, order_id: int) -> None:
         """Queue a stored, computing order for solving (ignored once closed: it stays computing)."""
         if self._closed:
             return
         try:
-            self._pool.submit(self.run, order_id)
+            future = self._pool.submit(self.run, order_id)
         except RuntimeError:  # closed between the check and the submit: the same as closed
             log.debug("AlmaCAM sandbox: order %s arrived while stopping; left computing", order_id)
+            return
+        self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
 
     def resume(self) -> list[int]:
         """Queue every order still marked computing (after a restart); return their ids."""
@@ -146,6 +150,13 @@ class OrderRunner:
         """
         self._closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if solving := sum(f.running() for f in list(self._pending)):
+            # Said, because the process then seems to hang: it cannot exit before they end.
+            log.warning(
+                "AlmaCAM sandbox stopped; %d solve(s) under way end within their time budget "
+                "before the process can exit (a solve cannot be interrupted)",
+                solving,
+            )
 
     def run(self, order_id: int) -> None:
         """Solve one stored order and record its result or error; never raises."""

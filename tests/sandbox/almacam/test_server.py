@@ -273,3 +273,4 @@ def test_a_process_stopping_its_sandbox_during_a_solve_exits_cleanly() -> None:
     assert "stopped during a solve" in process.stdout, process.stderr
     assert "exception not rethrown" not in process.stderr
     assert process.returncode == 0, process.stderr[-2000:]
+    assert "1 solve(s) under way end within their time budget" in process.stderr
