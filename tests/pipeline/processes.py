@@ -42,7 +42,11 @@ def prefect_env(home: Path, api_url: str | None, **extra: str) -> dict[str, str]
 
 
 def spawn(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
-    """Start a long-running process in its own process group, output to ``log``."""
+    """Start a long-running process in its own process group, output to ``log``.
+
+    The process takes SIGINT as Ctrl-C even when the suite runs in the background (a shell gives
+    background jobs an ignored SIGINT, and a child would inherit it).
+    """
     with open(log, "ab") as out:
         return subprocess.Popen(
             command,
@@ -52,7 +56,12 @@ def spawn(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> subp
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_default_sigint,
         )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -94,25 +94,11 @@ def almacam() -> Iterator[RunningSandbox]:
         yield sandbox
 
 
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def _stop_when_waiting(
     command: list[str], env: dict[str, str], log: Path, signum: int
 ) -> tuple[int, float, str, str]:
     """Start ``command``, send ``signum`` once it waits; exit code, seconds to exit, order, log."""
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            # A suite started in the background inherits an ignored SIGINT; Ctrl-C must reach this.
-            preexec_fn=_default_sigint,
-        )
+    process = spawn(command, ROOT, env, log)
     try:
         deadline = time.monotonic() + 90
         while b"WAITING for order" not in log.read_bytes():
