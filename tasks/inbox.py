@@ -8,9 +8,11 @@ survives restarts and can live on shared storage.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -70,8 +72,9 @@ def arrival_batches(
     batches: list[list[InboxFile]] = []
     size = 0
     for item in sorted(files, key=lambda f: f.name):
-        # Each file appears twice in the payload (the run's drawings and the file list).
-        entry = 2 * len(item.model_dump_json()) + len(item.path)
+        # What the file adds to arrival_payload: its path in the run's drawings, its entry in
+        # the file list, two separators (ASCII-escaped, so never fewer bytes than sent).
+        entry = len(json.dumps(item.path)) + len(json.dumps(item.model_dump())) + 2
         if not batches or len(batches[-1]) >= max_files or size + entry > max_bytes:
             batches.append([])
             size = 0
@@ -126,20 +129,21 @@ def find_new_drawings(inbox: str, state: InboxState, settle_s: float) -> list[In
     return found
 
 
+def arrival_payload(job_name: str, files: list[InboxFile]) -> dict[str, Any]:
+    """The payload of ``nestflow.drawings.arrived``: the job name, the run's drawings, the files."""
+    return {
+        "job_name": job_name,
+        "drawings": {"files": [f.path for f in files]},
+        "files": [f.model_dump() for f in files],
+        "count": len(files),
+    }
+
+
 @task(name="Announce arrived drawings", cache_policy=NO_CACHE)
 def announce_arrival(inbox: str, files: list[InboxFile], job_name: str) -> None:
     """Emit ``nestflow.drawings.arrived`` with the file list (the on-arrival trigger)."""
-    paths = [f.path for f in files]
-    emit(
-        ARRIVED,
-        inbox_resource(str(Path(inbox).expanduser().resolve())),
-        payload={
-            "job_name": job_name,
-            "drawings": {"files": paths},
-            "files": [{"path": f.path, "name": f.name, "sha256": f.sha256} for f in files],
-            "count": len(files),
-        },
-    )
+    resource = inbox_resource(str(Path(inbox).expanduser().resolve()))
+    emit(ARRIVED, resource, payload=arrival_payload(job_name, files))
 
 
 @task(name="Save inbox state", cache_policy=NO_CACHE)
