@@ -29,6 +29,12 @@ Spreadsheet exports are read as they come:
 Error messages name the file, the line and the column; a bad value is quoted at most
 :data:`QUOTED_VALUE` characters long, so a file that is no manifest is never echoed back. Where a
 line's drawing may lie is the intake's rule (:func:`nestflow.intake.read_order_manifest`).
+
+**Bounds.** A manifest is read in time linear in its size. It has at most :data:`MAX_LINES` lines
+after its header (blank ones included), a cell at most :data:`MAX_CELL` characters; it is UTF-8
+text without NUL or other control characters (a tab separates cells); a quoted cell stays on its
+line, and a known column is named once in the header. Anything else is a :class:`ManifestError`
+naming the line.
 """
 
 from __future__ import annotations
@@ -60,6 +66,21 @@ _SUMMED_ALIKE = (("rotations", "rotations"), ("flip", "flip"), ("units", "units"
 MAX_QUANTITY = 100_000
 #: Longest bad value quoted in an error: enough to spot a typo, too short to echo a file.
 QUOTED_VALUE = 24
+#: Summed lines named in a message; more are counted (``lines 2, 3, 4, 5 and 96 more``).
+_WHERE_LINES = 5
+#: Most lines a manifest may have after its header, blank ones included. An order is tens to a
+#: few thousand lines (AlmaCAM takes 1,500 different parts per order); more is an export gone
+#: wrong, and each line costs the run a check of its drawing's place and name.
+MAX_LINES = 10_000
+#: Most characters in one cell: a path as long as Linux allows (PATH_MAX). Below the csv module's
+#: own field limit (131,072), so every over-long cell gets this error, whatever its size.
+MAX_CELL = 4096
+#: Longest name of one folder or file of a drawing's path, in UTF-8 bytes (NAME_MAX): a longer one
+#: cannot exist, and the system's error for it would surface as a raw OSError.
+MAX_NAME_BYTES = 255
+#: Control characters no manifest cell holds (tab, CR and LF separate cells and lines). A NUL
+#: is told apart: it means a binary or UTF-16 file.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class ManifestError(ValueError):
@@ -85,7 +106,7 @@ class ManifestLine(BaseModel):
     file: Path
     quantity: int = Field(ge=1)
     material: str = Field(min_length=1)
-    thickness: float = Field(gt=0)
+    thickness: float = Field(gt=0, allow_inf_nan=False)
     rotations: tuple[float, ...] = Field(min_length=1, description="Allowed angles, degrees CCW.")
     flip: bool = False
     units: Literal["mm", "inch"] | None = Field(
@@ -99,6 +120,10 @@ class ManifestLine(BaseModel):
     @property
     def where(self) -> str:
         """``line 3``, or ``lines 3 and 7`` for summed lines (``line ?`` when not from a file)."""
+        if len(self.summed_lines) > _WHERE_LINES:
+            # Thousands of summed lines would make every message about them that long.
+            shown = ", ".join(map(str, self.summed_lines[: _WHERE_LINES - 1]))
+            return f"lines {shown} and {len(self.summed_lines) - _WHERE_LINES + 1:,} more"
         if len(self.summed_lines) > 1:
             *first, last = self.summed_lines
             return f"lines {', '.join(map(str, first))} and {last}"
@@ -109,13 +134,22 @@ class ManifestLine(BaseModel):
     def _file_named(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
             raise ValueError("a drawing file name is required")
+        if isinstance(value, str):
+            longest = max(len(name.encode()) for name in re.split(r"[/\\]", value))
+            if longest > MAX_NAME_BYTES:
+                raise ValueError(
+                    f"a folder or file name of {longest:,} bytes; names are at most "
+                    f"{MAX_NAME_BYTES} bytes long"
+                )
         return value
 
     @field_validator("quantity")
     @classmethod
     def _not_absurd(cls, value: int) -> int:
         if value > MAX_QUANTITY:
-            raise ValueError(_above_max(f"{value:,} copies"))
+            # A number of thousands of digits is not spelled out: the message stays short.
+            copies = f"{value:,} copies" if value < 10**QUOTED_VALUE else "the quantity"
+            raise ValueError(_above_max(copies))
         return value
 
     @field_validator("material", mode="before")
@@ -199,25 +233,30 @@ def read_manifest(path: Path | str) -> list[ManifestLine]:
 def parse_manifest(data: bytes, path: Path) -> list[ManifestLine]:
     """Parse a manifest's bytes as :func:`read_manifest` does, for bytes read another way.
 
+    Reading takes time linear in the size of ``data``: each line is read once, and lines for one
+    drawing are summed in a dict.
+
     Args:
         data: The manifest file's content (UTF-8, with or without a byte-order mark).
         path: The manifest's path: relative drawing paths are resolved against its folder, and
             errors name it.
 
     Raises:
-        ManifestError: As :func:`read_manifest`, except for a file that cannot be read.
+        ManifestError: As :func:`read_manifest`, except for a file that cannot be read; and
+            for a file that is not UTF-8 text, holds NUL or control characters, a cell longer
+            than :data:`MAX_CELL` or more than :data:`MAX_LINES` lines after its header (each
+            naming the line).
     """
-    try:
-        text = data.decode("utf-8-sig")  # Excel writes a byte-order mark
-    except UnicodeDecodeError as exc:
-        raise ManifestError("not UTF-8 text; save the manifest as CSV UTF-8", path=path) from exc
+    text = _text(data, path)
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
+    header = _next_row(reader, path)
+    if header is None or not any(cell.strip() for cell in header) and not text.strip():
+        raise ManifestError("empty file; the first line must name the columns", path=path, line=1)
     columns = _header(header, path)
-    width = len(header or [])
+    width = len(header)
     lines = []
-    for row in reader:
+    while (row := _next_row(reader, path)) is not None:
         if any(cell.strip() for cell in row):
             _check_width(row, width, delimiter, reader.line_num, path)
             lines.append(_line(row, columns, reader.line_num, path))
@@ -226,23 +265,113 @@ def parse_manifest(data: bytes, path: Path) -> list[ManifestLine]:
     return _summed(lines, path)
 
 
+def _text(data: bytes, path: Path) -> str:
+    """The manifest as text: UTF-8 (byte-order mark or not) without NUL or control characters.
+
+    Raises:
+        ManifestError: Another encoding (UTF-16 told apart: Excel's "Unicode text"), a NUL (a
+            binary or UTF-16 file) or a control character, naming the first line holding one.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ManifestError(
+            'UTF-16 text (Excel\'s "Unicode text"); save the manifest as CSV UTF-8',
+            path=path,
+            line=1,
+        )
+    try:
+        text = data.decode("utf-8-sig")  # Excel writes a byte-order mark
+    except UnicodeDecodeError as exc:
+        raise ManifestError(
+            "not UTF-8 text; save the manifest as CSV UTF-8",
+            path=path,
+            line=data.count(b"\n", 0, exc.start) + 1,
+        ) from exc
+    control = _CONTROL.search(text)
+    if control is not None:
+        line = text.count("\n", 0, control.start()) + 1
+        if control.group() == "\x00":
+            raise ManifestError(
+                "a NUL character: this is a binary or UTF-16 file, not CSV text; save the "
+                "manifest as CSV UTF-8",
+                path=path,
+                line=line,
+            )
+        raise ManifestError(
+            f"a control character (U+{ord(control.group()):04X}) in a cell; cells hold text only",
+            path=path,
+            line=line,
+        )
+    return text
+
+
+def _next_row(reader: Any, path: Path) -> list[str] | None:
+    """The reader's next row (None at the end), its line, size and cells checked.
+
+    Raises:
+        ManifestError: The row lies beyond :data:`MAX_LINES` lines after the header, a cell is
+            longer than :data:`MAX_CELL`, or a quoted cell runs over several lines.
+    """
+    first = reader.line_num + 1
+    try:
+        row: list[str] | None = next(reader, None)
+    except csv.Error:
+        # The csv module's own field limit (131,072 characters) is above MAX_CELL, so this is
+        # an over-long cell too; the module's text is not shown (it names its own limit).
+        row = None
+        longest = csv.field_size_limit()
+    else:
+        longest = max(map(len, row), default=0) if row is not None else 0
+    if first > MAX_LINES + 1 and row is not None:
+        raise ManifestError(
+            f"more than {MAX_LINES:,} lines after the header (MAX_LINES); split the order over "
+            "several manifests",
+            path=path,
+            line=first,
+        )
+    if longest > MAX_CELL:
+        raise ManifestError(
+            f"a cell longer than {MAX_CELL:,} characters (MAX_CELL); is a quote not closed?",
+            path=path,
+            line=first,
+        )
+    if row is not None and reader.line_num != first:
+        raise ManifestError(
+            f"a quoted cell runs over several lines (to line {reader.line_num}): a quote is not "
+            "closed, or a cell holds a line break",
+            path=path,
+            line=first,
+        )
+    return row
+
+
 def _delimiter(text: str) -> str:
     """The separator that splits the header into the most known columns (``,`` on a tie)."""
     first = next(iter(text.splitlines()), "")
     known = {*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS}
 
     def score(delimiter: str) -> int:
-        row = next(csv.reader([first], delimiter=delimiter), [])
+        try:
+            row = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:  # an over-long header cell: refused when the header is read
+            return 0
         return sum(cell.strip().lower() in known for cell in row)
 
     return max(DELIMITERS, key=score)
 
 
-def _header(row: list[str] | None, path: Path) -> dict[str, int]:
-    """Map each known column name to its index, checking every required column is there."""
-    if row is None:
-        raise ManifestError("empty file; the first line must name the columns", path=path, line=1)
-    columns = {name.strip().lower(): i for i, name in enumerate(row)}
+def _header(row: list[str], path: Path) -> dict[str, int]:
+    """Map each known column name to its index, checking every required column is there once."""
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(row):
+        name = cell.strip().lower()
+        if name in columns and name in {*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS}:
+            raise ManifestError(
+                f"column {name} appears twice (columns {columns[name] + 1} and {index + 1}): "
+                "which one holds the order is not ours to guess; keep one",
+                path=path,
+                line=1,
+            )
+        columns.setdefault(name, index)
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise ManifestError(
@@ -293,31 +422,39 @@ def _line(row: list[str], columns: dict[str, int], number: int, path: Path) -> M
 
 
 def _summed(lines: list[ManifestLine], path: Path) -> list[ManifestLine]:
-    """Lines ordering one drawing in one material summed; lines that disagree refused."""
-    orders: dict[tuple[str, str, float], ManifestLine] = {}
+    """Lines ordering one drawing in one material summed; lines that disagree refused.
+
+    Linear: each line is compared with its order's first line and added to a running total and
+    a list of line numbers; the summed lines are built once at the end (copying a growing tuple
+    per line made 200,000 identical lines quadratic).
+    """
+    firsts: dict[tuple[str, str, float], ManifestLine] = {}
+    totals: dict[tuple[str, str, float], int] = {}
+    numbers: dict[tuple[str, str, float], list[int]] = {}
     for line in lines:
         key = (line.file.name, line.material.lower(), line.thickness)
-        first = orders.get(key)
-        if first is None:
-            orders[key] = line
+        first = firsts.setdefault(key, line)
+        if first is line:
+            totals[key] = line.quantity
+            numbers[key] = [line.line or 0]
             continue
         _check_alike(first, line, path)
-        numbers = first.summed_lines or (first.line or 0,)
-        summed = first.model_copy(
-            update={
-                "quantity": first.quantity + line.quantity,
-                "summed_lines": (*numbers, line.line or 0),
-            }
-        )
-        if summed.quantity > MAX_QUANTITY:
+        totals[key] += line.quantity
+        numbers[key].append(line.line or 0)
+        if totals[key] > MAX_QUANTITY:
+            summed = first.model_copy(update={"summed_lines": tuple(numbers[key])})
             raise ManifestError(
-                f"{summed.where} order {line.file.name} {summed.quantity:,} times in all: "
+                f"{summed.where} order {line.file.name} {totals[key]:,} times in all: "
                 + _above_max("the sum"),
                 path=path,
                 line=line.line,
             )
-        orders[key] = summed
-    return list(orders.values())
+    return [
+        first
+        if len(numbers[key]) == 1
+        else first.model_copy(update={"quantity": totals[key], "summed_lines": tuple(numbers[key])})
+        for key, first in firsts.items()
+    ]
 
 
 def _above_max(what: str) -> str:

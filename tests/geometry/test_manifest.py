@@ -1,9 +1,11 @@
 """The order manifest CSV: what a shop writes, and errors that say which cell to fix."""
 
+import time
 from pathlib import Path
 
 import pytest
 
+from nestflow.geometry import manifest
 from nestflow.geometry.manifest import ManifestError, ManifestLine, read_manifest
 
 HEADER = "file,quantity,material,thickness,rotations,flip\n"
@@ -228,3 +230,31 @@ def test_two_different_files_of_one_name_are_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, HEADER + "x/a.dxf,2,S235,3,0,no\ny/a.dxf,5,S235,3,0,no\n")
     with pytest.raises(ManifestError, match=r"two different files named a\.dxf"):
         read_manifest(path)
+
+
+# --- bounds: linear time, short messages -------------------------------------------------------
+
+#: Identical lines summed in the linear-time test, its limit raised to let them all in; the
+#: quadratic sum took about 50 s for this many, linear summing about 2 s.
+MANY_LINES = 100_000
+
+
+def test_summing_many_identical_lines_takes_linear_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(manifest, "MAX_LINES", MANY_LINES)
+    path = _write(tmp_path, HEADER + "a.dxf,1,S235,3,0,no\n" * MANY_LINES)
+    start = time.perf_counter()
+    (line,) = read_manifest(path)
+    assert line.quantity == MANY_LINES and time.perf_counter() - start < 15.0
+
+
+def test_many_summed_lines_are_counted_not_listed(tmp_path: Path) -> None:
+    (line,) = read_manifest(_write(tmp_path, HEADER + "a.dxf,1,S235,3,0,no\n" * 1000))
+    assert line.where == "lines 2, 3, 4, 5 and 996 more"
+
+
+def test_a_quantity_of_thousands_of_digits_is_not_spelled_out(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="the quantity is above the limit") as caught:
+        read_manifest(_write(tmp_path, HEADER + "a.dxf," + "9" * 4000 + ",S235,3,0,no\n"))
+    assert "9" * 100 not in str(caught.value)
