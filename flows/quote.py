@@ -27,7 +27,15 @@ from flows.parameters import (
     NestingSettings,
     Units,
 )
-from nestflow.report import PartQuote, QuoteLine, RunSummary, part_quotes, quote_lines, slug
+from nestflow.report import (
+    PartQuote,
+    QuoteLine,
+    RunSummary,
+    markdown_text,
+    part_quotes,
+    quote_lines,
+    slug,
+)
 from tasks.storage import load_filesystem
 
 
@@ -151,12 +159,15 @@ def quote(
         create_table_artifact(
             table=quote_table(lines),
             key=f"nestflow-{slug(job)}-quote",
-            description=f"Quote of {job}: {material.name} {material.thickness:g} mm",
+            description=(
+                f"Quote of {markdown_text(job)}: {markdown_text(material.name)} "
+                f"{material.thickness:g} mm"
+            ),
         )
         create_table_artifact(
             table=part_quote_table(summary.part_quotes),
             key=f"nestflow-{slug(job)}-quote-parts",
-            description=f"Quote of {job} per part (one copy each)",
+            description=f"Quote of {markdown_text(job)} per part (one copy each)",
         )
     summary = finish(summary, storage)
     reason = nothing_nested_reason(summary)

@@ -30,6 +30,7 @@ from nestflow.report import (
     engines_compared,
     is_web_link,
     layout_table,
+    markdown_text,
     pictured_layouts,
     png_data_uri,
     report_markdown,
@@ -85,18 +86,20 @@ def publish_report(summary: RunSummary, pictures: Mapping[str, str] | None = Non
     create_markdown_artifact(
         markdown=report_markdown(summary, pictures),
         key=f"{key}-report",
-        description=f"{summary.job_name}: {engines_compared(summary)}",
+        description=f"{markdown_text(summary.job_name)}: {engines_compared(summary)}",
     )
     for engine in summary.engines:
         if engine.layouts:
             create_table_artifact(
                 table=layout_table(engine),
                 key=f"{key}-{engine.engine}-layouts",
-                description=f"{ENGINE_TITLES[engine.engine]} layouts of {summary.job_name}",
+                description=(
+                    f"{ENGINE_TITLES[engine.engine]} layouts of {markdown_text(summary.job_name)}"
+                ),
             )
     if is_web_link(summary.outputs.get("summary.json", "")):
         create_link_artifact(
             link=summary.outputs["summary.json"],
-            link_text=f"{summary.job_name} summary.json",
+            link_text=f"{markdown_text(summary.job_name)} summary.json",
             key=f"{key}-summary",
         )

@@ -1,5 +1,6 @@
 """A run's report: the summary models, quote arithmetic, layout rows and the markdown report."""
 
+from nestflow.report.escape import csv_cell, markdown_code, markdown_text
 from nestflow.report.layouts import layouts_summary
 from nestflow.report.markdown import (
     ENGINE_TITLES,
@@ -74,5 +75,8 @@ __all__ = [
     "part_quotes",
     "quote_lines",
     "report_markdown",
+    "csv_cell",
+    "markdown_code",
+    "markdown_text",
     "slug",
 ]

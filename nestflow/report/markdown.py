@@ -1,11 +1,19 @@
-"""A run's report in words: the engine comparison, the markdown report and layout tables."""
+"""A run's report in words: the engine comparison, the markdown report and layout tables.
+
+Every text of the report that a user or a vendor wrote (job, material, file, part and sheet
+names, layout ids, states, messages) goes through :func:`~nestflow.report.escape.markdown_text`
+(or :func:`~nestflow.report.escape.markdown_code` for paths): a job named
+``[c](javascript:...)``, ``<img onerror=...>`` or a line break and ``# H1`` read as themselves.
+"""
 
 from __future__ import annotations
 
 import re
 import socket
 from collections.abc import Mapping
+from urllib.parse import quote
 
+from nestflow.report.escape import markdown_code, markdown_text
 from nestflow.report.models import EngineSummary, RunSummary
 from nestflow.report.sheets import SHEET_REPORT, layout_file, layout_title, sheets_engine
 
@@ -117,20 +125,24 @@ def report_markdown(summary: RunSummary, pictures: Mapping[str, str] | None = No
         The markdown text, ending with a newline.
     """
     rows = comparison_rows(summary)
-    lines = [f"# {summary.job_name}: {summary.mode} run", ""]
+    lines = [f"# {markdown_text(summary.job_name)}: {summary.mode} run", ""]
     lines.append(
         f"{len(summary.drawings)} drawing(s) nested, {len(summary.rejected)} rejected; "
-        f"{summary.material} {summary.thickness:g} mm."
+        f"{markdown_text(summary.material)} {summary.thickness:g} mm."
     )
-    lines += ["", "| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+    lines += ["", *_table(rows)]
     if summary.recommended:
         lines += ["", f"**Recommended:** {ENGINE_TITLES[summary.recommended]}."]
     if (difference := push_difference_line(summary)) is not None:
         lines += ["", f"**Pushed engine differs:** {difference}."]
     lines += _sheets_section(summary, pictures or {})
     lines += _section(
-        "Rejected drawings", [f"`{f.file}` ({f.kind}): {f.message}" for f in summary.rejected]
+        "Rejected drawings",
+        [
+            f"{markdown_code(f.file)} ({markdown_text(f.kind)}): {markdown_text(f.message)}"
+            for f in summary.rejected
+        ],
+        escaped=True,
     )
     lines += _section("Pushes in doubt: nothing was nested", summary.pushes_in_doubt)
     lines += _section("Warnings", summary.warnings)
@@ -147,7 +159,7 @@ def report_markdown(summary: RunSummary, pictures: Mapping[str, str] | None = No
             + (f", production {p.production}" if p.production else "")
             for p in summary.pushes
         ],
-    )
+    )  # escaped with every other item by _section
     lines += _section("Notes", summary.notes)
     lines += _files_section(summary.outputs)
     return "\n".join(lines) + "\n"
@@ -167,9 +179,14 @@ def _parts_section(summary: RunSummary) -> list[str]:
     """The per-part table of the report (none when the run recorded no parts)."""
     if not summary.parts:
         return []
-    header, *rows = part_rows(summary)
-    lines = ["", "## Parts", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+    return ["", "## Parts", "", *_table(part_rows(summary))]
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    """A markdown table: the first row its header, every cell escaped (a ``|`` stays text)."""
+    header, *body = [[markdown_text(cell) for cell in row] for row in rows]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in body]
 
 
 def _sheets_section(summary: RunSummary, pictures: Mapping[str, str]) -> list[str]:
@@ -187,9 +204,9 @@ def _sheets_section(summary: RunSummary, pictures: Mapping[str, str]) -> list[st
         if picture is None or shown == MAX_PICTURES:
             continue
         shown += 1
-        title = f"{layout_title(row, index)}, {row.sheet} x{row.quantity}"
+        title = markdown_text(f"{layout_title(row, index)}, {row.sheet} x{row.quantity}")
         parts = ", ".join(f"{name} x{count}" for name, count in sorted(row.part_counts.items()))
-        lines += ["", f"**{title}** ({parts})", "", f"![{_alt(title)}]({picture})"]
+        lines += ["", f"**{title}** ({markdown_text(parts)})", "", f"![{title}]({picture})"]
     left = len(engine.layouts) - shown
     if left:
         more = "more layout(s)" if shown else "layout(s), no picture here"
@@ -197,13 +214,12 @@ def _sheets_section(summary: RunSummary, pictures: Mapping[str, str]) -> list[st
     return lines
 
 
-def _alt(text: str) -> str:
-    """Text safe inside a markdown image's ``[...]``."""
-    return re.sub(r"[\[\]\\]", "", text)
-
-
-def _section(title: str, items: list[str]) -> list[str]:
-    return ["", f"## {title}", "", *[f"- {item}" for item in items]] if items else []
+def _section(title: str, items: list[str], *, escaped: bool = False) -> list[str]:
+    """A ``## title`` and one list item per text (escaped here unless ``escaped`` says done)."""
+    if not items:
+        return []
+    shown = items if escaped else [markdown_text(item) for item in items]
+    return ["", f"## {title}", "", *[f"- {item}" for item in shown]]
 
 
 def is_web_link(location: str) -> bool:
@@ -226,15 +242,21 @@ def _files_section(outputs: dict[str, str]) -> list[str]:
     """
     if not outputs:
         return []
-    if all(is_web_link(loc) for loc in outputs.values()):
-        return _section("Files", [f"[{name}]({loc})" for name, loc in outputs.items()])
-    host = socket.gethostname()
     items = [
-        f"[{name}]({loc})" if is_web_link(loc) else f"{name}: `{loc}`"
+        f"[{markdown_text(name)}]({_link(loc)})"
+        if is_web_link(loc)
+        else f"{markdown_text(name)}: {markdown_code(loc)}"
         for name, loc in outputs.items()
     ]
-    section = _section(f"Files (written on worker `{host}`)", items)
-    return section
+    if all(is_web_link(loc) for loc in outputs.values()):
+        return _section("Files", items, escaped=True)
+    host = markdown_code(socket.gethostname())
+    return _section(f"Files (written on worker {host})", items, escaped=True)
+
+
+def _link(url: str) -> str:
+    """An http(s) URL as a link's destination: what could end it (space, ``()<>``) %-encoded."""
+    return quote(url, safe=":/?#[]@!$&'*+,;=%~")
 
 
 def layout_table(engine: EngineSummary) -> list[dict[str, object]]:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from html import escape
 
 from nestflow.geometry.layout import LayoutInfo, header_properties, layout_file_name
+from nestflow.report.escape import csv_cell
 from nestflow.report.models import EngineSummary, LayoutRow, RunSummary
 from nestflow.report.pictures import png_data_uri
 
@@ -194,11 +195,18 @@ def _dxf_name(engine: EngineSummary, row: LayoutRow, index: int) -> str:
 
 
 def pick_list_csv(summary: RunSummary, engine: EngineSummary) -> str:
-    """The pick list as CSV text (comma-separated, a header line, quoted where needed)."""
+    """The pick list as CSV text (comma-separated, a header line, quoted where needed).
+
+    A text cell a spreadsheet would run as a formula (a job or file named ``=HYPERLINK(...)``)
+    starts with ``'`` (:func:`~nestflow.report.escape.csv_cell`); numbers stay numbers.
+    """
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=PICK_LIST_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(pick_list_rows(summary, engine))
+    writer.writerows(
+        {column: csv_cell(value) for column, value in row.items()}
+        for row in pick_list_rows(summary, engine)
+    )
     return out.getvalue()
 
 
