@@ -31,6 +31,11 @@ DEFAULT_RATE_LIMIT = 10.0
 
 #: Largest JSON request body accepted (multipart uploads have their own limit).
 DEFAULT_MAX_JSON_BYTES = 8 * 1024 * 1024
+#: Largest multipart (upload) request body accepted: one DXF of the largest size accepted
+#: (``max_upload_bytes``, 20 MiB, as nestflow reads at most 20 MiB per drawing) and 1 MiB of form
+#: fields. Above JSON's 8 MiB so such a drawing can be sent at all; several large drawings go in
+#: several requests.
+DEFAULT_MAX_MULTIPART_BYTES = 21 * 1024 * 1024
 
 #: The machine of the vendor's documented example (§8.2), cutting at 6 m/min.
 DEFAULT_MACHINES = "165192"
@@ -130,6 +135,8 @@ class CloudNestSandboxSettings(BaseModel):
         max_upload_bytes: Largest accepted DXF file.
         max_files_per_request: Most files in one upload.
         max_json_bytes: Largest JSON request body; a larger one gets HTTP 413 and 2200.
+        max_multipart_bytes: Largest multipart (upload) request body, all files and fields; a
+            larger one gets HTTP 413 and 2200, as a JSON body over its limit.
         result_range_months: Longest time range of ``machine_result_list`` in months; a longer
             one gets 1014, as the vendor answers beyond 3 months (spec §Q.1). ``None``: any
             range; the default until the pipeline tests stop querying a century of results.
@@ -165,6 +172,7 @@ class CloudNestSandboxSettings(BaseModel):
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     max_files_per_request: int = Field(default=50, gt=0)
     max_json_bytes: int = Field(default=DEFAULT_MAX_JSON_BYTES, gt=0)
+    max_multipart_bytes: int = Field(default=DEFAULT_MAX_MULTIPART_BYTES, gt=0)
     result_range_months: int | None = Field(default=None, gt=0)
     state_file: Path | None = None
 

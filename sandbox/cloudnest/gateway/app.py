@@ -8,8 +8,9 @@ served at its method and path. A call passes the gateway in the vendor's order: 
 §3.1. A route that takes no signature (``server_version``, on CloudNest's own host at the vendor)
 skips the gateway's checks.
 
-A JSON body larger than ``max_json_bytes`` is refused from its ``Content-Length``, or, sent
-chunked, as soon as the bytes read pass the limit: never read whole first.
+A JSON body larger than ``max_json_bytes``, or a multipart (upload) body larger than
+``max_multipart_bytes``, is refused from its ``Content-Length``, or, sent chunked, as soon as the
+bytes read pass the limit: never read whole first (HTTP 413 with 2200 for both).
 
 A method and path that match no route get the envelope too, with nestflow's provisional status
 9404 and HTTP 404 (405 for a known path with another method): what the vendor's gateway answers
@@ -37,13 +38,13 @@ from pydantic import RootModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, UploadFile
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartParser
 from starlette.requests import ClientDisconnect
 
 from nestflow.cloudnest.errors import (
     BODY_NOT_JSON,
     INVALID_PARAMETER,
     UNKNOWN_ROUTE,
-    UNSUPPORTED_FILE,
 )
 from nestflow.cloudnest.models import (
     ENDPOINT_MODELS,
@@ -66,9 +67,6 @@ log = logging.getLogger(__name__)
 
 #: Options the ASGI server needs: the app writes its own ``Date`` (skew tests, one header only).
 SERVER_OPTIONS: dict[str, Any] = {"date_header": False}
-
-#: Room for form fields next to the files of a multipart request.
-MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 
 
 def create_app(
@@ -213,7 +211,8 @@ async def read_payload(
 
     Raises:
         ApiRefusal: 1006 when the body is not in the route's format; 2200 (HTTP 413) when a
-            JSON body is over ``max_json_bytes``; 2300 when a multipart body is too large.
+            JSON body is over ``max_json_bytes`` or a multipart body over
+            ``max_multipart_bytes``.
     """
     if route.method == "GET":
         return dict(request.query_params), ()
@@ -228,31 +227,39 @@ async def read_payload(
         raise ApiRefusal(BODY_NOT_JSON, f"{route.name}: {exc}") from None
 
 
-async def read_limited(route: Route, request: Request, limit: int) -> bytes:
+async def read_limited(
+    route: Route, request: Request, limit: int, setting: str = "max_json_bytes"
+) -> bytes:
     """The request body, refused as soon as it is known to be over ``limit`` bytes.
 
     The declared ``Content-Length`` is checked before reading; a chunked body is counted as it
     arrives, so an oversize one never sits whole in memory.
+
+    Args:
+        route: The route called (named in the refusal).
+        request: The request.
+        limit: Most bytes read.
+        setting: The setting holding ``limit``, named in the refusal.
 
     Raises:
         ApiRefusal: 2200 with HTTP 413, naming the limit.
     """
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise _too_large(route, f"{int(declared):,} bytes", limit)
+        raise _too_large(route, f"{int(declared):,} bytes", limit, setting)
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise _too_large(route, f"more than {limit:,} bytes", limit)
+            raise _too_large(route, f"more than {limit:,} bytes", limit, setting)
     return bytes(body)
 
 
-def _too_large(route: Route, size: str, limit: int) -> ApiRefusal:
+def _too_large(route: Route, size: str, limit: int, setting: str) -> ApiRefusal:
     return ApiRefusal(
         INVALID_PARAMETER,
         f"{route.name}: request body of {size} is over the limit of {limit:,} bytes "
-        "(max_json_bytes); send less per call",
+        f"({setting}); send less per call",
         http_status=413,
     )
 
@@ -262,12 +269,20 @@ async def _read_multipart(
 ) -> tuple[Any, tuple[UploadedFile, ...]]:
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise ApiRefusal(BODY_NOT_JSON, f"{route.name} takes multipart/form-data")
-    limit = settings.max_upload_bytes * settings.max_files_per_request + MULTIPART_OVERHEAD_BYTES
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise ApiRefusal(UNSUPPORTED_FILE, f"request of {declared} bytes exceeds {limit} bytes")
+    # Counted as it arrives and refused like a JSON body over its limit (HTTP 413, 2200): the
+    # body is then parsed from memory, at most max_multipart_bytes of it.
+    raw = await read_limited(
+        route, request, settings.max_multipart_bytes, setting="max_multipart_bytes"
+    )
+
+    async def body() -> AsyncIterator[bytes]:
+        yield raw
+
+    parser = MultiPartParser(
+        request.headers, body(), max_files=settings.max_files_per_request, max_fields=100
+    )
     try:
-        form = await request.form(max_files=settings.max_files_per_request, max_fields=100)
+        form = await parser.parse()
     except Exception as exc:  # starlette raises its own MultiPartException/HTTPException
         raise ApiRefusal(BODY_NOT_JSON, f"{route.name}: unreadable multipart body: {exc}") from None
     fields: dict[str, Any] = {}
