@@ -22,9 +22,15 @@ Geometry that cannot be trusted is refused rather than repaired, naming the enti
 layer (or the block reference holding it): a NaN or infinite coordinate
 (:class:`~nestflow.geometry.errors.BadCoordinate`), a CIRCLE or ARC whose radius is not positive
 (:class:`~nestflow.geometry.errors.ZeroRadius`), a block reference scaled by 0 on any axis
-(:class:`~nestflow.geometry.errors.ZeroScaleInsert`). Radii and coordinates are checked on cut and
-marking layers only (excluded layers are never cut); block references are checked wherever they
-are, since their content may lie on any layer.
+(:class:`~nestflow.geometry.errors.ZeroScaleInsert`), a coordinate farther than
+:data:`~nestflow.geometry.errors.MAX_COORDINATE_MM` from the origin, where doubles no longer keep
+0.01 mm (:class:`~nestflow.geometry.errors.CoordinateOutOfRange`). Radii and coordinates are
+checked on cut and marking layers only (excluded layers are never cut); block references are
+checked wherever they are, since their content may lie on any layer.
+
+A block reference whose geometry is not in the drawing is refused, never read as nothing: a
+block the drawing does not define (:class:`~nestflow.geometry.errors.MissingBlock`) and an
+external reference, XREF or overlay (:class:`~nestflow.geometry.errors.ExternalReference`).
 """
 
 from __future__ import annotations
@@ -43,7 +49,11 @@ from ezdxf.lldxf.const import DXFError
 from ezdxf.math import Vec3
 
 from nestflow.geometry.errors import (
+    MAX_COORDINATE_MM,
     BadCoordinate,
+    CoordinateOutOfRange,
+    ExternalReference,
+    MissingBlock,
     TooManyEntities,
     UnreadableDrawing,
     ZeroRadius,
@@ -123,6 +133,9 @@ def extract(
         UnreadableDrawing: An entity or block reference ezdxf cannot process.
         BadCoordinate: A NaN or infinite coordinate on a cut or marking layer, or in a block
             reference.
+        CoordinateOutOfRange: A cut or marking coordinate beyond ``MAX_COORDINATE_MM`` (mm).
+        MissingBlock: A block reference to a block the drawing does not define.
+        ExternalReference: A block reference to an external drawing (XREF).
         ZeroRadius: A CIRCLE or ARC with a radius that is not positive, on a cut or marking layer.
         ZeroScaleInsert: A block reference scaled by 0 on any axis.
     """
@@ -146,15 +159,19 @@ def extract(
         checked = role is not LayerRole.EXCLUDED
         if checked and dxftype in _ROUND:
             _check_radius(entity, layer, via, file)
-        if checked and dxftype in _FLATTENED and not _finite(_FLATTENED[dxftype](entity)):
+        if checked and dxftype in _FLATTENED:
             # Checked before flattening: ezdxf's subdivision recurses without end on a NaN
-            # ellipse, and a NaN spline point shows up only as a singular matrix.
-            _raise_bad_coordinate(entity, layer, via, file)
+            # ellipse, a NaN spline point shows up only as a singular matrix, and far from the
+            # origin the subdivision never gets within the chord tolerance.
+            _check_coordinates(_FLATTENED[dxftype](entity), factor, entity, layer, via, file)
         with _reading(file, dxftype, layer):
             vertices_list = convert(converter, entity)
         for vertices, closed in vertices_list:
-            if checked and not _finite(itertools.chain.from_iterable(vertices)):
-                _raise_bad_coordinate(entity, layer, via, file)
+            if checked:
+                values = itertools.chain.from_iterable(v[:2] for v in vertices)
+                _check_coordinates(values, 1.0, entity, layer, via, file)
+                if not _finite(v[2] for v in vertices):  # bulges: any size, but numbers
+                    _raise_bad_coordinate(entity, layer, via, file)
             out.pieces[role].append(Piece(layer, vertices, closed))
     out.notes.extend(
         f"{count} block entities skipped by ezdxf ({reason})" for reason, count in skipped.items()
@@ -194,6 +211,7 @@ def _exploded(
             else f"block '{name}' (INSERT #{entity.dxf.handle}, layer '{layer}')"
         )
         _check_insert(entity, name, layer, here, file)
+        _check_block(entity, name, here, file)
         if depth >= MAX_BLOCK_DEPTH:
             raise UnreadableDrawing(
                 file, f"blocks nested deeper than {MAX_BLOCK_DEPTH} (recursive block reference?)"
@@ -258,6 +276,31 @@ _FLATTENED: dict[str, Callable[[DXFGraphic], Iterable[float]]] = {
 }
 
 
+def _check_coordinates(
+    values: Iterable[float], factor: float, entity: DXFGraphic, layer: str, via: str, file: str
+) -> None:
+    """Refuse NaN, infinite and far-away values (``factor`` converts them to mm).
+
+    The bound is checked on defining values too (ellipse axes, spline weights), which are never
+    near it in a drawing that is right.
+    """
+    limit = MAX_COORDINATE_MM / factor
+    far = False
+    for value in values:
+        if not math.isfinite(value):
+            _raise_bad_coordinate(entity, layer, via, file)
+        far = far or abs(value) > limit
+    if far:
+        raise CoordinateOutOfRange(
+            file,
+            f"{_where(entity, layer, via)} lies more than {MAX_COORDINATE_MM:g} mm from the "
+            "origin, where a double can no longer keep 0.01 mm and the part would be cut "
+            "distorted; move the geometry near the origin and export the drawing again",
+            entity.dxf.handle or None,
+            layer,
+        )
+
+
 def _raise_bad_coordinate(entity: DXFGraphic, layer: str, via: str, file: str) -> None:
     raise BadCoordinate(
         file,
@@ -308,6 +351,43 @@ def _check_insert(insert: DXFGraphic, name: str, layer: str, here: str, file: st
             name,
             handle,
         )
+
+
+def _check_block(insert: DXFGraphic, name: str, here: str, file: str) -> None:
+    """Refuse a block reference whose geometry is not in the drawing.
+
+    ezdxf explodes a reference to an undefined block, or to an XREF (an empty block pointing
+    to another file), into nothing: the part would be cut without that geometry.
+    """
+    doc = insert.doc
+    if doc is None:
+        return
+    block = doc.blocks.get(name)
+    if block is None:
+        raise MissingBlock(
+            file,
+            f"{here} refers to a block the drawing does not define, so its geometry is "
+            "missing; export the drawing again with the block (or explode it first)",
+            name,
+            insert.dxf.handle or None,
+        )
+    definition = block.block
+    if definition is not None and (definition.is_xref or definition.is_xref_overlay):
+        path = definition.dxf.get("xref_path", "")
+        raise ExternalReference(
+            file,
+            f"{here} is an external reference (XREF) to {_shown_path(path)}: its geometry is "
+            "in that other file, not in this drawing; bind the XREF in the CAD system "
+            "(XREF > Bind) and export the drawing again",
+            name,
+            path,
+        )
+
+
+def _shown_path(path: str) -> str:
+    """An external reference's path for a message: printable and short."""
+    printable = "".join(ch if ch.isprintable() else "?" for ch in path)
+    return repr(printable if len(printable) <= 80 else printable[:80] + "...")
 
 
 def _is_mesh(entity: DXFGraphic) -> bool:

@@ -11,6 +11,9 @@ from typing import ClassVar
 
 Point = tuple[float, float]
 
+#: Largest distance (mm) from the origin read, 100 km; see :class:`CoordinateOutOfRange`.
+MAX_COORDINATE_MM = 1e8
+
 
 def format_point(point: Point) -> str:
     """A point as ``(x.xxx, y.yyy)`` in mm, the form every message uses."""
@@ -181,6 +184,22 @@ class BadCoordinate(EntityProblem):
     kind = "bad_coordinate"
 
 
+class CoordinateOutOfRange(BadCoordinate):
+    """Cut or marking geometry farther from the origin than :data:`MAX_COORDINATE_MM`.
+
+    A double keeps 53 bits, so at ``|x|`` it resolves steps of about ``|x| * 2**-52``: 0.01 mm
+    up to about 4.5e13 mm, and at the issue's 1e17 mm only 16 mm, which turned a 100 mm square
+    into 96 x 100. What is computed *from* coordinates loses digits much earlier: areas and the
+    containment tests multiply two coordinates, and a 100 mm plate at (1e9, 1e9) mm already has
+    its area 0.17 % off, while at 1e8 mm it is within 1e-11. So the bound is 1e8 mm (100 km):
+    no sheet-metal drawing is anywhere near it, and everything inside it is read to well under
+    0.01 mm. Beyond it the drawing is refused instead of read with its values rounded away.
+    A kind of :class:`BadCoordinate`.
+    """
+
+    kind = "coordinate_out_of_range"
+
+
 class ZeroRadius(EntityProblem):
     """A CIRCLE or ARC whose radius is zero, negative or not a number: nothing to cut."""
 
@@ -203,7 +222,21 @@ class ZeroScaleInsert(DrawingError):
         self.handle = handle
 
 
-class HoleOnOutline(DrawingError):
+class HoleProblem(DrawingError):
+    """A hole the laser cannot cut as drawn: it meets the outline or another hole.
+
+    Attributes:
+        part: Name the part would have had (None when the part was not named yet).
+        location: A contact point, in mm.
+    """
+
+    def __init__(self, file: str, message: str, part: str | None, location: Point) -> None:
+        super().__init__(file, message)
+        self.part = part
+        self.location = location
+
+
+class HoleOnOutline(HoleProblem):
     """A hole that touches its part's outer contour, at a point or along an edge.
 
     Along an edge the polygon with its hole is invalid; at a single point it is valid in OGC
@@ -217,10 +250,85 @@ class HoleOnOutline(DrawingError):
 
     kind = "hole_on_outline"
 
-    def __init__(self, file: str, message: str, part: str, location: Point) -> None:
+
+class HolesTouch(HoleProblem):
+    """Two holes of one part that touch (at a point, along an edge) or overlap.
+
+    Like a hole on the outline, the laser cannot cut it as drawn: the web between the holes has
+    no width, so the slug falls out in one odd piece (or the cuts cross). Merge the holes into
+    one contour, or move them apart.
+
+    Attributes:
+        layers: Layers of the two holes.
+    """
+
+    kind = "holes_touch"
+
+    def __init__(
+        self,
+        file: str,
+        message: str,
+        part: str | None,
+        location: Point,
+        layers: tuple[str, str],
+    ) -> None:
+        super().__init__(file, message, part, location)
+        self.layers = layers
+
+
+class DroppedEntities(UnreadableDrawing):
+    """ezdxf dropped entities of a damaged file while loading or repairing it.
+
+    Duplicate handles, invalid splines and other flaws make ezdxf's loader or audit remove the
+    entity; reading on would cut the part without it (the issue's 100 mm plate read as its
+    20 mm hole). The entities declared in the file are counted from its raw tags and compared
+    with those loaded, so whatever the repair was, nothing goes missing silently.
+
+    Attributes:
+        lost: Count of the dropped entities per DXF type.
+        handles: Handles of dropped entities (those the file gave).
+    """
+
+    kind = "dropped_entities"
+
+    def __init__(
+        self, file: str, message: str, lost: dict[str, int], handles: tuple[str, ...]
+    ) -> None:
         super().__init__(file, message)
-        self.part = part
-        self.location = location
+        self.lost = lost
+        self.handles = handles
+
+
+class MissingBlock(DrawingError):
+    """A block reference (INSERT) to a block the drawing does not define: its geometry is lost.
+
+    Attributes:
+        block: Name of the missing block.
+        handle: Handle of the INSERT, when it has one.
+    """
+
+    kind = "missing_block"
+
+    def __init__(self, file: str, message: str, block: str, handle: str | None) -> None:
+        super().__init__(file, message)
+        self.block = block
+        self.handle = handle
+
+
+class ExternalReference(DrawingError):
+    """A block reference to an external drawing (XREF): its geometry is not in this file.
+
+    Attributes:
+        block: Name of the XREF block.
+        path: The external file it points to, as the drawing names it.
+    """
+
+    kind = "external_reference"
+
+    def __init__(self, file: str, message: str, block: str, path: str) -> None:
+        super().__init__(file, message)
+        self.block = block
+        self.path = path
 
 
 #: Every error class, for documentation and for the CLI's list of kinds.
@@ -236,7 +344,12 @@ ERROR_KINDS: tuple[type[DrawingError], ...] = (
     MultipleOutlines,
     TruncatedDrawing,
     BadCoordinate,
+    CoordinateOutOfRange,
     ZeroRadius,
     ZeroScaleInsert,
     HoleOnOutline,
+    HolesTouch,
+    DroppedEntities,
+    MissingBlock,
+    ExternalReference,
 )

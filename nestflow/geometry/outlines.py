@@ -6,7 +6,9 @@ query, so the cost stays close to linear in the number of loops. Containment dep
 role: depth 0 is an outer contour, depth 1 a hole in it, depth 2 an island inside that hole (a
 separate outer contour, hence a separate part), and so on. Loops that repeat another loop exactly
 are dropped and counted; loops whose interiors overlap without one containing the other are an
-error (the cut would be ambiguous).
+error (the cut would be ambiguous): :class:`~nestflow.geometry.errors.HolesTouch` when both lie
+in one outline (two holes), :class:`~nestflow.geometry.errors.SelfIntersection` otherwise.
+Holes that touch without overlapping are found per outline by :func:`holes_contact`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from shapely.geometry import Polygon
 from nestflow.geometry.arcs import STRAIGHT
 from nestflow.geometry.chaining import reverse_closed
 from nestflow.geometry.entities import V
-from nestflow.geometry.errors import Point, SelfIntersection, ZeroArea, format_point
+from nestflow.geometry.errors import HolesTouch, Point, SelfIntersection, ZeroArea, format_point
 
 #: Loops enclosing less than this (mm²) have no area.
 ZERO_AREA_MM2 = 1e-6
@@ -219,18 +221,40 @@ def _containment(
         ta, tb = a[touching], b[touching]
         crossing = np.flatnonzero(shapely.overlaps(polygons[ta], polygons[tb]))
         if crossing.size:
-            _raise_crossing(rings, polygons, ta[crossing[0]], tb[crossing[0]], file)
+            i, j = int(ta[crossing[0]]), int(tb[crossing[0]])
+            _raise_crossing(rings, polygons, i, j, file, _common_container(polygons, i, j))
         inside[touching] = shapely.within(polygons[ta], polygons[tb])
     return a[inside], b[inside]
 
 
-def _raise_crossing(rings: list[Ring], polygons: np.ndarray, i: int, j: int, file: str) -> None:
+def _common_container(polygons: np.ndarray, i: int, j: int) -> int | None:
+    """A ring holding both rings ``i`` and ``j`` (so they are two holes of it), if any."""
+    both = shapely.union(polygons[i], polygons[j])
+    for k in shapely.STRtree(polygons).query(both, predicate="within").tolist():
+        if k not in (i, j):
+            return int(k)
+    return None
+
+
+def _raise_crossing(
+    rings: list[Ring], polygons: np.ndarray, i: int, j: int, file: str, container: int | None
+) -> None:
     meet = shapely.intersection(polygons[i].boundary, polygons[j].boundary)
     location = None
     if not meet.is_empty:
         point = shapely.get_coordinates(meet)[0]
         location = (float(point[0]), float(point[1]))
     where = format_point(location) if location else "an unknown point"
+    if container is not None and location is not None:
+        raise HolesTouch(
+            file,
+            f"two holes on layers '{rings[i].layer}' and '{rings[j].layer}' overlap (their "
+            f"contours cross at {where}); a laser cannot cut overlapping holes: merge them "
+            "into one contour",
+            None,
+            location,
+            (rings[i].layer, rings[j].layer),
+        )
     raise SelfIntersection(
         file,
         f"contours on layers '{rings[i].layer}' and '{rings[j].layer}' cross each other at {where}",
@@ -321,6 +345,43 @@ def hole_contact(outline: Outline) -> HoleContact | None:
     meet = shapely.intersection(outer, holes[k])
     x, y = shapely.get_coordinates(meet)[0].tolist()
     return HoleContact(outline.holes[k], (x, y), float(shapely.length(meet)))
+
+
+@dataclass
+class HolesContact:
+    """Where two holes of one outline meet.
+
+    Attributes:
+        holes: The two holes.
+        location: A point both boundaries share, in mm.
+        length: Length (mm) of the stretch they share; 0 when they only touch at points.
+    """
+
+    holes: tuple[Ring, Ring]
+    location: Point
+    length: float
+
+
+def holes_contact(outline: Outline) -> HolesContact | None:
+    """The first pair of an outline's holes whose boundaries meet, if any.
+
+    Two holes sharing an edge make the polygon invalid; touching at a point leaves it valid in
+    OGC terms. The laser cannot cut either (see :class:`~nestflow.geometry.errors.HolesTouch`).
+    Judged on the flattened polygons, like :func:`hole_contact`; one ``STRtree`` query keeps it
+    close to linear in the number of holes.
+    """
+    if len(outline.holes) < 2:
+        return None
+    boundaries = shapely.get_exterior_ring([hole.polygon for hole in outline.holes])
+    a, b = shapely.STRtree(boundaries).query(boundaries, predicate="intersects")
+    pairs = np.flatnonzero(a < b)
+    if not pairs.size:
+        return None
+    i, j = int(a[pairs[0]]), int(b[pairs[0]])
+    meet = shapely.intersection(boundaries[i], boundaries[j])
+    x, y = shapely.get_coordinates(meet)[0].tolist()
+    holes = (outline.holes[i], outline.holes[j])
+    return HolesContact(holes, (x, y), float(shapely.length(meet)))
 
 
 def _reason_point(reason: str) -> Point | None:

@@ -62,11 +62,13 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import codecs
 import gc
 import hashlib
 import io
 import logging
 import re
+import struct
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -79,14 +81,19 @@ from ezdxf import recover
 from ezdxf.document import Drawing
 from ezdxf.filemanagement import dxf_stream_info
 from ezdxf.lldxf.const import DXFError
+from ezdxf.lldxf.tagger import binary_tags_loader
 from pydantic import BaseModel, ConfigDict, Field
 
 from nestflow.geometry.chaining import Chains, chain_pieces, pair_gaps
+from nestflow.geometry.declared import declared, lost
 from nestflow.geometry.entities import Extraction, extract
 from nestflow.geometry.errors import (
     DrawingError,
+    DroppedEntities,
     FileTooLarge,
     HoleOnOutline,
+    HolesTouch,
+    MissingBlock,
     MultipleOutlines,
     NoClosedOutline,
     OpenContour,
@@ -100,7 +107,7 @@ from nestflow.geometry.errors import (
 )
 from nestflow.geometry.layers import LayerRole, LayerRules
 from nestflow.geometry.models import BoundingBox, Contour, MarkText, Part, Vertex
-from nestflow.geometry.outlines import Outline, Ring, classify, hole_contact
+from nestflow.geometry.outlines import Outline, Ring, classify, hole_contact, holes_contact
 
 #: Longest side (mm) under which a unitless drawing read as mm is suspected to be in inches.
 INCH_SUSPECT_MM = 60.0
@@ -131,6 +138,24 @@ _T = TypeVar("_T")
 _QUOTED = re.compile(r""""[^"\n]*"|'[^'\n]*'""")
 #: Bytes after the last tag that do not count: line ends, padding, the old DOS end-of-file mark.
 _TRAILING = b" \t\r\n\x00\x1a"
+#: The first bytes of a binary DXF file.
+_BINARY_SENTINEL = b"AutoCAD Binary DXF"
+#: A DXF file's first section starts within this many bytes (after comments, if any).
+_SNIFF_BYTES = 64 * 1024
+#: ``0 / SECTION`` as a DXF file starts, in any line ending.
+_FIRST_SECTION = re.compile(
+    rb"(?:^|[\r\n])[ \t]*0[ \t]*(?:\r\n|\r|\n)[ \t]*SECTION[ \t]*(?:[\r\n]|$)"
+)
+#: File signatures of what shops upload instead of a DXF, and what to call them.
+_NOT_DXF: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (unpack it and send the DXF inside)"),
+    (b"\x1f\x8b", "a gzip archive (unpack it and send the DXF inside)"),
+    (b"AC10", "a DWG drawing (export it as DXF)"),
+)
 #: The start of a section, ``0 / SECTION / 2 / <name>``, in an ASCII DXF file.
 #: The same in a binary DXF file: ``SECTION``, group code 2 (one or two bytes), the name.
 _BINARY_SECTION = re.compile(rb"SECTION\x00\x02\x00?(\w+)\x00")
@@ -381,16 +406,43 @@ def _load(source: Path | str | bytes, name: str | None, limit: int) -> tuple[byt
 def _parse(data: bytes, file: str) -> tuple[Drawing, int]:
     """The document and the number of repairs made while loading it.
 
-    A well-formed ASCII file is loaded by ezdxf's strict loader and audited (as fast as a bare
-    ``ezdxf.readfile``); only when that fails does ``ezdxf.recover``, which repairs structural
-    flaws but costs about twice as much, load it instead.
+    Whatever wrote the file: a binary DXF is loaded by ezdxf's binary loader; an ASCII file (LF,
+    CRLF, CR or mixed line ends, with or without a UTF-8 byte order mark, in the code page its
+    header names) by ezdxf's strict loader plus an audit, as fast as a bare ``ezdxf.readfile``.
+    ``ezdxf.recover``, which repairs structural flaws but costs about twice as much, loads it
+    when the strict loader fails *or finds nothing to draw* (ezdxf returns an empty drawing,
+    without raising, for some files it cannot follow).
+
+    Whenever ezdxf repaired something, the entities the file declares are counted from its raw
+    tags and compared with those loaded (:mod:`nestflow.geometry.declared`): a drawing missing
+    any geometry is refused, naming what was dropped, never read as a smaller part.
+
+    Raises:
+        UnreadableDrawing: Empty, not a DXF file, or damaged beyond repair.
+        TruncatedDrawing: Cut off inside a section.
+        DroppedEntities: ezdxf dropped entities of the file.
+        MissingBlock: ezdxf dropped a reference to a block the file does not define.
     """
     if not data.strip():
         raise UnreadableDrawing(file, "the file is empty")
+    data = data.removeprefix(codecs.BOM_UTF8)  # a UTF-8 mark some Windows tools write first
+    _check_dxf(data, file)
     _check_complete(data, file)
-    strict = _parse_strict(data)
-    if strict is not None:
-        return strict
+    binary = data.startswith(_BINARY_SENTINEL)
+    loaded = _parse_binary(data, file) if binary else _parse_strict(data)
+    recovered = loaded is None
+    if loaded is None:
+        loaded = _parse_recover(data, file)
+    doc, fixes = loaded
+    if fixes or recovered:
+        _check_nothing_dropped(data, doc, file)
+    return doc, fixes
+
+
+def _parse_recover(data: bytes, file: str) -> tuple[Drawing, int]:
+    """The document from ``ezdxf.recover`` and the number of its repairs."""
+    if b"\n" not in data:  # old Mac line ends: recover's byte loader splits lines on LF
+        data = data.replace(b"\r", b"\n")
     try:
         doc, auditor = recover.read(io.BytesIO(data))
     except (DXFError, UnicodeDecodeError, ValueError, TypeError, IndexError) as exc:
@@ -399,6 +451,80 @@ def _parse(data: bytes, file: str) -> tuple[Drawing, int]:
         line = int(match.group(1)) if match else None
         raise UnreadableDrawing(file, f"not a readable DXF file: {text}", line) from exc
     return doc, len(auditor.fixes)
+
+
+def _parse_binary(data: bytes, file: str) -> tuple[Drawing, int]:
+    """A binary DXF file, loaded as ``ezdxf.readfile`` does, and audited."""
+    try:
+        doc = Drawing.load(binary_tags_loader(data, errors="surrogateescape"))
+        fixes = len(doc.audit().fixes)
+    except (DXFError, UnicodeDecodeError, ValueError, TypeError, IndexError, KeyError) as exc:
+        raise UnreadableDrawing(file, f"not a readable binary DXF file: {_clip(str(exc))}") from exc
+    except struct.error as exc:
+        raise UnreadableDrawing(file, "not a readable binary DXF file: it ends too early") from exc
+    return doc, fixes
+
+
+def _check_dxf(data: bytes, file: str) -> None:
+    """Refuse bytes that are plainly not a DXF file, saying what they look like.
+
+    ezdxf.recover reads anything holding DXF-looking lines: an uncompressed ZIP holding a DXF,
+    a text file, and returns an empty drawing for most other bytes, which would be reported as
+    "no closed outline". A DXF file starts with its first section (after optional comments).
+    """
+    for magic, what in _NOT_DXF:
+        if data.startswith(magic):
+            raise UnreadableDrawing(file, f"not a DXF file: it is {what}")
+    if data.startswith(_BINARY_SENTINEL) or _FIRST_SECTION.search(data[:_SNIFF_BYTES]):
+        return
+    raise UnreadableDrawing(
+        file,
+        "not a readable DXF file: no DXF section (0/SECTION) at its start (line 1); export "
+        "it as DXF again",
+        1,
+    )
+
+
+def _check_nothing_dropped(data: bytes, doc: Drawing, file: str) -> None:
+    """Raise when the loaded document lacks geometry the file declares.
+
+    Raises:
+        MissingBlock: A block reference to a block the file does not define was dropped.
+        DroppedEntities: Other entities were dropped (duplicate handles, invalid entities).
+    """
+    try:
+        found = declared(data)
+    except (DXFError, ValueError, IndexError, struct.error) as exc:
+        raise UnreadableDrawing(file, f"not a readable DXF file: {_clip(str(exc))}") from exc
+    missing = lost(doc, found)
+    if not missing.counts:
+        return
+    if missing.missing_blocks and missing.counts.get("INSERT"):
+        block = _clip(missing.missing_blocks[0][0])
+        handles = [h for h in missing.handles]
+        raise MissingBlock(
+            file,
+            f"a block reference (INSERT{' #' + handles[0] if handles else ''}) in "
+            f"{missing.containers[0]} refers to block '{block}', which the drawing does not "
+            "define, so its geometry is missing; export the drawing again with the block "
+            "(or explode it first)",
+            block,
+            handles[0] if handles else None,
+        )
+    what = ", ".join(f"{n} {t}" for t, n in sorted(missing.counts.items()))
+    shown = ", ".join(f"#{_clip(h)}" for h in missing.handles[:5])
+    message = f"ezdxf dropped {what} from {', '.join(sorted(set(missing.containers)))} while "
+    message += "repairing this damaged file, so the part would be cut without them"
+    if shown:
+        message += f" (handle(s) {shown}{' ...' if len(missing.handles) > 5 else ''})"
+    duplicated = [h for h in missing.handles if h in missing.duplicates]
+    if duplicated:
+        message += (
+            f"; handle #{_clip(duplicated[0])} is given to more than one entity in the file, "
+            "and ezdxf keeps only one of them"
+        )
+    message += "; repair the drawing in the CAD system (AUDIT) and export it again"
+    raise DroppedEntities(file, message, dict(missing.counts), tuple(missing.handles))
 
 
 def _check_complete(data: bytes, file: str) -> None:
@@ -437,15 +563,26 @@ def _check_complete(data: bytes, file: str) -> None:
 
 
 def _parse_strict(data: bytes) -> tuple[Drawing, int] | None:
-    """The document from ezdxf's strict loader plus an audit, or None when it cannot load it."""
-    if data.startswith(b"AutoCAD Binary DXF"):
-        return None
+    """The document from ezdxf's strict loader plus an audit, or None when it cannot load it.
+
+    The text is decoded as ``ezdxf.readfile`` opens a file: universal newlines (ezdxf's ASCII
+    loader keeps a CR at the end of each value otherwise, and then finds no section at all)
+    and the encoding the header names. A document with nothing in its modelspace is None too:
+    that is what ezdxf returns, without raising, for files it could not follow.
+    """
     try:
-        info = dxf_stream_info(io.StringIO(data.decode("utf-8", errors="ignore")))
-        doc = ezdxf.read(io.StringIO(data.decode(info.encoding, errors="surrogateescape")))
+        info = dxf_stream_info(_text_stream(data, "utf-8", "ignore"))
+        doc = ezdxf.read(_text_stream(data, info.encoding, "surrogateescape"))
     except (DXFError, UnicodeDecodeError, LookupError, ValueError, TypeError, IndexError):
         return None
+    if len(doc.modelspace()) == 0:
+        return None
     return doc, len(doc.audit().fixes)
+
+
+def _text_stream(data: bytes, encoding: str, errors: str) -> io.TextIOWrapper:
+    """The bytes as text with universal newlines (LF, CRLF, CR and mixes all read as LF)."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors=errors, newline=None)
 
 
 def _clip(text: str) -> str:
@@ -546,7 +683,7 @@ class _Builder:
         ]
 
     def _check_holes(self, outlines: list[Outline], names: list[str]) -> None:
-        """Raise :class:`HoleOnOutline` for a hole that touches its part's outer contour."""
+        """Raise for a hole touching its part's outer contour, or another hole of the part."""
         for outline, name in zip(outlines, names, strict=True):
             contact = hole_contact(outline)
             if contact is None:
@@ -564,6 +701,29 @@ class _Builder:
                 name,
                 contact.location,
             )
+        for outline, name in zip(outlines, names, strict=True):
+            self._check_holes_apart(outline, name)
+
+    def _check_holes_apart(self, outline: Outline, name: str) -> None:
+        """Raise :class:`HolesTouch` for two holes of one part that touch."""
+        contact = holes_contact(outline)
+        if contact is None:
+            return
+        first, second = contact.holes
+        how = (
+            f"share {contact.length:.3f} mm of edge from {format_point(contact.location)}"
+            if contact.length > 0.0
+            else f"touch at {format_point(contact.location)}"
+        )
+        raise HolesTouch(
+            self.file,
+            f"part '{name}': two holes on layers '{first.layer}' and '{second.layer}' {how}; a "
+            "laser cannot cut holes with no web between them: merge them into one contour, "
+            "or move them apart",
+            name,
+            contact.location,
+            (first.layer, second.layer),
+        )
 
     def _check_closed(self, cut: Chains) -> None:
         """Raise on loose ends (open contour) or branch points on cut layers."""

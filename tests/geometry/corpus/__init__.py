@@ -1,0 +1,1 @@
+"""DXF corpora for the reader: generated malformed drawings, real drawings from public sources."""
