@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, HttpUrl, field_validator, model_validator
 
 from nestflow.engines import SheetSpec
 from nestflow.report.cutting import DEFAULT_CUTTING_TABLE, CostRates, CuttingTable
+from nestflow.urls import UrlPolicy
 
 DOCUMENTATION = HttpUrl("https://docs.prefect.io/latest/develop/blocks")
 
@@ -154,13 +155,16 @@ class CuttingParameters(Block):
 
 
 class DrawingRoots(Block):
-    """The folders a worker may read drawings and order manifests from.
+    """The folders a worker may read drawings and order manifests from, the hosts of drawing URLs.
 
-    Without this block a run reads the folder and files its parameters name, and a manifest's
-    lines only in or below the manifest's own folder. With it (``blocks.drawing_roots``), every
-    local path of a run (the drawings' folder, its files, the manifest and each of its lines)
-    must lie in one of these folders once ``..`` and links are followed, so that a run started
-    by an event, whoever posted it, reads no other file of the worker. URLs are not confined.
+    Without this block a run reads drawings only in or below its working folder (where the
+    command line was started; a deployment's project folder), a manifest's lines only in or
+    below the manifest's own folder, and URLs only from public addresses. With it
+    (``blocks.drawing_roots``), every local path of a run (the drawings' folder, its files, the
+    manifest and each of its lines) must lie in one of ``folders`` once ``..`` and links are
+    followed, so that a run started by a form or an event, whoever filled it, reads no other
+    file of the worker; and a URL on one of ``url_hosts`` is fetched even from a loopback,
+    private or link-local address (a shop's own ERP or file server).
 
     Example:
         ```python
@@ -175,12 +179,24 @@ class DrawingRoots(Block):
     _documentation_url: ClassVar[HttpUrl] = DOCUMENTATION
     _description: ClassVar[str] = (
         "Folders the flows may read drawings and order manifests from (an inbox, a share of the "
-        "shop's drawings); a path of a run outside them is refused before it is read."
+        "shop's drawings); a path of a run outside them is refused before it is read. Hosts of "
+        "the shop's own network drawing URLs may be fetched from."
     )
 
     folders: list[str] = Field(
-        min_length=1,
-        description="Absolute folders (e.g. /srv/nestflow/inbox); their subfolders are included.",
+        default_factory=list,
+        description=(
+            "Absolute folders (e.g. /srv/nestflow/inbox); their subfolders are included. Empty: "
+            "the run's working folder."
+        ),
+    )
+    url_hosts: list[str] = Field(
+        default_factory=list,
+        title="URL hosts",
+        description=(
+            "Hosts drawing URLs may be fetched from although their address is loopback, private "
+            'or link-local: "erp.local" (any port) or "10.0.0.5:8080". Public hosts need no entry.'
+        ),
     )
 
     @field_validator("folders")
@@ -194,6 +210,24 @@ class DrawingRoots(Block):
             )
         return folders
 
-    def resolved(self) -> list[Path]:
-        """The folders as paths are compared with them: ``~``, ``..`` and links resolved."""
-        return [Path(folder).expanduser().resolve() for folder in self.folders]
+    @field_validator("url_hosts")
+    @classmethod
+    def _hosts(cls, hosts: list[str]) -> list[str]:
+        odd = [h for h in hosts if not h.strip() or "/" in h or "@" in h]
+        if odd:
+            raise ValueError(
+                f"give host names or host:port, not {', '.join(map(repr, odd))} (no scheme, "
+                "path or user)"
+            )
+        return hosts
+
+    def resolved(self) -> list[Path] | None:
+        """The folders as paths are compared with them (``~``, ``..`` and links resolved).
+
+        None when no folder is given: the run's working folder applies.
+        """
+        return [Path(folder).expanduser().resolve() for folder in self.folders] or None
+
+    def url_policy(self) -> UrlPolicy:
+        """The hosts drawing URLs may be fetched from besides public ones."""
+        return UrlPolicy(allowed_hosts=self.url_hosts)

@@ -301,8 +301,9 @@ def _file_away(summary: RunSummary, intake: Intake, cut: set[str], inbox: str) -
     rejected = {
         str(Path(inbox) / f.file): f"{f.file} ({f.kind}): {f.message}" for f in intake.rejected
     }
-    filed = file_away(done, rejected)
+    filed = file_away(done, rejected, inbox)
     notes = [f"filed {len(filed.processed)} in processed/, {len(filed.rejected)} in rejected/"]
+    notes += [f"left in place: {why}" for why in filed.left]
     return summary.model_copy(update={"notes": [*summary.notes, *notes]})
 
 

@@ -188,7 +188,8 @@ class BlockNames(BaseModel):
         default=None,
         description=(
             "Drawing Roots block; when set, every drawing and manifest of the run must lie in "
-            "one of its folders. Empty: a manifest's lines must lie in or below its folder."
+            "one of its folders, and URLs may come from its hosts besides public ones. Empty: "
+            "drawings only in the run's working folder, URLs only from public addresses."
         ),
     )
 

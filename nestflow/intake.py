@@ -6,13 +6,21 @@ of a run once per file name, whether the order manifest and the drawings match, 
 terms for a drawing (or why its line is refused), the judgement of a read drawing (units, holes)
 and the engines' order lines from the checked drawings.
 
-**Where drawings are read from.** A manifest line names a drawing in or below the manifest's own
-folder, once ``..`` and symbolic links are followed: ``../../etc/passwd`` or ``/etc/hostname`` is
-refused (:class:`PlaceRefused`, naming the line and the path as written) before anything is
-read, so a manifest (or an event naming one) cannot make a worker read its other files. A shop
-that keeps drawings elsewhere lists its folders as *roots* (the Drawing Roots block); with roots,
-every local path of a run (the folder, the files, the manifest and its lines) must lie in one of
-them. URLs are not paths and are not confined.
+**Where drawings are read from.** Deny by default: every local path of a run (the folder, the
+files, the manifest) must lie in the run's *working folder* (the current folder of the process:
+where the command line was started, the deployment's project folder for a worker), once ``..``
+and symbolic links are followed, and a manifest line in or below the manifest's own folder:
+``/etc/passwd``, ``../../etc/shadow`` or a link out of the folder is refused
+(:class:`PlaceRefused`, naming where it was written and the path as written) before anything is
+read, so a form or an event naming a path cannot make a worker read its other files. A shop that
+keeps drawings elsewhere lists its folders as *roots* (the Drawing Roots block); with roots, every
+local path of a run (the folder, the files, the manifest and its lines) must lie in one of them
+instead. URLs are checked by :mod:`nestflow.urls`.
+
+**Names.** A path holding a NUL byte, a control character (a newline would forge a log line, an
+escape sequence would rewrite a terminal), a component above :data:`MAX_NAME_BYTES` bytes or more
+than :data:`MAX_PATH_BYTES` bytes in all is refused by :class:`NameRefused` before it is used,
+named with its control characters escaped; a folder's file with such a name is rejected alone.
 
 **Which files, how much.** Only regular files are read (:func:`read_regular_file`): a FIFO would
 block the run, ``/dev/zero`` never ends, a folder or a socket is no drawing. The size is checked
@@ -46,6 +54,7 @@ import difflib
 import glob
 import os
 import stat
+import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Literal
@@ -75,6 +84,13 @@ LISTED_PARTS = 10
 #: Largest order manifest read. A line is about 50 bytes, so this is some 200,000 lines, far
 #: above any order (each line is a drawing to read), and a bound on what a manifest costs.
 MAX_MANIFEST_BYTES = 10 * 1024 * 1024
+#: Longest path component, in bytes of its file-system encoding (NAME_MAX of Linux and most
+#: file systems): a longer name cannot exist, so it is refused by name, not by an OS error.
+MAX_NAME_BYTES = 255
+#: Longest path, in bytes (PATH_MAX of Linux).
+MAX_PATH_BYTES = 4096
+#: Characters of a refused name shown in a message (the rest is counted).
+SHOWN_NAME_CHARS = 120
 #: Bytes read at a time from a local file.
 _CHUNK = 1024 * 1024
 #: What a path that is not a regular file is, for messages (checked in this order).
@@ -225,15 +241,29 @@ class PlaceRefused(ValueError):
         written: The path as written there.
         allowed: The folders it had to lie in (resolved).
         configured: ``allowed`` are the configured roots (else the manifest's folder).
+        working: ``allowed`` is the run's working folder (no roots configured).
     """
 
     def __init__(
-        self, source: str, written: str, allowed: Sequence[Path], *, configured: bool
+        self,
+        source: str,
+        written: str,
+        allowed: Sequence[Path],
+        *,
+        configured: bool,
+        working: bool = False,
     ) -> None:
         folders = ", ".join(str(folder) for folder in allowed)
         if configured:
             where = f"the Drawing Roots folders ({folders})"
             fix = "move it into one of them, or add its folder to the Drawing Roots block"
+        elif working:
+            where = f"the run's working folder {folders}"
+            fix = (
+                "with no Drawing Roots block a run reads drawings only in or below the folder it "
+                "runs in: move the drawing there, run from its folder, or list its folder in a "
+                "Drawing Roots block (blocks.drawing_roots)"
+            )
         else:
             where = f"the manifest's folder {folders}"
             fix = (
@@ -242,13 +272,14 @@ class PlaceRefused(ValueError):
                 "(blocks.drawing_roots)"
             )
         super().__init__(
-            f"{source}: {written!r} lies outside {where} once '..' and links are followed, "
-            f"so it was not read; {fix}"
+            f"{source}: {printable(written)} lies outside {where} once '..' and links are "
+            f"followed, so it was not read; {fix}"
         )
         self.source = source
         self.written = written
         self.allowed = list(allowed)
         self.configured = configured
+        self.working = working
 
 
 class FileRefused(ValueError):
@@ -261,10 +292,77 @@ class FileRefused(ValueError):
     """
 
     def __init__(self, path: Path, kind: str, what: str) -> None:
-        super().__init__(f"{path} is {what}")
+        super().__init__(f"{printable(str(path))} is {what}")
         self.path = path
         self.kind = kind
         self.what = what
+
+
+class NameRefused(FileRefused):
+    """A path no file is read by: a NUL byte, a control character, a name or path too long.
+
+    Attributes:
+        source: Where the path was written (``drawings.files``, ``orders.csv line 3``...).
+        shown: The path as written, control characters escaped, cut to
+            :data:`SHOWN_NAME_CHARS` characters.
+    """
+
+    def __init__(self, source: str, written: str, problem: str) -> None:
+        self.source = source
+        self.shown = printable(written)
+        super().__init__(Path(source), "bad_name", problem)
+        self.args = (
+            f"{source}: the path {self.shown} {problem}, so it was not used; rename the file",
+        )
+
+
+def printable(text: str, limit: int = SHOWN_NAME_CHARS) -> str:
+    """``text`` quoted for a message: control characters escaped, cut to ``limit`` characters.
+
+    A name or URL quoted in a log line, an event or a terminal must not carry a newline (a
+    forged log line) or an escape sequence (a rewritten terminal), nor fill the screen.
+    """
+    shown = repr(text[:limit])
+    return shown + (f" (and {len(text) - limit:,} characters more)" if len(text) > limit else "")
+
+
+def check_name(written: str, source: str) -> None:
+    """Refuse a path that no file can have, or that would garble a message quoting it.
+
+    Args:
+        written: The path as written.
+        source: Where it was written, for the message.
+
+    Raises:
+        NameRefused: A NUL byte, a control character (C0, DEL, C1), a component above
+            :data:`MAX_NAME_BYTES` bytes or a path above :data:`MAX_PATH_BYTES` bytes.
+    """
+    if "\x00" in written:
+        raise NameRefused(source, written, "holds a NUL byte, which no file name can hold")
+    control = next((c for c in written if unicodedata.category(c) == "Cc"), None)
+    if control is not None:
+        raise NameRefused(
+            source,
+            written,
+            f"holds the control character {control!r}, which would garble the logs and "
+            "messages that name it",
+        )
+    try:
+        encoded = os.fsencode(written)
+    except UnicodeError:
+        raise NameRefused(source, written, "cannot be encoded as a file name") from None
+    if len(encoded) > MAX_PATH_BYTES:
+        raise NameRefused(
+            source, written, f"is {len(encoded):,} bytes long, above {MAX_PATH_BYTES:,}"
+        )
+    longest = max(encoded.split(b"/"), key=len)
+    if len(longest) > MAX_NAME_BYTES:
+        raise NameRefused(
+            source,
+            written,
+            f"has a name of {len(longest):,} bytes, above the {MAX_NAME_BYTES} a file name "
+            "may have",
+        )
 
 
 def read_regular_file(path: Path, limit: int) -> bytes:
@@ -348,13 +446,15 @@ def read_order_manifest(
     Args:
         path: The manifest CSV.
         roots: The folders drawings may be read from, or None when none are configured: then
-            a line's file must lie in or below the manifest's folder, else in one of the roots
-            (and so must the manifest).
+            the manifest must lie in the run's working folder and a line's file in or below the
+            manifest's folder; else both in one of the roots.
 
     Returns:
         The manifest's lines.
 
     Raises:
+        NameRefused: The manifest's path or a line's file holds a NUL or control character,
+            or is too long.
         PlaceRefused: The manifest, or a line's file, lies outside its places (the line and
             the path as written are named; nothing of the file is read).
         ManifestError: The manifest cannot be read (not a regular file, too large, missing) or
@@ -386,15 +486,39 @@ def _confined(
     *,
     configured: bool = True,
 ) -> Path:
-    """``path`` resolved, when it lies in one of the ``allowed`` folders (None: anywhere).
+    """``path`` resolved, when it lies in one of the ``allowed`` folders.
+
+    Args:
+        path: The path (``~`` expanded).
+        allowed: The folders, resolved; None: the run's working folder (no roots configured).
+        source: Where the path was written, for messages.
+        written: The path as written (default: ``path``).
+        configured: ``allowed`` are the Drawing Roots (else the manifest's folder).
 
     Raises:
+        NameRefused: The path holds a NUL or control character, or is too long.
         PlaceRefused: It lies in none of them.
     """
+    written = str(path) if written is None else written
+    check_name(written, source)
+    check_name(str(path), source)
+    working = allowed is None
+    folders = [working_folder()] if allowed is None else list(allowed)
     resolved = path.resolve()
-    if allowed is None or any(resolved.is_relative_to(folder) for folder in allowed):
+    if any(resolved.is_relative_to(folder) for folder in folders):
         return resolved
-    raise PlaceRefused(source, written or str(path), allowed, configured=configured)
+    raise PlaceRefused(
+        source, written, folders, configured=configured and not working, working=working
+    )
+
+
+def working_folder() -> Path:
+    """The run's working folder, resolved: where it may read drawings when no roots are set.
+
+    The current folder of the process: where ``nestflow`` was started, or for a deployment the
+    folder its worker runs the flow in (the project folder ``prefect deploy`` recorded).
+    """
+    return Path.cwd().resolve()
 
 
 def _resolved(roots: Sequence[Path] | None) -> list[Path] | None:
@@ -443,10 +567,15 @@ def url_file_name(url: str) -> str:
         url: The drawing's URL.
 
     Returns:
-        The last segment of the URL's path, percent-decoded.
+        The last segment of the URL's path, percent-decoded; never a path (a slash or
+        backslash decoded in it cuts what comes before), control characters replaced by ``_``.
     """
-    name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
-    return name or "drawing.dxf"
+    segment = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    # A decoded %2F or backslash must not make the name a path: the run files a rejected
+    # drawing away under its name, in its folder.
+    name = segment.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c if unicodedata.category(c) != "Cc" else "_" for c in name)[:MAX_NAME_BYTES]
+    return name if name not in ("", ".", "..") else "drawing.dxf"
 
 
 def collect_refs(
@@ -466,17 +595,25 @@ def collect_refs(
         files: Single DXF files.
         urls: URLs of DXF files.
         manifest: The order manifest's lines.
-        roots: The folders drawings may be read from; None: the paths as given.
+        roots: The folders drawings may be read from; None: the run's working folder
+            (see :func:`working_folder`).
 
     Returns:
-        The drawings, once per file name, and a failure per other drawing of a name already used.
+        The drawings, once per file name, and a failure per other drawing of a name already used
+        and per file of the folder whose name is refused (``bad_name``).
 
     Raises:
         FileNotFoundError: ``folder`` is a folder that does not exist.
-        PlaceRefused: With roots, the folder or a drawing lies outside them (links followed).
+        NameRefused: The folder or a file holds a NUL or control character, or is too long.
+        PlaceRefused: The folder or a drawing lies outside the roots, or without roots outside
+            the working folder (links followed).
     """
     roots = _resolved(roots)
-    paths = [str(p) for p in _folder_paths(folder, roots)] if folder else []
+    failures: list[DrawingFailure] = []
+    paths: list[str] = []
+    if folder:
+        found, failures = _folder_paths(folder, roots)
+        paths = [str(p) for p in found]
     paths += [str(_confined(Path(f).expanduser(), roots, "drawings.files", f)) for f in files]
     if not (folder or files or urls):
         paths = [
@@ -486,7 +623,6 @@ def collect_refs(
     refs = [DrawingLocation(file=Path(p).name, path=p) for p in paths]
     refs += [DrawingLocation(file=url_file_name(u), url=u) for u in urls]
     unique: dict[str, DrawingLocation] = {}
-    failures = []
     for ref in refs:
         first = unique.setdefault(ref.file, ref)
         if first is not ref and (first.path, first.url) != (ref.path, ref.url):
@@ -501,13 +637,26 @@ def collect_refs(
     return list(unique.values()), failures
 
 
-def _folder_paths(folder: str, roots: Sequence[Path] | None) -> list[Path]:
-    """The folder's DXF files, resolved; with roots, the folder and each file must lie in one."""
-    if roots is not None and not GLOB_CHARACTERS & set(folder):
+def _folder_paths(
+    folder: str, roots: Sequence[Path] | None
+) -> tuple[list[Path], list[DrawingFailure]]:
+    """The folder's DXF files, resolved, each lying in a root (None: the working folder).
+
+    A file whose name is refused (:func:`check_name`) is rejected alone: one odd name in an
+    inbox must not stop the others.
+    """
+    check_name(folder, "drawings.folder")
+    if not GLOB_CHARACTERS & set(folder):
         _confined(Path(folder).expanduser(), roots, "drawings.folder", folder)
-    return sorted(
-        _confined(entry, roots, "drawings.folder", str(entry)) for entry in _dxf_entries(folder)
-    )
+    paths, failures = [], []
+    for entry in _dxf_entries(folder):
+        try:
+            check_name(str(entry), "drawings.folder")
+        except NameRefused as exc:
+            failures.append(DrawingFailure(file=exc.shown, kind=exc.kind, message=str(exc)))
+            continue
+        paths.append(_confined(entry, roots, "drawings.folder", str(entry)))
+    return sorted(paths), failures
 
 
 def terms_for(

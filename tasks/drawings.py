@@ -10,9 +10,11 @@ Each drawing is read in its confirmed units (its manifest line's, else the run's
 :func:`nestflow.intake.judge_drawing`: its warnings (the reader's, narrow holes) are logged here
 naming file and part, and kept on the checked drawing for the run's summary.
 
-Only allowed places are read (see :mod:`nestflow.intake`: a manifest's lines stay in its folder,
-or in the configured roots), only regular files, and no more than the size limit of a drawing
-(``ReadOptions.max_file_bytes``), checked before reading.
+Only allowed places are read (see :mod:`nestflow.intake`: the run's working folder and a
+manifest's own folder, or the configured roots), only regular files, and no more than the size
+limit of a drawing (``ReadOptions.max_file_bytes``), checked before reading. A URL is fetched
+only from a public address or a host the Drawing Roots block allows, each redirect hop checked
+(see :mod:`nestflow.urls`); a refused URL rejects its drawing (``url_refused``), nothing sent.
 """
 
 from __future__ import annotations
@@ -44,6 +46,13 @@ from nestflow.intake import (
     manifest_mismatches,
     read_order_manifest,
     read_regular_file,
+)
+from nestflow.urls import (
+    MAX_REDIRECTS,
+    GuardedTransport,
+    UrlPolicy,
+    UrlRefused,
+    check_url_form,
 )
 from tasks.events import drawing_resource, emit, listing, quoted
 
@@ -122,25 +131,36 @@ def match_manifest(
     return problems
 
 
-def _content(ref: DrawingLocation, limit: int, timeout: float) -> bytes:
+def _content(
+    ref: DrawingLocation, limit: int, timeout: float, url_policy: UrlPolicy | None = None
+) -> bytes:
     """A local drawing's bytes (a regular file of at most ``limit``), or its URL's answer.
 
     A download is bounded like every answer nestflow reads: at most ``limit`` bytes (decoded)
     and 3 x ``timeout`` for the whole exchange, so a huge or dripping server cannot hold the run.
+    It goes through :class:`~nestflow.urls.GuardedTransport`: the URL and every redirect hop
+    (at most :data:`~nestflow.urls.MAX_REDIRECTS`) are checked before anything is sent.
 
     Raises:
         FileRefused: The file is not a regular file, or either is larger than ``limit``.
+        UrlRefused: The URL or a redirect may not be fetched (see :mod:`nestflow.urls`).
         OSError: The file cannot be read.
         httpx.HTTPError: The URL did not answer (in time), or answered an error.
     """
     if ref.path is not None:
         return read_regular_file(Path(ref.path), limit)
     url = ref.url or ""
-    with httpx.Client(timeout=timeout, follow_redirects=True) as client:
+    check_url_form(url)  # httpx would read "file:///etc/passwd" as the relative "/etc/passwd"
+    transport = GuardedTransport(url_policy or UrlPolicy())
+    with httpx.Client(
+        timeout=timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS, transport=transport
+    ) as client:
         try:
-            response = send_bounded(
-                client, client.build_request("GET", url), max_bytes=limit, deadline_s=3 * timeout
-            )
+            request = client.build_request("GET", url)
+        except httpx.InvalidURL as exc:
+            raise UrlRefused(url, f"it is not a valid URL ({exc})") from None
+        try:
+            response = send_bounded(client, request, max_bytes=limit, deadline_s=3 * timeout)
         except AnswerTooLarge as exc:
             raise FileRefused(
                 Path(ref.file),
@@ -173,7 +193,10 @@ def _batch_name() -> str:
 
 @task(name="Read and check drawings", task_run_name=_batch_name, cache_policy=NO_CACHE)
 def check_drawings(
-    items: list[DrawingToCheck], options: ReadOptions, rules: IntakeRules | None = None
+    items: list[DrawingToCheck],
+    options: ReadOptions,
+    rules: IntakeRules | None = None,
+    url_policy: UrlPolicy | None = None,
 ) -> list[CheckedDrawing]:
     """Read and check a batch of drawings; each one's problem becomes its own failure.
 
@@ -182,8 +205,9 @@ def check_drawings(
         options: How drawings are read (units are set per drawing from ``rules``).
         rules: The run's units, thickness and hole rules; default: units ``auto``, units in
             doubt warned, no hole checked.
+        url_policy: Hosts URLs may be fetched from besides public ones; default: none.
     """
-    return [check_drawing(item.ref, item.terms, options, rules) for item in items]
+    return [check_drawing(item.ref, item.terms, options, rules, url_policy) for item in items]
 
 
 def check_drawing(
@@ -191,19 +215,21 @@ def check_drawing(
     terms: OrderTerms | DrawingFailure,
     options: ReadOptions,
     rules: IntakeRules | None = None,
+    url_policy: UrlPolicy | None = None,
 ) -> CheckedDrawing:
     """Read one drawing into parts and check them; any problem becomes the drawing's failure.
 
     Its warnings are logged (file and part named) and kept on the checked drawing. Emits
     ``nestflow.drawing.checked`` (its parts and warnings counted, the first few named) or
     ``nestflow.drawing.rejected``. A local drawing that is not a regular file, or is larger than
-    ``options.max_file_bytes``, is rejected unread.
+    ``options.max_file_bytes``, is rejected unread; so is a URL that ``url_policy`` (default:
+    public addresses only) does not let through, nothing sent (``url_refused``).
     """
     rules = rules or IntakeRules()
     if isinstance(terms, DrawingFailure):
         return _rejected(CheckedDrawing(ref=ref, failure=terms))
     try:
-        content = _content(ref, options.max_file_bytes, DOWNLOAD_TIMEOUT_S)
+        content = _content(ref, options.max_file_bytes, DOWNLOAD_TIMEOUT_S, url_policy)
     except FileRefused as exc:
         failure = DrawingFailure(file=ref.file, kind=exc.kind, message=str(exc))
         return _rejected(CheckedDrawing(ref=ref, failure=failure, terms=terms))

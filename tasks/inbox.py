@@ -8,7 +8,9 @@ survives restarts and can live on shared storage.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -19,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.filesystems import WritableFileSystem
 from pydantic import BaseModel, Field, ValidationError
 
-from nestflow.intake import find_dxf_files
+from nestflow.intake import GLOB_CHARACTERS, find_dxf_files, printable
 from tasks.events import ARRIVED, emit, inbox_resource
 from tasks.storage import read_file, write_file
 
@@ -157,6 +159,28 @@ class Filed(BaseModel):
 
     processed: list[str] = Field(default_factory=list)
     rejected: list[str] = Field(default_factory=list)
+    left: list[str] = Field(
+        default_factory=list,
+        description="Drawings left in place, each with why (a link, outside the inbox).",
+    )
+
+
+def _why_left(path: Path, inbox: Path, sub: str) -> str | None:
+    """Why ``path`` may not be filed into ``<its folder>/<sub>`` (None: it may).
+
+    Filing moves files, so it never goes through a link: a drawing that is a link, that lies
+    outside the inbox once links are followed, or whose ``processed/`` or ``rejected/`` folder
+    is a link or leads out of the inbox, is left where it is and named.
+    """
+    shown = printable(str(path))
+    if path.is_symlink():
+        return f"{shown} is a link (to {printable(os.readlink(path))}): links are not filed"
+    if not path.resolve().is_relative_to(inbox):
+        return f"{shown} lies outside the inbox {inbox} once links are followed: not filed"
+    folder = path.parent / sub
+    if folder.is_symlink() or (folder.exists() and not folder.resolve().is_relative_to(inbox)):
+        return f"{printable(str(folder))} is a link or leads out of the inbox: {shown} not filed"
+    return None
 
 
 def _move(path: Path, folder: Path) -> Path:
@@ -168,31 +192,52 @@ def _move(path: Path, folder: Path) -> Path:
     return Path(shutil.move(str(path), str(target)))
 
 
+def _inbox_folder(inbox: str) -> Path:
+    """The inbox's folder, resolved: a glob pattern's part before its first wildcard."""
+    parts = Path(inbox).expanduser().parts
+    fixed = [part for part in itertools.takewhile(lambda p: not GLOB_CHARACTERS & set(p), parts)]
+    return Path(*fixed).resolve() if fixed else Path.cwd().resolve()
+
+
 @task(name="File the drawings away", cache_policy=NO_CACHE)
-def file_away(done: list[str], rejected: dict[str, str]) -> Filed:
-    """File a run's drawings next to where they were found.
+def file_away(done: list[str], rejected: dict[str, str], inbox: str) -> Filed:
+    """File a run's drawings next to where they were found, never out of the inbox.
 
     Each drawing cut whole goes to ``processed/``; each rejected one to ``rejected/`` with a
-    ``<name>.txt`` giving the reason. Files already gone are skipped.
+    ``<name>.txt`` giving the reason. Files already gone are skipped. A drawing that is a link,
+    lies outside ``inbox`` once links are followed, or whose ``processed/`` or ``rejected/``
+    folder is a link or leads out of it, is left in place and named in ``Filed.left`` (and the
+    log): filing must not move a file the inbox only points to.
 
     Args:
         done: Paths of the drawings whose every ordered copy is cut.
         rejected: Path -> why the drawing was rejected.
+        inbox: The folder the drawings were found in.
     """
+    root = _inbox_folder(inbox)
     filed = Filed()
-    for name in done:
-        path = Path(name)
-        if path.exists():
-            filed.processed.append(str(_move(path, path.parent / "processed")))
-    for name, reason in rejected.items():
-        path = Path(name)
-        if path.exists():
-            moved = _move(path, path.parent / "rejected")
-            moved.with_suffix(moved.suffix + ".txt").write_text(reason + "\n", encoding="utf-8")
-            filed.rejected.append(str(moved))
-    get_run_logger().info(
-        "%d drawing(s) filed in processed/, %d in rejected/",
+    logger = get_run_logger()
+    for names, sub in ((done, "processed"), (list(rejected), "rejected")):
+        for name in names:
+            path = Path(name)
+            if not (path.exists() or path.is_symlink()):
+                continue
+            why = _why_left(path, root, sub)
+            if why is not None:
+                logger.warning("%s", why)
+                filed.left.append(why)
+                continue
+            moved = _move(path, path.parent / sub)
+            if sub == "processed":
+                filed.processed.append(str(moved))
+            else:
+                text = rejected[name] + "\n"
+                moved.with_suffix(moved.suffix + ".txt").write_text(text, encoding="utf-8")
+                filed.rejected.append(str(moved))
+    logger.info(
+        "%d drawing(s) filed in processed/, %d in rejected/, %d left in place",
         len(filed.processed),
         len(filed.rejected),
+        len(filed.left),
     )
     return filed

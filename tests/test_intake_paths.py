@@ -38,6 +38,16 @@ MARKER = "MARKER-5f3a9c-never-echo-me"
 NO_BLOCK_S = 10.0
 
 
+@pytest.fixture(autouse=True)
+def _working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run's working folder (the current folder) is the test's ``tmp_path``.
+
+    With no roots a run reads only there; these tests are about what lies inside it (and the
+    few about the working folder itself move it).
+    """
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def shop(tmp_path: Path) -> Path:
     """A manifest folder with one drawing, next to a folder holding a secret file."""
@@ -157,10 +167,33 @@ def test_with_roots_a_manifest_line_outside_them_is_refused(shop: Path) -> None:
 # --- drawings given as parameters, with roots configured ------------------------------------------
 
 
-def test_without_roots_the_files_parameter_is_taken_as_given(shop: Path) -> None:
+def test_without_roots_a_file_in_the_working_folder_is_taken(shop: Path) -> None:
     secret = shop.parent / "private" / "secret.dxf"
     refs, _ = collect_refs(None, [str(secret)], [], [])
     assert [r.path for r in refs] == [str(secret)]
+
+
+def test_without_roots_a_file_outside_the_working_folder_is_refused(
+    shop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(shop)
+    secret = str(shop.parent / "private" / "secret.dxf")
+    refused = _refused(lambda: collect_refs(None, [secret], [], []))
+    assert refused.working and "working folder" in str(refused) and str(shop) in str(refused)
+
+
+def test_without_roots_a_relative_file_is_taken_from_the_working_folder(shop: Path) -> None:
+    refs, _ = collect_refs(None, ["shop/gusset.dxf"], [], [])
+    assert [r.path for r in refs] == [str(shop / "gusset.dxf")]
+
+
+def test_without_roots_a_manifest_outside_the_working_folder_is_refused(
+    shop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = _manifest(shop, "gusset.dxf")
+    monkeypatch.chdir(shop.parent / "private")
+    refused = _refused(lambda: read_order_manifest(manifest))
+    assert refused.source == "the order manifest" and refused.working
 
 
 def test_with_roots_a_file_outside_them_is_refused(shop: Path) -> None:
@@ -250,8 +283,9 @@ def test_a_manifest_that_is_a_fifo_is_refused_without_blocking(fifo: Path) -> No
 
 
 def test_a_manifest_that_is_a_device_is_refused(tmp_path: Path) -> None:
+    # /dev a root, so that the device itself is what is refused, not its place.
     with pytest.raises(ManifestError, match="character device"):
-        _within(NO_BLOCK_S, lambda: read_order_manifest("/dev/zero"))
+        _within(NO_BLOCK_S, lambda: read_order_manifest("/dev/zero", roots=[Path("/dev")]))
 
 
 def test_a_manifest_above_its_limit_is_refused_naming_it(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from flows.parameters import BlockNames, DrawingSource, MaterialSpec, Mode, Nest
 from nestflow.batching import batches
 from nestflow.geometry.reader import ReadOptions
 from nestflow.intake import DrawingToCheck, Intake, IntakeRules, OrderTerms, terms_for
+from nestflow.urls import UrlPolicy
 from tasks.drawings import (
     CHECK_BATCH,
     check_drawings,
@@ -46,8 +47,9 @@ def read_drawings(
 
     Drawings are read only from allowed places: with a Drawing Roots block
     (``blocks.drawing_roots``), every local path (folder, files, manifest, its lines) must lie in
-    one of its folders; without, a manifest's lines must lie in or below its folder. Only
-    regular files are read, their size checked first.
+    one of its folders; without, in the run's working folder, and a manifest's lines in or below
+    its folder. Only regular files are read, their size checked first. URLs are fetched only
+    from public addresses and the block's ``url_hosts``.
 
     Args:
         drawings: Folder or glob, files, URLs.
@@ -66,7 +68,7 @@ def read_drawings(
         ManifestError: The manifest cannot be read, or orders one drawing twice differently.
     """
     logger = get_run_logger()
-    roots = drawing_roots(blocks)
+    roots, url_policy = drawing_places(blocks)
     lines = load_manifest(manifest, roots)
     warnings = [
         f"{line.file.name}: manifest {line.where} order the same drawing alike: quantities "
@@ -101,7 +103,10 @@ def read_drawings(
         min_hole_ratio=nesting.min_hole_ratio,
     )
     checks = check_drawings.map(
-        batches(items, CHECK_BATCH), unmapped(ReadOptions()), unmapped(rules)
+        batches(items, CHECK_BATCH),
+        unmapped(ReadOptions()),
+        unmapped(rules),
+        unmapped(url_policy),
     ).result()
     checked = [drawing for batch in checks for drawing in batch]
     good = [c for c in checked if c.ok]
@@ -117,12 +122,17 @@ def read_drawings(
     return Intake(drawings=good, rejected=rejected, warnings=warnings)
 
 
-def drawing_roots(blocks: BlockNames) -> list[Path] | None:
-    """The folders of the run's Drawing Roots block, resolved; None when it names none.
+def drawing_places(blocks: BlockNames) -> tuple[list[Path] | None, UrlPolicy]:
+    """The run's Drawing Roots: its folders, resolved, and the URL hosts it allows.
+
+    Returns:
+        The folders (None when no block is named or it names none: the run's working folder)
+        and the URL policy (no host beyond public ones without a block).
 
     Raises:
         BlockNotFound: ``blocks.drawing_roots`` names no block.
     """
     if not blocks.drawing_roots:
-        return None
-    return load_block(DrawingRoots, blocks.drawing_roots).resolved()
+        return None, UrlPolicy()
+    roots = load_block(DrawingRoots, blocks.drawing_roots)
+    return roots.resolved(), roots.url_policy()

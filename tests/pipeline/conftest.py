@@ -32,7 +32,7 @@ from prefect.settings import (
 )
 from prefect.testing.utilities import prefect_test_harness
 
-from blocks import MachineTarget
+from blocks import DrawingRoots, MachineTarget
 from cli.demo import save_sandbox_blocks
 from flows.nest_to_cnc import nest_to_cnc
 from flows.parameters import (
@@ -187,6 +187,12 @@ def pipeline_blocks(
     folders = tmp_path_factory.mktemp("pipeline")
     out, drop = folders / "out", folders / "drop"
     names = save_sandbox_blocks(sandbox, "test-sandbox", out, drop)
+    # The tests' drawings lie in the session's temporary folders and in examples/, not in the
+    # working folder a run reads by default: the session's blocks allow exactly those.
+    DrawingRoots(folders=[str(tmp_path_factory.getbasetemp()), str(EXAMPLES)]).save(
+        "test-sandbox-roots", overwrite=True
+    )
+    names = names.model_copy(update={"drawing_roots": "test-sandbox-roots"})
     gmid = sandbox.config.cloudnest.gmids[0]
     return PipelineBlocks(names=names, out=out, drop=drop, gmid=gmid)
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import ezdxf
+import httpx
 import pytest
 from prefect import flow
 from prefect.states import State
@@ -44,6 +45,7 @@ from flows.parameters import (
 from nestflow.geometry.manifest import MAX_QUANTITY, ManifestError
 from nestflow.geometry.reader import ReadOptions
 from nestflow.intake import Intake, PlaceRefused
+from nestflow.urls import UrlPolicy
 from tasks.drawings import check_drawings
 from tasks.events import LISTED, QUOTED
 from tests.pipeline.tasks.support import parameter_model, to_check
@@ -97,8 +99,13 @@ def _traces(state: State, out: Path, records: list[logging.LogRecord]) -> str:
 
 
 @pytest.fixture
-def shop(tmp_path: Path) -> Path:
-    """A folder with one good drawing, next to a private folder holding the marker."""
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder with one good drawing, next to a private folder holding the marker.
+
+    Both lie in the run's working folder (the current folder, ``tmp_path``), where a run with
+    no Drawing Roots block reads.
+    """
+    monkeypatch.chdir(tmp_path)
     folder = tmp_path / "shop"
     folder.mkdir()
     shutil.copy(EXAMPLES / "gusset.dxf", folder / "gusset.dxf")
@@ -120,8 +127,9 @@ def test_a_manifest_naming_a_file_outside_its_folder_fails_the_run_without_readi
     shop: Path, pipeline_blocks, drop_laser, caplog: pytest.LogCaptureFixture
 ) -> None:
     manifest = _manifest(shop, "gusset.dxf", "../private/secret.dxf")
+    no_roots = drop_laser.model_copy(update={"drawing_roots": None})
     with caplog.at_level(logging.DEBUG):
-        state = _run(shop, drop_laser, manifest=str(manifest))
+        state = _run(shop, no_roots, manifest=str(manifest))
 
     assert state.is_failed()
     with pytest.raises(PlaceRefused, match=r"orders.csv line 3: '../private/secret.dxf'"):
@@ -235,8 +243,18 @@ def test_a_fifo_in_a_manifest_folder_is_rejected(shop: Path, fifo: Path) -> None
     assert [(r.file, r.kind) for r in intake.rejected] == [("pipe.dxf", "not_a_file")]
 
 
-def test_an_endless_device_named_as_a_drawing_is_rejected() -> None:
-    intake = intake_of(DrawingSource(files=["/dev/zero"]), None, BlockNames())
+def test_without_drawing_roots_a_device_outside_the_working_folder_fails_the_run(
+    shop: Path,
+) -> None:
+    with pytest.raises(PlaceRefused, match="'/dev/zero' lies outside the run's working folder"):
+        intake_of(DrawingSource(files=["/dev/zero"]), None, BlockNames())
+
+
+def test_an_endless_device_named_as_a_drawing_is_rejected(pipeline_blocks) -> None:
+    # /dev a root, so that what refuses it is its being a device, not its place.
+    name = f"dev-root-{uuid.uuid4().hex[:8]}"
+    DrawingRoots(folders=["/dev"]).save(name)
+    intake = intake_of(DrawingSource(files=["/dev/zero"]), None, BlockNames(drawing_roots=name))
     (rejected,) = intake.rejected
     assert (rejected.file, rejected.kind) == ("zero", "not_a_file")
     assert "character device" in rejected.message
@@ -321,11 +339,18 @@ def _url_to_check(url: str) -> Any:
     return item.model_validate({"ref": {"file": "remote.dxf", "url": url}, "terms": {}})
 
 
+def _on_loopback(url: str) -> UrlPolicy:
+    """The allowance for the misbehaving server: loopback is never fetched unless allowed."""
+    server = httpx.URL(url)
+    return UrlPolicy(allowed_hosts=[f"{server.host}:{server.port}"])
+
+
 def test_a_drawing_url_answering_more_than_the_limit_is_rejected_unread(misbehaving) -> None:
     options = ReadOptions(max_file_bytes=1024 * 1024)  # the server sends 8 MiB
     started = misbehaving.play("huge").requests
+    url = misbehaving.base_url
 
-    (drawing,) = check_drawings([_url_to_check(misbehaving.base_url)], options)
+    (drawing,) = check_drawings([_url_to_check(url)], options, None, _on_loopback(url))
 
     assert misbehaving.requests == started + 1
     assert drawing.failure is not None and drawing.failure.kind == "file_too_large"
@@ -338,7 +363,8 @@ def test_a_drawing_url_dripping_its_answer_is_rejected_within_its_deadline(
     monkeypatch.setattr("tasks.drawings.DOWNLOAD_TIMEOUT_S", 1.0)  # deadline 3 s; the drip is 10 s
     start = time.monotonic()
 
-    (drawing,) = check_drawings([_url_to_check(misbehaving.play("drip").base_url)], ReadOptions())
+    url = misbehaving.play("drip").base_url
+    (drawing,) = check_drawings([_url_to_check(url)], ReadOptions(), None, _on_loopback(url))
 
     assert time.monotonic() - start < 8.0
     assert drawing.failure is not None and drawing.failure.kind == "unreachable"

@@ -57,6 +57,15 @@ def _run(job: str, pipeline_blocks, **kwargs):
     )
 
 
+@pytest.fixture(autouse=True)
+def _working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run's working folder is the test's ``tmp_path``, which holds its drawings.
+
+    ``intake_of`` names no Drawing Roots block: a run then reads only its working folder.
+    """
+    monkeypatch.chdir(tmp_path)
+
+
 @flow(name="manifest intake")
 def intake_of(drawings: DrawingSource | None, manifest: str | None, mode: Mode) -> Intake:
     """The run's intake alone, as nest-to-cnc and quote read it."""

@@ -10,6 +10,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
@@ -19,6 +20,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilterName,
 )
 
+from blocks import DrawingRoots
 from flows.nest_to_cnc import nest_to_cnc
 from flows.outputs import PushIncomplete
 from flows.parameters import DrawingSource, MaterialSpec, Mode, NestingSettings, PushEngine
@@ -158,12 +160,16 @@ def drawing_urls() -> Iterator[list[str]]:
 def test_drawings_given_as_urls_are_nested_by_both_engines(
     drawing_urls, pipeline_blocks, cloudnest
 ) -> None:
+    # The ERP of this test is on loopback, which a run never fetches from unless its Drawing
+    # Roots block allows the host: this one allows that server's host and port, nothing else.
+    server = httpx.URL(drawing_urls[0])
+    DrawingRoots(url_hosts=[f"{server.host}:{server.port}"]).save("erp-on-loopback", overwrite=True)
     summary = nest_to_cnc(
         job_name="from-urls",
         drawings=DrawingSource(urls=drawing_urls),
         material=MATERIAL,
         nesting=FAST,
-        blocks=pipeline_blocks.names,
+        blocks=pipeline_blocks.names.model_copy(update={"drawing_roots": "erp-on-loopback"}),
     )
     assert summary.drawings == ["bracket.dxf", "gusset.dxf", "tab_block.dxf"]
     assert all(e.nested and not e.unplaced for e in summary.engines)

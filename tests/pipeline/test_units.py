@@ -56,6 +56,15 @@ def clip_folder(example_folder) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run's working folder is the test's ``tmp_path``, which holds its drawings.
+
+    ``intake_of`` names no Drawing Roots block: a run then reads only its working folder.
+    """
+    monkeypatch.chdir(tmp_path)
+
+
 @flow(name="units intake")
 def intake_of(
     drawings: DrawingSource | None, manifest: str | None, units: Units, mode: Mode

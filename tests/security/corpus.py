@@ -407,11 +407,13 @@ def make_shop(base: Path, ports: tuple[int, int]) -> Shop:
 def _refusals() -> tuple[type[BaseException], ...]:
     """The typed refusals of the code under test (whatever of them it has)."""
     from nestflow import intake
+    from nestflow.geometry import manifest
 
     return tuple(
         value
-        for name in ("PlaceRefused", "FileRefused")
-        if isinstance(value := getattr(intake, name, None), type)
+        for module, name in ((intake, "PlaceRefused"), (intake, "FileRefused"))
+        + ((manifest, "ManifestError"),)
+        if isinstance(value := getattr(module, name, None), type)
     )
 
 
