@@ -52,6 +52,7 @@ from nestflow.geometry.errors import (
     MAX_COORDINATE_MM,
     BadCoordinate,
     CoordinateOutOfRange,
+    DroppedEntities,
     ExternalReference,
     MissingBlock,
     TooManyEntities,
@@ -140,7 +141,7 @@ def extract(
         ZeroScaleInsert: A block reference scaled by 0 on any axis.
     """
     out = Extraction()
-    skipped: Counter[str] = Counter()
+    skipped: list[_Skipped] = []
     converter = _Converter(factor, chord_tolerance / factor, out.notes)
     roles: dict[str, LayerRole] = {}  # a plain dict: drawings repeat a handful of layer names
     for count, (entity, layer, via) in enumerate(_exploded(entities, None, 0, file, skipped), 1):
@@ -173,10 +174,49 @@ def extract(
                 if not _finite(v[2] for v in vertices):  # bulges: any size, but numbers
                     _raise_bad_coordinate(entity, layer, via, file)
             out.pieces[role].append(Piece(layer, vertices, closed))
+    _check_skipped(skipped, rules, file)
+    reasons = Counter(item.reason for item in skipped)
     out.notes.extend(
-        f"{count} block entities skipped by ezdxf ({reason})" for reason, count in skipped.items()
+        f"{count} block entities skipped by ezdxf ({reason})" for reason, count in reasons.items()
     )
     return out
+
+
+@dataclass(slots=True)
+class _Skipped:
+    """A block entity ezdxf could not place when exploding a block reference."""
+
+    dxftype: str
+    layer: str
+    handle: str | None
+    reason: str
+    here: str
+
+
+def _check_skipped(skipped: list[_Skipped], rules: LayerRules, file: str) -> None:
+    """Refuse geometry ezdxf skipped while exploding a block reference on a cut or mark layer.
+
+    ezdxf skips what it cannot transform (e.g. an entity under non-uniform scaling it has no
+    form for); a skipped curve is geometry the part would be cut without.
+    """
+    lost = [
+        item
+        for item in skipped
+        if (item.dxftype in _CONVERTERS or item.dxftype in _TEXTS)
+        and rules.role(item.layer) is not LayerRole.EXCLUDED
+    ]
+    if not lost:
+        return
+    first = lost[0]
+    counts = Counter(item.dxftype for item in lost)
+    what = ", ".join(f"{n} {t}" for t, n in sorted(counts.items()))
+    raise DroppedEntities(
+        file,
+        f"ezdxf could not place {what} of {first.here} ({first.reason}), so the part would be "
+        "cut without them; explode the block reference in the CAD system and export again",
+        dict(counts),
+        tuple(item.handle for item in lost if item.handle),
+    )
 
 
 def _exploded(
@@ -184,7 +224,7 @@ def _exploded(
     parent_layer: str | None,
     depth: int,
     file: str,
-    skipped: Counter[str],
+    skipped: list[_Skipped],
     via: str = "",
 ) -> Iterator[tuple[DXFGraphic, str, str]]:
     """Yield ``(entity, effective layer, via)``; block references replaced by their content.
@@ -221,7 +261,9 @@ def _exploded(
             try:
                 content = list(
                     insert.virtual_entities(
-                        skipped_entity_callback=lambda _e, reason: skipped.update([reason])
+                        skipped_entity_callback=lambda e, reason, layer=layer, here=here: (
+                            skipped.append(_skipped(e, reason, layer, here))
+                        )
                     )
                 )
             except DXFError as exc:
@@ -229,6 +271,18 @@ def _exploded(
                     file, f"block reference '{entity.dxf.name}' cannot be exploded: {exc}"
                 ) from exc
             yield from _exploded(content, layer, depth + 1, file, skipped, here)
+
+
+def _skipped(entity: DXFGraphic, reason: str, parent_layer: str, here: str) -> _Skipped:
+    """What ezdxf skipped, on the layer it would have had (layer ``0`` takes the reference's)."""
+    layer = entity.dxf.get("layer", "0")
+    return _Skipped(
+        entity.dxftype(),
+        parent_layer if layer == "0" else layer,
+        entity.dxf.get("handle") or None,
+        reason,
+        here,
+    )
 
 
 @contextmanager

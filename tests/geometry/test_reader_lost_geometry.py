@@ -44,6 +44,11 @@ def test_spline_removed_by_ezdxfs_audit_is_refused() -> None:
         read_drawing(m._bad_spline(), name="spline.dxf")
 
 
+def test_block_entity_ezdxf_cannot_place_is_refused_naming_the_block() -> None:
+    with pytest.raises(DroppedEntities, match=r"could not place 1 CIRCLE of block 'B'"):
+        read_drawing(m._stretched_zero_circle(), name="stretched.dxf")
+
+
 def test_insert_of_a_missing_block_is_refused_naming_the_block() -> None:
     with pytest.raises(MissingBlock) as caught:
         read_drawing(m._without_block("R2010", nested=False), name="gone.dxf")

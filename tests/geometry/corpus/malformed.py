@@ -252,6 +252,18 @@ def _nested(depth: int) -> bytes:
     return _ascii(_doc("R2010", draw))
 
 
+def _stretched_zero_circle() -> bytes:
+    """A block stretched 2:1 holding a circle of radius 0, which ezdxf skips when exploding."""
+
+    def draw(doc: Drawing) -> None:
+        block = doc.blocks.new("B")
+        _plate(block)
+        block.add_circle((20, 20), 3.0)
+        doc.modelspace().add_blockref("B", (0, 0), dxfattribs={"xscale": 2, "yscale": 1})
+
+    return _ascii(_doc("R2010", draw)).replace(b"\n 40\n3.0\n", b"\n 40\n0.0\n", 1)
+
+
 def _recursive() -> bytes:
     def draw(doc: Drawing) -> None:
         block = doc.blocks.new("SELF")
@@ -637,6 +649,12 @@ def cases() -> list[Case]:
         _refused("insert-scale-0", lambda: _insert_at(0, 0.0), "zero_scale_insert", "scale 0"),
         _refused("deep-nesting-20", lambda: _nested(20), "unreadable", "blocks 20 deep (limit 16)"),
         _refused("recursive-block", _recursive, "unreadable", "a block inserting itself"),
+        _refused(
+            "block-entity-skipped-by-ezdxf",
+            _stretched_zero_circle,
+            frozenset({"dropped_entities", "zero_radius"}),
+            "ezdxf skips a circle it cannot stretch: the part would lose it",
+        ),
         # --- geometry the existing rules refuse
         _refused(
             "open-contour",
