@@ -2,7 +2,8 @@
 
 Prints what was read from each example drawing, starts both sandboxed services on free loopback
 ports, saves blocks pointing at them (named ``demo-sandbox``; the credentials are the sandbox's
-development defaults or the ``NESTFLOW_SANDBOX_*`` values, never printed), runs ``nest_to_cnc`` on
+development defaults or the ``NESTFLOW_SANDBOX_*`` values, never printed; ``demo-sandbox-roots``
+names the example and output folders as the run's Drawing Roots), runs ``nest_to_cnc`` on
 the examples that passed the check with their lines of the order manifest, pushes CloudNest's
 layouts to the simulated laser and waits until it has cut them, then prints the comparison and
 where the files are. Prefect's log lines are the progress.
@@ -21,7 +22,7 @@ from pathlib import Path
 from prefect.filesystems import LocalFileSystem
 from rich.console import Console
 
-from blocks import AlmaCamCredentials, CloudNestCredentials, MachineTarget
+from blocks import AlmaCamCredentials, CloudNestCredentials, DrawingRoots, MachineTarget
 from cli.terminal import drawings_table, print_summary
 from flows.nest_to_cnc import nest_to_cnc
 from flows.parameters import (
@@ -102,6 +103,11 @@ def run_demo(
             f"CloudNest {sandbox.url('cloudnest')} (speed x{speed:g})"
         )
         blocks = save_sandbox_blocks(sandbox, DEMO_BLOCK, out, out / "drop")
+        # The demo reads the examples and its checked manifest wherever it is started from: it
+        # names exactly those folders (a run reads only its working folder otherwise).
+        roots = f"{DEMO_BLOCK}-roots"
+        DrawingRoots(folders=[str(EXAMPLES), str(out.resolve())]).save(roots, overwrite=True)
+        blocks = blocks.model_copy(update={"drawing_roots": roots})
         console.print(f"Blocks saved as '{DEMO_BLOCK}'; nesting {EXAMPLES} ...")
         # Each demo is a new order against a fresh sandbox: a job name of its own, so the job
         # ledger of an earlier demo (which cut these parts) does not make this one cut nothing.

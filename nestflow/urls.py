@@ -101,7 +101,9 @@ class UrlPolicy(BaseModel):
     @field_validator("allowed_hosts", mode="before")
     @classmethod
     def _lower(cls, hosts: Sequence[str]) -> tuple[str, ...]:
-        return tuple(host.strip().lower().strip("[]") for host in hosts)
+        # "[::1]" alone is the host ::1 (any port), as httpx spells it; "[::1]:8080" stays.
+        lowered = (host.strip().lower() for host in hosts)
+        return tuple(h[1:-1] if h.startswith("[") and h.endswith("]") else h for h in lowered)
 
     def allows(self, host: str, port: int) -> bool:
         """Whether ``host`` (as httpx spells it: lower case, no brackets) is allowed on ``port``."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import logging
 import os
 import shutil
 import time
@@ -18,6 +19,7 @@ from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import MissingContextError
 from prefect.filesystems import WritableFileSystem
 from pydantic import BaseModel, Field, ValidationError
 
@@ -192,6 +194,14 @@ def _move(path: Path, folder: Path) -> Path:
     return Path(shutil.move(str(path), str(target)))
 
 
+def _logger() -> logging.Logger | logging.LoggerAdapter:
+    """The run's logger; outside a run (a direct call), the module's."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(__name__)
+
+
 def _inbox_folder(inbox: str) -> Path:
     """The inbox's folder, resolved: a glob pattern's part before its first wildcard."""
     parts = Path(inbox).expanduser().parts
@@ -216,7 +226,7 @@ def file_away(done: list[str], rejected: dict[str, str], inbox: str) -> Filed:
     """
     root = _inbox_folder(inbox)
     filed = Filed()
-    logger = get_run_logger()
+    logger = _logger()
     for names, sub in ((done, "processed"), (list(rejected), "rejected")):
         for name in names:
             path = Path(name)

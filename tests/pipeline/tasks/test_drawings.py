@@ -10,14 +10,26 @@ import pytest
 
 from nestflow.geometry.reader import DrawingFailure, ReadOptions
 from nestflow.intake import IntakeRules, ManifestMismatch
+from nestflow.urls import UrlPolicy
 from tasks.drawings import check_drawings, find_drawings, load_manifest, match_manifest
 from tests.pipeline.tasks.support import EXAMPLES, parameter_model, to_check
+
+
+@pytest.fixture
+def work_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run's working folder is the test's ``tmp_path``, which holds its drawings.
+
+    No Drawing Roots are given here: a run then reads only its working folder (the others read
+    examples/ from the repository, the folder the tests run in).
+    """
+    monkeypatch.chdir(tmp_path)
+
 
 # --------------------------------------------------------------------------------- find
 
 
 def test_find_drawings_reports_a_second_drawing_of_the_same_name_as_a_failure(
-    example_folder, tmp_path: Path
+    work_in_tmp, example_folder, tmp_path: Path
 ) -> None:
     folder = example_folder("gusset.dxf", "bracket.dxf")
     other = tmp_path / "other"
@@ -34,13 +46,13 @@ def test_find_drawings_reports_a_second_drawing_of_the_same_name_as_a_failure(
     assert str(twin.resolve()) in failures[0].message
 
 
-def test_find_drawings_counts_a_file_given_twice_once(example_folder) -> None:
+def test_find_drawings_counts_a_file_given_twice_once(work_in_tmp, example_folder) -> None:
     folder = example_folder("gusset.dxf")
     refs, failures = find_drawings(str(folder), [str(folder / "gusset.dxf")], [], [])
     assert ([r.file for r in refs], failures) == (["gusset.dxf"], [])
 
 
-def test_find_drawings_follows_a_glob_pattern_into_subfolders(tmp_path: Path) -> None:
+def test_find_drawings_follows_a_glob_pattern_into_subfolders(work_in_tmp, tmp_path: Path) -> None:
     for sub, name in (("a", "gusset.dxf"), ("a/b", "bracket.dxf")):
         (tmp_path / sub).mkdir(parents=True, exist_ok=True)
         shutil.copy(EXAMPLES / name, tmp_path / sub / name)
@@ -57,7 +69,7 @@ def test_find_drawings_names_a_url_drawing_by_the_end_of_its_path() -> None:
     assert [(r.file, r.url, r.path) for r in refs] == [("cover plate.dxf", url, None)]
 
 
-def test_find_drawings_raises_for_a_folder_that_does_not_exist(tmp_path: Path) -> None:
+def test_find_drawings_raises_for_a_folder_that_does_not_exist(work_in_tmp, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="does not exist"):
         find_drawings(str(tmp_path / "missing"), [], [], [])
 
@@ -130,7 +142,8 @@ def test_check_drawings_rejects_an_unreachable_url_naming_it() -> None:
     item = parameter_model(check_drawings, "items").model_validate(
         {"ref": {"file": "plate.dxf", "url": url}, "terms": {}}
     )
-    (drawing,) = check_drawings([item], ReadOptions())
+    on_loopback = UrlPolicy(allowed_hosts=["127.0.0.1:9"])  # loopback is fetched only if allowed
+    (drawing,) = check_drawings([item], ReadOptions(), None, on_loopback)
     assert (drawing.failure.file, drawing.failure.kind) == ("plate.dxf", "unreachable")
     assert url in drawing.failure.message
 
@@ -181,6 +194,7 @@ def test_check_drawings_without_rules_checks_no_hole_and_refuses_nothing(tmp_pat
 
 
 def test_match_manifest_fails_production_and_lists_the_mismatches_of_a_quote(
+    work_in_tmp,
     example_folder,
 ) -> None:
     folder = example_folder("gusset.dxf", "bracket.dxf")
