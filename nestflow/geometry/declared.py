@@ -136,7 +136,7 @@ def lost(doc: Drawing, found: Declared) -> Lost:
                 for h in found.handles.get((where, dxftype), [])
                 if h in found.duplicates and h not in gone
             ]
-            out.handles.extend(gone)
+            out.handles.extend(h for h in dict.fromkeys(gone) if h not in out.handles)
         for block in found.inserts.get(container, ()):
             if doc.blocks.get(block) is None:
                 out.missing_blocks.append((block, None))

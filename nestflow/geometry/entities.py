@@ -347,9 +347,10 @@ def _check_coordinates(
     if far:
         raise CoordinateOutOfRange(
             file,
-            f"{_where(entity, layer, via)} lies more than {MAX_COORDINATE_MM:g} mm from the "
-            "origin, where a double can no longer keep 0.01 mm and the part would be cut "
-            "distorted; move the geometry near the origin and export the drawing again",
+            f"{_where(entity, layer, via)} lies more than {MAX_COORDINATE_MM:,.0f} mm "
+            f"({MAX_COORDINATE_MM / 1e6:g} km) from the origin; that far out, arithmetic on "
+            "doubles no longer keeps the part to 0.01 mm and it would be cut distorted: move "
+            "the geometry near the origin and export the drawing again",
             entity.dxf.handle or None,
             layer,
         )

@@ -2,11 +2,17 @@
 
 The pipeline for one drawing:
 
-1. Load the bytes (size limit first), hash them, parse: ezdxf's strict loader plus an audit, and
-   ``ezdxf.recover`` when that fails (it repairs what can be repaired; a structure error it
-   cannot repair becomes :class:`UnreadableDrawing` with the line number). A file that ends inside
-   a section, without the ``EOF`` marker, is :class:`TruncatedDrawing` before any parsing: the
-   recovery would read the part before the cut and silently lose the rest.
+1. Load the bytes (size limit first), hash them, parse: ezdxf's binary loader for a binary DXF;
+   for ASCII (any line ends, a UTF-8 byte order mark skipped, the header's code page) ezdxf's
+   strict loader plus an audit, and ``ezdxf.recover`` when that fails or finds nothing (it
+   repairs what can be repaired; a structure error it cannot repair becomes
+   :class:`UnreadableDrawing` with the line number). Bytes of another format (PNG, ZIP, PDF,
+   DWG, ...) or without a DXF section are :class:`UnreadableDrawing` saying so. A file that ends
+   inside a section, without the ``EOF`` marker, is :class:`TruncatedDrawing` before any
+   parsing: the recovery would read the part before the cut and silently lose the rest.
+   Whenever ezdxf repaired anything, the entities the file declares are counted from its raw
+   tags and compared with those loaded: a dropped entity is :class:`DroppedEntities`, a dropped
+   reference to an undefined block :class:`MissingBlock` (:mod:`nestflow.geometry.declared`).
 2. Convert ``$INSUNITS`` to mm; a unitless drawing uses ``ReadOptions.default_units``.
 3. Explode block references (scaled, rotated, mirrored, nested; layer ``0`` inside a block takes
    the reference's layer) and convert entities to pieces with exact bulges
@@ -29,6 +35,15 @@ Decisions worth knowing:
 * **A hole touching its outer contour is an error** (:class:`HoleOnOutline`), whether it runs
   along the contour (an invalid polygon) or touches it at a single point (valid in OGC terms):
   the laser cannot cut either, so rejecting both is the safe choice.
+* **Holes touching or overlapping each other are an error** (:class:`HolesTouch`, the same
+  family as :class:`HoleOnOutline`): the web between them has no width.
+* **Never a wrong part**: geometry ezdxf drops while loading or repairing a damaged file
+  (duplicate handles, invalid entities), or cannot place when exploding a block, a block
+  reference to an undefined block (:class:`MissingBlock`) and an external reference
+  (:class:`ExternalReference`, naming the XREF's path) are refused, never read as a smaller
+  part.
+* **Far coordinates are an error**: beyond 100 km from the origin
+  (:class:`CoordinateOutOfRange`, a :class:`BadCoordinate`; see its docstring for the bound).
 * **Untrustworthy geometry is an error**: NaN or infinite coordinates (:class:`BadCoordinate`),
   circles and arcs without a positive radius (:class:`ZeroRadius`) and block references scaled by
   0 (:class:`ZeroScaleInsert`) name the entity handle and layer

@@ -387,7 +387,6 @@ def cases() -> list[Case]:
         _valid("cr-only", lambda: _plate_bytes().replace(b"\n", b"\r"), "old Mac line ends (CR)"),
         _valid("mixed-line-ends", lambda: _mixed(_plate_bytes()), "LF and CRLF mixed"),
         _valid("bom-lf", lambda: b"\xef\xbb\xbf" + _plate_bytes(), "UTF-8 byte order mark"),
-        _valid("R12-crlf-bom-cp1252", lambda: b"\xef\xbb\xbf" + _crlf(_plate_bytes("R12")), "R12"),
         _valid(
             "trailing-garbage-after-eof",
             lambda: _plate_bytes() + b"\x00\x1a trailing bytes of an old copy\n",
