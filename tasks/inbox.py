@@ -117,12 +117,20 @@ def find_new_drawings(inbox: str, state: InboxState, settle_s: float) -> list[In
     """List the inbox's DXF files that were not announced yet with their current content.
 
     Files modified less than ``settle_s`` seconds ago are left for the next look: they may
-    still be being copied.
+    still be being copied. A link leading out of the inbox is not announced (a warning names
+    it).
     """
     root = Path(inbox).expanduser().resolve()
     now = time.time()
     found = []
     for path in find_dxf_files(str(root)):
+        if not path.is_relative_to(root):
+            # A link out of the inbox: announcing its target would hand a run a file the inbox
+            # only points to (and the run would refuse it, or file it away from elsewhere).
+            _logger().warning(
+                "%s leads out of the inbox %s: not announced", printable(str(path)), root
+            )
+            continue
         if now - path.stat().st_mtime < settle_s:
             continue
         name = path.relative_to(root).as_posix()

@@ -219,10 +219,11 @@ def _post_arrival(api: str, files: list[Path], job_name: str) -> None:
     assert response.status_code == 204
 
 
-def test_posted_arrival_events_each_start_a_run_that_completes(
-    deployed: Deployed, tmp_path: Path
-) -> None:
-    files = [Path(shutil.copy(ROOT / "examples" / "l_profile.dxf", tmp_path / "l_profile.dxf"))]
+def test_posted_arrival_events_each_start_a_run_that_completes(deployed: Deployed) -> None:
+    # The deployments name no Drawing Roots: a run reads only the project folder it runs in.
+    erp = deployed.workdir / "erp"
+    erp.mkdir(exist_ok=True)
+    files = [Path(shutil.copy(ROOT / "examples" / "l_profile.dxf", erp / "l_profile.dxf"))]
     jobs = [f"erp-{uuid.uuid4().hex[:8]}" for _ in range(2)]
     arrival = deployment_id(deployed.api, "Nest to CNC", "on-arrival")
     for job in jobs:  # two orders, one after the other

@@ -60,6 +60,15 @@ def test_find_new_drawings_lists_each_dxf_file_with_its_content_hash(storage, in
     assert all(Path(f.path) == inbox.resolve() / f.name for f in found)
 
 
+def test_find_new_drawings_does_not_announce_a_link_out_of_the_inbox(
+    storage, inbox: Path, tmp_path: Path
+) -> None:
+    outside = Path(shutil.copy(EXAMPLES / "gusset.dxf", tmp_path / "victim.dxf"))
+    (inbox / "link.dxf").symlink_to(outside)
+    found = find_new_drawings(str(inbox), load_state(storage), 0.0)
+    assert sorted(f.name for f in found) == ["bracket.dxf", "gusset.dxf"]
+
+
 def test_find_new_drawings_ignores_files_already_seen(storage, inbox: Path) -> None:
     first = find_new_drawings(str(inbox), load_state(storage), 0.0)
     seen = load_state(storage).with_files([f for f in first if f.name == "gusset.dxf"])
