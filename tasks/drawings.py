@@ -152,8 +152,14 @@ def _content(
     url = ref.url or ""
     check_url_form(url)  # httpx would read "file:///etc/passwd" as the relative "/etc/passwd"
     transport = GuardedTransport(url_policy or UrlPolicy())
+    # trust_env=False: no proxy from HTTP(S)_PROXY (it would resolve and fetch unchecked; httpx
+    # ignores them anyway once a transport is given, this keeps it so) and no .netrc credentials.
     with httpx.Client(
-        timeout=timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS, transport=transport
+        timeout=timeout,
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        transport=transport,
+        trust_env=False,
     ) as client:
         try:
             request = client.build_request("GET", url)

@@ -150,3 +150,18 @@ def test_a_drawing_roots_block_without_folders_keeps_the_working_folder() -> Non
 def test_a_drawing_roots_block_refuses_a_url_as_a_host() -> None:
     with pytest.raises(ValueError, match="give host names or host:port"):
         DrawingRoots(url_hosts=["http://erp.local/"])
+
+
+def test_a_proxy_in_the_environment_does_not_bypass_the_guard(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from nestflow.geometry.reader import ReadOptions
+    from nestflow.intake import DrawingLocation, OrderTerms
+    from tasks import drawings
+
+    monkeypatch.setattr(drawings, "emit", lambda *args, **kwargs: None)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # the discard port: nothing listens
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", _never)
+    ref = DrawingLocation(file="a.dxf", url="http://10.0.0.1/a.dxf")
+    checked = drawings.check_drawing(ref, OrderTerms(), ReadOptions())
+    assert checked.failure is not None and checked.failure.kind == "url_refused"
