@@ -25,6 +25,10 @@ QUANTITY_LIMIT = 100_000
 #: nestflow.intake.MAX_MANIFEST_BYTES.
 BYTE_LIMIT = 10 * 1024 * 1024
 
+#: Longest refusal message: enough to name the file, line, column and fix, too short to echo a
+#: cell of the file back.
+MAX_MESSAGE = 600
+
 HEADER = "file,quantity,material,thickness,rotations,flip\n"
 ROW = "a.dxf,2,S235JR,3,0;90,no\n"
 
@@ -39,7 +43,8 @@ class Case:
         orders: For a manifest that must be read: (file name, quantity) of each order, in order.
         error: For one that must be refused: the error's class name (``ManifestError``,
             ``PlaceRefused``).
-        says: Words the refusal must contain (the problem, in the user's terms).
+        says: Words the refusal must contain (the problem, in the user's terms); the message
+            is at most :data:`MAX_MESSAGE` characters long.
         line: The line the refusal must name (``line N`` in the message), when one is at fault.
         big: Megabytes of input or many lines: the case that was slow or quadratic.
     """

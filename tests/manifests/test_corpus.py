@@ -20,6 +20,7 @@ from tests.manifests.corpus import (
     BYTE_LIMIT,
     CELL_LIMIT,
     LINE_LIMIT,
+    MAX_MESSAGE,
     QUANTITY_LIMIT,
     Case,
     corpus,
@@ -29,9 +30,12 @@ CASES = corpus()
 #: Longest a big case may take: linear reading does each in well under a second on a laptop;
 #: the margin is for a loaded CI machine, far below the minutes the quadratic sum took.
 BIG_CASE_S = 15.0
-#: Longest refusal message: enough to name the file, line, column and fix, too short to echo a
-#: cell of the file back.
-MAX_MESSAGE = 600
+
+
+@pytest.fixture(autouse=True)
+def _run_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each manifest lies in the run's working folder, where a run with no roots reads."""
+    monkeypatch.chdir(tmp_path)
 
 
 def _read(case: Case, folder: Path) -> list[manifest.ManifestLine]:
