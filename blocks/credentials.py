@@ -118,6 +118,18 @@ class CloudNestCredentials(CredentialsBlock):
         ),
     )
 
+    call_budget_s: float = Field(
+        default=180.0,
+        gt=0,
+        title="Longest time of one call (s)",
+        description=(
+            "Seconds one CloudNest call may take in all, every attempt, retry pause and "
+            "Retry-After wait included; past it the call fails naming the endpoint, this budget "
+            "and the attempts made. Each attempt is also bounded by 3 x the HTTP timeout, from "
+            "its first byte sent (headers included)."
+        ),
+    )
+
     def get_client(self, timeout: float | None = None) -> CloudNestClient:
         """Return a CloudNest client configured from this block.
 
@@ -146,6 +158,7 @@ class CloudNestCredentials(CredentialsBlock):
             rate_limits=self.rate_limits or None,
             timeout=timeout or self.timeout_s,
             unreachable_after=self.unreachable_after_s,
+            call_budget=self.call_budget_s,
             before_request=GlobalRateLimit(limit_name) if limit_name else None,
         )
 
@@ -196,6 +209,18 @@ class AlmaCamCredentials(CredentialsBlock):
         ),
     )
 
+    call_budget_s: float = Field(
+        default=180.0,
+        gt=0,
+        title="Longest time of one call (s)",
+        description=(
+            "Seconds one AlmaCAM call may take in all, every attempt, retry pause and "
+            "Retry-After wait included; past it the call fails naming the endpoint, this budget "
+            "and the attempts made. Each attempt is also bounded by 3 x the HTTP timeout, from "
+            "its first byte sent (headers included)."
+        ),
+    )
+
     def get_client(self, timeout: float | None = None) -> AlmaCamClient:
         """Return an AlmaCAM client configured from this block.
 
@@ -212,4 +237,5 @@ class AlmaCamCredentials(CredentialsBlock):
             self.token.get_secret_value(),
             timeout=timeout or self.timeout_s,
             unreachable_after=self.unreachable_after_s,
+            call_budget=self.call_budget_s,
         )

@@ -4,6 +4,10 @@ It plays what no sandbox gives: a body dripped a byte at a time (never tripping 
 a gzip bomb, a body far too large, and "too frequent" with a Retry-After of a day. Every request
 gets the act chosen last (``server.play(act)``), whatever its method and path; ``requests``
 counts them since.
+
+Any other answer is scripted with :class:`Answer` (``server.answer(Answer(...))``): its status line
+and headers are written as they are (a 5000-digit status, a 204 with a body), optionally dripped a
+byte at a time, headers included, which ``http.server`` could not do through ``send_response``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import gzip
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -29,8 +34,13 @@ class _Player(BaseHTTPRequestHandler):
     def _reply(self) -> None:
         self.rfile.read(int(self.headers.get("content-length") or 0))
         self.server.requests += 1
+        case = self.path.split("/")[2] if self.path.startswith("/case/") else None
         try:
-            ACTS[self.server.act](self)
+            if case is not None:
+                # A corpus case of its own (``server.cases``), so that cases may run side by side.
+                _play(self, self.server.cases[case])
+            else:
+                ACTS[self.server.act](self)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client cut the answer off, as it should
 
@@ -64,6 +74,67 @@ def _drip(player: _Player) -> None:
         time.sleep(0.1)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One scripted answer, written byte for byte.
+
+    Attributes:
+        status: The status code (any integer, written as it is).
+        body: The body.
+        headers: Headers besides ``Content-Length``.
+        length: Whether to send ``Content-Length`` (without it the connection ends the body).
+        drip_head_s: Pause between the bytes of the status line and headers (``None``: at once).
+        drip_body_s: Pause between the bytes of the body (``None``: at once).
+        echo_token: Replace ``{TOKEN}`` in the body by the request's Bearer token (a service
+            quoting the token back).
+        raw: Bytes written instead of a whole answer (a garbage status line; ``b""`` closes the
+            connection without a word).
+    """
+
+    status: int = 200
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
+    length: bool = True
+    drip_head_s: float | None = None
+    drip_body_s: float | None = None
+    echo_token: bool = False
+    raw: bytes | None = None
+
+
+def _write(player: _Player, data: bytes, pause: float | None) -> None:
+    if pause is None:
+        player.wfile.write(data)
+        player.wfile.flush()
+        return
+    for byte in data:
+        player.wfile.write(bytes([byte]))
+        player.wfile.flush()
+        time.sleep(pause)
+
+
+def _scripted(player: _Player) -> None:
+    _play(player, player.server.scripted)
+
+
+def _play(player: _Player, answer: Answer) -> None:
+    player.close_connection = True
+    if answer.raw is not None:
+        _write(player, answer.raw, answer.drip_head_s)
+        return
+    body = answer.body
+    if answer.echo_token:
+        token = player.headers.get("Authorization", "").removeprefix("Bearer ")
+        body = body.replace(b"{TOKEN}", token.encode())
+    head = f"HTTP/1.1 {answer.status} Scripted\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in answer.headers)
+    if answer.length:
+        head += f"Content-Length: {len(body)}\r\n"
+    head += "Connection: close\r\n\r\n"
+    player.close_connection = True
+    _write(player, head.encode("latin-1"), answer.drip_head_s)
+    _write(player, body, answer.drip_body_s)
+
+
 def _bomb(player: _Player) -> None:
     bomb = player.server.bomb
     player.head(200, len(bomb), Content_Encoding="gzip")
@@ -91,6 +162,7 @@ ACTS: dict[str, Callable[[_Player], None]] = {
     "huge": _huge,
     "http_429_for_a_day": _http_429_for_a_day,
     "too_frequent_for_a_day": _too_frequent_for_a_day,
+    "scripted": _scripted,
 }
 
 
@@ -103,6 +175,9 @@ class Misbehaving(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Player)
         self.act = "ok"
         self.requests = 0
+        self.scripted = Answer()
+        #: Answers of the paths ``/case/<key>/...``, whatever the act.
+        self.cases: dict[str, Answer] = {}
         # 64 MiB of zeros in about 64 KiB of gzip, made before any test traces the memory.
         self.bomb = gzip.compress(b"\0" * (64 * MIB), compresslevel=9)
 
@@ -114,3 +189,8 @@ class Misbehaving(ThreadingHTTPServer):
         self.act = act
         self.requests = 0
         return self
+
+    def answer(self, answer: Answer) -> Misbehaving:
+        """Play ``answer`` to every request from now on."""
+        self.scripted = answer
+        return self.play("scripted")

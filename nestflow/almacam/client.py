@@ -4,10 +4,18 @@ Retries: only read-only calls (the ``GET`` result and image views) are retried, 
 answer came at all (connection refused or dropped, network timeout). ``submit`` is never retried:
 a POST that timed out may have landed, and a second one would create (and bill) a second order.
 
-Bounds: every answer is read through :func:`nestflow.bounded.send_bounded`, within
-``max_answer_bytes`` (counted after decompression) and ``request_deadline`` seconds for the whole
-exchange; ``timeout`` alone bounds each step, and a server dripping its body a byte at a time
-never trips it. Too large an answer is :class:`AlmaCamAnswerTooLarge` (never retried: the API has
+Bounds: every answer is read through :func:`nestflow.bounded.send_bounded` over a
+:class:`~nestflow.bounded.DeadlineTransport`, within ``max_answer_bytes`` (counted after
+decompression) and ``request_deadline`` seconds for the whole exchange from its first byte
+(connect, request, status line and headers, body); ``timeout`` alone bounds each step, and a
+server dripping its headers or body a byte at a time never trips it. One call (its attempts, its
+retry pauses, its ``Retry-After`` waits) takes at most ``call_budget`` seconds in all: an attempt
+gets at most the budget left as its deadline, and a pause that would end past the budget is not
+made (:class:`AlmaCamCallBudgetExceeded`, naming the endpoint, the budget and the attempts).
+JSON nested too deep or with numbers too long for Python is a typed error of the answer's status,
+and ids and counts out of range (an order id of -7, a nesting cut -5 times) are refused by the
+models (:class:`AlmaCamProtocolError`). The token is scrubbed from every text of an answer.
+Too large an answer is :class:`AlmaCamAnswerTooLarge` (never retried: the API has
 no answer near the limit). Too slow a one is an :class:`AlmaCamTransportError` with
 ``request_sent`` true (a submit may have landed); it is not retried at once either, since the
 service did answer and another attempt would hold the caller for another whole deadline, but a
@@ -58,11 +66,12 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from nestflow.almacam.errors import (
     AlmaCamAnswerTooLarge,
     AlmaCamAuthError,
+    AlmaCamCallBudgetExceeded,
     AlmaCamError,
     AlmaCamNotFound,
     AlmaCamOrderTooLarge,
@@ -85,7 +94,17 @@ from nestflow.almacam.models import (
     View,
 )
 from nestflow.almacam.orders import OrderIndex
-from nestflow.bounded import DEFAULT_MAX_BYTES, AnswerTooLarge, AnswerTooSlow, send_bounded
+from nestflow.bounded import (
+    DEFAULT_MAX_BYTES,
+    AnswerTooLarge,
+    AnswerTooSlow,
+    CallBudget,
+    DeadlineTransport,
+    UndecodableJson,
+    decode_json,
+    scrub,
+    send_bounded,
+)
 from nestflow.waiting import (
     Silence,
     cancellable,
@@ -108,6 +127,9 @@ GET_RETRY_PAUSE = 0.2
 #: Default ``request_deadline`` as a multiple of ``timeout``: a connect, a write and a read may
 #: each take nearly ``timeout``, so a whole exchange is given their sum.
 DEADLINE_PER_TIMEOUT = 3.0
+#: Default ``call_budget`` as a multiple of ``request_deadline``: a slow attempt, a retry and the
+#: pauses between them.
+BUDGET_PER_DEADLINE = 2.0
 #: Default most pauses made for 429 answers to one request, and longest ``Retry-After`` obeyed (s).
 MAX_RATE_LIMIT_WAITS = 5
 MAX_RETRY_AFTER = 60.0
@@ -156,14 +178,23 @@ def _describe(exc: httpx.TransportError) -> str:
     return f"{type(exc).__name__}: {exc or 'no detail'}"
 
 
-def _message_of(response: httpx.Response) -> str:
-    """The ``message`` of a JSON body (with its first error's), else the start of the text body."""
+def _message_of(response: httpx.Response, token: str) -> str:
+    """The ``message`` of a JSON body (with its first error's), else the start of the text body.
+
+    The token is scrubbed from it (a service may quote back what it was sent).
+    """
+    return scrub(_raw_message_of(response), token)
+
+
+def _raw_message_of(response: httpx.Response) -> str:
     try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip()[:200] or "(empty body)"
+        body = decode_json(response.content)
+    except UndecodableJson as exc:
+        if exc.reason.startswith("not JSON"):
+            return response.text.strip()[:200] or "(empty body)"
+        return f"(an unreadable body: {exc.reason})"
     if not isinstance(body, dict) or not isinstance(body.get("message"), str):
-        return str(body)[:200]
+        return _clip(repr(body)[:200])
     errors = body.get("errors")
     first = errors[0] if isinstance(errors, list) and errors else None
     if isinstance(first, dict) and isinstance(first.get("message"), str):
@@ -211,6 +242,8 @@ def _check_limits(client: AlmaCamClient) -> None:
         raise ValueError(f"max_answer_bytes must be > 0, got {client.max_answer_bytes}")
     if client.request_deadline <= 0:
         raise ValueError(f"request_deadline must be > 0 seconds, got {client.request_deadline}")
+    if client.call_budget <= 0:
+        raise ValueError(f"call_budget must be > 0 seconds, got {client.call_budget}")
     if client.max_rate_limit_waits < 0:
         raise ValueError(f"max_rate_limit_waits must be >= 0, got {client.max_rate_limit_waits}")
     if client.max_retry_after < 0:
@@ -225,7 +258,8 @@ class AlmaCamClient:
         token: The Bearer token (never shown in reprs, logs or errors).
         timeout: Seconds allowed to every request (connect, read, write, pool); a connect never
             takes longer than ``unreachable_after``.
-        transport: An httpx transport to use instead of the network (tests, proxies).
+        transport: An httpx transport to use instead of the network (tests, proxies); the
+            default, a :class:`~nestflow.bounded.DeadlineTransport`, bounds headers too.
         sleep: Sleep function for the retry pauses of read-only requests and the pauses after
             a 429; the default stops when waits are cancelled.
         unreachable_after: Seconds without any answer from the service after which read-only
@@ -234,6 +268,8 @@ class AlmaCamClient:
             is cut off with :class:`AlmaCamAnswerTooLarge`.
         request_deadline: Seconds for a whole exchange, from sending to the last byte of the
             answer; :data:`DEADLINE_PER_TIMEOUT` times ``timeout`` when ``None``.
+        call_budget: Seconds one call may take in all (attempts, retry pauses, ``Retry-After``
+            waits); :data:`BUDGET_PER_DEADLINE` times ``request_deadline`` when ``None``.
         max_rate_limit_waits: Most pauses made for 429 answers to one request before giving up.
         max_retry_after: Longest ``Retry-After`` (seconds) the client waits out; a longer one
             fails at once.
@@ -254,6 +290,7 @@ class AlmaCamClient:
         unreachable_after: float = 120.0,
         max_answer_bytes: int = DEFAULT_MAX_BYTES,
         request_deadline: float | None = None,
+        call_budget: float | None = None,
         max_rate_limit_waits: int = MAX_RATE_LIMIT_WAITS,
         max_retry_after: float = MAX_RETRY_AFTER,
     ) -> None:
@@ -267,16 +304,20 @@ class AlmaCamClient:
         self.request_deadline = (
             request_deadline if request_deadline is not None else DEADLINE_PER_TIMEOUT * timeout
         )
+        self.call_budget = (
+            call_budget if call_budget is not None else BUDGET_PER_DEADLINE * self.request_deadline
+        )
         self.max_rate_limit_waits = max_rate_limit_waits
         self.max_retry_after = max_retry_after
         _check_limits(self)
+        self._token = SecretStr(token)
         self._rng = random.Random()
         # httpx redacts the Authorization header in its own reprs; we never log headers.
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             timeout=httpx.Timeout(timeout, connect=min(timeout, unreachable_after)),
-            transport=transport,
+            transport=transport if transport is not None else DeadlineTransport(),
         )
 
     def __repr__(self) -> str:
@@ -520,7 +561,7 @@ class AlmaCamClient:
             return self._parse(response, _RESULT_MODELS[view], endpoint, order_id)
         if response.status_code == 202:
             return Computing(
-                message=_message_of(response),
+                message=_message_of(response, self._secret()),
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         raise self._status_error(response, endpoint, order_id, index)
@@ -552,13 +593,18 @@ class AlmaCamClient:
             AlmaCamError: As :meth:`_answered`.
         """
         refusals = 0
+        budget = CallBudget(self.call_budget)
         while True:
-            response = self._answered(method, path, order_id, retries, pauses.sleep, payload)
+            response = self._answered(
+                method, path, order_id, retries, pauses.sleep, payload, budget
+            )
             if response.status_code not in NOT_PROCESSED:
                 return response
             refusals += 1
             pauses.sleep(
-                self._rate_limit_pause(response, f"{method} {path}", order_id, refusals, pauses)
+                self._rate_limit_pause(
+                    response, f"{method} {path}", order_id, refusals, pauses, budget
+                )
             )
             check_cancelled()
 
@@ -570,10 +616,14 @@ class AlmaCamClient:
         retries: int,
         sleep: Callable[[float], None],
         payload: dict[str, Any] | None,
+        budget: CallBudget,
     ) -> httpx.Response:
         """One answer, read within bounds; sent again up to ``retries`` times while none comes.
 
+        Each attempt's deadline is ``request_deadline`` or the budget left, if less.
+
         Raises:
+            AlmaCamCallBudgetExceeded: The budget ran out before an attempt or a retry pause.
             AlmaCamUnreachable: The service has given no answer for ``unreachable_after`` s (a
                 read-only request; a submit reports the transport error it met).
             AlmaCamTransportError: No answer after the retries, or an answer too slow.
@@ -583,14 +633,17 @@ class AlmaCamClient:
         endpoint = f"{method} {path}"
         pause = GET_RETRY_PAUSE
         for attempt in range(retries + 1):
+            if budget.left() <= 0:
+                raise self._budget_spent(endpoint, order_id, budget, "no attempt left in time")
             sent_at = time.monotonic()
             request = self._http.build_request(method, path, json=payload)
+            budget.attempts += 1
             try:
                 response = send_bounded(
                     self._http,
                     request,
                     max_bytes=self.max_answer_bytes,
-                    deadline_s=self.request_deadline,
+                    deadline_s=max(budget.deadline(self.request_deadline), 0.001),
                 )
             except httpx.TransportError as exc:
                 self._silence.unanswered(sent_at, _describe(exc))
@@ -598,7 +651,11 @@ class AlmaCamClient:
                     raise self._unreachable(endpoint, order_id, self._silence) from exc
                 if attempt == retries:
                     raise self._transport_error(exc, endpoint, order_id) from exc
-                sleep(min(pause, max(0.0, self._silence.left())))
+                wait = min(pause, max(0.0, self._silence.left()))
+                if not budget.allows(wait):
+                    why = f"last attempt: {_describe(exc)}"
+                    raise self._budget_spent(endpoint, order_id, budget, why) from exc
+                sleep(wait)
                 pause *= 2.0
             except (AnswerTooLarge, AnswerTooSlow, zlib.error, httpx.DecodingError) as exc:
                 self._silence.answered()  # the service did answer, if not usably
@@ -608,6 +665,27 @@ class AlmaCamClient:
                 return response
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _budget_spent(
+        self,
+        endpoint: str,
+        order_id: int | None,
+        budget: CallBudget,
+        why: str,
+        *,
+        request_sent: bool = True,
+    ) -> AlmaCamCallBudgetExceeded:
+        return AlmaCamCallBudgetExceeded(
+            endpoint=endpoint,
+            budget_s=budget.seconds,
+            attempts=budget.attempts,
+            why=scrub(why, self._secret()),
+            request_sent=request_sent,
+            order_id=order_id,
+        )
+
+    def _secret(self) -> str:
+        return self._token.get_secret_value()
+
     def _rate_limit_pause(
         self,
         response: httpx.Response,
@@ -615,6 +693,7 @@ class AlmaCamClient:
         order_id: int | None,
         refusals: int,
         pauses: _Pauses,
+        budget: CallBudget,
     ) -> float:
         """Seconds to wait before sending a request answered 429/503 (the ``refusals``-th) again.
 
@@ -622,6 +701,8 @@ class AlmaCamClient:
             AlmaCamRateLimited: ``max_rate_limit_waits`` pauses were made already; the service
                 asks for more than ``max_retry_after``; or the pause would end past the
                 deadline of the wait the request belongs to.
+            AlmaCamCallBudgetExceeded: The pause would end past the call's budget (the
+                request was not processed).
         """
         asked = parse_retry_after(response.headers.get("Retry-After"))
         status = response.status_code
@@ -657,6 +738,16 @@ class AlmaCamClient:
                 f"the next attempt would be in {pause:.1f} s ({why}), past the wait's deadline "
                 f"({max(left, 0.0):.1f} s left); wait again later with the same order id"
             )
+        if not budget.allows(pause):
+            why = "Retry-After" if asked is not None else "back-off"
+            raise self._budget_spent(
+                endpoint,
+                order_id,
+                budget,
+                f"{reason} ({status}), the next attempt would be in {pause:.1f} s ({why}), past "
+                f"the budget ({max(budget.left(), 0.0):.1f} s left)",
+                request_sent=False,
+            )
         log.info(
             "AlmaCAM %s: %s (%d, answer number %d), sending it again in %.1f s",
             endpoint,
@@ -691,13 +782,21 @@ class AlmaCamClient:
         try:
             return model.model_validate_json(response.content)
         except ValidationError as exc:
+            # pydantic's own JSON parser reads any depth and number length into a typed
+            # ValidationError ("recursion limit exceeded", "number out of range"), never raw.
+            first = exc.errors()[0]
+            where = ".".join(str(step) for step in first["loc"]) or "(the whole body)"
             raise AlmaCamProtocolError(
-                f"the body is not a valid {model.__name__}: {exc.error_count()} problem(s), "
-                f"first: {exc.errors()[0]['msg']} at {list(exc.errors()[0]['loc'])}",
+                scrub(
+                    f"the body is not a valid {model.__name__}: {exc.error_count()} problem(s), "
+                    f"first: {first['msg']} at {where}; check that base_url points at AlmaCAM, "
+                    f"and report the answer to the vendor if it does",
+                    self._secret(),
+                ),
                 status=response.status_code,
                 endpoint=endpoint,
                 order_id=order_id,
-            ) from exc
+            ) from None
 
     @staticmethod
     def _transport_error(
@@ -739,6 +838,24 @@ class AlmaCamClient:
             order_id=order_id,
         )
 
+    def _scrubbed(self, body: ErrorBody) -> ErrorBody:
+        """``body`` with the token taken out of its message and every error's message and path."""
+        token = self._secret()
+        errors = [
+            item.model_copy(
+                update={
+                    "message": scrub(item.message, token),
+                    "path": [
+                        scrub(step, token) if isinstance(step, str) else step for step in item.path
+                    ]
+                    if item.path is not None
+                    else None,
+                }
+            )
+            for item in body.errors
+        ]
+        return body.model_copy(update={"message": scrub(body.message, token), "errors": errors})
+
     def _status_error(
         self,
         response: httpx.Response,
@@ -747,10 +864,10 @@ class AlmaCamClient:
         index: OrderIndex | None,
     ) -> AlmaCamError:
         status = response.status_code
-        message = _message_of(response)
+        message = _message_of(response, self._secret())
         where = f"order {order_id}" if order_id is not None else "the order"
         if status == 400:
-            body = self._parse(response, ErrorBody, endpoint, order_id)
+            body = self._scrubbed(self._parse(response, ErrorBody, endpoint, order_id))
             action = (
                 "fix the order and submit it again"
                 if order_id is None

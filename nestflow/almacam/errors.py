@@ -2,7 +2,9 @@
 
 Every error carries the HTTP ``status`` (``None`` when no answer came), the ``endpoint``
 (``"GET /result/12/full"``) and, when known, the ``order_id``. Messages never contain the token:
-the client never puts request headers into an error.
+the client never puts request headers into an error, and every text of an answer (a message, the
+vendor's errors) has the token scrubbed (:func:`nestflow.bounded.scrub`) should the service quote
+it back.
 """
 
 from __future__ import annotations
@@ -295,6 +297,42 @@ class AlmaCamTransportError(AlmaCamError):
         return self.request_sent
 
 
+class AlmaCamCallBudgetExceeded(AlmaCamTransportError):
+    """One call used up its ``call_budget``: attempts, retry pauses and ``Retry-After`` waits.
+
+    Attributes:
+        budget_s: The budget, in seconds.
+        attempts: Requests sent within it.
+    """
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        budget_s: float,
+        attempts: int,
+        why: str,
+        request_sent: bool,
+        order_id: int | None = None,
+    ) -> None:
+        if endpoint.startswith("POST") and request_sent:
+            advice = (
+                "the order may have been received: do not resubmit blindly, check with the "
+                "vendor or resubmit knowing a duplicate order may be billed"
+            )
+        elif endpoint.startswith("POST"):
+            advice = "the order was not processed; submit it again later"
+        else:
+            advice = "ask again later"
+        message = (
+            f"call_budget {budget_s:g} s used up after {attempts} attempt(s): {why}; {advice} "
+            f"(or raise call_budget_s in the credentials block)"
+        )
+        super().__init__(message, endpoint=endpoint, request_sent=request_sent, order_id=order_id)
+        self.budget_s = budget_s
+        self.attempts = attempts
+
+
 class AlmaCamUnreachable(AlmaCamTransportError):
     """The service gave no answer at all for the client's ``unreachable_after`` seconds.
 
@@ -368,4 +406,8 @@ class AlmaCamTimeout(AlmaCamError):
 
 #: Failures a retry cannot mend: a service silent for its whole ``unreachable_after_s`` (a retry
 #: would wait that long again), an answer beyond the size limit (it would come back as large).
-NOT_WORTH_RETRYING: tuple[type[AlmaCamError], ...] = (AlmaCamUnreachable, AlmaCamAnswerTooLarge)
+NOT_WORTH_RETRYING: tuple[type[AlmaCamError], ...] = (
+    AlmaCamUnreachable,
+    AlmaCamAnswerTooLarge,
+    AlmaCamCallBudgetExceeded,
+)

@@ -33,6 +33,15 @@ MAX_TIME = 300.0
 #: Largest number of different parts (entries of ``Order.parts``).
 MAX_PARTS = 1500
 
+#: Largest order id taken from the service: ids are 64-bit integers at most (spec 3.9 shows an
+#: integer); anything wider is a broken answer, not an order.
+MAX_ORDER_ID = 2**63 - 1
+#: Largest ``quantity`` of one nesting taken from the service: far above any stock of sheets
+#: (an order holds at most 10,000 part copies, spec section 10), so only absurd answers fail.
+MAX_NESTING_QUANTITY = 1_000_000
+#: A user id (part instance, sheet) as the vendor echoes it back: a 64-bit integer.
+UserId = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+
 
 class RequestModel(BaseModel):
     """Base of what we send: unknown fields are an error, as in the vendor's order schema."""
@@ -191,7 +200,7 @@ class NestedPart(ResponseModel):
     Sheet coordinates of an input point ``p``: ``position + F(flip) . R(angle) . p``.
     """
 
-    id: int
+    id: UserId
     angle: float
     flip: bool
     position: Annotated[list[float], Field(min_length=2, max_length=2)]
@@ -249,15 +258,22 @@ class SubmitResponse(ResponseModel):
     """Answer of ``POST /new`` (HTTP 201)."""
 
     message: str
-    nesting_order_id: int
+    #: Positive: an id of 0 or below (the service once answered -7) names no order to poll.
+    nesting_order_id: int = Field(gt=0, le=MAX_ORDER_ID)
 
 
 class NestingBase(ResponseModel):
     """Fields common to a nesting of the full and of the stats view."""
 
-    sheet: int = Field(description="User id of the sheet format.")
-    quantity: int = Field(description="How many sheets are cut with this same layout.")
-    length: float = Field(description="x of the straight vertical offcut: used length.")
+    sheet: UserId = Field(description="User id of the sheet format.")
+    quantity: int = Field(
+        ge=1,
+        le=MAX_NESTING_QUANTITY,
+        description="How many sheets are cut with this same layout (at least one).",
+    )
+    length: float = Field(
+        ge=0.0, allow_inf_nan=False, description="x of the straight vertical offcut: used length."
+    )
     height: float | None = Field(default=None, description="Indicative used height (optional).")
 
 
@@ -270,7 +286,7 @@ class Nesting(NestingBase):
 class StatsNestedPart(ResponseModel):
     """A placed part of the stats view: its id only."""
 
-    id: int
+    id: UserId
 
 
 class StatsNesting(NestingBase):

@@ -28,9 +28,18 @@ Retry policy (a create is never repeated blindly):
   calls: any answer, even a 5xx or a 429, ends the count) is not tried again:
   :class:`~nestflow.cloudnest.errors.CloudNestUnreachable` names the base URL, the endpoint and
   how long it was tried. A connect attempt never takes longer than that limit either.
+* one call never takes longer than ``call_budget`` in all (pacing, every attempt, back-offs and
+  "too frequent" waits): an attempt gets at most the budget left as its deadline, and a pause
+  that would end past the budget is not made:
+  :class:`~nestflow.cloudnest.errors.CloudNestCallBudgetExceeded` names the endpoint, the budget
+  and the attempts.
 
-Every answer is read through :func:`nestflow.bounded.send_bounded`: httpx's ``timeout`` bounds
-each step, ``request_deadline`` the whole exchange, ``max_answer_bytes`` the body.
+Every answer is read through :func:`nestflow.bounded.send_bounded` over a
+:class:`~nestflow.bounded.DeadlineTransport`: httpx's ``timeout`` bounds each step,
+``request_deadline`` the whole exchange from its first byte (connect and headers included),
+``max_answer_bytes`` the body. JSON too deep or with numbers too long for Python is an
+unreadable answer, never a raw ``RecursionError``; a download must be the file (see
+:meth:`CloudNestClient.download`).
 
 Every sleep (pacing, back-off, "too frequent" waits) is :func:`nestflow.waiting.interruptible_sleep`
 unless a ``sleep`` is injected: it stops with :class:`~nestflow.waiting.WaitCancelled` when the
@@ -54,7 +63,16 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from nestflow.bounded import DEFAULT_MAX_BYTES, AnswerTooLarge, AnswerTooSlow, send_bounded
+from nestflow.bounded import (
+    DEFAULT_MAX_BYTES,
+    AnswerTooLarge,
+    AnswerTooSlow,
+    CallBudget,
+    DeadlineTransport,
+    UndecodableJson,
+    decode_json,
+    send_bounded,
+)
 from nestflow.cloudnest.errors import (
     DAILY_QUOTA_EXCEEDED,
     INVALID_TIMESTAMP,
@@ -63,6 +81,8 @@ from nestflow.cloudnest.errors import (
     UNKNOWN_ROUTE,
     CloudNestAnswerTooLarge,
     CloudNestAnswerTooSlow,
+    CloudNestBadDownload,
+    CloudNestCallBudgetExceeded,
     CloudNestConfigError,
     CloudNestNotFound,
     CloudNestRateLimited,
@@ -156,6 +176,9 @@ _UNDECODABLE = (zlib.error, httpx.DecodingError)
 #: ``request_deadline`` of a client that sets none, in multiples of ``timeout``: an exchange is a
 #: connect, a write and reads, each bounded by ``timeout``.
 DEADLINE_PER_TIMEOUT = 3.0
+#: ``call_budget`` of a client that sets none, in multiples of ``request_deadline``: room for a
+#: slow attempt, a resend and the pauses between them.
+BUDGET_PER_DEADLINE = 2.0
 #: Longest ``Retry-After`` waited out by default, in seconds.
 DEFAULT_MAX_RETRY_AFTER = 60.0
 #: Share of a back-off pause taken off at random.
@@ -183,9 +206,12 @@ class EndpointStats:
 class _Attempts:
     """What one call has used up of the retry policy."""
 
+    budget: CallBudget
     resends: int = 0
     rate_waits: int = 0
     clock_corrected: bool = False
+    #: Whether an attempt may have taken effect (no answer whole, or a server failure).
+    landed: bool = False
 
 
 class CloudNestClient:
@@ -210,8 +236,11 @@ class CloudNestClient:
         request_deadline: Seconds for a whole exchange, from sending to the answer's last byte
             (a server dripping its answer never trips ``timeout``); ``None``: 3 x ``timeout``.
             An answer cut off by it is a transport error: the request may have landed.
+        call_budget: Seconds one call may take in all, across its attempts, back-offs and
+            "too frequent" waits (``None``: 2 x ``request_deadline``).
         max_answer_bytes: Largest answer body read (decoded), envelopes and downloads alike.
-        transport: Custom httpx transport (tests use ``httpx.MockTransport``).
+        transport: Custom httpx transport (tests use ``httpx.MockTransport``); the default, a
+            :class:`~nestflow.bounded.DeadlineTransport`, bounds headers by the deadline too.
         max_retries: Resends after connection failures (any endpoint) and, for read-only
             endpoints, after read failures, answers cut off at ``request_deadline``, HTTP 5xx
             and the vendor's server-side failure codes.
@@ -236,7 +265,8 @@ class CloudNestClient:
     Raises:
         CloudNestConfigError: An unknown endpoint name in ``route_overrides``, ``rate_limits``
             or ``daily_quotas``, a non-positive rate, ``unreachable_after``,
-            ``request_deadline`` or ``max_answer_bytes``, or a negative ``max_retry_after``.
+            ``request_deadline``, ``call_budget`` or ``max_answer_bytes``, or a negative
+            ``max_retry_after``.
     """
 
     def __init__(
@@ -255,6 +285,7 @@ class CloudNestClient:
         daily_quotas: Mapping[str, int] | int | None = None,
         timeout: float = 30.0,
         request_deadline: float | None = None,
+        call_budget: float | None = None,
         max_answer_bytes: int = DEFAULT_MAX_BYTES,
         transport: httpx.BaseTransport | None = None,
         max_retries: int = 5,
@@ -268,9 +299,12 @@ class CloudNestClient:
     ) -> None:
         if request_deadline is None:
             request_deadline = DEADLINE_PER_TIMEOUT * timeout
+        if call_budget is None:
+            call_budget = BUDGET_PER_DEADLINE * request_deadline
         _check_bounds(
             unreachable_after=unreachable_after,
             request_deadline=request_deadline,
+            call_budget=call_budget,
             max_answer_bytes=max_answer_bytes,
         )
         if max_retry_after < 0:
@@ -289,6 +323,7 @@ class CloudNestClient:
         self.max_rate_limit_waits = max_rate_limit_waits
         self.max_retry_after = max_retry_after
         self.request_deadline = request_deadline
+        self.call_budget = call_budget
         self.max_answer_bytes = max_answer_bytes
         self.retry_backoff = retry_backoff
         self.timeout = timeout
@@ -302,7 +337,7 @@ class CloudNestClient:
         self._stats_lock = threading.Lock()
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=min(timeout, unreachable_after)),
-            transport=transport,
+            transport=transport if transport is not None else DeadlineTransport(),
         )
 
     # ---------------------------------------------------------------- plumbing
@@ -434,28 +469,38 @@ class CloudNestClient:
                 "report it with the endpoint name.",
             ) from None
 
-    def download(self, url: str) -> bytes:
-        """Download a file the server links to (e.g. a layout DXF ``dxf_url``).
+    def download(self, url: str, *, layout: str | None = None) -> bytes:
+        """Download a layout DXF the server links to (a layout's ``dxf_url``).
 
         Relative URLs are resolved against ``base_url``. Signed headers are sent only to the
         gateway's own origin, never to another host. The file is read within
-        ``max_answer_bytes`` and ``request_deadline`` like every answer.
+        ``max_answer_bytes`` and ``request_deadline`` like every answer, and the whole download
+        within ``call_budget``. It must be the file: HTTP 200, not empty, not an HTML page or a
+        JSON answer, and a DXF (ASCII, starting with group code 0 and ``SECTION``, or binary).
+
+        Args:
+            url: The link.
+            layout: The layout it is the file of, named in errors.
 
         Raises:
             CloudNestNotFound: HTTP 404.
+            CloudNestBadDownload: The answer is not the file (204, empty, HTML, JSON, no DXF).
             CloudNestAnswerTooLarge: The file is larger than ``max_answer_bytes`` (not resent).
             CloudNestServerError: Any other non-2xx answer.
             CloudNestTransportError: No answer (or none whole in time) after the retries.
+            CloudNestCallBudgetExceeded: The retries would outlast ``call_budget``.
         """
         absolute = urljoin(self.base_url + "/", url)
         same_origin = urlsplit(absolute)[:2] == urlsplit(self.base_url)[:2]
         endpoint = f"download (GET {absolute})"
+        attempts = _Attempts(CallBudget(self.call_budget))
         for attempt in range(self.max_retries + 1):
+            self._check_budget(endpoint, attempts, "the download was not whole yet")
             headers = self._signer.headers() if same_origin else {}
             request = self._http.build_request("GET", absolute, headers=headers)
             sent_at = time.monotonic()
             try:
-                response = self._exchange(request, endpoint)
+                response = self._exchange(request, endpoint, attempts.budget)
             except _NO_ANSWER as exc:
                 if same_origin:
                     self._heard_of(exc, sent_at)
@@ -463,20 +508,48 @@ class CloudNestClient:
                     if unreachable is not None:
                         raise unreachable from exc
                 if attempt < self.max_retries:
-                    self.back_off(attempt + 1)
+                    self._back_off_within(endpoint, attempts, attempt + 1, _describe_failure(exc))
                     continue
                 raise _no_answer_error(exc, endpoint) from exc
             if same_origin:
                 self._silence.answered()
             if response.status_code >= 500 and attempt < self.max_retries:
-                self.back_off(attempt + 1)
+                self._back_off_within(endpoint, attempts, attempt + 1, _snippet(response))
                 continue
             if response.status_code == 404:
                 raise CloudNestNotFound(404, "file not found", endpoint)
             if not response.is_success:
                 raise CloudNestServerError(response.status_code, _snippet(response), endpoint)
+            wrong = _not_the_file(response)
+            if wrong is not None:
+                of = f"layout {layout}: " if layout else ""
+                raise CloudNestBadDownload(response.status_code, f"{of}{wrong}", endpoint)
             return response.content
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _check_budget(self, endpoint: str, attempts: _Attempts, why: str) -> None:
+        """Raise when the call's budget is spent, before another attempt is sent."""
+        if attempts.budget.left() <= 0:
+            raise self._budget_spent(endpoint, attempts, why)
+
+    def _budget_spent(
+        self, endpoint: str, attempts: _Attempts, why: str
+    ) -> CloudNestCallBudgetExceeded:
+        return CloudNestCallBudgetExceeded(
+            endpoint,
+            self.call_budget,
+            attempts.budget.attempts,
+            scrub(why, self._secret_text()),
+            landed=attempts.landed,
+        )
+
+    def _back_off_within(self, endpoint: str, attempts: _Attempts, attempt: int, why: str) -> None:
+        """Back off before a resend of a download, unless the pause would outlast the budget."""
+        attempts.landed = True
+        nominal = self.retry_backoff * 2 ** max(0, attempt - 1)
+        if not attempts.budget.allows(nominal * (1.0 - BACKOFF_JITTER)):
+            raise self._budget_spent(endpoint, attempts, f"last answer: {why}")
+        self.back_off(attempt)
 
     def _secret_text(self) -> str:
         return self._signer.secret.get_secret_value()
@@ -500,18 +573,23 @@ class CloudNestClient:
         return validated.wire()  # type: ignore[attr-defined]
 
     def _send(self, route: Route, body: Any, files: list[tuple[str, bytes]]) -> Any:
-        """Send until an answer is final; resend only what the retry policy allows."""
-        attempts = _Attempts()
+        """Send until an answer is final, within the call's budget; resend what policy allows."""
+        attempts = _Attempts(CallBudget(self.call_budget))
+        why = "no attempt could be sent in time"
         while True:
+            self._check_budget(route.describe(), attempts, why)
             try:
-                response = self._transmit(route, body, files)
+                response = self._transmit(route, body, files, attempts.budget)
             except _NO_ANSWER as exc:
+                why = f"last attempt: {_describe_failure(exc)}"
                 self._after_transport_error(route, exc, attempts)
                 continue
             try:
                 envelope = self._envelope(route, response)
-            except CloudNestServerError:
-                if self._resend_allowed(route, attempts, landed=True):
+            except CloudNestServerError as exc:
+                why = f"last answer: {exc.msg}"
+                attempts.landed = True
+                if self._resend_allowed(route, attempts, landed=True, why=why):
                     continue
                 raise
             if envelope.ok:
@@ -523,11 +601,23 @@ class CloudNestClient:
         origin = self.cloudnest_url if route.host is RouteHost.CLOUDNEST else self.base_url
         return origin + route.path
 
-    def _transmit(self, route: Route, body: Any, files: list[tuple[str, bytes]]) -> httpx.Response:
+    def _transmit(
+        self, route: Route, body: Any, files: list[tuple[str, bytes]], budget: CallBudget
+    ) -> httpx.Response:
         """Count against the quota, wait for the bucket and the hook, sign and send one request."""
         self._quota.take(route.name, route.describe())
         waited = self._pacer.acquire(route.name)
         self._call_before_request(route.name)
+        if budget.left() <= 0:
+            self._quota.refund(route.name)  # not sent: pacing used the budget up
+            raise CloudNestCallBudgetExceeded(
+                route.describe(),
+                self.call_budget,
+                budget.attempts,
+                f"the client's pacing held the request {waited:.1f} s",
+                landed=False,
+            )
+        budget.attempts += 1
         self._count(route.name, sent=1, paced_seconds=waited)
         request = self._http.build_request(
             route.method,
@@ -537,7 +627,7 @@ class CloudNestClient:
         )
         started = time.monotonic()
         try:
-            response = self._exchange(request, route.describe())
+            response = self._exchange(request, route.describe(), budget)
         except _NO_ANSWER as exc:
             self._heard_of(exc, started)
             raise
@@ -553,8 +643,12 @@ class CloudNestClient:
         )
         return response
 
-    def _exchange(self, request: httpx.Request, endpoint: str) -> httpx.Response:
+    def _exchange(
+        self, request: httpx.Request, endpoint: str, budget: CallBudget
+    ) -> httpx.Response:
         """Send ``request`` and read its answer within ``max_answer_bytes`` and the deadline.
+
+        The deadline is ``request_deadline``, or what is left of the call's budget if less.
 
         Raises:
             CloudNestAnswerTooLarge: The body outgrew ``max_answer_bytes``.
@@ -567,7 +661,7 @@ class CloudNestClient:
                 self._http,
                 request,
                 max_bytes=self.max_answer_bytes,
-                deadline_s=self.request_deadline,
+                deadline_s=max(budget.deadline(self.request_deadline), 0.001),
             )
         except AnswerTooLarge as exc:
             raise CloudNestAnswerTooLarge(
@@ -595,14 +689,23 @@ class CloudNestClient:
             self._quota.refund(name)
             raise
 
-    def _resend_allowed(self, route: Route, attempts: _Attempts, *, landed: bool) -> bool:
+    def _resend_allowed(
+        self, route: Route, attempts: _Attempts, *, landed: bool, why: str = ""
+    ) -> bool:
         """Back off and return True when the request may be sent again.
 
         A request that may have landed is resent only for read-only endpoints. While the gateway
         is silent, the back-off never reaches past the moment it counts as unreachable.
+
+        Raises:
+            CloudNestCallBudgetExceeded: A resend is allowed but the back-off would end past
+                the call's budget.
         """
         if (landed and not route.read_only) or attempts.resends >= self.max_retries:
             return False
+        nominal = self.retry_backoff * 2**attempts.resends
+        if not attempts.budget.allows(self._capped(nominal * (1.0 - BACKOFF_JITTER))):
+            raise self._budget_spent(route.describe(), attempts, why or "resends")
         attempts.resends += 1
         self._count(route.name, resent=1)
         self.back_off(attempts.resends)
@@ -626,6 +729,7 @@ class CloudNestClient:
     def _after_transport_error(self, route: Route, exc: Exception, attempts: _Attempts) -> None:
         """Resend (after back-off) or raise the transport error."""
         landed = not isinstance(exc, _NOT_SENT)
+        attempts.landed = attempts.landed or landed
         if not landed:
             self._quota.refund(route.name)
         note = (
@@ -636,7 +740,8 @@ class CloudNestClient:
         unreachable = self.unreachable(route.describe(), note=note)
         if unreachable is not None:
             raise unreachable from exc
-        if self._resend_allowed(route, attempts, landed=landed):
+        why = f"last attempt: {_describe_failure(exc)}"
+        if self._resend_allowed(route, attempts, landed=landed, why=why):
             return
         raise _no_answer_error(exc, route.describe(), note) from exc
 
@@ -673,7 +778,9 @@ class CloudNestClient:
             self._quota.exhaust(route.name)
         elif envelope.status == UNKNOWN_ROUTE:
             raise self._unknown_route(route, envelope.status, envelope.msg)
-        elif retryable(envelope.status) and self._resend_allowed(route, attempts, landed=True):
+        elif retryable(envelope.status) and self._resend_allowed(
+            route, attempts, landed=True, why=f"last answer: status {envelope.status}"
+        ):
             return
         raise error_for_status(
             envelope.status, envelope.msg, endpoint, secret=self._secret_text(), hint=hint
@@ -703,14 +810,26 @@ class CloudNestClient:
             )
         if attempts.rate_waits >= self.max_rate_limit_waits:
             return False
+        wait = self._hold_back_for(route.name, asked)
+        if not attempts.budget.allows(wait):
+            source = "Retry-After" if asked else "one slot of its rate"
+            raise self._budget_spent(
+                route.describe(),
+                attempts,
+                f'"too frequent" ({envelope.status}): the wait of {wait:g} s it asks ({source}) '
+                f"would end past the budget ({max(attempts.budget.left(), 0.0):.1f} s left)",
+            )
         attempts.rate_waits += 1
-        self._hold_back(route.name, asked)
+        self._hold_back(route.name, wait)
         return True
 
-    def _hold_back(self, name: str, asked: float | None) -> None:
-        """Wait out a "too frequent" answer: Retry-After if given, else one slot of the rate."""
+    def _hold_back_for(self, name: str, asked: float | None) -> float:
+        """Seconds to hold back after "too frequent": Retry-After if given, else one slot."""
         rate = self._pacer.rate_for(name)
-        wait = asked or (1.0 / rate if rate else 1.0)
+        return asked or (1.0 / rate if rate else 1.0)
+
+    def _hold_back(self, name: str, wait: float) -> None:
+        """Wait out a "too frequent" answer for ``wait`` seconds."""
         if self._pacer.bucket(name) is not None:
             self._pacer.defer(name, wait)  # the next acquire() waits, for every thread
         else:
@@ -730,7 +849,7 @@ class CloudNestClient:
 
     def _envelope(self, route: Route, response: httpx.Response) -> Envelope:
         endpoint = route.describe()
-        envelope = _parse_envelope(response)
+        envelope, unread = _parse_envelope(response)
         if envelope is not None and (response.status_code < 500 or envelope.status in STATUS_CODES):
             return envelope  # vendor codes count whatever the HTTP status
         if response.status_code == 429:
@@ -745,9 +864,9 @@ class CloudNestClient:
             # A bare 404/405, not the envelope: no route there (a wrong override or base URL).
             raise self._unknown_route(route, response.status_code, _snippet(response))
         if response.is_success:
-            raise CloudNestServerError(
+            raise CloudNestUnreadableAnswer(
                 response.status_code,
-                "answer is not a CloudNest envelope: " + _snippet(response),
+                f"answer is not a CloudNest envelope ({unread}): " + _snippet(response),
                 endpoint,
             )
         raise CloudNestValidationError(response.status_code, _snippet(response), endpoint)
@@ -1046,17 +1165,50 @@ def _content(route: Route, body: Any, files: list[tuple[str, bytes]]) -> dict[st
     return {"json": body}
 
 
-def _parse_envelope(response: httpx.Response) -> Envelope | None:
+def _parse_envelope(response: httpx.Response) -> tuple[Envelope | None, str]:
+    """The envelope of an answer, else ``None`` and why it is none."""
     try:
-        payload = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
+        payload = decode_json(response.content)
+    except UndecodableJson as exc:
+        return None, exc.reason
     if not isinstance(payload, dict) or not isinstance(payload.get("status"), int):
-        return None
+        return None, "no integer status"
     try:
-        return Envelope.model_validate(payload)
-    except ValidationError:
+        return Envelope.model_validate(payload), ""
+    except ValidationError as exc:
+        return None, _brief_errors(exc, limit=1)
+
+
+#: The binary DXF sentinel (AutoCAD's DXF reference, "Binary DXF").
+_BINARY_DXF = b"AutoCAD Binary DXF\r\n\x1a\x00"
+#: Content types that are never a layout file (a login page, an error page, an API answer).
+_NOT_A_FILE_TYPES = ("text/html", "application/xhtml+xml", "application/json")
+
+
+def _not_the_file(response: httpx.Response) -> str | None:
+    """What makes a download's answer not a DXF file, or ``None`` when it is one."""
+    if response.status_code != 200:
+        return f"HTTP {response.status_code} instead of 200 with the file"
+    content = response.content
+    if not content:
+        return "the file is empty (HTTP 200 with no body)"
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind in _NOT_A_FILE_TYPES:
+        return f"a {kind} answer instead of the file: {_snippet(response, 120)}"
+    if content.startswith(_BINARY_DXF) or _starts_a_dxf(content):
         return None
+    return f"not a DXF (it does not start with group code 0 and SECTION): {_snippet(response, 80)}"
+
+
+def _starts_a_dxf(content: bytes) -> bool:
+    """Whether an ASCII DXF starts here: comments (999) allowed, then ``0`` / ``SECTION``."""
+    lines = content[:4096].lstrip(b"\xef\xbb\xbf").splitlines()
+    pairs = zip(lines[0::2], lines[1::2], strict=False)
+    for code, value in pairs:
+        if code.strip() == b"999":
+            continue
+        return code.strip() == b"0" and value.strip() == b"SECTION"
+    return False
 
 
 def _retry_after(response: httpx.Response) -> float | None:

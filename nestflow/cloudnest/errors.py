@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from nestflow.bounded import scrub as _scrub
+
 # The gateway's global table (spec §3.2, §Q.1).
 MISSING_APP_ID = 1000
 UNKNOWN_APP_ID = 1001
@@ -219,6 +221,21 @@ class CloudNestAnswerTooLarge(CloudNestUnreadableAnswer):
     without_status = "answer cut off"
 
 
+class CloudNestBadDownload(CloudNestUnreadableAnswer):
+    """A download answered, but not with the file: a 204, an empty body, an HTML page, no DXF.
+
+    An unreadable answer (a server error): a login page or an expired link served in place of a
+    layout must never reach the machine as its file.
+    """
+
+    default_hint = (
+        "The link did not serve the file (expired, or a proxy or login page answered): read the "
+        "layout's dxf_url again from the job's nesting details and download it anew, and check "
+        "the layout in CloudNest if it persists."
+    )
+    without_status = "not the file"
+
+
 class CloudNestUnknownRoute(CloudNestError):
     """Nothing answers the method and path called: a bare HTTP 404/405 or the sandbox's 9404.
 
@@ -251,6 +268,46 @@ class CloudNestAnswerTooSlow(CloudNestTransportError):
         "request_deadline in the client settings; otherwise check the network and base_url."
     )
     without_status = "answer cut off"
+
+
+class CloudNestCallBudgetExceeded(CloudNestTransportError):
+    """One call used up its ``call_budget``: attempts, back-offs and "too frequent" waits.
+
+    Args:
+        endpoint: ``"name (METHOD /path)"`` of the endpoint called.
+        budget_s: The budget, in seconds.
+        attempts: Requests sent within it.
+        why: What the call was doing when the budget ran out.
+        landed: Whether an attempt may have taken effect (an answer cut off, a server error);
+            ``False`` when every answer refused the request ("too frequent").
+    """
+
+    default_hint = (
+        "The gateway was too slow or kept refusing within the call's budget: try again later, "
+        "or raise call_budget_s in the credentials block."
+    )
+    without_status = "call budget spent"
+
+    def __init__(
+        self, endpoint: str, budget_s: float, attempts: int, why: str, landed: bool = True
+    ) -> None:
+        self.budget_s = budget_s
+        self.attempts = attempts
+        self.why = why
+        self.landed = landed
+        msg = f"call_budget {budget_s:g} s used up after {attempts} attempt(s): {why}"
+        super().__init__(None, msg, endpoint)
+
+    @property
+    def may_have_landed(self) -> bool:
+        """Whether an attempt may have taken effect (see ``landed``)."""
+        return self.landed
+
+    def __reduce__(self):  # the constructor differs from CloudNestError's
+        return (
+            type(self),
+            (self.endpoint, self.budget_s, self.attempts, self.why, self.landed),
+        )
 
 
 class CloudNestUnreachable(CloudNestTransportError):
@@ -659,8 +716,8 @@ def error_for_status(
 
 
 def scrub(text: str, secret: str) -> str:
-    """Replace every occurrence of ``secret`` in ``text`` with ``***``."""
-    return text.replace(secret, "***") if secret else text
+    """Replace every occurrence of ``secret`` in ``text`` with ``***`` (shared with AlmaCAM)."""
+    return _scrub(text, secret)
 
 
 #: Failures a retry cannot mend: a gateway silent for its whole ``unreachable_after_s`` (a retry
@@ -668,4 +725,5 @@ def scrub(text: str, secret: str) -> str:
 NOT_WORTH_RETRYING: tuple[type[CloudNestError], ...] = (
     CloudNestUnreachable,
     CloudNestAnswerTooLarge,
+    CloudNestCallBudgetExceeded,
 )

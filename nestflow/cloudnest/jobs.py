@@ -898,7 +898,7 @@ def download_layout_dxf(client: CloudNestClient, result: NestLayout) -> bytes:
         raise CloudNestValidationError(
             None, "the layout has no dxf_url", endpoint, hint="Wait until the nesting finished."
         )
-    content = client.download(result.dxf_url)
+    content = client.download(result.dxf_url, layout=result.result_guid)
     if b"SECTION" not in content[:4096]:
         raise CloudNestValidationError(
             None,

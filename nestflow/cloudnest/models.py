@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, TypeAdapter
 
@@ -34,10 +34,19 @@ class CloudNestModel(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+#: A job id from the server: 64-bit and not negative (an id of -7 names no job; 0 stays
+#: valid, the provisional contract's examples use it).
+JobId = Annotated[int, Field(ge=0, le=2**63 - 1)]
+#: Most sheets one layout is cut on, as taken from the server: far above any real stock, so
+#: that only absurd answers (10**12 sheets) are refused.
+MAX_LAYOUT_AMOUNT = 1_000_000
+
+
 class Envelope(CloudNestModel):
     """Every answer: ``{"status": 0, "msg": "OK", "data": ...}`` (spec §3.1); 0 means success."""
 
-    status: int
+    #: A 32-bit code: the vendor's table has 4-digit codes, so anything wider is not an envelope.
+    status: int = Field(ge=-(2**31), lt=2**31)
     msg: str = ""
     data: Any = None
 
@@ -177,7 +186,7 @@ class JobAddRequest(CloudNestModel):
 class JobRef(CloudNestModel):
     """``data`` of job_add."""
 
-    job_id: int
+    job_id: JobId
     job_name: str
 
 
@@ -190,7 +199,7 @@ class JobSearchRequest(CloudNestModel):
 class JobSummary(CloudNestModel):
     """One job in a search or list answer."""
 
-    job_id: int
+    job_id: JobId
     job_name: str
     status: str | None = None
     create_time: str | None = None
@@ -265,7 +274,7 @@ class LayoutSummary(CloudNestModel):
     thickness: float | None = None
     width: float
     height: float
-    amount: int = 1
+    amount: int = Field(default=1, ge=1, le=MAX_LAYOUT_AMOUNT)
     utilization: float | None = None
 
 
