@@ -1,8 +1,9 @@
 """An answer is read within a size limit and a deadline, whatever the server does.
 
 The misbehaving server on loopback (``tests/misbehaving.py``) plays the answers users met: a body
-streamed a byte at a time (never tripping a read timeout), a gzip bomb, a body far too large, and
-a normal compressed answer.
+streamed a byte at a time (never tripping a read timeout), headers streamed a byte at a time
+(bounded only through a :class:`DeadlineTransport`), a gzip bomb, a body far too large, and a
+normal compressed answer. Around it: the call budget, the JSON decoder and the secret scrub.
 """
 
 from __future__ import annotations
@@ -13,8 +14,24 @@ import tracemalloc
 import httpx
 import pytest
 
-from nestflow.bounded import AnswerTooLarge, AnswerTooSlow, send_bounded
-from tests.misbehaving import MIB, Misbehaving
+from nestflow.bounded import (
+    AnswerTooLarge,
+    AnswerTooSlow,
+    CallBudget,
+    DeadlineTransport,
+    UndecodableJson,
+    decode_json,
+    scrub,
+    send_bounded,
+)
+from tests.misbehaving import EMPTY_LIST, MIB, Answer, Misbehaving
+
+#: Headers that take 20 s to drip at 0.05 s a byte.
+DRIPPED_HEAD = Answer(
+    body=EMPTY_LIST,
+    headers=(("Content-Type", "application/json"), ("X-Pad", "p" * 400)),
+    drip_head_s=0.05,
+)
 
 
 def _get(server: Misbehaving, act: str, **bounds) -> httpx.Response:
@@ -55,3 +72,64 @@ def test_an_answer_within_bounds_is_read_whole_and_decoded(misbehaving: Misbehav
     response = _get(misbehaving, "ok", max_bytes=MIB, deadline_s=5.0)
     assert response.json() == {"status": 0, "msg": "OK", "data": []}
     assert "content-encoding" not in response.headers
+
+
+def _bounded_get(url: str, deadline_s: float) -> httpx.Response:
+    with httpx.Client(timeout=5.0, transport=DeadlineTransport()) as client:
+        return send_bounded(client, client.build_request("GET", url), deadline_s=deadline_s)
+
+
+def test_headers_dripped_a_byte_at_a_time_are_cut_off_at_the_deadline(
+    misbehaving: Misbehaving,
+) -> None:
+    url = f"{misbehaving.answer(DRIPPED_HEAD).base_url}/head"
+    started = time.monotonic()
+    with pytest.raises(AnswerTooSlow, match=r"longer than 1 s in all"):
+        _bounded_get(url, deadline_s=1.0)
+    assert time.monotonic() - started < 2.5
+
+
+def test_a_deadline_gone_before_connecting_is_a_connect_timeout_with_nothing_sent(
+    misbehaving: Misbehaving,
+) -> None:
+    url = f"{misbehaving.play('ok').base_url}/never"
+    with pytest.raises(httpx.ConnectTimeout, match=r"within the deadline"):
+        _bounded_get(url, deadline_s=1e-9)
+    assert misbehaving.requests == 0
+
+
+def test_the_deadline_transport_answers_like_httpx_outside_a_bounded_exchange(
+    misbehaving: Misbehaving,
+) -> None:
+    with httpx.Client(timeout=5.0, transport=DeadlineTransport()) as client:
+        url = f"{misbehaving.play('ok').base_url}/plain"
+        bounded = send_bounded(client, client.build_request("GET", url), deadline_s=5.0)
+        plain = client.get(url)  # no deadline left over from the bounded exchange
+    assert bounded.json() == plain.json() == {"status": 0, "msg": "OK", "data": []}
+
+
+def test_a_call_budget_allows_a_pause_only_while_time_is_left_after_it() -> None:
+    now = [100.0]
+    budget = CallBudget(10.0, clock=lambda: now[0])
+    now[0] += 4.0
+    assert budget.left() == 6.0 and budget.deadline(9.0) == 6.0 and budget.deadline(2.0) == 2.0
+    assert budget.allows(5.9) and not budget.allows(6.0)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"[" * 200_000, "nested deeper than"),
+        (b"9" * 5000, "a number too long"),
+        (b'{"a": ', "not JSON"),
+        (b"\xff\xfe{", "not JSON"),
+    ],
+    ids=["deep", "5000-digits", "truncated", "not-utf8"],
+)
+def test_json_python_cannot_read_is_one_typed_error(body: bytes, reason: str) -> None:
+    with pytest.raises(UndecodableJson, match=reason):
+        decode_json(body)
+
+
+def test_scrub_takes_every_secret_out_and_ignores_empty_ones() -> None:
+    assert scrub("Bearer t0k and t0k, s3c", "t0k", "", "s3c") == "Bearer *** and ***, ***"
