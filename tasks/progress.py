@@ -35,6 +35,7 @@ from typing import Any
 
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
+from nestflow.report.escape import markdown_text
 from nestflow.waiting import active_waits, cancel_waits_from_signal, cancelled, check_cancelled
 
 log = logging.getLogger("nestflow.tasks")
@@ -65,7 +66,8 @@ class Progress:
     """
 
     def __init__(self, service: str, what: str) -> None:
-        self.description = f"Waiting for {service}: {what}"
+        # The description is markdown in the UI; ``what`` and notes carry vendor ids and states.
+        self.description = f"Waiting for {service}: {markdown_text(what)}"
         self.key = progress_key(f"{service} {what}")
         self._last = -1.0
         self._id = create_progress_artifact(
@@ -83,7 +85,7 @@ class Progress:
         if percent == self._last:
             return
         self._last = percent
-        text = f"{self.description}: {note}" if note else self.description
+        text = f"{self.description}: {markdown_text(note)}" if note else self.description
         update_progress_artifact(artifact_id=self._id, progress=percent, description=text)
 
     def done(self, note: str = "done") -> None:
