@@ -81,6 +81,10 @@ MAX_NAME_BYTES = 255
 #: Control characters no manifest cell holds (tab, CR and LF separate cells and lines). A NUL
 #: is told apart: it means a binary or UTF-16 file.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Line ends as the csv reader sees them (CRLF, LF, or CR alone from old Mac exports), to name
+#: the line of a problem found before the file is split into rows.
+_LINE_ENDS = re.compile(r"\r\n?|\n")
+_LINE_ENDS_BYTES = re.compile(rb"\r\n?|\n")
 
 
 class ManifestError(ValueError):
@@ -218,9 +222,11 @@ def read_manifest(path: Path | str) -> list[ManifestLine]:
     summed into one line (the first row's place, every line number in ``summed_lines``).
 
     Raises:
-        ManifestError: The file is missing, has no header, lacks a required column, has no rows,
-            a row has a bad value or more cells than the header (the message names the line and
-            the column), or two rows order one drawing with different terms (both named).
+        ManifestError: The file is missing, has no header, lacks a required column or names
+            one twice, has no rows, a row has a bad value or more cells than the header (the
+            message names the line and the column), or two rows order one drawing with
+            different terms (both named); or it breaks a bound (see the module: encoding,
+            control characters, :data:`MAX_CELL`, :data:`MAX_LINES`), naming the line.
     """
     path = Path(path)
     try:
@@ -251,7 +257,7 @@ def parse_manifest(data: bytes, path: Path) -> list[ManifestLine]:
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = _next_row(reader, path)
-    if header is None or not any(cell.strip() for cell in header) and not text.strip():
+    if header is None or not text.strip():
         raise ManifestError("empty file; the first line must name the columns", path=path, line=1)
     columns = _header(header, path)
     width = len(header)
@@ -284,11 +290,11 @@ def _text(data: bytes, path: Path) -> str:
         raise ManifestError(
             "not UTF-8 text; save the manifest as CSV UTF-8",
             path=path,
-            line=data.count(b"\n", 0, exc.start) + 1,
+            line=len(_LINE_ENDS_BYTES.findall(data, 0, exc.start)) + 1,
         ) from exc
     control = _CONTROL.search(text)
     if control is not None:
-        line = text.count("\n", 0, control.start()) + 1
+        line = len(_LINE_ENDS.findall(text, 0, control.start())) + 1
         if control.group() == "\x00":
             raise ManifestError(
                 "a NUL character: this is a binary or UTF-16 file, not CSV text; save the "
@@ -314,9 +320,11 @@ def _next_row(reader: Any, path: Path) -> list[str] | None:
     first = reader.line_num + 1
     try:
         row: list[str] | None = next(reader, None)
-    except csv.Error:
-        # The csv module's own field limit (131,072 characters) is above MAX_CELL, so this is
-        # an over-long cell too; the module's text is not shown (it names its own limit).
+    except csv.Error as exc:
+        # The csv module's own field limit (131,072 characters) is above MAX_CELL, so "field
+        # larger than field limit" is an over-long cell too; its text names its own limit.
+        if "field limit" not in str(exc):  # not seen with newline="" and the default dialect
+            raise ManifestError(f"not readable as CSV ({exc})", path=path, line=first) from None
         row = None
         longest = csv.field_size_limit()
     else:

@@ -258,3 +258,9 @@ def test_a_quantity_of_thousands_of_digits_is_not_spelled_out(tmp_path: Path) ->
     with pytest.raises(ManifestError, match="the quantity is above the limit") as caught:
         read_manifest(_write(tmp_path, HEADER + "a.dxf," + "9" * 4000 + ",S235,3,0,no\n"))
     assert "9" * 100 not in str(caught.value)
+
+
+def test_a_problem_found_before_the_rows_names_its_line_in_a_cr_only_file(tmp_path: Path) -> None:
+    text = HEADER.replace("\n", "\r") + "a.dxf,2,S235,3,0,no\rb\x1b.dxf,2,S235,3,0,no\r"
+    with pytest.raises(ManifestError, match=r"orders.csv line 3: a control character \(U\+001B\)"):
+        read_manifest(_write(tmp_path, text))
