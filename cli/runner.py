@@ -37,7 +37,7 @@ from flows.parameters import (
 )
 from flows.quote import quote
 from flows.watch_inbox import watch_inbox
-from nestflow.intake import GLOB_CHARACTERS
+from nestflow.intake import GLOB_CHARACTERS, NameRefused, PlaceRefused, check_place
 from tasks.leases import JobBusy
 from tasks.storage import load_filesystem
 
@@ -374,7 +374,9 @@ def check_blocks(flow: str, values: dict[str, Any], flags: RunFlags | None = Non
 
     Checked: each engine the run uses loads its blocks (its credentials) as the run would, and
     each optional block the ``blocks`` parameter names (stock, machine, cutting parameters,
-    drawing roots, output storage) is looked up.
+    drawing roots, output storage) is looked up; then each local path given (drawings' folder,
+    files, manifest) must lie where the run may read (its Drawing Roots, else the working
+    folder).
 
     Args:
         flow: The flow's command-line name (``watch-inbox`` loads no block itself).
@@ -382,7 +384,8 @@ def check_blocks(flow: str, values: dict[str, Any], flags: RunFlags | None = Non
         flags: The flags given: a block a flag named is refused under the flag's name.
 
     Raises:
-        UsageError: A named block is not on the Prefect server; the message says how to make it.
+        UsageError: A named block is not on the Prefect server (the message says how to make
+            it), or a path lies where the run may not read.
     """
     if flow == "watch-inbox":
         return
@@ -406,6 +409,30 @@ def check_blocks(flow: str, values: dict[str, Any], flags: RunFlags | None = Non
             load_filesystem(names.output_storage, ".")
         except (BlockNotFound, TypeError, ValueError) as exc:
             raise UsageError(f"blocks.output_storage: {' '.join(str(exc).split())}") from None
+    _check_places(values, names)
+
+
+def _check_places(values: dict[str, Any], names: BlockNames) -> None:
+    """Refuse a local path the run would refuse (outside its roots or working folder) now.
+
+    The run refuses it too, but only once started, with the tracebacks of a failed run; a
+    glob's files are checked by the run.
+    """
+    roots = None
+    if names.drawing_roots:
+        roots = load_block(DrawingRoots, names.drawing_roots).resolved()
+    drawings = values.get("drawings") or {}
+    given = [("drawings.files", str(f)) for f in drawings.get("files") or []]
+    folder = drawings.get("folder")
+    if folder and not GLOB_CHARACTERS & set(folder):
+        given.append(("drawings.folder", str(folder)))
+    if values.get("manifest"):
+        given.append(("the order manifest", str(values["manifest"])))
+    for source, written in given:
+        try:
+            check_place(written, roots, source)
+        except (PlaceRefused, NameRefused) as exc:
+            raise UsageError(str(exc)) from None
 
 
 def environment_variables() -> list[tuple[str, str]]:

@@ -512,6 +512,21 @@ def _confined(
     )
 
 
+def check_place(written: str, roots: Sequence[Path] | None, source: str) -> Path:
+    """A path a run is given, resolved, when the run may read it (see the module).
+
+    Args:
+        written: The path as given (``~`` is expanded).
+        roots: The Drawing Roots folders; None: the run's working folder.
+        source: Where it was given, for the message (``drawings.files``...).
+
+    Raises:
+        NameRefused: The path holds a NUL or control character, or is too long.
+        PlaceRefused: It lies outside the roots (or the working folder).
+    """
+    return _confined(Path(written).expanduser(), _resolved(roots), source, written)
+
+
 def working_folder() -> Path:
     """The run's working folder, resolved: where it may read drawings when no roots are set.
 

@@ -219,3 +219,13 @@ def test_a_missing_flow_name_is_one_line_exit_2_naming_the_choices() -> None:
 
 def test_an_unknown_command_is_one_line_exit_2() -> None:
     assert "No such command 'frob'" in _one_line_error(runner.invoke(app, ["frob"]))
+
+
+def test_a_drawing_outside_the_working_folder_is_refused_before_the_run(tmp_path: Path) -> None:
+    drawing = shutil.copy(ROOT / "examples" / "gusset.dxf", tmp_path / "gusset.dxf")
+    result = runner.invoke(
+        app, ["run", "quote", "--job", "j", "--engines", "local", "--drawings", str(drawing)]
+    )
+    assert result.exit_code == 2
+    assert "lies outside the run's working folder" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
