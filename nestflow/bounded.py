@@ -19,7 +19,9 @@ most its limit plus one step of memory. Only those two encodings are asked for.
 
 from __future__ import annotations
 
+import functools
 import json
+import ssl
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -235,6 +237,16 @@ class _ResponseStream(httpx.SyncByteStream):
             close()
 
 
+@functools.cache
+def _verifying_context() -> ssl.SSLContext:
+    """The default TLS context of httpx (certifi, or ``SSL_CERT_FILE``), made once per process.
+
+    Loading the CA bundle takes tens of milliseconds; every client of a run would pay it again.
+    A context is safe to share between connections and threads.
+    """
+    return httpx.create_ssl_context()
+
+
 class DeadlineTransport(httpx.BaseTransport):
     """An httpx transport (HTTP/1.1, TLS verified) bounding every network step by a deadline.
 
@@ -252,7 +264,9 @@ class DeadlineTransport(httpx.BaseTransport):
     def __init__(self, *, verify: Any = True, limits: httpx.Limits | None = None) -> None:
         limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify),
+            ssl_context=_verifying_context()
+            if verify is True
+            else httpx.create_ssl_context(verify),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
@@ -369,6 +383,10 @@ def _decoded(response: httpx.Response) -> Iterator[bytes]:
             yield inflater.decompress(pending, INFLATE_STEP)
             pending = inflater.unconsumed_tail
     yield inflater.flush()
+    if not inflater.eof:
+        # zlib inflates a cut stream without complaint: the body would be silently shorter (a
+        # layout file missing its end), so a stream that never reached its end is corrupt.
+        raise zlib.error("the compressed body ends before its compressed stream does")
 
 
 def _without_encoding(headers: httpx.Headers) -> httpx.Headers:

@@ -8,8 +8,10 @@ normal compressed answer. Around it: the call budget, the JSON decoder and the s
 
 from __future__ import annotations
 
+import gzip
 import time
 import tracemalloc
+import zlib
 
 import httpx
 import pytest
@@ -133,3 +135,11 @@ def test_json_python_cannot_read_is_one_typed_error(body: bytes, reason: str) ->
 
 def test_scrub_takes_every_secret_out_and_ignores_empty_ones() -> None:
     assert scrub("Bearer t0k and t0k, s3c", "t0k", "", "s3c") == "Bearer *** and ***, ***"
+
+
+def test_a_gzip_body_cut_short_is_corrupt_not_a_shorter_body(misbehaving: Misbehaving) -> None:
+    cut = gzip.compress(b"0\nSECTION\n" * 1000)[:-12]
+    answer = Answer(body=cut, headers=(("Content-Encoding", "gzip"),))
+    url = f"{misbehaving.answer(answer).base_url}/cut"
+    with pytest.raises(zlib.error, match="ends before its compressed stream"):
+        _bounded_get(url, deadline_s=5.0)

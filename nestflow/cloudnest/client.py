@@ -1202,7 +1202,8 @@ def _not_the_file(response: httpx.Response) -> str | None:
 
 def _starts_a_dxf(content: bytes) -> bool:
     """Whether an ASCII DXF starts here: comments (999) allowed, then ``0`` / ``SECTION``."""
-    lines = content[:4096].lstrip(b"\xef\xbb\xbf").splitlines()
+    # Leading blank lines and a UTF-8 BOM are tolerated, as DXF readers tolerate them.
+    lines = content[:4096].lstrip(b"\xef\xbb\xbf").lstrip().splitlines()
     pairs = zip(lines[0::2], lines[1::2], strict=False)
     for code, value in pairs:
         if code.strip() == b"999":

@@ -130,6 +130,10 @@ OVERSIZED: dict[str, Answer] = {
     "corrupt-gzip": Answer(
         body=b"\x1f\x8b\x08\x00garbage", headers=JSON + (("Content-Encoding", "gzip"),)
     ),
+    "truncated-gzip": Answer(
+        body=gzip.compress(b'{"status": 0, "msg": "OK", "data": []}' * 50)[:-12],
+        headers=JSON + (("Content-Encoding", "gzip"),),
+    ),
     "unknown-encoding": Answer(
         body=b"{}", headers=JSON + (("Content-Encoding", "br, zstd, x-odd"),)
     ),
@@ -224,6 +228,7 @@ def _cloudnest_generic(call: str) -> Iterator[Case]:
     for kind, answer in OVERSIZED.items():
         expect = {
             "corrupt-gzip": "CloudNestUnreadableAnswer",
+            "truncated-gzip": "CloudNestUnreadableAnswer",
             "unknown-encoding": "CloudNestUnreadableAnswer",
         }.get(kind, "CloudNestAnswerTooLarge")
         yield case(kind, answer, expect)
@@ -456,6 +461,11 @@ def _download_cases() -> Iterator[Case]:
     yield case("gzip-bomb", OVERSIZED["gzip-bomb"], "CloudNestAnswerTooLarge")
     yield case("huge-body", OVERSIZED["huge-body"], "CloudNestAnswerTooLarge")
     yield case("corrupt-gzip", OVERSIZED["corrupt-gzip"], "CloudNestUnreadableAnswer")
+    yield case(
+        "truncated-gzip-dxf",
+        Answer(body=gzip.compress(DXF * 50)[:-12], headers=(("Content-Encoding", "gzip"),)),
+        "CloudNestUnreadableAnswer",
+    )
     yield case("dripped-headers", _dripped_head(DXF), "CloudNestTransportError", slow=True)
     yield case("dripped-body", _dripped_body(DXF), "CloudNestTransportError", slow=True)
 
@@ -520,7 +530,7 @@ def _almacam_generic(call: str) -> Iterator[Case]:
         yield case(kind, answer, "AlmaCamTransportError")
     for kind, answer in OVERSIZED.items():
         expect = "AlmaCamAnswerTooLarge"
-        if kind in ("corrupt-gzip", "unknown-encoding"):
+        if kind in ("corrupt-gzip", "truncated-gzip", "unknown-encoding"):
             expect = "AlmaCamProtocolError"
         yield case(kind, answer, expect)
     # error answers whose bodies are broken too

@@ -117,7 +117,7 @@ def client_for(case: Case, base_url: str, bounds: Bounds) -> Any:
     if case.service == "cloudnest":
         factory: Callable[..., Any] = CloudNestClient
         args: tuple[Any, ...] = (base_url, "op1", CLOUDNEST_SECRET, "TEAM001")
-        options: dict[str, Any] = {"default_rate": None, "retry_backoff": 0.01}
+        options: dict[str, Any] = {"default_rate": None, "retry_backoff": 0.001}
     else:
         factory, args, options = AlmaCamClient, (base_url, ALMACAM_TOKEN), {}
     options |= {
