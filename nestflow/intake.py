@@ -77,6 +77,9 @@ from nestflow.geometry.reader import (
 GLOB_CHARACTERS = frozenset("*?[")
 #: Names suggested for a line or drawing that matches nothing.
 CLOSE_MATCHES = 3
+#: Problems of a manifest for which the names meant are looked for (each costs a fuzzy match
+#: against every drawing: a manifest of 10,000 wrong lines took over a minute with all of them).
+SUGGESTED_PROBLEMS = 20
 #: Narrow holes listed by place in one warning.
 LISTED_HOLES = 5
 #: Parts named in one reader warning: a warning shared by 100k parts must not name them all.
@@ -732,6 +735,11 @@ def manifest_mismatches(
 ) -> list[DrawingFailure]:
     """Manifest lines that match no drawing, and drawings that no line orders.
 
+    Time is linear in the lines and drawings: names are looked up in sets, each folder is listed
+    once, and the names a problem could have meant (a fuzzy match against every candidate) are
+    looked for only for the first :data:`SUGGESTED_PROBLEMS` problems; the list of problems
+    stays complete.
+
     Args:
         refs: The drawings of the run (see :func:`collect_refs`).
         manifest: The order manifest's lines (none: nothing to match).
@@ -745,26 +753,28 @@ def manifest_mismatches(
     """
     if not manifest:
         return []
-    names = [ref.file for ref in refs]
-    problems = []
+    names = _Candidates([ref.file for ref in refs])
+    known = set(names.names)
+    listings: dict[Path, _Candidates] = {}
+    problems: list[DrawingFailure] = []
     for line in manifest:
         name = line.file.name
         order = f"manifest {line.where} orders {line.quantity} x {name}"
-        if drawings_given and name not in names:
+        suggest = len(problems) < SUGGESTED_PROBLEMS
+        if drawings_given and name not in known:
             message = f"{order}, but no drawing of the run is named {name}"
-            problems.append(_mismatch(name, "not_a_drawing", message, names))
+            problems.append(_mismatch(name, "not_a_drawing", message, names, suggest=suggest))
         elif not drawings_given and not line.file.exists():  # not a file: refused when read
-            folder = line.file.parent
-            present = [p.name for p in find_dxf_files(str(folder))] if folder.is_dir() else []
+            present = _listing(line.file.parent, listings)
             message = f"{order}, but {line.file} does not exist"
-            problems.append(_mismatch(name, "not_a_drawing", message, present))
+            problems.append(_mismatch(name, "not_a_drawing", message, present, suggest=suggest))
     if drawings_given:
         ordered = {line.file.name: line for line in manifest}
         for ref in refs:
             if ref.file in ordered:
                 continue
-            meant = difflib.get_close_matches(ref.file, list(ordered), n=CLOSE_MATCHES)
             message = f"{ref.file} is in the run but no manifest line orders it"
+            meant = _close(ref.file, list(ordered), suggest=len(problems) < SUGGESTED_PROBLEMS)
             if meant:
                 lines = ", ".join(f"{ordered[m].where} ({m})" for m in meant)
                 message += f": did you mean {lines}?"
@@ -774,13 +784,36 @@ def manifest_mismatches(
     return problems
 
 
-def _mismatch(name: str, kind: str, message: str, candidates: list[str]) -> DrawingFailure:
-    meant = difflib.get_close_matches(name, candidates, n=CLOSE_MATCHES)
+class _Candidates:
+    """The names a mismatched line could have meant, and the first of them as shown in a message."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        shown = ", ".join(sorted(names)[:10])
+        self.shown = f"{shown}{', ...' if len(names) > 10 else ''}"
+
+
+def _listing(folder: Path, listings: dict[Path, _Candidates]) -> _Candidates:
+    """The DXF file names in ``folder``, listed once per call of :func:`manifest_mismatches`."""
+    if folder not in listings:
+        found = find_dxf_files(str(folder)) if folder.is_dir() else []
+        listings[folder] = _Candidates([p.name for p in found])
+    return listings[folder]
+
+
+def _close(name: str, candidates: list[str], *, suggest: bool) -> list[str]:
+    """The candidates ``name`` may have meant, when suggestions are still made."""
+    return difflib.get_close_matches(name, candidates, n=CLOSE_MATCHES) if suggest else []
+
+
+def _mismatch(
+    name: str, kind: str, message: str, candidates: _Candidates, *, suggest: bool
+) -> DrawingFailure:
+    meant = _close(name, candidates.names, suggest=suggest)
     if meant:
         message += f": did you mean {' or '.join(meant)}?"
-    elif candidates:
-        shown = ", ".join(sorted(candidates)[:10])
-        message += f" (the drawings are {shown}{', ...' if len(candidates) > 10 else ''})"
+    elif candidates.names:
+        message += f" (the drawings are {candidates.shown})"
     return DrawingFailure(file=name, kind=kind, message=message)
 
 

@@ -12,6 +12,7 @@ from ezdxf.document import Drawing
 from nestflow.geometry.manifest import read_manifest
 from nestflow.geometry.reader import ReadOptions, read_drawing
 from nestflow.intake import (
+    SUGGESTED_PROBLEMS,
     DrawingLocation,
     IntakeRules,
     ManifestMismatch,
@@ -159,6 +160,25 @@ def test_manifest_alone_names_a_missing_file_and_the_files_of_its_folder(tmp_pat
     assert (problem.file, problem.kind) == ("gusett.dxf", "not_a_drawing")
     assert "manifest line 2" in problem.message and "does not exist" in problem.message
     assert "did you mean gusset.dxf?" in problem.message
+
+
+def test_a_manifest_of_many_wrong_lines_lists_every_one_and_suggests_for_the_first(
+    tmp_path: Path,
+) -> None:
+    rows = "".join(f"wrong-{i}.dxf,1,S235,3,0,\n" for i in range(SUGGESTED_PROBLEMS + 5))
+    lines = _manifest(tmp_path, rows)
+    refs = _refs(tmp_path, *(f"wrong-{i}x.dxf" for i in range(3)))
+    problems = manifest_mismatches(refs, lines, drawings_given=True)
+    wrong_lines = [p for p in problems if p.kind == "not_a_drawing"]
+    assert [p.file for p in wrong_lines] == [f"wrong-{i}.dxf" for i in range(len(lines))]
+    assert "did you mean" in wrong_lines[0].message
+    assert "did you mean" not in wrong_lines[SUGGESTED_PROBLEMS].message
+    assert "(the drawings are wrong-0x.dxf, wrong-1x.dxf, wrong-2x.dxf)" in (
+        wrong_lines[SUGGESTED_PROBLEMS].message
+    )
+    assert {p.file for p in problems if p.kind == "not_in_manifest"} == {
+        f"wrong-{i}x.dxf" for i in range(3)
+    }
 
 
 def test_mismatch_error_lists_every_problem_and_says_nothing_was_nested(tmp_path: Path) -> None:
