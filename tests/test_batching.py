@@ -29,3 +29,21 @@ def test_no_items_give_no_batch_and_a_size_below_one_is_refused() -> None:
     assert batches([], 5) == []
     with pytest.raises(ValueError, match="batch size"):
         batches([1, 2], 0)
+
+
+def test_a_weight_bound_closes_a_batch_before_an_item_would_pass_it() -> None:
+    sizes = [4, 4, 4, 9, 1, 1]
+    assert batches(sizes, 20, weight=int, max_weight=10) == [[4, 4], [4], [9, 1], [1]]
+
+
+def test_an_item_heavier_than_the_bound_is_a_batch_of_its_own() -> None:
+    assert batches([3, 25, 3], 20, weight=int, max_weight=10) == [[3], [25], [3]]
+
+
+def test_a_weight_bound_keeps_the_count_bound_too() -> None:
+    assert [len(b) for b in batches([1] * 45, 20, weight=int, max_weight=1000)] == [20, 20, 5]
+
+
+def test_a_weight_without_its_bound_is_refused() -> None:
+    with pytest.raises(ValueError, match="together"):
+        batches([1, 2], 5, weight=int)

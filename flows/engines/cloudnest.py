@@ -21,7 +21,7 @@ from flows.engines.base import (
 from flows.parameters import BlockNames
 from nestflow.batching import batches
 from nestflow.cloudnest.errors import CloudNestJobFailed
-from nestflow.cloudnest.jobs import upload_items
+from nestflow.cloudnest.jobs import UPLOAD_REQUEST_BYTES, upload_items
 from nestflow.cloudnest.layouts import gate_cloudnest_layouts
 from nestflow.cloudnest.models import DrawingRef, DrawingStatus, FailedPart, NestDetail, NestLayout
 from nestflow.cloudnest.summary import cloudnest_summary
@@ -107,7 +107,11 @@ class CloudNestRun:
     def _upload_missing(
         self, job_id: int, intake: Intake, ctx: RunContext
     ) -> tuple[list[DrawingRef], bool]:
-        """Upload the drawings in stable batches; each batch is cached on its files' hashes."""
+        """Upload the drawings in stable batches; each batch is cached on its files' hashes.
+
+        A batch holds at most ``UPLOAD_BATCH`` drawings and ``UPLOAD_REQUEST_BYTES`` of them, so
+        each task's upload is one request a gateway's body limit lets through.
+        """
         material = ctx.material
         states = [
             cloudnest.upload_drawings(
@@ -120,7 +124,11 @@ class CloudNestRun:
                 return_state=True,
             )
             for batch in batches(
-                upload_items(intake.drawings), cloudnest.UPLOAD_BATCH, key=lambda i: i.file
+                upload_items(intake.drawings),
+                cloudnest.UPLOAD_BATCH,
+                key=lambda i: i.file,
+                weight=lambda i: len(i.content),
+                max_weight=UPLOAD_REQUEST_BYTES,
             )
         ]
         outcomes = [state.result() for state in states]

@@ -99,6 +99,10 @@ class Backoff:
 
 
 DEFAULT_BACKOFF = Backoff()
+#: Most drawing bytes in one upload request: the largest drawing the reader takes (20 MiB), so a
+#: request stays within a gateway's body limit whatever the drawings' sizes (the sandbox's is
+#: 21 MiB: one such drawing and its fields); 20 small drawings still go in one request.
+UPLOAD_REQUEST_BYTES = 20 * 1024 * 1024
 
 
 def _job_id(job: JobLike) -> int:
@@ -571,6 +575,7 @@ def upload_drawings(
     attributes: PartAttributes | Mapping[str, Any] | None = None,
     per_file: Mapping[str, PartAttributes | Mapping[str, Any]] | None = None,
     batch_size: int = 20,
+    max_batch_bytes: int = UPLOAD_REQUEST_BYTES,
 ) -> list[DrawingRef]:
     """Upload DXF drawings to a job: files as multipart, ``http(s)://`` URLs by active download.
 
@@ -583,6 +588,7 @@ def upload_drawings(
             ``thickness``, ``gas``, ``rotate_lock``...).
         per_file: Attributes of single files, keyed by file name, overriding ``attributes``.
         batch_size: Files per request (the server caps files per upload).
+        max_batch_bytes: Most file bytes per request (a larger file goes alone).
 
     Returns:
         One reference per drawing, in the order of ``sources``.
@@ -619,7 +625,7 @@ def upload_drawings(
     files: list[FileSource] = [s for s in sources if not isinstance(s, str | UrlFile)]
     urls = [s for s in sources if isinstance(s, str | UrlFile)]
     refs: list[DrawingRef] = []
-    for file_batch in batches(files, batch_size):
+    for file_batch in batches(files, batch_size, weight=_file_bytes, max_weight=max_batch_bytes):
 
         def send_files(todo: list[FileSource]) -> list[DrawingRef]:
             datas = [
@@ -653,6 +659,11 @@ def upload_drawings(
 
 
 S = TypeVar("S", FileSource, str | UrlFile)
+
+
+def _file_bytes(source: FileSource) -> int:
+    """The size of a file to upload (a path's size on disk, or its bytes)."""
+    return source.stat().st_size if isinstance(source, Path) else len(source[1])
 
 
 def _upload_batch(
