@@ -37,6 +37,8 @@ class CloudNestModel(BaseModel):
 #: A job id from the server: 64-bit and not negative (an id of -7 names no job; 0 stays
 #: valid, the provisional contract's examples use it).
 JobId = Annotated[int, Field(ge=0, le=2**63 - 1)]
+#: A count the server reports (parts, sheets, drawings): never negative, never absurd.
+Count = Annotated[int, Field(ge=0, le=10**9)]
 #: Most sheets one layout is cut on, as taken from the server: far above any real stock, so
 #: that only absurd answers (10**12 sheets) are refused.
 MAX_LAYOUT_AMOUNT = 1_000_000
@@ -220,8 +222,8 @@ class JobInfo(JobSummary):
 
     material: str | None = None
     thickness: float | None = None
-    drawing_count: int = 0
-    part_count: int = 0
+    drawing_count: Count = 0
+    part_count: Count = 0
 
 
 class JobDeleteNestRequest(CloudNestModel):
@@ -317,8 +319,8 @@ class PlanSummary(CloudNestModel):
     result_guid: str
     plate_name: str | None = None
     gmid: int | None = None
-    total_plate_amount: int = 0
-    finish_plate_amount: int = 0
+    total_plate_amount: Count = 0
+    finish_plate_amount: Count = 0
     status: str
 
 
@@ -327,8 +329,8 @@ class PartLayout(CloudNestModel):
 
     part_guid: str
     part_name: str
-    amount: int
-    nested_amount: int
+    amount: Count
+    nested_amount: Count
     result_guids: list[str] = Field(default_factory=list)
 
 
@@ -340,7 +342,7 @@ class PlateUsed(CloudNestModel):
     """One plate used by a job (§8.1); ``file_url``/``thumbnail_url`` only for remnants."""
 
     guid: str
-    amount: int
+    amount: Count
     material: str
     thickness: float
     plate_name: str
@@ -357,7 +359,7 @@ class PlanPart(CloudNestModel):
     guid: str
     material: str
     thickness: float
-    amount: int
+    amount: Count
     part_name: str
     props: list[PropEntry] = Field(default_factory=list)
     drawing_name: str | None = None
@@ -376,9 +378,9 @@ class PlanTask(CloudNestModel):
     height: float
     material: str
     thickness: float
-    part_amount: int
-    total_plate_amount: int
-    finish_plate_amount: int
+    part_amount: Count
+    total_plate_amount: Count
+    finish_plate_amount: Count
     comments: str = ""
     start_time: str | None = None
     finish_time: str | None = None

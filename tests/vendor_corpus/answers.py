@@ -351,17 +351,21 @@ def _cloudnest_value_cases() -> Iterator[Case]:
             "results": [_layout(amount=10**12)],
         },
         ("job_nest_detail", "results-not-a-list"): {"status": "finished", "results": {"a": 1}},
+        ("job_part_layout", "right-answer"): [_part_layout()],
+        ("job_part_layout", "amount-negative"): [_part_layout(amount=-5)],
+        ("job_part_layout", "nested-amount-negative"): [_part_layout(nested_amount=-1)],
+        ("job_part_layout", "nested-amount-absurd"): [_part_layout(nested_amount=10**12)],
         ("production_push", "plan-guid-missing"): {},
         ("production_push", "plan-guid-number"): {"plan_guid": 5},
     }
     for (call, kind), data in wrong_data.items():
-        yield Case(
-            f"cloudnest/{call}/{kind}",
-            "cloudnest",
-            call,
-            _envelope(data),
-            "CloudNestValidationError",
-        )
+        expect = None if kind == "right-answer" else "CloudNestValidationError"
+        yield Case(f"cloudnest/{call}/{kind}", "cloudnest", call, _envelope(data), expect)
+
+
+def _part_layout(**changes: Any) -> dict[str, Any]:
+    entry = {"part_guid": "P1", "part_name": "bracket", "amount": 4, "nested_amount": 4}
+    return entry | changes
 
 
 def _layout(**changes: Any) -> dict[str, Any]:

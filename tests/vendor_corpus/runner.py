@@ -41,6 +41,7 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     "job_search": lambda c: c.job_search("order-42"),
     "job_add": lambda c: c.job_add("order-42"),
     "job_nest_detail": lambda c: c.job_nest_detail(12),
+    "job_part_layout": lambda c: c.job_part_layout(12),
     "production_push": lambda c: c.production_push("L1", 165192, 1),
     "download": lambda c: _download(c),
     "submit": lambda c: c.submit(ORDER),
