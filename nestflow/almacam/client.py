@@ -659,6 +659,10 @@ class AlmaCamClient:
                 pause *= 2.0
             except (AnswerTooLarge, AnswerTooSlow, zlib.error, httpx.DecodingError) as exc:
                 self._silence.answered()  # the service did answer, if not usably
+                if isinstance(exc, AnswerTooSlow) and budget.left() <= 0:
+                    # Cut off by what was left of the budget, not by request_deadline.
+                    why = f"the last answer was cut off after {exc.deadline_s:.1f} s"
+                    raise self._budget_spent(endpoint, order_id, budget, why) from exc
                 raise self._unusable(exc, endpoint, order_id) from exc
             else:
                 self._silence.answered()

@@ -743,6 +743,9 @@ class CloudNestClient:
         why = f"last attempt: {_describe_failure(exc)}"
         if self._resend_allowed(route, attempts, landed=landed, why=why):
             return
+        if isinstance(exc, AnswerTooSlow) and attempts.budget.left() <= 0:
+            # Cut off by what was left of the budget, not by request_deadline: say which.
+            raise self._budget_spent(route.describe(), attempts, why + note) from exc
         raise _no_answer_error(exc, route.describe(), note) from exc
 
     def _after_refusal(

@@ -131,3 +131,18 @@ def test_a_refusal_quoting_the_token_in_its_errors_is_scrubbed(misbehaving: Misb
         lambda: client_of(misbehaving, answer).submit(HELLO_WORLD), AlmaCamValidationError
     )
     assert TOKEN not in str(error) and TOKEN not in repr(error.errors)
+
+
+def test_a_submit_cut_off_by_its_budget_says_so_and_may_have_landed(
+    misbehaving: Misbehaving,
+) -> None:
+    head = Answer(
+        status=201,
+        body=b'{"message": "ok", "nesting_order_id": 1}',
+        headers=(("Content-Type", "application/json"), ("X-Pad", "p" * 400)),
+        drip_head_s=0.05,
+    )
+    client = client_of(misbehaving, head, request_deadline=5.0, call_budget=1.0)
+    error, elapsed = _timed(lambda: client.submit(HELLO_WORLD), AlmaCamCallBudgetExceeded)
+    assert elapsed < 2.5 and error.may_have_landed
+    assert "call_budget 1 s" in str(error) and "may have been received" in str(error)

@@ -69,7 +69,7 @@ def test_a_dripping_answer_to_a_create_is_cut_off_and_may_have_landed(
 
 
 def test_a_dripping_answer_to_a_query_is_resent_then_given_up(misbehaving: Misbehaving) -> None:
-    client = client_of(misbehaving.play("drip"), max_retries=1)
+    client = client_of(misbehaving.play("drip"), max_retries=1, call_budget=5.0)
     error, elapsed = _timed(lambda: client.job_search("x"), CloudNestAnswerTooSlow)
     assert misbehaving.requests == 2 and elapsed < 2 * DEADLINE + 2.0
     assert "may have reached" not in str(error)  # a query: nothing to check before repeating

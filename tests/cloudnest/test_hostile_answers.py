@@ -133,3 +133,12 @@ def test_a_download_that_is_not_the_layout_file_is_refused(
 def test_a_dxf_download_is_returned_as_it_came(misbehaving: Misbehaving) -> None:
     answer = Answer(body=DXF, headers=(("Content-Type", "application/dxf"),))
     assert client_of(misbehaving.answer(answer)).download("/files/L1.dxf") == DXF
+
+
+def test_a_create_cut_off_by_its_budget_says_so_and_may_have_landed(
+    misbehaving: Misbehaving,
+) -> None:
+    client = client_of(misbehaving.answer(DRIPPED_HEAD), request_deadline=5.0, call_budget=1.0)
+    error, elapsed = _timed(lambda: client.job_add("J"), CloudNestCallBudgetExceeded)
+    assert elapsed < 2.5 and misbehaving.requests == 1
+    assert error.may_have_landed and "call_budget 1 s" in str(error)
