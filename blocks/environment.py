@@ -22,6 +22,8 @@ Variables (JSON for the mappings and lists):
 ``NESTFLOW_MACHINE_CARD_ID``              the machine's 12-digit IoT card id (upload-cut task)
 ``NESTFLOW_MACHINE_DROP_FOLDER_BLOCK``    filesystem block of the machine's drop folder
 ``NESTFLOW_SHEETS``                       ``[{"length": 3000, "height": 1500, "quantity": 20}]``
+``NESTFLOW_DRAWING_ROOTS``                folders drawings may be read from: ``["/srv/inbox"]``
+``NESTFLOW_URL_HOSTS``                    the shop's own URL hosts: ``["erp.local:8080"]``
 ========================================  =======================================================
 """
 
@@ -35,7 +37,7 @@ from prefect.blocks.core import Block
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
-from blocks.settings import MachineTarget, SheetStock
+from blocks.settings import DrawingRoots, MachineTarget, SheetStock
 
 
 class EnvField(BaseModel):
@@ -71,6 +73,10 @@ FIELDS: dict[type[Block], list[EnvField]] = {
         EnvField(field="drop_folder_block", variable="NESTFLOW_MACHINE_DROP_FOLDER_BLOCK"),
     ],
     SheetStock: [EnvField(field="sheets", variable="NESTFLOW_SHEETS", kind="json")],
+    DrawingRoots: [
+        EnvField(field="folders", variable="NESTFLOW_DRAWING_ROOTS", kind="json"),
+        EnvField(field="url_hosts", variable="NESTFLOW_URL_HOSTS", kind="json"),
+    ],
 }
 
 
