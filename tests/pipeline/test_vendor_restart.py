@@ -87,8 +87,9 @@ def _part_areas(folder: Path) -> list[float]:
 
 
 def test_a_rerun_after_the_vendor_lost_its_state_resubmits_and_pushes_only_its_parts(
-    restartable: RestartableSandbox, tmp_path: Path
+    restartable: RestartableSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # the runs read their drawings in their working folder
     mine = copy_examples(tmp_path / "mine", "bracket.dxf", "gusset.dxf")
     other = copy_examples(tmp_path / "other", "flange_dn100.dxf", "l_profile.dxf", "tab_block.dxf")
     blocks = save_sandbox_blocks(

@@ -28,7 +28,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from blocks import CloudNestCredentials
+from blocks import CloudNestCredentials, DrawingRoots
 from cli.demo import save_sandbox_blocks
 from deploy.stack import CLOUDNEST_RATE_LIMIT, Stack
 from flows.parameters import BlockNames, MaterialSpec, NestingSettings
@@ -140,6 +140,10 @@ def production(sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pr
             credentials = CloudNestCredentials.load("stack")
             credentials.global_rate_limit = CLOUDNEST_RATE_LIMIT
             credentials.save("stack", overwrite=True)
+            # The drawings lie in a temporary folder, not in the workers' working folder that a
+            # run reads by default: the stack's runs name exactly that folder.
+            DrawingRoots(folders=[str(drawings)]).save("stack-roots", overwrite=True)
+            names = names.model_copy(update={"drawing_roots": "stack-roots"})
         yield Production(stack=stack, blocks=names, drawings=drawings)
     finally:
         stack.down()
