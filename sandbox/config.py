@@ -6,7 +6,9 @@ its own sub-model (:class:`AlmaCamSandboxSettings`; a CloudNest sub-model is add
 same way). Credentials come from the environment, with development defaults so that a first run
 needs no setup; :attr:`AlmaCamSandboxSettings.token_from_env` records which, so that a value read
 from the environment is never printed. Fault plans active from start-up (see
-:mod:`sandbox.faults`) can come from ``NESTFLOW_SANDBOX_FAULTS``.
+:mod:`sandbox.faults`) can come from ``NESTFLOW_SANDBOX_FAULTS``. CAM rules a real vendor may
+enforce beyond what nestflow's reader checks (``min_hole_web_mm``, see :mod:`sandbox.hole_webs`)
+are set per service, in code, and are off by default.
 """
 
 from __future__ import annotations
@@ -38,7 +40,17 @@ DEFAULT_CLOUDNEST_PORT = 8720
 
 
 class AlmaCamSandboxSettings(BaseModel):
-    """Credentials and capacity of the AlmaCAM sandbox."""
+    """Credentials, capacity and CAM rules of the AlmaCAM sandbox.
+
+    Attributes:
+        token: Bearer token accepted on every endpoint.
+        token_from_env: True when the token was read from the environment.
+        max_concurrent_solves: Orders nested at the same time.
+        min_hole_web_mm: Least web between two holes of one outline, in the order's unit (mm as
+            nestflow sends it); a part with holes closer than this is refused with -981, as
+            real CAM software refuses parts the reader accepts (see :mod:`sandbox.hole_webs`).
+            0, the default, checks nothing.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -51,6 +63,11 @@ class AlmaCamSandboxSettings(BaseModel):
     )
     max_concurrent_solves: int = Field(
         default=2, ge=1, description="Orders nested at the same time (the machine has 2 cores)."
+    )
+    min_hole_web_mm: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="Least web between two holes of an outline (-981 when thinner; 0 = off).",
     )
 
     @classmethod
@@ -104,8 +121,8 @@ class SandboxConfig(BaseModel):
             ``time * speed`` seconds of solving (the solver needs at least one second).
         state_file: SQLite file keeping the services' state across restarts; ``None`` keeps it in
             memory. Each service owns its own tables in it.
-        almacam: AlmaCAM credentials and capacity.
-        cloudnest: CloudNest credentials, limits and machines (its own ``speed`` and
+        almacam: AlmaCAM credentials, capacity and CAM rules (``min_hole_web_mm``).
+        cloudnest: CloudNest credentials, limits, machines and CAM rules (its own ``speed`` and
             ``state_file`` are replaced by the ones above when the runner builds it).
         faults: Fault plans active from start-up, by service name (``"almacam"``); each
             service's layer works on its own copy.

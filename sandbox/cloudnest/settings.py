@@ -140,6 +140,10 @@ class CloudNestSandboxSettings(BaseModel):
         result_range_months: Longest time range of ``machine_result_list`` in months; a longer
             one gets 1014, as the vendor answers beyond 3 months (spec §Q.1). ``None``: any
             range; the default until the pipeline tests stop querying a century of results.
+        min_hole_web_mm: Least web between two holes of one part, in mm. A Boost of a job with
+            a part whose holes are closer fails naming it in ``failed_parts``, as for a part
+            the solver cannot take, the way real CAM software refuses parts nestflow's reader
+            accepts (see :mod:`sandbox.hole_webs`). 0, the default, checks nothing.
         state_file: SQLite file keeping jobs across restarts; ``None`` keeps state in memory.
     """
 
@@ -174,6 +178,7 @@ class CloudNestSandboxSettings(BaseModel):
     max_json_bytes: int = Field(default=DEFAULT_MAX_JSON_BYTES, gt=0)
     max_multipart_bytes: int = Field(default=DEFAULT_MAX_MULTIPART_BYTES, gt=0)
     result_range_months: int | None = Field(default=None, gt=0)
+    min_hole_web_mm: float = Field(default=0.0, ge=0.0)
     state_file: Path | None = None
 
     @field_validator("machines")

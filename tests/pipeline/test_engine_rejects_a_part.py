@@ -1,56 +1,127 @@
 """One part an engine refuses is left out and named; the rest of the job still nests and is cut.
 
-``hole_on_edge.dxf`` holds a plate with two square holes sharing an edge: the reader takes it (a
-hole touching the *outline* it refuses itself), but both vendors refuse such a part (AlmaCAM
-answers -981 "hole not compatible" for the whole order, CloudNest's Boost fails on it). AlmaCAM's
-order is submitted again without that part; CloudNest's job is Boosted again without it.
+Real vendors refuse parts for reasons of their own that our reader cannot foresee. This module
+runs against its own sandbox, the session's but for one CAM rule the reader does not check: both
+vendors refuse a part whose holes are closer than a minimum web (``min_hole_web_mm``, 1 mm).
+``holes_too_close.dxf`` holds a plate with two square holes 0.5 mm apart: the reader takes it
+(the holes do not touch), but AlmaCAM answers -981 "hole not compatible" for the whole order and
+CloudNest's Boost fails on it. AlmaCAM's order is submitted again without that part; CloudNest's
+job is Boosted again without it.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import ezdxf
 import pytest
 
+from blocks import DrawingRoots, MachineTarget
+from cli.demo import save_sandbox_blocks
 from flows.nest_to_cnc import nest_to_cnc
 from flows.outputs import PushIncomplete
-from flows.parameters import DrawingSource, EngineName, PushEngine
-from tests.pipeline.conftest import EXAMPLES, LOCAL_FAST, LOCAL_MATERIAL, dropped_parts
+from flows.parameters import BlockNames, DrawingSource, EngineName, PushEngine
+from nestflow.geometry.reader import read_drawing
+from sandbox.server import RunningSandbox, start_sandbox
+from tests.pipeline.conftest import (
+    EXAMPLES,
+    LOCAL_FAST,
+    LOCAL_MATERIAL,
+    PipelineBlocks,
+    PrefectSession,
+    dropped_parts,
+)
 
-LEFT_OUT = "1 x part 'hole_on_edge' from hole_on_edge.dxf not nested"
+#: The web both vendors of this module's sandbox require between two holes of a part.
+MIN_WEB_MM = 1.0
+#: The web the refused drawing leaves between its holes: thinner, but not nothing.
+WEB_MM = 0.5
+LEFT_OUT = "1 x part 'holes_too_close' from holes_too_close.dxf not nested"
 
 
-def hole_on_edge() -> bytes:
-    """A 100 x 60 plate with two 20 x 20 holes sharing a 20 mm edge."""
+def holes_too_close() -> bytes:
+    """A 100 x 60 plate with two 20 x 20 holes side by side, :data:`WEB_MM` apart."""
     doc = ezdxf.new("R2010", units=4)
     msp = doc.modelspace()
     msp.add_lwpolyline([(0, 0), (100, 0), (100, 60), (0, 60)], close=True)
     msp.add_lwpolyline([(20, 20), (40, 20), (40, 40), (20, 40)], close=True)
-    msp.add_lwpolyline([(40, 20), (60, 20), (60, 40), (40, 40)], close=True)
+    right = 40 + WEB_MM
+    msp.add_lwpolyline([(right, 20), (right + 20, 20), (right + 20, 40), (right, 40)], close=True)
     stream = io.StringIO()
     doc.write(stream)
     return stream.getvalue().encode()
+
+
+@pytest.fixture(scope="module")
+def strict_sandbox(sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
+    """A sandbox like the session's (secrets, machines, speed) whose vendors need a web.
+
+    The session's secrets, so the leak scan at the end of the session looks for them too.
+    """
+    config = sandbox.config
+    strict = config.model_copy(
+        update={
+            "almacam": config.almacam.model_copy(update={"min_hole_web_mm": MIN_WEB_MM}),
+            "cloudnest": config.cloudnest.model_copy(update={"min_hole_web_mm": MIN_WEB_MM}),
+        }
+    )
+    with start_sandbox(strict) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def strict_blocks(
+    prefect_session: PrefectSession,
+    strict_sandbox: RunningSandbox,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> PipelineBlocks:
+    """Blocks pointing at :func:`strict_sandbox`, as the session's point at its sandbox."""
+    folders = tmp_path_factory.mktemp("strict")
+    out, drop = folders / "out", folders / "drop"
+    names = save_sandbox_blocks(strict_sandbox, "test-strict-sandbox", out, drop)
+    # The drawings lie in the session's temporary folders, not in the working folder a run
+    # reads by default: the block allows them.
+    DrawingRoots(folders=[str(tmp_path_factory.getbasetemp())]).save(
+        "test-strict-sandbox-roots", overwrite=True
+    )
+    names = names.model_copy(update={"drawing_roots": "test-strict-sandbox-roots"})
+    gmid = strict_sandbox.config.cloudnest.gmids[0]
+    return PipelineBlocks(names=names, out=out, drop=drop, gmid=gmid)
+
+
+@pytest.fixture
+def strict_drop_laser(strict_blocks: PipelineBlocks) -> BlockNames:
+    """The strict blocks with a machine that takes layouts in their drop folder."""
+    MachineTarget(drop_folder_block=strict_blocks.names.machine + "-drop").save(
+        "test-strict-drop-laser", overwrite=True
+    )
+    return strict_blocks.names.model_copy(update={"machine": "test-strict-drop-laser"})
 
 
 @pytest.fixture
 def job_with_a_refused_part(tmp_path: Path) -> Path:
     for name in ("bracket.dxf", "gusset.dxf"):
         (tmp_path / name).write_bytes((EXAMPLES / name).read_bytes())
-    (tmp_path / "hole_on_edge.dxf").write_bytes(hole_on_edge())
+    (tmp_path / "holes_too_close.dxf").write_bytes(holes_too_close())
     return tmp_path
 
 
+def test_the_reader_takes_the_drawing_the_vendors_refuse() -> None:
+    [part] = read_drawing(holes_too_close(), name="holes_too_close.dxf")
+    assert len(part.holes) == 2
+
+
 def test_both_engines_leave_out_the_part_they_refuse_and_nest_the_rest(
-    job_with_a_refused_part, pipeline_blocks
+    job_with_a_refused_part, strict_blocks
 ) -> None:
     summary = nest_to_cnc(
         job_name="refused-part",
         drawings=DrawingSource(folder=str(job_with_a_refused_part)),
         material=LOCAL_MATERIAL,
         nesting=LOCAL_FAST,
-        blocks=pipeline_blocks.names,
+        blocks=strict_blocks.names,
     )
     almacam, cloudnest = summary.engine("almacam"), summary.engine("cloudnest")
     assert almacam.status == "ok" and almacam.nested
@@ -61,7 +132,7 @@ def test_both_engines_leave_out_the_part_they_refuse_and_nest_the_rest(
 
 
 def test_a_production_run_cuts_the_rest_and_ends_failed_naming_the_refused_part(
-    job_with_a_refused_part, drop_laser, pipeline_blocks
+    job_with_a_refused_part, strict_drop_laser, strict_blocks
 ) -> None:
     state = nest_to_cnc(
         job_name="refused-part-cut",
@@ -70,13 +141,13 @@ def test_a_production_run_cuts_the_rest_and_ends_failed_naming_the_refused_part(
         push=PushEngine.ALMACAM,
         material=LOCAL_MATERIAL,
         nesting=LOCAL_FAST,
-        blocks=drop_laser,
+        blocks=strict_drop_laser,
         return_state=True,
     )
     assert state.is_failed()
     with pytest.raises(PushIncomplete, match=LEFT_OUT.replace("(", r"\(")):
         state.result()
-    cut = dropped_parts(pipeline_blocks.drop, "refused-part-cut", "almacam")
+    cut = dropped_parts(strict_blocks.drop, "refused-part-cut", "almacam")
     assert cut == 2  # bracket and gusset, one each
 
 
@@ -85,7 +156,7 @@ class Crash(Exception):
 
 
 def test_a_rerun_after_a_crash_between_leaving_out_and_boosting_again_nests_the_rest(
-    job_with_a_refused_part, pipeline_blocks, monkeypatch
+    job_with_a_refused_part, strict_blocks, monkeypatch
 ) -> None:
     from flows.engines import cloudnest as engine
 
@@ -101,7 +172,7 @@ def test_a_rerun_after_a_crash_between_leaving_out_and_boosting_again_nests_the_
         engines=[EngineName.CLOUDNEST],
         material=LOCAL_MATERIAL,
         nesting=LOCAL_FAST,
-        blocks=pipeline_blocks.names,
+        blocks=strict_blocks.names,
         return_state=True,
     )
     with monkeypatch.context() as patch:

@@ -16,7 +16,8 @@ Checks run in this order, each stage only when the previous one passed:
    vendor runs (``"[] is too short"``), which newer jsonschema releases changed.
 4. Semantic checks, all reported together: duplicated instance ids (-7000) and sheet ids (-8000),
    orientation ranges (-989), contours (-971 malformed or flat, -979 self-intersecting), holes
-   outside their outline or overlapping (-981), overlapping outlines of one part (-996), sheets
+   outside their outline or overlapping (-981) or, when the sandbox sets ``min_hole_web_mm``,
+   closer to each other than that web (-981), overlapping outlines of one part (-996), sheets
    without usable room or with bad contours/defects (-994), pre-nestings naming unknown sheets or
    parts or using more copies or sheets than ordered (-973), and pre-nested parts lying off their
    sheet, on a defect or on each other (-996; the border gap binds only the parts the engine
@@ -31,6 +32,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -51,6 +53,7 @@ from sandbox.almacam.simulation.contours import (
     usable_region,
     with_holes,
 )
+from sandbox.hole_webs import thinnest_web
 
 #: Most different parts (entries of ``parts``) an order may hold.
 MAX_DIFFERENT_PARTS = 1500
@@ -68,11 +71,12 @@ OVERLAP_TOLERANCE = 1e-6
 PLACEMENT_TOLERANCE = 1e-6
 
 
-def validate_order(body: bytes) -> dict[str, Any]:
+def validate_order(body: bytes, min_hole_web: float = 0.0) -> dict[str, Any]:
     """Parse and check an order as ``POST /new`` receives it.
 
     Args:
         body: The raw request body.
+        min_hole_web: Least web between two holes of one outline (order unit); 0 checks none.
 
     Returns:
         The order, valid for nesting.
@@ -81,7 +85,8 @@ def validate_order(body: bytes) -> dict[str, Any]:
         OrderRejected: With the vendor errors to answer (HTTP 400).
     """
     order = parse_body(body)
-    for stage in (limit_errors, schema_errors, semantic_errors):
+    semantics = partial(semantic_errors, min_hole_web=min_hole_web)
+    for stage in (limit_errors, schema_errors, semantics):
         errors = stage(order)
         if errors:
             raise OrderRejected(errors)
@@ -199,12 +204,17 @@ def schema_errors(order: Any) -> list[ErrorItem]:
 # --- stage 4: semantics ---------------------------------------------------------------------------
 
 
-def semantic_errors(order: dict[str, Any]) -> list[ErrorItem]:
-    """Everything the schema cannot express, for a schema-valid order."""
+def semantic_errors(order: dict[str, Any], min_hole_web: float = 0.0) -> list[ErrorItem]:
+    """Everything the schema cannot express, for a schema-valid order.
+
+    Args:
+        order: The order, valid per the schema.
+        min_hole_web: Least web between two holes of one outline (order unit); 0 checks none.
+    """
     errors = [*duplicate_part_errors(order), *duplicate_sheet_errors(order)]
     errors += orientation_errors(order)
     for pi, part in enumerate(order["parts"]):
-        errors += part_geometry_errors(pi, part)
+        errors += part_geometry_errors(pi, part, min_hole_web)
     for si, sheet in enumerate(order["sheets"]):
         errors += sheet_errors(si, sheet)
     errors += pre_nesting_errors(order)
@@ -282,8 +292,17 @@ def _read_all(
     return contours, errors
 
 
-def part_geometry_errors(pi: int, part: dict[str, Any]) -> list[ErrorItem]:
-    """Bad contours, overlapping outlines (-996) and holes that do not fit (-981) of one part."""
+def part_geometry_errors(
+    pi: int, part: dict[str, Any], min_hole_web: float = 0.0
+) -> list[ErrorItem]:
+    """Bad contours, overlapping outlines (-996) and holes that do not fit (-981) of one part.
+
+    Args:
+        pi: Index of the part in the order's ``parts``.
+        part: The part, valid per the schema.
+        min_hole_web: Least web between two holes of one outline (order unit); holes closer
+            than this do not fit either (-981). 0 checks none.
+    """
     ids = part_ids(part)
     base: list[str | int] = ["parts", pi]
     outlines, errors = _read_all(part["geometry"], [*base, "geometry"], ids)
@@ -314,13 +333,25 @@ def part_geometry_errors(pi: int, part: dict[str, Any]) -> list[ErrorItem]:
                 )
             )
     for i, outline in enumerate(outlines):
-        own = [hole for hole, owner in zip(holes, owners, strict=True) if owner == i]
+        indices = [h for h, owner in enumerate(owners) if owner == i]
+        own = [holes[h] for h in indices]
         if own and not with_holes(outline, own).is_valid:
             errors.append(
                 error_item(
                     ErrorCode.HOLE_NOT_COMPATIBLE,
                     f"Hole is not compatible with the part: holes of outline {i} overlap "
                     "each other or its edge",
+                    path=[*base, "holes"],
+                    parts=ids,
+                )
+            )
+        elif web := thinnest_web([hole.polygon for hole in own], min_hole_web):
+            errors.append(
+                error_item(
+                    ErrorCode.HOLE_NOT_COMPATIBLE,
+                    f"Hole is not compatible with the part: holes of outline {i} are closer "
+                    f"than {min_hole_web:g} mm (holes {indices[web.first]} and "
+                    f"{indices[web.second]} are {web.width:.3f} mm apart)",
                     path=[*base, "holes"],
                     parts=ids,
                 )

@@ -117,7 +117,7 @@ def create_app(
     """Build the AlmaCAM sandbox application.
 
     Args:
-        settings: Token and capacity.
+        settings: Token, capacity and CAM rules (the minimum web between holes).
         store: Where orders and results live.
         submit: Queues a freshly stored order for solving.
         limits: How much of a request is read (defaults when ``None``).
@@ -133,6 +133,7 @@ def create_app(
     )
     token = settings.token.get_secret_value()
     max_order_bytes = (limits or AlmaCamLimits()).max_order_bytes
+    min_hole_web = settings.min_hole_web_mm
 
     @app.middleware("http")
     async def bearer_auth(request: Request, call_next: Callable[[Request], Any]) -> Response:
@@ -143,7 +144,7 @@ def create_app(
     @app.post("/new")
     async def new_order(request: Request) -> Response:
         try:
-            order = validate_order(await read_order(request, max_order_bytes))
+            order = validate_order(await read_order(request, max_order_bytes), min_hole_web)
         except OrderTooLarge as refused:
             error = error_item(ErrorCode.TOO_MANY_PARTS, str(refused), path=[])
             return JSONResponse(error_body([error]), status_code=413)

@@ -6,6 +6,11 @@ unless ``rotate_lock``, spacing = Boost ``gap``); the chosen plates become sheet
 layout (``result``) with utilisation, part serial numbers in x order and a DXF written by
 :func:`nestflow.geometry.layout.write_layout_dxf`, stored at once so a layout's file never
 depends on parts edited or deleted later.
+
+A Boost the solver refuses (:class:`~nestflow.nesting.errors.NestingInputError`) fails, naming
+the parts concerned in ``failed_parts``. With ``min_hole_web_mm`` set, a part whose holes are
+closer than that web is refused the same way before the solver runs (see
+:mod:`sandbox.hole_webs`); the core solver, shared with the local engine, knows no such rule.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from sandbox.cloudnest.state.records import (
     new_guid,
 )
 from sandbox.cloudnest.state.store import Store
+from sandbox.hole_webs import thinnest_web
 
 #: Sheets offered to the solver for a plate with unlimited stock (``remain_amount`` -1).
 UNLIMITED_SHEETS = 1000
@@ -186,6 +192,7 @@ class Booster:
             self._finish_failed(task_guid, "the job, its parts or its plates were deleted")
             return
         try:
+            refuse_thin_webs(parts, self._settings.min_hole_web_mm)
             result = solve(nest_request(parts, plates, task))
         except NestingInputError as exc:
             message = _input_error_message(exc, parts, plates)
@@ -225,6 +232,30 @@ class Booster:
             "finish_time": now,
         }
         self._store.update(NestTaskRecord, task_guid, lambda t: t.model_copy(update=update))
+
+
+def refuse_thin_webs(parts: list[StoredPart], min_web: float) -> None:
+    """Refuse the parts with two holes closer than ``min_web`` mm (0: refuse none).
+
+    Args:
+        parts: The job's parts; item id = index, as in :func:`nest_request`.
+        min_web: Least web between two holes of a part, in mm.
+
+    Raises:
+        NestingInputError: Naming every such part, as the solver names the items it refuses,
+            so the Boost fails with them in ``failed_parts``.
+    """
+    webs = {
+        i: web
+        for i, part in enumerate(parts)
+        if (web := thinnest_web([hole.to_shapely() for hole in part.geometry.holes], min_web))
+    }
+    if webs:
+        thinnest = min(web.width for web in webs.values())
+        raise NestingInputError(
+            f"holes closer than {min_web:g} mm cannot be cut (thinnest web {thinnest:.3f} mm)",
+            item_ids=sorted(webs),
+        )
 
 
 def nest_request(
