@@ -206,20 +206,24 @@ class ZeroRadius(EntityProblem):
     kind = "zero_radius"
 
 
-class ZeroScaleInsert(DrawingError):
-    """A block reference (INSERT) scaled by 0 on some axis: its content collapses.
+class BlockReferenceProblem(DrawingError):
+    """A block reference (INSERT) whose geometry cannot be cut as drawn; names it.
 
     Attributes:
         block: Name of the block referenced.
         handle: Handle of the INSERT, when it has one.
     """
 
-    kind = "zero_scale_insert"
-
     def __init__(self, file: str, message: str, block: str, handle: str | None) -> None:
         super().__init__(file, message)
         self.block = block
         self.handle = handle
+
+
+class ZeroScaleInsert(BlockReferenceProblem):
+    """A block reference (INSERT) scaled by 0 on some axis: its content collapses."""
+
+    kind = "zero_scale_insert"
 
 
 class HoleProblem(DrawingError):
@@ -299,20 +303,10 @@ class DroppedEntities(UnreadableDrawing):
         self.handles = handles
 
 
-class MissingBlock(DrawingError):
-    """A block reference (INSERT) to a block the drawing does not define: its geometry is lost.
-
-    Attributes:
-        block: Name of the missing block.
-        handle: Handle of the INSERT, when it has one.
-    """
+class MissingBlock(BlockReferenceProblem):
+    """A block reference (INSERT) to a block the drawing does not define: its geometry is lost."""
 
     kind = "missing_block"
-
-    def __init__(self, file: str, message: str, block: str, handle: str | None) -> None:
-        super().__init__(file, message)
-        self.block = block
-        self.handle = handle
 
 
 class ExternalReference(DrawingError):

@@ -11,20 +11,17 @@ HTML page, an empty body and a 204 were returned as the file).
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.errors import (
     CloudNestAnswerTooSlow,
     CloudNestBadDownload,
     CloudNestCallBudgetExceeded,
     CloudNestUnreadableAnswer,
 )
-from tests.misbehaving import EMPTY_LIST, MIB, Answer, Misbehaving
+from tests.cloudnest.test_client_bounds import _timed, client_of
+from tests.misbehaving import EMPTY_LIST, Answer, Misbehaving
 
 TOO_FREQUENT_59 = Answer(
     body=json.dumps({"status": 1009, "msg": "call frequency exceeds limit"}).encode(),
@@ -37,26 +34,6 @@ DRIPPED_HEAD = Answer(
     drip_head_s=0.05,
 )
 DXF = b"  0\nSECTION\n  2\nENTITIES\n  0\nENDSEC\n  0\nEOF\n"
-
-
-def client_of(server: Misbehaving, **options: Any) -> CloudNestClient:
-    values: dict[str, Any] = {
-        "default_rate": None,
-        "timeout": 5.0,
-        "request_deadline": 1.0,
-        "max_answer_bytes": MIB,
-        "retry_backoff": 0.01,
-    }
-    return CloudNestClient(
-        server.base_url, "op1", "secret-for-tests", "TEAM001", **(values | options)
-    )
-
-
-def _timed(call: Callable[[], object], error: type[Exception]) -> tuple[Exception, float]:
-    started = time.monotonic()
-    with pytest.raises(error) as caught:
-        call()
-    return caught.value, time.monotonic() - started
 
 
 def test_headers_dripped_a_byte_at_a_time_are_cut_off_at_the_request_deadline(
