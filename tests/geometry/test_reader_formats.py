@@ -6,10 +6,8 @@ originals; the strict loader's empty answer sends the drawing to ``ezdxf.recover
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import ezdxf
 import pytest
 
 from nestflow.geometry import reader
@@ -17,18 +15,9 @@ from nestflow.geometry.errors import UnreadableDrawing
 from nestflow.geometry.models import Part
 from nestflow.geometry.reader import read_drawing, read_one
 from tests.geometry.conftest import EXAMPLES_DIR
+from tests.geometry.corpus.real_corpus import as_binary, as_crlf
 
 EXAMPLES = sorted(p for p in EXAMPLES_DIR.glob("*.dxf") if read_one(p).ok)
-
-
-def _binary(path: Path) -> bytes:
-    stream = io.BytesIO()
-    ezdxf.readfile(path).write(stream, fmt="bin")
-    return stream.getvalue()
-
-
-def _crlf(path: Path) -> bytes:
-    return path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
 def _shape(parts: list[Part]) -> list[tuple[str, float, int, tuple[float, ...]]]:
@@ -49,25 +38,25 @@ def test_every_readable_example_is_checked() -> None:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_example_with_windows_line_ends_gives_the_same_parts(path: Path) -> None:
-    data = _crlf(path)
+    data = as_crlf(path)
     assert b"\r\n" in data
     assert _shape(read_drawing(data, name=path.name)) == _shape(read_drawing(path))
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_example_as_binary_dxf_gives_the_same_parts(path: Path) -> None:
-    data = _binary(path)
+    data = as_binary(path)
     assert data.startswith(b"AutoCAD Binary DXF")
     assert _shape(read_drawing(data, name=path.name)) == _shape(read_drawing(path))
 
 
 def test_broken_example_as_crlf_is_refused_for_the_same_reason() -> None:
     path = EXAMPLES_DIR / "broken_open_contour.dxf"
-    assert read_one(_crlf(path), name=path.name).failures == read_one(path).failures
+    assert read_one(as_crlf(path), name=path.name).failures == read_one(path).failures
 
 
 def test_crlf_file_keeps_its_sha256_of_the_bytes_read() -> None:
-    data = _crlf(EXAMPLES_DIR / "bracket.dxf")
+    data = as_crlf(EXAMPLES_DIR / "bracket.dxf")
     (part,) = read_drawing(data, name="bracket.dxf")
     import hashlib
 
@@ -89,7 +78,7 @@ def test_strict_loader_finding_nothing_hands_the_file_to_recover(monkeypatch) ->
 
 
 def test_byte_order_mark_is_skipped() -> None:
-    data = b"\xef\xbb\xbf" + _crlf(EXAMPLES_DIR / "gusset.dxf")
+    data = b"\xef\xbb\xbf" + as_crlf(EXAMPLES_DIR / "gusset.dxf")
     assert [p.name for p in read_drawing(data, name="gusset.dxf")] == ["gusset"]
 
 

@@ -24,17 +24,19 @@ except ImportError:  # pragma: no cover
 FOLDER = Path(__file__).parent / "real"
 
 
-def _binary(path: Path) -> bytes:
+def as_binary(path: Path) -> bytes:
+    """The drawing saved by ezdxf as binary DXF."""
     stream = io.BytesIO()
     ezdxf.readfile(path).write(stream, fmt="bin")
     return stream.getvalue()
 
 
-def _crlf(path: Path) -> bytes:
+def as_crlf(path: Path) -> bytes:
+    """The drawing with Windows line ends (CRLF) throughout."""
     return path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
-_DERIVED = {None: Path.read_bytes, "binary": _binary, "crlf": _crlf}
+_DERIVED = {None: Path.read_bytes, "binary": as_binary, "crlf": as_crlf}
 
 
 def cases() -> list[Case]:
