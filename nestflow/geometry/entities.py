@@ -55,6 +55,7 @@ from nestflow.geometry.errors import (
     DroppedEntities,
     ExternalReference,
     MissingBlock,
+    OpaqueGeometry,
     TooManyEntities,
     UnreadableDrawing,
     ZeroRadius,
@@ -154,6 +155,8 @@ def extract(
             continue
         convert = _CONVERTERS.get(dxftype)
         if convert is None or _is_mesh(entity):
+            if role is LayerRole.CUT and (dxftype in _OPAQUE or _is_mesh(entity)):
+                _raise_opaque(entity, layer, via, file)
             if role is not LayerRole.EXCLUDED:
                 out.ignored[(dxftype, layer)] += 1
             continue
@@ -298,6 +301,23 @@ def _reading(file: str, dxftype: str, layer: str) -> Iterator[None]:
 
 #: Entities with a radius to check.
 _ROUND = frozenset({"CIRCLE", "ARC"})
+#: Entities that hold geometry nestflow cannot read as curves (another application's objects,
+#: ACIS bodies, meshes): on a cut layer they are part of the part, so the drawing is refused.
+_OPAQUE = frozenset(
+    {
+        "ACAD_PROXY_ENTITY",
+        "REGION",
+        "3DSOLID",
+        "BODY",
+        "SURFACE",
+        "EXTRUDEDSURFACE",
+        "LOFTEDSURFACE",
+        "PLANESURFACE",
+        "REVOLVEDSURFACE",
+        "SWEPTSURFACE",
+        "MESH",
+    }
+)
 
 
 def _where(entity: DXFGraphic, layer: str, via: str) -> str:
@@ -354,6 +374,17 @@ def _check_coordinates(
             entity.dxf.handle or None,
             layer,
         )
+
+
+def _raise_opaque(entity: DXFGraphic, layer: str, via: str, file: str) -> None:
+    raise OpaqueGeometry(
+        file,
+        f"{_where(entity, layer, via)} holds geometry nestflow cannot read as lines and arcs, so "
+        "the part would be cut without it; explode it to lines, arcs and polylines in the CAD "
+        "system (or move it to a layer that is not cut) and export the drawing again",
+        entity.dxf.handle or None,
+        layer,
+    )
 
 
 def _raise_bad_coordinate(entity: DXFGraphic, layer: str, via: str, file: str) -> None:

@@ -200,6 +200,17 @@ class CoordinateOutOfRange(BadCoordinate):
     kind = "coordinate_out_of_range"
 
 
+class OpaqueGeometry(EntityProblem):
+    """Geometry on a cut layer that nestflow cannot read as curves, so the part would miss it.
+
+    A proxy entity (an object of another application, drawn only through that application),
+    an ACIS body (REGION, 3DSOLID, BODY, SURFACE) or a mesh: cutting the rest would cut a part
+    without that geometry.
+    """
+
+    kind = "opaque_geometry"
+
+
 class ZeroRadius(EntityProblem):
     """A CIRCLE or ARC whose radius is zero, negative or not a number: nothing to cut."""
 
@@ -341,6 +352,7 @@ ERROR_KINDS: tuple[type[DrawingError], ...] = (
     CoordinateOutOfRange,
     ZeroRadius,
     ZeroScaleInsert,
+    OpaqueGeometry,
     HoleOnOutline,
     HolesTouch,
     DroppedEntities,

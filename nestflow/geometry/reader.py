@@ -48,6 +48,9 @@ Decisions worth knowing:
   circles and arcs without a positive radius (:class:`ZeroRadius`) and block references scaled by
   0 (:class:`ZeroScaleInsert`) name the entity handle and layer
   (:mod:`nestflow.geometry.entities`).
+* **Geometry that is not curves is an error on a cut layer**: a proxy entity, an ACIS body
+  (REGION, 3DSOLID, BODY, SURFACE) or a mesh (:class:`OpaqueGeometry`, naming it): the part
+  would be cut without it. On a marking layer it is ignored and counted in a warning.
 * **Repeats are dropped with a warning**: an edge or a closed contour drawn twice.
 * **Several outlines** give several parts named ``<stem>``, ``<stem>-2``, ... (largest first)
   when ``split_outlines`` is on; with it off they raise :class:`MultipleOutlines`. An island inside

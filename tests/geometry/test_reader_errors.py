@@ -181,7 +181,7 @@ def test_every_error_names_its_file_and_has_a_distinct_kind(tmp_path) -> None:
     with pytest.raises(DrawingError) as caught:
         read_drawing(path)
     assert caught.value.file == "named.dxf"
-    assert len({cls.kind for cls in ERROR_KINDS}) == len(ERROR_KINDS) == 19
+    assert len({cls.kind for cls in ERROR_KINDS}) == len(ERROR_KINDS) == 20
 
 
 def test_unknown_option_is_refused(plate_dxf) -> None:

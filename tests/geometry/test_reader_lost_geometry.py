@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import ezdxf
 import pytest
 
@@ -15,6 +17,7 @@ from nestflow.geometry.errors import (
     HoleProblem,
     HolesTouch,
     MissingBlock,
+    OpaqueGeometry,
     UnreadableDrawing,
 )
 from nestflow.geometry.reader import read_document, read_drawing
@@ -125,3 +128,22 @@ def test_block_placed_far_away_is_refused_naming_the_block_reference() -> None:
 def test_coordinate_just_inside_the_bound_is_read() -> None:
     (part,) = read_drawing(m._at(MAX_COORDINATE_MM - 200), name="edge-of-range.dxf")
     assert part.area == pytest.approx(m.PLATE_AREA, rel=1e-6)
+
+
+def test_an_acis_region_on_a_cut_layer_is_refused_naming_it() -> None:
+    doc = ezdxf.new("R2000", units=4)
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (100, 0), (100, 100), (0, 100)], close=True)
+    region = msp.add_region({"layer": "CUT"})
+    region.sat = [
+        "700 0 1 0",
+        "@7 nestflow @4 ACIS @24 Thu Jan 01 00:00:00 2026",
+        "End-of-ACIS-data",
+    ]
+    stream = io.StringIO()
+    doc.write(stream)
+    with pytest.raises(OpaqueGeometry) as refused:
+        read_drawing(stream.getvalue().encode(), name="region.dxf")
+    assert refused.value.kind == "opaque_geometry"
+    assert refused.value.handle == region.dxf.handle and refused.value.layer == "CUT"
+    assert f"REGION #{region.dxf.handle} on layer 'CUT'" in str(refused.value)

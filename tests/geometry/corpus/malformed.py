@@ -129,6 +129,28 @@ def _doc(version: str = "R2010", draw: Callable[[Drawing], object] = None) -> Dr
     return doc
 
 
+#: A minimal SAT text: ezdxf writes an ACIS entity only when it holds some data.
+_SAT = ["700 0 1 0", "@7 nestflow @4 ACIS @24 Thu Jan 01 00:00:00 2026", "End-of-ACIS-data"]
+
+
+def _opaque(kind: str, layer: str = "0") -> bytes:
+    """The plate beside geometry the reader cannot read as curves (ACIS body or mesh)."""
+    doc = _doc("R2000")
+    msp = doc.modelspace()
+    attribs = {"layer": layer}
+    if kind in ("region", "3dsolid"):
+        body = msp.add_region(attribs) if kind == "region" else msp.add_3dsolid(attribs)
+        body.sat = _SAT
+    elif kind == "mesh":
+        mesh = msp.add_mesh(attribs)
+        with mesh.edit_data() as data:
+            data.vertices = [(0, 0, 0), (10, 0, 0), (10, 10, 0)]
+            data.faces = [(0, 1, 2)]
+    else:
+        msp.add_polyface(attribs).append_face([(0, 0, 0), (10, 0, 0), (10, 10, 0)])
+    return _ascii(doc)
+
+
 def _plate_bytes(version: str = "R2010") -> bytes:
     return _ascii(_doc(version))
 
@@ -653,6 +675,18 @@ def cases() -> list[Case]:
             _stretched_zero_circle,
             frozenset({"dropped_entities", "zero_radius"}),
             "ezdxf skips a circle it cannot stretch: the part would lose it",
+        ),
+        # --- geometry nestflow cannot read as curves, on a cut layer
+        _refused("region-on-cut", lambda: _opaque("region"), "opaque_geometry", "an ACIS REGION"),
+        _refused("solid-on-cut", lambda: _opaque("3dsolid"), "opaque_geometry", "a 3DSOLID"),
+        _refused("mesh-on-cut", lambda: _opaque("mesh"), "opaque_geometry", "a MESH"),
+        _refused(
+            "polyface-on-cut", lambda: _opaque("polyface"), "opaque_geometry", "a polyface mesh"
+        ),
+        _valid(
+            "solid-on-excluded-layer",
+            lambda: _opaque("3dsolid", layer="DIM"),
+            "an ACIS body on an excluded layer is no part of the cut",
         ),
         # --- geometry the existing rules refuse
         _refused(
