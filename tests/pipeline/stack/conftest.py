@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -101,10 +102,14 @@ class Production:
 
     def log_lines(self, run: UUID) -> list[str]:
         """Every log line the run sent to the API."""
+        return [message for _, message in self.logs(run)]
+
+    def logs(self, run: UUID) -> list[tuple[datetime, str]]:
+        """Every log line the run sent to the API, with its time."""
         logs = self._client_call(
             lambda client: client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run])))
         )
-        return [log.message for log in logs]
+        return [(log.timestamp, log.message) for log in logs]
 
     def _client_call(self, call):  # noqa: ANN001, ANN202 - one sync client call on the stack
         with temporary_settings(updates={PREFECT_API_URL: self.stack.api_url}):
