@@ -31,6 +31,13 @@ from tests.misbehaving import Answer, Misbehaving
 
 TOKEN = "tok-Secret-4711"
 HELLO_WORLD = Order.model_validate(HELLO_WORLD_BODY)
+#: A submit's answer whose status line and headers come a byte every 50 ms.
+DRIPPED_SUBMIT = Answer(
+    status=201,
+    body=b'{"message": "ok", "nesting_order_id": 1}',
+    headers=(("Content-Type", "application/json"), ("X-Pad", "p" * 400)),
+    drip_head_s=0.05,
+)
 
 
 def client_of(server: Misbehaving, answer: Answer, **options: Any) -> AlmaCamClient:
@@ -61,13 +68,7 @@ def _result(quantity: int) -> dict[str, Any]:
 def test_headers_dripped_a_byte_at_a_time_are_cut_off_at_the_request_deadline(
     misbehaving: Misbehaving,
 ) -> None:
-    head = Answer(
-        status=201,
-        body=b'{"message": "ok", "nesting_order_id": 1}',
-        headers=(("Content-Type", "application/json"), ("X-Pad", "p" * 400)),
-        drip_head_s=0.05,
-    )
-    client = client_of(misbehaving, head)
+    client = client_of(misbehaving, DRIPPED_SUBMIT)
     error, elapsed = _timed(lambda: client.submit(HELLO_WORLD), AlmaCamTransportError)
     assert elapsed < 3.0 and error.request_sent  # the order may have landed
     assert error.endpoint == "POST /new"
@@ -136,13 +137,7 @@ def test_a_refusal_quoting_the_token_in_its_errors_is_scrubbed(misbehaving: Misb
 def test_a_submit_cut_off_by_its_budget_says_so_and_may_have_landed(
     misbehaving: Misbehaving,
 ) -> None:
-    head = Answer(
-        status=201,
-        body=b'{"message": "ok", "nesting_order_id": 1}',
-        headers=(("Content-Type", "application/json"), ("X-Pad", "p" * 400)),
-        drip_head_s=0.05,
-    )
-    client = client_of(misbehaving, head, request_deadline=5.0, call_budget=1.0)
+    client = client_of(misbehaving, DRIPPED_SUBMIT, request_deadline=5.0, call_budget=1.0)
     error, elapsed = _timed(lambda: client.submit(HELLO_WORLD), AlmaCamCallBudgetExceeded)
     assert elapsed < 2.5 and error.may_have_landed
     assert "call_budget 1 s" in str(error) and "may have been received" in str(error)
