@@ -12,18 +12,18 @@ reader:
 * **Markdown** (the Prefect report and artifact descriptions): ``[c](javascript:...)``,
   ``<img onerror=...>``, a line break followed by ``# H1`` or a table row, a ``|`` inside a table
   cell, a backtick. :func:`markdown_text` is the one function every such text goes through:
-  line breaks become spaces, HTML's ``<``, ``>`` and ``&`` become entities, and the characters
-  markdown gives meaning (link and image brackets, emphasis, code, pipes, a leading heading or
-  list marker) are backslash-escaped, so the text reads as written and does nothing.
-  :func:`markdown_code` shows a path in a code span, which nothing can leave.
-
-The HTML sheet report escapes with :func:`html.escape`.
+  line breaks become spaces, HTML's ``<``, ``>`` and ``&`` become entities (:func:`html.escape`,
+  as the HTML sheet report escapes its texts), and the characters markdown gives meaning (link
+  and image brackets, emphasis, code, pipes, a leading heading or list marker) are
+  backslash-escaped, so the text reads as written and does nothing. :func:`markdown_code` shows
+  a path in a code span, which nothing can leave.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from html import escape
 
 #: First characters that make a spreadsheet cell a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -36,7 +36,6 @@ _ANYWHERE = re.compile(r"([\\`*\[\]|~])")
 _EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 #: What starts a block at a line's start (heading, list, quote, setext line, numbered list).
 _BLOCK_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
 def csv_cell(value: str) -> str:
@@ -72,7 +71,7 @@ def markdown_text(value: object) -> str:
         The escaped text: fit for a paragraph, a list item, a heading or a table cell.
     """
     text = _LINE_BREAKS.sub(" ", str(value))
-    text = "".join(_HTML.get(c, c) for c in text)
+    text = escape(text, quote=False)
     text = _ANYWHERE.sub(r"\\\1", text)
     text = _EDGE_UNDERSCORE.sub(r"\\_", text)
     return _BLOCK_START.sub(_escape_block_start, text, count=1)
