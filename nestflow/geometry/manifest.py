@@ -50,6 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 REQUIRED_COLUMNS = ("file", "quantity", "material", "thickness", "rotations")
 OPTIONAL_COLUMNS = ("flip", "units")
+_KNOWN_COLUMNS = frozenset((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS))
 #: Cell separators a manifest may use, tried in this order.
 DELIMITERS = (",", ";", "\t")
 _YES = {"yes", "y", "true", "1"}
@@ -355,14 +356,13 @@ def _next_row(reader: Any, path: Path) -> list[str] | None:
 def _delimiter(text: str) -> str:
     """The separator that splits the header into the most known columns (``,`` on a tie)."""
     first = next(iter(text.splitlines()), "")
-    known = {*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS}
 
     def score(delimiter: str) -> int:
         try:
             row = next(csv.reader([first], delimiter=delimiter), [])
         except csv.Error:  # an over-long header cell: refused when the header is read
             return 0
-        return sum(cell.strip().lower() in known for cell in row)
+        return sum(cell.strip().lower() in _KNOWN_COLUMNS for cell in row)
 
     return max(DELIMITERS, key=score)
 
@@ -372,7 +372,7 @@ def _header(row: list[str], path: Path) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, cell in enumerate(row):
         name = cell.strip().lower()
-        if name in columns and name in {*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS}:
+        if name in columns and name in _KNOWN_COLUMNS:
             raise ManifestError(
                 f"column {name} appears twice (columns {columns[name] + 1} and {index + 1}): "
                 "which one holds the order is not ours to guess; keep one",
