@@ -250,7 +250,7 @@ def check_drawing(
     if failure is None:
         warnings, failure = judge_drawing(ref.file, parts, terms, rules)
     for warning in warnings:
-        _logger().warning("%s", warning)
+        run_logger().warning("%s", warning)
     checked = CheckedDrawing(
         ref=ref,
         sha256=sha256,
@@ -277,12 +277,12 @@ def check_drawing(
     return checked
 
 
-def _logger() -> logging.Logger | logging.LoggerAdapter:
-    """The run's logger; outside a run (a direct call), the module's."""
+def run_logger(module: str = __name__) -> logging.Logger | logging.LoggerAdapter:
+    """The run's logger; outside a run (a direct call), ``module``'s."""
     try:
         return get_run_logger()
     except MissingContextError:
-        return logging.getLogger(__name__)
+        return logging.getLogger(module)
 
 
 def _rejected(checked: CheckedDrawing) -> CheckedDrawing:
@@ -290,7 +290,7 @@ def _rejected(checked: CheckedDrawing) -> CheckedDrawing:
         file=checked.ref.file, kind="no_parts", message="the drawing holds no part"
     )
     checked = checked.model_copy(update={"failure": failure})
-    _logger().warning("%s rejected (%s): %s", failure.file, failure.kind, failure.message)
+    run_logger().warning("%s rejected (%s): %s", failure.file, failure.kind, failure.message)
     emit(
         "nestflow.drawing.rejected",
         drawing_resource(checked.sha256 or checked.ref.file, checked.ref.file),

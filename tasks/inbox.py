@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import logging
 import os
 import shutil
 import time
@@ -19,11 +18,11 @@ from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.exceptions import MissingContextError
 from prefect.filesystems import WritableFileSystem
 from pydantic import BaseModel, Field, ValidationError
 
 from nestflow.intake import GLOB_CHARACTERS, find_dxf_files, printable
+from tasks.drawings import run_logger
 from tasks.events import ARRIVED, emit, inbox_resource
 from tasks.storage import read_file, write_file
 
@@ -127,7 +126,7 @@ def find_new_drawings(inbox: str, state: InboxState, settle_s: float) -> list[In
         if not path.is_relative_to(root):
             # A link out of the inbox: announcing its target would hand a run a file the inbox
             # only points to (and the run would refuse it, or file it away from elsewhere).
-            _logger().warning(
+            run_logger(__name__).warning(
                 "%s leads out of the inbox %s: not announced", printable(str(path)), root
             )
             continue
@@ -202,14 +201,6 @@ def _move(path: Path, folder: Path) -> Path:
     return Path(shutil.move(str(path), str(target)))
 
 
-def _logger() -> logging.Logger | logging.LoggerAdapter:
-    """The run's logger; outside a run (a direct call), the module's."""
-    try:
-        return get_run_logger()
-    except MissingContextError:
-        return logging.getLogger(__name__)
-
-
 def _inbox_folder(inbox: str) -> Path:
     """The inbox's folder, resolved: a glob pattern's part before its first wildcard."""
     parts = Path(inbox).expanduser().parts
@@ -234,7 +225,7 @@ def file_away(done: list[str], rejected: dict[str, str], inbox: str) -> Filed:
     """
     root = _inbox_folder(inbox)
     filed = Filed()
-    logger = _logger()
+    logger = run_logger(__name__)
     for names, sub in ((done, "processed"), (list(rejected), "rejected")):
         for name in names:
             path = Path(name)
