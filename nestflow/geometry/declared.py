@@ -91,18 +91,17 @@ class Lost:
 
 
 def declared(data: bytes) -> Declared:
-    """Count the entities a DXF file declares (ASCII in any line ending, or binary).
+    """Count the entities a DXF file declares (ASCII or binary).
 
     Args:
-        data: The file's bytes.
+        data: The file's bytes; ASCII with LF or CRLF line ends (the reader turns old Mac CR-only
+            line ends into LF first, as ezdxf's byte loaders split lines on LF).
 
     Raises:
         DXFError: The tags cannot be read at all.
     """
     if data.startswith(b"AutoCAD Binary DXF"):
         return _count(binary_tags_loader(data, errors="replace"))
-    if b"\n" not in data:  # old Mac line ends: ezdxf's byte loaders split lines on LF
-        data = data.replace(b"\r", b"\n")
     try:
         return _count(bytes_loader(io.BytesIO(data)))
     except (DXFError, ValueError, IndexError):

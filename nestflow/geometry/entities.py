@@ -41,6 +41,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from ezdxf import path as ezpath
 from ezdxf.entities import DXFGraphic
@@ -53,6 +54,7 @@ from nestflow.geometry.errors import (
     BadCoordinate,
     CoordinateOutOfRange,
     DroppedEntities,
+    EntityProblem,
     ExternalReference,
     MissingBlock,
     OpaqueGeometry,
@@ -156,7 +158,7 @@ def extract(
         convert = _CONVERTERS.get(dxftype)
         if convert is None or _is_mesh(entity):
             if role is LayerRole.CUT and (dxftype in _OPAQUE or _is_mesh(entity)):
-                _raise_opaque(entity, layer, via, file)
+                _refuse(OpaqueGeometry, entity, layer, via, file, _OPAQUE_WHY)
             if role is not LayerRole.EXCLUDED:
                 out.ignored[(dxftype, layer)] += 1
             continue
@@ -175,7 +177,7 @@ def extract(
                 values = itertools.chain.from_iterable(v[:2] for v in vertices)
                 _check_coordinates(values, 1.0, entity, layer, via, file)
                 if not _finite(v[2] for v in vertices):  # bulges: any size, but numbers
-                    _raise_bad_coordinate(entity, layer, via, file)
+                    _refuse(BadCoordinate, entity, layer, via, file, _NOT_FINITE)
             out.pieces[role].append(Piece(layer, vertices, closed))
     _check_skipped(skipped, rules, file)
     reasons = Counter(item.reason for item in skipped)
@@ -362,52 +364,46 @@ def _check_coordinates(
     far = False
     for value in values:
         if not math.isfinite(value):
-            _raise_bad_coordinate(entity, layer, via, file)
+            _refuse(BadCoordinate, entity, layer, via, file, _NOT_FINITE)
         far = far or abs(value) > limit
     if far:
-        raise CoordinateOutOfRange(
-            file,
-            f"{_where(entity, layer, via)} lies more than {MAX_COORDINATE_MM:,.0f} mm "
-            f"({MAX_COORDINATE_MM / 1e6:g} km) from the origin; that far out, arithmetic on "
-            "doubles no longer keeps the part to 0.01 mm and it would be cut distorted: move "
-            "the geometry near the origin and export the drawing again",
-            entity.dxf.handle or None,
-            layer,
-        )
+        _refuse(CoordinateOutOfRange, entity, layer, via, file, _FAR_WHY)
 
 
-def _raise_opaque(entity: DXFGraphic, layer: str, via: str, file: str) -> None:
-    raise OpaqueGeometry(
-        file,
-        f"{_where(entity, layer, via)} holds geometry nestflow cannot read as lines and arcs, so "
-        "the part would be cut without it; explode it to lines, arcs and polylines in the CAD "
-        "system (or move it to a layer that is not cut) and export the drawing again",
-        entity.dxf.handle or None,
-        layer,
-    )
+def _refuse(
+    problem: type[EntityProblem],
+    entity: DXFGraphic,
+    layer: str,
+    via: str,
+    file: str,
+    what: str,
+) -> NoReturn:
+    """Raise ``problem`` naming the entity: its place (:func:`_where`), then ``what`` is wrong."""
+    raise problem(file, f"{_where(entity, layer, via)} {what}", entity.dxf.handle or None, layer)
 
 
-def _raise_bad_coordinate(entity: DXFGraphic, layer: str, via: str, file: str) -> None:
-    raise BadCoordinate(
-        file,
-        f"{_where(entity, layer, via)} has a NaN or infinite coordinate; "
-        "correct the entity in the drawing and export it again",
-        entity.dxf.handle or None,
-        layer,
-    )
+#: What is wrong with geometry that cannot be cut as drawn, and what to do about it.
+_NOT_FINITE = (
+    "has a NaN or infinite coordinate; correct the entity in the drawing and export it again"
+)
+_OPAQUE_WHY = (
+    "holds geometry nestflow cannot read as lines and arcs, so the part would be cut without it; "
+    "explode it to lines, arcs and polylines in the CAD system (or move it to a layer that is not "
+    "cut) and export the drawing again"
+)
+_FAR_WHY = (
+    f"lies more than {MAX_COORDINATE_MM:,.0f} mm ({MAX_COORDINATE_MM / 1e6:g} km) from the "
+    "origin; that far out, arithmetic on doubles no longer keeps the part to 0.01 mm and it would "
+    "be cut distorted: move the geometry near the origin and export the drawing again"
+)
 
 
 def _check_radius(entity: DXFGraphic, layer: str, via: str, file: str) -> None:
     """Refuse a radius that is not a positive finite number (ezdxf keeps what the file says)."""
     radius = entity.dxf.radius
     if not (math.isfinite(radius) and radius > 0.0):
-        raise ZeroRadius(
-            file,
-            f"{_where(entity, layer, via)} has radius {radius:g}; a circle or arc needs a "
-            "positive radius: delete it or redraw it",
-            entity.dxf.handle or None,
-            layer,
-        )
+        what = f"has radius {radius:g}; a circle or arc needs a positive radius: "
+        _refuse(ZeroRadius, entity, layer, via, file, what + "delete it or redraw it")
 
 
 def _check_insert(insert: DXFGraphic, name: str, layer: str, here: str, file: str) -> None:
@@ -614,7 +610,7 @@ def _add_texts(
         UnreadableDrawing: A text ezdxf cannot place.
     """
     if not _finite(_text_values(entity)):
-        _raise_bad_coordinate(entity, layer, via, file)
+        _refuse(BadCoordinate, entity, layer, via, file, _NOT_FINITE)
     with _reading(file, entity.dxftype(), layer):
         marks = _text_marks(entity, factor)
     out.texts.extend(TextPiece(layer, mark) for mark in marks)

@@ -444,9 +444,11 @@ def _parse(data: bytes, file: str) -> tuple[Drawing, int]:
     if not data.strip():
         raise UnreadableDrawing(file, "the file is empty")
     data = data.removeprefix(codecs.BOM_UTF8)  # a UTF-8 mark some Windows tools write first
+    binary = data.startswith(_BINARY_SENTINEL)
+    if not binary and b"\n" not in data:  # old Mac line ends: ezdxf's byte loaders split on LF
+        data = data.replace(b"\r", b"\n")
     _check_dxf(data, file)
     _check_complete(data, file)
-    binary = data.startswith(_BINARY_SENTINEL)
     loaded = _parse_binary(data, file) if binary else _parse_strict(data)
     recovered = loaded is None
     if loaded is None:
@@ -459,8 +461,6 @@ def _parse(data: bytes, file: str) -> tuple[Drawing, int]:
 
 def _parse_recover(data: bytes, file: str) -> tuple[Drawing, int]:
     """The document from ``ezdxf.recover`` and the number of its repairs."""
-    if b"\n" not in data:  # old Mac line ends: recover's byte loader splits lines on LF
-        data = data.replace(b"\r", b"\n")
     try:
         doc, auditor = recover.read(io.BytesIO(data))
     except (DXFError, UnicodeDecodeError, ValueError, TypeError, IndexError) as exc:
@@ -519,7 +519,7 @@ def _check_nothing_dropped(data: bytes, doc: Drawing, file: str) -> None:
         return
     if missing.missing_blocks and missing.counts.get("INSERT"):
         block = _clip(missing.missing_blocks[0][0])
-        handles = [h for h in missing.handles]
+        handles = missing.handles
         raise MissingBlock(
             file,
             f"a block reference (INSERT{' #' + handles[0] if handles else ''}) in "
