@@ -394,12 +394,13 @@ def check_blocks(flow: str, values: dict[str, Any], flags: RunFlags | None = Non
         engine_runs(_engines_used(flow, values), names)
     except BlockNotFound as exc:
         raise UsageError(f"blocks: {exc}") from None
+    loaded: dict[str, Block] = {}
     for key, cls in _BLOCK_CLASSES.items():
         name = getattr(names, key)
         if not name:
             continue
         try:
-            load_block(cls, name)
+            loaded[key] = load_block(cls, name)
         except BlockNotFound as exc:
             flag, attribute = _FLAGS.get(key, ("", ""))
             given = bool(flag) and flags is not None and getattr(flags, attribute) is not None
@@ -409,18 +410,17 @@ def check_blocks(flow: str, values: dict[str, Any], flags: RunFlags | None = Non
             load_filesystem(names.output_storage, ".")
         except (BlockNotFound, TypeError, ValueError) as exc:
             raise UsageError(f"blocks.output_storage: {' '.join(str(exc).split())}") from None
-    _check_places(values, names)
+    _check_places(values, loaded.get("drawing_roots"))
 
 
-def _check_places(values: dict[str, Any], names: BlockNames) -> None:
+def _check_places(values: dict[str, Any], drawing_roots: Block | None) -> None:
     """Refuse a local path the run would refuse (outside its roots or working folder) now.
 
     The run refuses it too, but only once started, with the tracebacks of a failed run; a
-    glob's files are checked by the run.
+    glob's files are checked by the run. ``drawing_roots``: the run's Drawing Roots block as
+    loaded above (None: none named).
     """
-    roots = None
-    if names.drawing_roots:
-        roots = load_block(DrawingRoots, names.drawing_roots).resolved()
+    roots = drawing_roots.resolved() if isinstance(drawing_roots, DrawingRoots) else None
     drawings = values.get("drawings") or {}
     given = [("drawings.files", str(f)) for f in drawings.get("files") or []]
     folder = drawings.get("folder")
