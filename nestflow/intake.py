@@ -504,7 +504,8 @@ def _confined(
     """
     written = str(path) if written is None else written
     check_name(written, source)
-    check_name(str(path), source)
+    if str(path) != written:  # expanded or joined to its folder: its length is checked too
+        check_name(str(path), source)
     working = allowed is None
     folders = [working_folder()] if allowed is None else list(allowed)
     resolved = path.resolve()
@@ -663,17 +664,16 @@ def _folder_paths(
     A file whose name is refused (:func:`check_name`) is rejected alone: one odd name in an
     inbox must not stop the others.
     """
-    check_name(folder, "drawings.folder")
-    if not GLOB_CHARACTERS & set(folder):
+    if GLOB_CHARACTERS & set(folder):
+        check_name(folder, "drawings.folder")
+    else:
         _confined(Path(folder).expanduser(), roots, "drawings.folder", folder)
     paths, failures = [], []
     for entry in _dxf_entries(folder):
         try:
-            check_name(str(entry), "drawings.folder")
+            paths.append(_confined(entry, roots, "drawings.folder", str(entry)))
         except NameRefused as exc:
             failures.append(DrawingFailure(file=exc.shown, kind=exc.kind, message=str(exc)))
-            continue
-        paths.append(_confined(entry, roots, "drawings.folder", str(entry)))
     return sorted(paths), failures
 
 
