@@ -5,19 +5,16 @@ Every test talks to a real sandbox over HTTP on loopback with plain httpx and th
 
 from __future__ import annotations
 
-import re
-import socket
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
 from nestflow.cloudnest.routes import DEFAULT_ROUTES
 from nestflow.cloudnest.signing import server_time_ms, sign
 from sandbox.cloudnest.settings import AppAccount
+from tests.sandbox.cloudnest.raw_http import raw_exchange, raw_head
 
 if TYPE_CHECKING:
     from conftest import (
@@ -309,33 +306,8 @@ def test_json_body_within_the_limit_is_read(
     assert api.data("job_add", {"job_name": "x" * (SMALL_LIMIT // 2)})["job_id"]
 
 
-def _raw_exchange(base_url: str, head: bytes, body_parts: Iterator[bytes]) -> bytes:
-    """Send a request's head and some body over a plain socket, never ending the body, and
-    return what the server answers meanwhile (head and body)."""
-    url = urlsplit(base_url)
-    with socket.create_connection((url.hostname, url.port), timeout=5.0) as conn:
-        conn.sendall(head)
-        for part in body_parts:
-            conn.sendall(part)
-        answer = b""
-        while b"\r\n\r\n" not in answer or not _whole(answer):
-            received = conn.recv(65536)
-            assert received, f"connection closed after {answer!r}"
-            answer += received
-        return answer
-
-
-def _whole(answer: bytes) -> bool:
-    head, _, body = answer.partition(b"\r\n\r\n")
-    length = re.search(rb"content-length: (\d+)", head, re.IGNORECASE)
-    return length is not None and len(body) >= int(length.group(1))
-
-
 def _head(sandbox: CloudNestSandboxHandle, extra: dict[str, str]) -> bytes:
-    host = urlsplit(sandbox.base_url).netloc
-    headers = {"Host": host, "Content-Type": "application/json"} | sandbox.headers() | extra
-    lines = ["POST /cn-api/api/job/add HTTP/1.1", *(f"{k}: {v}" for k, v in headers.items())]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+    return raw_head(sandbox, DEFAULT_ROUTES["job_add"].path, "application/json", extra)
 
 
 def test_declared_oversize_body_is_refused_before_any_of_it_arrives(
@@ -343,7 +315,7 @@ def test_declared_oversize_body_is_refused_before_any_of_it_arrives(
 ) -> None:
     sandbox = cloudnest_sandbox_factory(max_json_bytes=SMALL_LIMIT)
     head = _head(sandbox, {"Content-Length": str(200 * 1024 * 1024)})
-    answer = _raw_exchange(sandbox.base_url, head, iter(()))  # not one byte of the 200 MiB
+    answer = raw_exchange(sandbox.base_url, head, iter(()))  # not one byte of the 200 MiB
     assert answer.startswith(b"HTTP/1.1 413 ")
     assert b'"status":2200' in answer and b"max_json_bytes" in answer
 
@@ -355,7 +327,7 @@ def test_chunked_oversize_body_is_refused_once_the_limit_is_passed(
     head = _head(sandbox, {"Transfer-Encoding": "chunked"})
     chunk = b"x" * 1024
     chunks = (b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(8))  # never the last chunk
-    answer = _raw_exchange(sandbox.base_url, head, chunks)
+    answer = raw_exchange(sandbox.base_url, head, chunks)
     assert answer.startswith(b"HTTP/1.1 413 ")
     assert b'"status":2200' in answer and b"more than 4,096 bytes" in answer
 

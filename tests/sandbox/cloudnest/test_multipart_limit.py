@@ -8,12 +8,11 @@ drawing of the largest size, with its form fields) is refused as it arrives, as 
 
 from __future__ import annotations
 
-import socket
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from nestflow.cloudnest.routes import DEFAULT_ROUTES
 from sandbox.cloudnest.settings import DEFAULT_MAX_MULTIPART_BYTES, CloudNestSandboxSettings
+from tests.sandbox.cloudnest.raw_http import raw_exchange, raw_head
 
 if TYPE_CHECKING:
     from conftest import (
@@ -66,30 +65,8 @@ def test_an_upload_within_a_small_limit_is_read(
 
 
 def _multipart_head(sandbox: CloudNestSandboxHandle, extra: dict[str, str]) -> bytes:
-    host = urlsplit(sandbox.base_url).netloc
-    headers = (
-        {"Host": host, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
-        | sandbox.headers()
-        | extra
-    )
-    path = DEFAULT_ROUTES["drawing_upload"].path
-    lines = [f"POST {path} HTTP/1.1", *(f"{k}: {v}" for k, v in headers.items())]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
-def _answer_status(base_url: str, head: bytes, chunks: list[bytes]) -> bytes:
-    """Send a head and some body, never ending it; the answer's first bytes (status, envelope)."""
-    url = urlsplit(base_url)
-    with socket.create_connection((url.hostname, url.port), timeout=10.0) as conn:
-        conn.sendall(head)
-        for chunk in chunks:
-            conn.sendall(chunk)
-        answer = b""
-        while b'"status"' not in answer:
-            received = conn.recv(65536)
-            assert received, f"connection closed after {answer!r}"
-            answer += received
-        return answer
+    content_type = f"multipart/form-data; boundary={BOUNDARY}"
+    return raw_head(sandbox, DEFAULT_ROUTES["drawing_upload"].path, content_type, extra)
 
 
 def test_a_declared_oversize_upload_is_refused_before_any_of_it_arrives(
@@ -97,7 +74,7 @@ def test_a_declared_oversize_upload_is_refused_before_any_of_it_arrives(
 ) -> None:
     sandbox = cloudnest_sandbox_factory(max_multipart_bytes=SMALL_LIMIT)
     head = _multipart_head(sandbox, {"Content-Length": str(200 * MIB)})
-    answer = _answer_status(sandbox.base_url, head, [])
+    answer = raw_exchange(sandbox.base_url, head, [])
     assert answer.startswith(b"HTTP/1.1 413 ") and b'"status":2200' in answer
 
 
@@ -111,5 +88,5 @@ def test_a_chunked_oversize_upload_is_refused_once_the_limit_is_passed(
     ).encode()
     chunk = b"0" * 16 * 1024
     chunks = [b"%x\r\n%s\r\n" % (len(c), c) for c in [part, *[chunk] * 8]]  # never the last
-    answer = _answer_status(sandbox.base_url, head, chunks)
+    answer = raw_exchange(sandbox.base_url, head, chunks)
     assert answer.startswith(b"HTTP/1.1 413 ") and b"more than 65,536 bytes" in answer
