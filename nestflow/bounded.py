@@ -397,6 +397,10 @@ def _without_encoding(headers: httpx.Headers) -> httpx.Headers:
     return kept
 
 
+#: Shortest deadline :meth:`CallBudget.deadline` gives an exchange, in seconds.
+MIN_DEADLINE = 0.001
+
+
 class CallBudget:
     """Seconds one call may take in all: every attempt, pause and ``Retry-After`` wait.
 
@@ -421,8 +425,12 @@ class CallBudget:
         return self.seconds - self.spent()
 
     def deadline(self, request_deadline: float) -> float:
-        """The deadline of the next exchange: ``request_deadline``, or the budget left if less."""
-        return min(request_deadline, self.left())
+        """The deadline of the next exchange: ``request_deadline``, or the budget left if less.
+
+        Never below :data:`MIN_DEADLINE`, so that it is always a deadline ``send_bounded`` can
+        take; a caller checks :meth:`left` before it sends at all.
+        """
+        return max(min(request_deadline, self.left()), MIN_DEADLINE)
 
     def allows(self, pause: float) -> bool:
         """Whether a pause of ``pause`` seconds still leaves time for an attempt after it."""

@@ -643,7 +643,7 @@ class AlmaCamClient:
                     self._http,
                     request,
                     max_bytes=self.max_answer_bytes,
-                    deadline_s=max(budget.deadline(self.request_deadline), 0.001),
+                    deadline_s=budget.deadline(self.request_deadline),
                 )
             except httpx.TransportError as exc:
                 self._silence.unanswered(sent_at, _describe(exc))

@@ -661,7 +661,7 @@ class CloudNestClient:
                 self._http,
                 request,
                 max_bytes=self.max_answer_bytes,
-                deadline_s=max(budget.deadline(self.request_deadline), 0.001),
+                deadline_s=budget.deadline(self.request_deadline),
             )
         except AnswerTooLarge as exc:
             raise CloudNestAnswerTooLarge(
