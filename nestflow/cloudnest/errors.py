@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from nestflow.bounded import scrub as _scrub
+from nestflow.bounded import scrub  # shared with AlmaCAM; callers import it from here too
 
 # The gateway's global table (spec §3.2, §Q.1).
 MISSING_APP_ID = 1000
@@ -713,11 +713,6 @@ def error_for_status(
         hint: What to do, when the caller knows better than the status table.
     """
     return error_class_for(status)(status, scrub(msg, secret), endpoint, hint)
-
-
-def scrub(text: str, secret: str) -> str:
-    """Replace every occurrence of ``secret`` in ``text`` with ``***`` (shared with AlmaCAM)."""
-    return _scrub(text, secret)
 
 
 #: Failures a retry cannot mend: a gateway silent for its whole ``unreachable_after_s`` (a retry
