@@ -902,22 +902,15 @@ def download_layout_dxf(client: CloudNestClient, result: NestLayout) -> bytes:
     """Download the DXF of a layout (its ``dxf_url``).
 
     Raises:
-        CloudNestValidationError: The layout has no DXF URL, or the file is not a DXF.
+        CloudNestValidationError: The layout has no DXF URL.
+        CloudNestBadDownload: The link did not serve a DXF (checked by ``client.download``).
     """
     endpoint = f"download layout {result.result_guid}"
     if not result.dxf_url:
         raise CloudNestValidationError(
             None, "the layout has no dxf_url", endpoint, hint="Wait until the nesting finished."
         )
-    content = client.download(result.dxf_url, layout=result.result_guid)
-    if b"SECTION" not in content[:4096]:
-        raise CloudNestValidationError(
-            None,
-            f"{result.dxf_url} did not return a DXF ({len(content)} bytes)",
-            endpoint,
-            hint="Check the layout in CloudNest; the URL may have expired.",
-        )
-    return content
+    return client.download(result.dxf_url, layout=result.result_guid)
 
 
 # ---------------------------------------------------------------------------- production
