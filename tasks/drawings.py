@@ -51,7 +51,6 @@ from nestflow.urls import (
     MAX_REDIRECTS,
     GuardedTransport,
     UrlPolicy,
-    UrlRefused,
     check_url_form,
 )
 from tasks.events import drawing_resource, emit, listing, quoted
@@ -150,7 +149,9 @@ def _content(
     if ref.path is not None:
         return read_regular_file(Path(ref.path), limit)
     url = ref.url or ""
-    check_url_form(url)  # httpx would read "file:///etc/passwd" as the relative "/etc/passwd"
+    # Checked first: httpx would read "file:///etc/passwd" as the relative "/etc/passwd". The
+    # parsed URL is what is requested (a URL it parsed cannot fail to parse again).
+    parsed = check_url_form(url)
     transport = GuardedTransport(url_policy or UrlPolicy())
     # trust_env=False: no proxy from HTTP(S)_PROXY (it would resolve and fetch unchecked; httpx
     # ignores them anyway once a transport is given, this keeps it so) and no .netrc credentials.
@@ -161,10 +162,7 @@ def _content(
         transport=transport,
         trust_env=False,
     ) as client:
-        try:
-            request = client.build_request("GET", url)
-        except httpx.InvalidURL as exc:
-            raise UrlRefused(url, f"it is not a valid URL ({exc})") from None
+        request = client.build_request("GET", parsed)
         try:
             response = send_bounded(client, request, max_bytes=limit, deadline_s=3 * timeout)
         except AnswerTooLarge as exc:
