@@ -11,11 +11,9 @@ job is Boosted again without it.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
-import ezdxf
 import pytest
 
 from blocks import DrawingRoots, MachineTarget
@@ -33,25 +31,13 @@ from tests.pipeline.conftest import (
     PrefectSession,
     dropped_parts,
 )
+from tests.sandbox.close_holes import holes_too_close
 
 #: The web both vendors of this module's sandbox require between two holes of a part.
 MIN_WEB_MM = 1.0
 #: The web the refused drawing leaves between its holes: thinner, but not nothing.
 WEB_MM = 0.5
 LEFT_OUT = "1 x part 'holes_too_close' from holes_too_close.dxf not nested"
-
-
-def holes_too_close() -> bytes:
-    """A 100 x 60 plate with two 20 x 20 holes side by side, :data:`WEB_MM` apart."""
-    doc = ezdxf.new("R2010", units=4)
-    msp = doc.modelspace()
-    msp.add_lwpolyline([(0, 0), (100, 0), (100, 60), (0, 60)], close=True)
-    msp.add_lwpolyline([(20, 20), (40, 20), (40, 40), (20, 40)], close=True)
-    right = 40 + WEB_MM
-    msp.add_lwpolyline([(right, 20), (right + 20, 20), (right + 20, 40), (right, 40)], close=True)
-    stream = io.StringIO()
-    doc.write(stream)
-    return stream.getvalue().encode()
 
 
 @pytest.fixture(scope="module")
@@ -104,12 +90,12 @@ def strict_drop_laser(strict_blocks: PipelineBlocks) -> BlockNames:
 def job_with_a_refused_part(tmp_path: Path) -> Path:
     for name in ("bracket.dxf", "gusset.dxf"):
         (tmp_path / name).write_bytes((EXAMPLES / name).read_bytes())
-    (tmp_path / "holes_too_close.dxf").write_bytes(holes_too_close())
+    (tmp_path / "holes_too_close.dxf").write_bytes(holes_too_close(WEB_MM))
     return tmp_path
 
 
 def test_the_reader_takes_the_drawing_the_vendors_refuse() -> None:
-    [part] = read_drawing(holes_too_close(), name="holes_too_close.dxf")
+    [part] = read_drawing(holes_too_close(WEB_MM), name="holes_too_close.dxf")
     assert len(part.holes) == 2
 
 

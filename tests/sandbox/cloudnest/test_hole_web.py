@@ -6,33 +6,22 @@ and names that part (and only it) in ``failed_parts``, as for a part the solver 
 
 from __future__ import annotations
 
-import io
 import json
 from typing import TYPE_CHECKING, Any
 
-import ezdxf
+from tests.sandbox.close_holes import holes_too_close
 
 if TYPE_CHECKING:
     from conftest import CloudNestSandboxFactory, RectangleDxf, SignedApi, SignedApiFactory
 
 #: The web the strict sandbox requires between two holes, in mm.
 MIN_WEB = 1.0
-
-
-def holes_too_close() -> bytes:
-    """A 100 x 60 mm plate with two 20 x 20 mm holes 0.5 mm apart (the reader accepts it)."""
-    doc = ezdxf.new("R2010", units=4)
-    msp = doc.modelspace()
-    msp.add_lwpolyline([(0, 0), (100, 0), (100, 60), (0, 60)], close=True)
-    msp.add_lwpolyline([(20, 20), (40, 20), (40, 40), (20, 40)], close=True)
-    msp.add_lwpolyline([(40.5, 20), (60.5, 20), (60.5, 40), (40.5, 40)], close=True)
-    stream = io.StringIO()
-    doc.write(stream)
-    return stream.getvalue().encode()
+#: The web of the drawing with holes too close: thinner, but not nothing.
+WEB = 0.5
 
 
 def boosted(api: SignedApi, rectangle_dxf: RectangleDxf) -> dict[str, Any]:
-    """Upload a plain plate and :func:`holes_too_close` in one job, Boost it, wait for the end."""
+    """Upload a plain plate and one with holes :data:`WEB` apart in a job, Boost, wait for it."""
     job_id = api.data("job_add", {"job_name": "webs"})["job_id"]
     datas = [{"filename": "plain.dxf", "amount": 1}, {"filename": "thin.dxf", "amount": 1}]
     api.data(
@@ -40,7 +29,7 @@ def boosted(api: SignedApi, rectangle_dxf: RectangleDxf) -> dict[str, Any]:
         data={"job_id": str(job_id), "datas": json.dumps(datas)},
         files=[
             ("file", ("plain.dxf", rectangle_dxf(200, 100))),
-            ("file", ("thin.dxf", holes_too_close())),
+            ("file", ("thin.dxf", holes_too_close(WEB))),
         ],
     )
     api.wait_for(
