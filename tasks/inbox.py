@@ -204,8 +204,8 @@ def _move(path: Path, folder: Path) -> Path:
 def _inbox_folder(inbox: str) -> Path:
     """The inbox's folder, resolved: a glob pattern's part before its first wildcard."""
     parts = Path(inbox).expanduser().parts
-    fixed = [part for part in itertools.takewhile(lambda p: not GLOB_CHARACTERS & set(p), parts)]
-    return Path(*fixed).resolve() if fixed else Path.cwd().resolve()
+    # No fixed part ("*.dxf"): Path() is the working folder.
+    return Path(*itertools.takewhile(lambda p: not GLOB_CHARACTERS & set(p), parts)).resolve()
 
 
 @task(name="File the drawings away", cache_policy=NO_CACHE)
