@@ -546,10 +546,14 @@ class CloudNestClient:
     def _back_off_within(self, endpoint: str, attempts: _Attempts, attempt: int, why: str) -> None:
         """Back off before a resend of a download, unless the pause would outlast the budget."""
         attempts.landed = True
-        nominal = self.retry_backoff * 2 ** max(0, attempt - 1)
-        if not attempts.budget.allows(nominal * (1.0 - BACKOFF_JITTER)):
-            raise self._budget_spent(endpoint, attempts, f"last answer: {why}")
+        self._check_back_off(endpoint, attempts, attempt, f"last answer: {why}")
         self.back_off(attempt)
+
+    def _check_back_off(self, endpoint: str, attempts: _Attempts, attempt: int, why: str) -> None:
+        """Raise when the shortest pause before the ``attempt``-th resend outlasts the budget."""
+        shortest = self._capped(self._nominal_back_off(attempt) * (1.0 - BACKOFF_JITTER))
+        if not attempts.budget.allows(shortest):
+            raise self._budget_spent(endpoint, attempts, why)
 
     def _secret_text(self) -> str:
         return self._signer.secret.get_secret_value()
@@ -703,9 +707,7 @@ class CloudNestClient:
         """
         if (landed and not route.read_only) or attempts.resends >= self.max_retries:
             return False
-        nominal = self.retry_backoff * 2**attempts.resends
-        if not attempts.budget.allows(self._capped(nominal * (1.0 - BACKOFF_JITTER))):
-            raise self._budget_spent(route.describe(), attempts, why or "resends")
+        self._check_back_off(route.describe(), attempts, attempts.resends + 1, why or "resends")
         attempts.resends += 1
         self._count(route.name, resent=1)
         self.back_off(attempts.resends)
@@ -718,9 +720,13 @@ class CloudNestClient:
         random (so that clients failed together do not come back together), but at least
         ``at_least`` seconds, and never past the moment a silent gateway counts as unreachable.
         """
-        nominal = self.retry_backoff * 2 ** max(0, attempt - 1)
+        nominal = self._nominal_back_off(attempt)
         pause = max(at_least, nominal * (1.0 - BACKOFF_JITTER * self._rng.random()))
         self._sleep(self._capped(pause))
+
+    def _nominal_back_off(self, attempt: int) -> float:
+        """The pause before the ``attempt``-th resend before jitter: doubled per attempt."""
+        return self.retry_backoff * 2 ** max(0, attempt - 1)
 
     def _capped(self, pause: float) -> float:
         """``pause``, shortened so that a silent gateway is tried again when its limit is up."""
