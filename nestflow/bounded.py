@@ -397,6 +397,9 @@ def _without_encoding(headers: httpx.Headers) -> httpx.Headers:
     return kept
 
 
+#: ``call_budget`` of a vendor client that sets none, in multiples of its ``request_deadline``:
+#: room for a slow attempt, a resend and the pauses between them.
+BUDGET_PER_DEADLINE = 2.0
 #: Shortest deadline :meth:`CallBudget.deadline` gives an exchange, in seconds.
 MIN_DEADLINE = 0.001
 

@@ -95,6 +95,7 @@ from nestflow.almacam.models import (
 )
 from nestflow.almacam.orders import OrderIndex
 from nestflow.bounded import (
+    BUDGET_PER_DEADLINE,
     DEFAULT_MAX_BYTES,
     AnswerTooLarge,
     AnswerTooSlow,
@@ -127,9 +128,6 @@ GET_RETRY_PAUSE = 0.2
 #: Default ``request_deadline`` as a multiple of ``timeout``: a connect, a write and a read may
 #: each take nearly ``timeout``, so a whole exchange is given their sum.
 DEADLINE_PER_TIMEOUT = 3.0
-#: Default ``call_budget`` as a multiple of ``request_deadline``: a slow attempt, a retry and the
-#: pauses between them.
-BUDGET_PER_DEADLINE = 2.0
 #: Default most pauses made for 429 answers to one request, and longest ``Retry-After`` obeyed (s).
 MAX_RATE_LIMIT_WAITS = 5
 MAX_RETRY_AFTER = 60.0
@@ -269,7 +267,8 @@ class AlmaCamClient:
         request_deadline: Seconds for a whole exchange, from sending to the last byte of the
             answer; :data:`DEADLINE_PER_TIMEOUT` times ``timeout`` when ``None``.
         call_budget: Seconds one call may take in all (attempts, retry pauses, ``Retry-After``
-            waits); :data:`BUDGET_PER_DEADLINE` times ``request_deadline`` when ``None``.
+            waits); :data:`~nestflow.bounded.BUDGET_PER_DEADLINE` times ``request_deadline``
+            when ``None``.
         max_rate_limit_waits: Most pauses made for 429 answers to one request before giving up.
         max_retry_after: Longest ``Retry-After`` (seconds) the client waits out; a longer one
             fails at once.

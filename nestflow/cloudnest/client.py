@@ -64,6 +64,7 @@ import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from nestflow.bounded import (
+    BUDGET_PER_DEADLINE,
     DEFAULT_MAX_BYTES,
     AnswerTooLarge,
     AnswerTooSlow,
@@ -176,9 +177,6 @@ _UNDECODABLE = (zlib.error, httpx.DecodingError)
 #: ``request_deadline`` of a client that sets none, in multiples of ``timeout``: an exchange is a
 #: connect, a write and reads, each bounded by ``timeout``.
 DEADLINE_PER_TIMEOUT = 3.0
-#: ``call_budget`` of a client that sets none, in multiples of ``request_deadline``: room for a
-#: slow attempt, a resend and the pauses between them.
-BUDGET_PER_DEADLINE = 2.0
 #: Longest ``Retry-After`` waited out by default, in seconds.
 DEFAULT_MAX_RETRY_AFTER = 60.0
 #: Share of a back-off pause taken off at random.
