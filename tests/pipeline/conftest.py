@@ -177,6 +177,31 @@ class PipelineBlocks:
     gmid: int
 
 
+def save_pipeline_blocks(
+    sandbox: RunningSandbox, name: str, folders: Path, roots: list[Path]
+) -> PipelineBlocks:
+    """Save credentials, machine, storage and Drawing Roots blocks called ``name`` for a sandbox.
+
+    Args:
+        sandbox: The sandbox the blocks point at.
+        name: Block name (the roots block is ``<name>-roots``).
+        folders: Where its output and drop folders go.
+        roots: The folders its runs may read drawings from.
+    """
+    out, drop = folders / "out", folders / "drop"
+    names = save_sandbox_blocks(sandbox, name, out, drop)
+    DrawingRoots(folders=[str(root) for root in roots]).save(f"{name}-roots", overwrite=True)
+    names = names.model_copy(update={"drawing_roots": f"{name}-roots"})
+    gmid = sandbox.config.cloudnest.gmids[0]
+    return PipelineBlocks(names=names, out=out, drop=drop, gmid=gmid)
+
+
+def with_drop_laser(names: BlockNames, machine: str) -> BlockNames:
+    """``names`` with a machine ``machine`` that takes layouts in their drop folder."""
+    MachineTarget(drop_folder_block=names.machine + "-drop").save(machine, overwrite=True)
+    return names.model_copy(update={"machine": machine})
+
+
 @pytest.fixture(scope="session")
 def pipeline_blocks(
     prefect_session: PrefectSession,
@@ -184,17 +209,10 @@ def pipeline_blocks(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> PipelineBlocks:
     """Credentials, machine and storage blocks saved in the harness, pointing at the sandbox."""
-    folders = tmp_path_factory.mktemp("pipeline")
-    out, drop = folders / "out", folders / "drop"
-    names = save_sandbox_blocks(sandbox, "test-sandbox", out, drop)
     # The tests' drawings lie in the session's temporary folders and in examples/, not in the
     # working folder a run reads by default: the session's blocks allow exactly those.
-    DrawingRoots(folders=[str(tmp_path_factory.getbasetemp()), str(EXAMPLES)]).save(
-        "test-sandbox-roots", overwrite=True
-    )
-    names = names.model_copy(update={"drawing_roots": "test-sandbox-roots"})
-    gmid = sandbox.config.cloudnest.gmids[0]
-    return PipelineBlocks(names=names, out=out, drop=drop, gmid=gmid)
+    roots = [tmp_path_factory.getbasetemp(), EXAMPLES]
+    return save_pipeline_blocks(sandbox, "test-sandbox", tmp_path_factory.mktemp("pipeline"), roots)
 
 
 @pytest.fixture(scope="session")
@@ -251,10 +269,7 @@ def sandbox_secrets() -> dict[str, str]:
 @pytest.fixture
 def drop_laser(pipeline_blocks) -> BlockNames:
     """The session's block names with a machine that takes layouts in the test drop folder."""
-    MachineTarget(drop_folder_block=pipeline_blocks.names.machine + "-drop").save(
-        "drop-laser", overwrite=True
-    )
-    return pipeline_blocks.names.model_copy(update={"machine": "drop-laser"})
+    return with_drop_laser(pipeline_blocks.names, "drop-laser")
 
 
 @pytest.fixture

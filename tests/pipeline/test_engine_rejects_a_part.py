@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from blocks import DrawingRoots, MachineTarget
-from cli.demo import save_sandbox_blocks
 from flows.nest_to_cnc import nest_to_cnc
 from flows.outputs import PushIncomplete
 from flows.parameters import BlockNames, DrawingSource, EngineName, PushEngine
@@ -30,6 +28,8 @@ from tests.pipeline.conftest import (
     PipelineBlocks,
     PrefectSession,
     dropped_parts,
+    save_pipeline_blocks,
+    with_drop_laser,
 )
 from tests.sandbox.close_holes import holes_too_close
 
@@ -64,26 +64,17 @@ def strict_blocks(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> PipelineBlocks:
     """Blocks pointing at :func:`strict_sandbox`, as the session's point at its sandbox."""
-    folders = tmp_path_factory.mktemp("strict")
-    out, drop = folders / "out", folders / "drop"
-    names = save_sandbox_blocks(strict_sandbox, "test-strict-sandbox", out, drop)
     # The drawings lie in the session's temporary folders, not in the working folder a run
     # reads by default: the block allows them.
-    DrawingRoots(folders=[str(tmp_path_factory.getbasetemp())]).save(
-        "test-strict-sandbox-roots", overwrite=True
-    )
-    names = names.model_copy(update={"drawing_roots": "test-strict-sandbox-roots"})
-    gmid = strict_sandbox.config.cloudnest.gmids[0]
-    return PipelineBlocks(names=names, out=out, drop=drop, gmid=gmid)
+    folders = tmp_path_factory.mktemp("strict")
+    roots = [tmp_path_factory.getbasetemp()]
+    return save_pipeline_blocks(strict_sandbox, "test-strict-sandbox", folders, roots)
 
 
 @pytest.fixture
 def strict_drop_laser(strict_blocks: PipelineBlocks) -> BlockNames:
     """The strict blocks with a machine that takes layouts in their drop folder."""
-    MachineTarget(drop_folder_block=strict_blocks.names.machine + "-drop").save(
-        "test-strict-drop-laser", overwrite=True
-    )
-    return strict_blocks.names.model_copy(update={"machine": "test-strict-drop-laser"})
+    return with_drop_laser(strict_blocks.names, "test-strict-drop-laser")
 
 
 @pytest.fixture
