@@ -166,6 +166,14 @@ ACTS: dict[str, Callable[[_Player], None]] = {
 }
 
 
+#: An answer whose status line and headers (padded) take 20 s to drip at 0.05 s a byte.
+DRIPPED_HEAD = Answer(
+    body=EMPTY_LIST,
+    headers=(("Content-Type", "application/json"), ("X-Pad", "p" * 400)),
+    drip_head_s=0.05,
+)
+
+
 class Misbehaving(ThreadingHTTPServer):
     """A loopback HTTP server playing one of :data:`ACTS` (``act``) to every request."""
 

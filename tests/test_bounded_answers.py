@@ -26,14 +26,7 @@ from nestflow.bounded import (
     scrub,
     send_bounded,
 )
-from tests.misbehaving import EMPTY_LIST, MIB, Answer, Misbehaving
-
-#: Headers that take 20 s to drip at 0.05 s a byte.
-DRIPPED_HEAD = Answer(
-    body=EMPTY_LIST,
-    headers=(("Content-Type", "application/json"), ("X-Pad", "p" * 400)),
-    drip_head_s=0.05,
-)
+from tests.misbehaving import DRIPPED_HEAD, MIB, Answer, Misbehaving
 
 
 def _get(server: Misbehaving, act: str, **bounds) -> httpx.Response:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -27,17 +28,12 @@ from nestflow.almacam.errors import (
 )
 from nestflow.almacam.models import Order
 from tests.almacam.conftest import HELLO_WORLD as HELLO_WORLD_BODY
-from tests.misbehaving import Answer, Misbehaving
+from tests.misbehaving import DRIPPED_HEAD, Answer, Misbehaving
 
 TOKEN = "tok-Secret-4711"
 HELLO_WORLD = Order.model_validate(HELLO_WORLD_BODY)
 #: A submit's answer whose status line and headers come a byte every 50 ms.
-DRIPPED_SUBMIT = Answer(
-    status=201,
-    body=b'{"message": "ok", "nesting_order_id": 1}',
-    headers=(("Content-Type", "application/json"), ("X-Pad", "p" * 400)),
-    drip_head_s=0.05,
-)
+DRIPPED_SUBMIT = replace(DRIPPED_HEAD, status=201, body=b'{"message": "ok", "nesting_order_id": 1}')
 
 
 def client_of(server: Misbehaving, answer: Answer, **options: Any) -> AlmaCamClient:

@@ -21,17 +21,11 @@ from nestflow.cloudnest.errors import (
     CloudNestUnreadableAnswer,
 )
 from tests.cloudnest.test_client_bounds import _timed, client_of
-from tests.misbehaving import EMPTY_LIST, Answer, Misbehaving
+from tests.misbehaving import DRIPPED_HEAD, Answer, Misbehaving
 
 TOO_FREQUENT_59 = Answer(
     body=json.dumps({"status": 1009, "msg": "call frequency exceeds limit"}).encode(),
     headers=(("Content-Type", "application/json"), ("Retry-After", "59")),
-)
-#: Headers padded so that their drip lasts 20 s at 0.05 s a byte.
-DRIPPED_HEAD = Answer(
-    body=EMPTY_LIST,
-    headers=(("Content-Type", "application/json"), ("X-Pad", "p" * 400)),
-    drip_head_s=0.05,
 )
 DXF = b"  0\nSECTION\n  2\nENTITIES\n  0\nENDSEC\n  0\nEOF\n"
 
