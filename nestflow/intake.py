@@ -65,7 +65,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from nestflow.engines.base import PartOrder
 from nestflow.geometry.errors import format_point
 from nestflow.geometry.inspect import NarrowHole, narrow_holes
-from nestflow.geometry.manifest import MAX_QUANTITY, ManifestError, ManifestLine, parse_manifest
+from nestflow.geometry.manifest import (
+    MAX_NAME_BYTES,
+    MAX_QUANTITY,
+    ManifestError,
+    ManifestLine,
+    parse_manifest,
+)
 from nestflow.geometry.models import Part
 from nestflow.geometry.reader import (
     CONFIRM_UNITS,
@@ -87,9 +93,6 @@ LISTED_PARTS = 10
 #: Largest order manifest read. A line is about 50 bytes, so this is some 200,000 lines, far
 #: above any order (each line is a drawing to read), and a bound on what a manifest costs.
 MAX_MANIFEST_BYTES = 10 * 1024 * 1024
-#: Longest path component, in bytes of its file-system encoding (NAME_MAX of Linux and most
-#: file systems): a longer name cannot exist, so it is refused by name, not by an OS error.
-MAX_NAME_BYTES = 255
 #: Longest path, in bytes (PATH_MAX of Linux).
 MAX_PATH_BYTES = 4096
 #: Characters of a refused name shown in a message (the rest is counted).
