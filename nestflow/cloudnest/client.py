@@ -159,6 +159,7 @@ from nestflow.cloudnest.routes import (
     RouteHost,
 )
 from nestflow.cloudnest.signing import Signer, server_time_ms
+from nestflow.dxf_bytes import starts_like_dxf
 from nestflow.waiting import Silence, cancellable, interruptible_sleep
 
 log = logging.getLogger("nestflow.cloudnest")
@@ -1186,8 +1187,6 @@ def _parse_envelope(response: httpx.Response) -> tuple[Envelope | None, str]:
         return None, _brief_errors(exc, limit=1)
 
 
-#: The binary DXF sentinel (AutoCAD's DXF reference, "Binary DXF").
-_BINARY_DXF = b"AutoCAD Binary DXF\r\n\x1a\x00"
 #: Content types that are never a layout file (a login page, an error page, an API answer).
 _NOT_A_FILE_TYPES = ("text/html", "application/xhtml+xml", "application/json")
 
@@ -1202,21 +1201,9 @@ def _not_the_file(response: httpx.Response) -> str | None:
     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind in _NOT_A_FILE_TYPES:
         return f"a {kind} answer instead of the file: {_snippet(response, 120)}"
-    if content.startswith(_BINARY_DXF) or _starts_a_dxf(content):
+    if starts_like_dxf(content):
         return None
     return f"not a DXF (it does not start with group code 0 and SECTION): {_snippet(response, 80)}"
-
-
-def _starts_a_dxf(content: bytes) -> bool:
-    """Whether an ASCII DXF starts here: comments (999) allowed, then ``0`` / ``SECTION``."""
-    # Leading blank lines and a UTF-8 BOM are tolerated, as DXF readers tolerate them.
-    lines = content[:4096].lstrip(b"\xef\xbb\xbf").lstrip().splitlines()
-    pairs = zip(lines[0::2], lines[1::2], strict=False)
-    for code, value in pairs:
-        if code.strip() == b"999":
-            continue
-        return code.strip() == b"0" and value.strip() == b"SECTION"
-    return False
 
 
 def _retry_after(response: httpx.Response) -> float | None:

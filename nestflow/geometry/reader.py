@@ -102,6 +102,7 @@ from ezdxf.lldxf.const import DXFError
 from ezdxf.lldxf.tagger import binary_tags_loader
 from pydantic import BaseModel, ConfigDict, Field
 
+from nestflow.dxf_bytes import BINARY_SENTINEL, starts_like_dxf
 from nestflow.geometry.chaining import Chains, chain_pieces, pair_gaps
 from nestflow.geometry.declared import declared, lost
 from nestflow.geometry.entities import Extraction, extract
@@ -156,14 +157,6 @@ _T = TypeVar("_T")
 _QUOTED = re.compile(r""""[^"\n]*"|'[^'\n]*'""")
 #: Bytes after the last tag that do not count: line ends, padding, the old DOS end-of-file mark.
 _TRAILING = b" \t\r\n\x00\x1a"
-#: The first bytes of a binary DXF file.
-_BINARY_SENTINEL = b"AutoCAD Binary DXF"
-#: A DXF file's first section starts within this many bytes (after comments, if any).
-_SNIFF_BYTES = 64 * 1024
-#: ``0 / SECTION`` as a DXF file starts, in any line ending.
-_FIRST_SECTION = re.compile(
-    rb"(?:^|[\r\n])[ \t]*0[ \t]*(?:\r\n|\r|\n)[ \t]*SECTION[ \t]*(?:[\r\n]|$)"
-)
 #: File signatures of what shops upload instead of a DXF, and what to call them.
 _NOT_DXF: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG", "a PNG image"),
@@ -444,7 +437,7 @@ def _parse(data: bytes, file: str) -> tuple[Drawing, int]:
     if not data.strip():
         raise UnreadableDrawing(file, "the file is empty")
     data = data.removeprefix(codecs.BOM_UTF8)  # a UTF-8 mark some Windows tools write first
-    binary = data.startswith(_BINARY_SENTINEL)
+    binary = data.startswith(BINARY_SENTINEL)
     if not binary and b"\n" not in data:  # old Mac line ends: ezdxf's byte loaders split on LF
         data = data.replace(b"\r", b"\n")
     _check_dxf(data, file)
@@ -493,7 +486,7 @@ def _check_dxf(data: bytes, file: str) -> None:
     for magic, what in _NOT_DXF:
         if data.startswith(magic):
             raise UnreadableDrawing(file, f"not a DXF file: it is {what}")
-    if data.startswith(_BINARY_SENTINEL) or _FIRST_SECTION.search(data[:_SNIFF_BYTES]):
+    if starts_like_dxf(data):
         return
     raise UnreadableDrawing(
         file,
