@@ -32,6 +32,10 @@ ORDER = {
     "sheets": [{"id": 123, "length": 10.0, "height": 5.0}],
     "time": 100,
 }
+#: On a quiet machine a waiting process stops within this many seconds of the signal; under load
+#: its exit work (Prefect's state updates, the interpreter's shutdown) slows down as much as its
+#: start did, so the bound is the larger of this and the time it took to start waiting (the
+#: baseline measured in the same test). Either is far below the 100 s the wait would sleep.
 STOPPED_WITHIN_S = 5.0
 
 SCRIPT = """
@@ -97,7 +101,11 @@ def almacam() -> Iterator[RunningSandbox]:
 def _stop_when_waiting(
     command: list[str], env: dict[str, str], log: Path, signum: int
 ) -> tuple[int, float, str, str]:
-    """Start ``command``, send ``signum`` once it waits; exit code, seconds to exit, order, log."""
+    """Start ``command``, send ``signum`` once it waits; exit code, seconds to exit, order, log.
+
+    Fails the test when it took longer than STOPPED_WITHIN_S or its own start to exit.
+    """
+    started = time.monotonic()
     process = spawn(command, ROOT, env, log)
     try:
         deadline = time.monotonic() + 90
@@ -106,6 +114,7 @@ def _stop_when_waiting(
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
         order_id = log.read_text().split("WAITING for order ", 1)[1].split()[0]
+        bound = max(STOPPED_WITHIN_S, time.monotonic() - started)
         time.sleep(0.5)
         sent = time.monotonic()
         os.kill(process.pid, signum)
@@ -113,7 +122,9 @@ def _stop_when_waiting(
             code = process.wait(30)
         except subprocess.TimeoutExpired:
             pytest.fail(f"still running 30 s after the signal:\n{log.read_text()}")
-        return code, time.monotonic() - sent, order_id, log.read_text()
+        took = time.monotonic() - sent
+        assert took < bound, f"stopped in {took:.1f} s, bound {bound:.1f} s:\n{log.read_text()}"
+        return code, took, order_id, log.read_text()
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -127,8 +138,7 @@ def test_a_signal_stops_a_waiting_script_naming_the_order_left_running(
     command = [sys.executable, "-c", SCRIPT, almacam.almacam_url, almacam.almacam_token]
     command.append(json.dumps(ORDER))
     env = prefect_env(tmp_path / "home", None)
-    code, took, order_id, output = _stop_when_waiting(command, env, tmp_path / "out.log", signum)
-    assert took < STOPPED_WITHIN_S, output
+    code, _, order_id, output = _stop_when_waiting(command, env, tmp_path / "out.log", signum)
     assert code in (128 + signum, -signum), output
     assert f"left running at the vendor: AlmaCAM order {order_id} at {almacam.almacam_url}" in (
         output
@@ -144,10 +154,9 @@ def test_sigterm_stops_a_flow_run_waiting_in_a_task(
     command = [sys.executable, str(script), almacam.almacam_url, almacam.almacam_token]
     command += [json.dumps(ORDER), where]
     env = prefect_env(tmp_path / "home", prefect_session.api_url, PYTHONPATH=str(ROOT))
-    code, took, order_id, output = _stop_when_waiting(
+    code, _, order_id, output = _stop_when_waiting(
         command, env, tmp_path / "out.log", signal.SIGTERM
     )
-    assert took < STOPPED_WITHIN_S, output
     assert code != 0, output
     assert f"AlmaCAM order {order_id} at {almacam.almacam_url}" in output
 
@@ -187,10 +196,14 @@ def test_cancelling_a_served_flow_run_stops_its_wait_naming_the_order(
             return found.json()["id"] if found.status_code == 200 else None
 
         deployment_id = wait_until("the served deployment", deployment, 60)
+        created = time.monotonic()
         run_id = api_json("POST", f"{api}/deployments/{deployment_id}/create_flow_run", json={})[
             "id"
         ]
         wait_until("the run to wait", lambda: "WAITING for order" in log.read_text(), 60, 0.1)
+        # 10 s quiet; under load as long as the run took to start, but always short of the
+        # runner's 30 s grace before SIGKILL (what happens without the wiring).
+        bound = min(25.0, max(10.0, time.monotonic() - created))
         order_id = log.read_text().split("WAITING for order ", 1)[1].split()[0]
         asked = time.monotonic()
         cancelling = {"type": "CANCELLING", "name": "Cancelling"}
@@ -206,7 +219,7 @@ def test_cancelling_a_served_flow_run_stops_its_wait_naming_the_order(
         took = time.monotonic() - asked
         output = log.read_text()
         assert state == "CANCELLED", output
-        assert took < 10.0, output  # the runner's own poll included; 30 s + SIGKILL without it
+        assert took < bound, f"ended in {took:.1f} s, bound {bound:.1f} s:\n{output}"
         assert f"left running at the vendor: AlmaCAM order {order_id}" in output
     finally:
         stop(served)
