@@ -158,6 +158,11 @@ class Intake(BaseModel):
 
     drawings: list[CheckedDrawing] = Field(default_factory=list)
     rejected: list[DrawingFailure] = Field(default_factory=list)
+    rejected_orders: dict[str, int] = Field(
+        default_factory=dict,
+        description="File -> copies ordered, of each rejected drawing whose order was read: "
+        "those copies are missing from what is cut.",
+    )
     warnings: list[str] = Field(
         default_factory=list, description="Reader and intake warnings, each naming its file."
     )

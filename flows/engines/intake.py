@@ -119,7 +119,17 @@ def read_drawings(
     warnings += [m.message + " (not quoted)" for m in mismatches]
     warnings += [w for c in checked for w in c.warnings]
     logger.info("%d drawing(s) to nest, %d rejected", len(good), len(rejected))
-    return Intake(drawings=good, rejected=rejected, warnings=warnings)
+    # A drawing refused after its order line was read is ordered all the same: its copies are
+    # reported missing (a refused order line, e.g. another material's, orders nothing here).
+    ordered = {i.ref.file: i.terms.quantity for i in items if isinstance(i.terms, OrderTerms)}
+    rejected_orders = {
+        c.ref.file: ordered[c.ref.file]
+        for c in checked
+        if c.failure is not None and c.ref.file in ordered
+    }
+    return Intake(
+        drawings=good, rejected=rejected, rejected_orders=rejected_orders, warnings=warnings
+    )
 
 
 def drawing_places(blocks: BlockNames) -> tuple[list[Path] | None, UrlPolicy]:
