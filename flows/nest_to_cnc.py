@@ -56,7 +56,14 @@ from flows.parameters import (
 )
 from nestflow.intake import Intake
 from nestflow.ledger import cut_elsewhere, drawings_cut, plan_cut
-from nestflow.report import Pricing, PushRecord, RunSummary, part_quotes, quote_lines
+from nestflow.report import (
+    Pricing,
+    PushRecord,
+    RunSummary,
+    part_quotes,
+    quote_lines,
+    rejected_progress,
+)
 from nestflow.targets import LayoutToCut, Target
 from tasks.inbox import file_away
 from tasks.leases import job_lease
@@ -287,6 +294,7 @@ def _run_job(
     round_ = Round(ledger, plan)
     summary = _nest_and_push(params, job, summary, to_nest, storage, round_, destination)
     parts = ledger.progress(Counter(plan.before), plan.keys) + cut_elsewhere(skipped)
+    parts += rejected_progress(intake.rejected, intake.rejected_orders)  # ordered, not cut
     summary = summary.model_copy(update={"parts": parts})
     if inbox:
         cut = drawings_cut(parts)

@@ -135,8 +135,13 @@ def finish(summary: RunSummary, storage: WritableFileSystem) -> RunSummary:
 
 
 def all_cut(summary: RunSummary) -> bool:
-    """True when the job's ledger says every ordered part is cut (nothing left to do)."""
-    return bool(summary.parts) and all(p.missing == 0 for p in summary.parts)
+    """True when the job's ledger says every ordered part is cut (nothing left to do).
+
+    A rejected drawing's row is not the ledger's: nothing of it can be nested until it is
+    fixed, and :func:`push_incomplete_reason` names it.
+    """
+    read = [p for p in summary.parts if p.rejected is None]
+    return bool(read) and all(p.missing == 0 for p in read)
 
 
 def nothing_nested_reason(summary: RunSummary) -> str | None:
@@ -189,7 +194,11 @@ def push_incomplete_reason(summary: RunSummary) -> str | None:
                 f"{engine.engine} left {len(engine.unplaced)} part(s) out of its layouts: "
                 + ", ".join(engine.unplaced)
             )
-    missing = [f"{p.part} ({p.drawing}) {p.missing}" for p in summary.parts if p.missing]
+    missing = [
+        f"{p.part} ({p.drawing}) {p.missing}"
+        for p in summary.parts
+        if p.missing and p.rejected is None  # a rejected drawing is named below, with why
+    ]
     if missing and reasons:
         reasons.append("still missing after this run: " + ", ".join(missing))
     elif missing:

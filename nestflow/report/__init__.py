@@ -25,6 +25,7 @@ from nestflow.report.models import (
     PushRecord,
     QuoteLine,
     RunSummary,
+    rejected_progress,
 )
 from nestflow.report.pictures import outline_sheet, png_data_uri, thumbnail_png
 from nestflow.report.quote import Pricing, kilograms, part_quotes, quote_lines
@@ -67,6 +68,7 @@ __all__ = [
     "Pricing",
     "QuoteLine",
     "RunSummary",
+    "rejected_progress",
     "comparison_rows",
     "is_web_link",
     "kilograms",

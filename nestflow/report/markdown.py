@@ -166,12 +166,17 @@ def report_markdown(summary: RunSummary, pictures: Mapping[str, str] | None = No
 
 
 def part_rows(summary: RunSummary) -> list[tuple[str, ...]]:
-    """Header and one row per part: ordered, cut by earlier runs, cut by this one, missing."""
-    rows = [("Part", "Drawing", "Ordered", "Already cut", "Cut now", "Missing")]
+    """Header and one row per part: ordered, cut by earlier runs, cut by this one, missing.
+
+    A drawing the check rejected has a row of its own (named after its file): its ordered
+    copies missing, and the last column says why.
+    """
+    rows = [("Part", "Drawing", "Ordered", "Already cut", "Cut now", "Missing", "Note")]
     for p in summary.parts:
         drawing = p.drawing + (" (superseded)" if p.superseded else "")
         counts = (p.ordered, p.already_cut, p.cut_now, p.missing)
-        rows.append((p.part, drawing, *map(str, counts)))
+        note = f"rejected ({p.rejected.replace(': ', '): ', 1)}" if p.rejected else ""
+        rows.append((p.part, drawing, *map(str, counts), note))
     return rows
 
 

@@ -8,6 +8,8 @@ job that fits one sheet (the rest of the sheet goes back to stock as a remnant).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from pathlib import PurePath
 from typing import Literal, get_args
 
 from pydantic import BaseModel, Field, computed_field
@@ -126,6 +128,11 @@ class PartProgress(BaseModel):
     superseded: bool = Field(
         default=False, description="A corrected drawing of the same name replaced it."
     )
+    rejected: str | None = Field(
+        default=None,
+        description="Why the check refused the drawing (``kind: message``): no copy of it is "
+        "nested or cut until it is fixed; None for a drawing read.",
+    )
 
     @computed_field
     @property
@@ -134,6 +141,41 @@ class PartProgress(BaseModel):
         if self.superseded:
             return 0
         return max(0, self.ordered - self.already_cut - self.cut_now)
+
+    @classmethod
+    def of_rejected(cls, failure: DrawingFailure, ordered: int) -> PartProgress:
+        """The row of a drawing the check refused: every ordered copy missing, and why.
+
+        Its parts were never read, so the row is named after the drawing's file (its stem).
+
+        Args:
+            failure: Why the drawing was refused.
+            ordered: Copies its order line (or the run's default) asks for.
+        """
+        return cls(
+            part=PurePath(failure.file).stem or failure.file,
+            drawing=failure.file,
+            sha256="",
+            ordered=ordered,
+            already_cut=0,
+            cut_now=0,
+            rejected=f"{failure.kind}: {failure.message}",
+        )
+
+
+def rejected_progress(
+    failures: Iterable[DrawingFailure], ordered: Mapping[str, int]
+) -> list[PartProgress]:
+    """The rows of the rejected drawings that were ordered (``ordered``: file -> copies).
+
+    A failure of a file no order line asked for (a refused line) has no row, and a file has
+    one row whatever else was refused under its name (a duplicate).
+    """
+    rows: dict[str, PartProgress] = {}
+    for failure in failures:
+        if failure.file in ordered and failure.file not in rows:
+            rows[failure.file] = PartProgress.of_rejected(failure, ordered[failure.file])
+    return list(rows.values())
 
 
 class QuoteLine(BaseModel):

@@ -1,0 +1,98 @@
+"""A production run's outputs for the shop: what is cut is priced, what is not is listed missing.
+
+One local-engine production run (layouts dropped in the test's drop folder) of an order whose
+manifest also orders a drawing the check rejects: the rest is cut and the run ends Failed, its
+``summary.json`` and report written first. The drawings cut carry no marking, so every pierce
+is a contour cut through and the layout files alone tell the cut length and the pierces.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+
+import pytest
+
+from flows.nest_to_cnc import nest_to_cnc
+from flows.outputs import PushIncomplete
+from flows.parameters import EngineName, PushEngine
+from nestflow.report import RunSummary, slug
+from tests.pipeline.conftest import EXAMPLES, LOCAL_FAST, LOCAL_MATERIAL, with_drop_laser
+
+#: Ordered copies per drawing; the broken one is rejected by the check (an open contour).
+ORDER = {"slotted_plate.dxf": 2, "gusset.dxf": 3, "tab_block.dxf": 4, "broken_open_contour.dxf": 2}
+
+
+@pytest.fixture(scope="module")
+def run(pipeline_blocks, tmp_path_factory) -> tuple[str, PushIncomplete]:
+    """The order in production with the local engine: the job's name and how it ended."""
+    folder = tmp_path_factory.mktemp("priced-order")
+    for name in ORDER:
+        shutil.copy(EXAMPLES / name, folder / name)
+    manifest = folder / "orders.csv"
+    manifest.write_text(
+        "file,quantity,material,thickness,rotations,flip\n"
+        + "".join(f"{name},{copies},S235JR,3,0;90;180;270,no\n" for name, copies in ORDER.items())
+    )
+    job = f"priced-{uuid.uuid4().hex[:6]}"
+    with pytest.raises(PushIncomplete) as failed:
+        nest_to_cnc(
+            job_name=job,
+            manifest=str(manifest),
+            push=PushEngine.LOCAL,
+            engines=[EngineName.LOCAL],
+            material=LOCAL_MATERIAL,
+            nesting=LOCAL_FAST,
+            blocks=with_drop_laser(pipeline_blocks.names, "drop-laser"),
+        )
+    return job, failed.value
+
+
+@pytest.fixture(scope="module")
+def summary(run, pipeline_blocks) -> RunSummary:
+    """What the run wrote down (``summary.json``, written before it ended Failed)."""
+    job, _ = run
+    path = pipeline_blocks.out / slug(job) / "summary.json"
+    return RunSummary.model_validate_json(path.read_bytes())
+
+
+@pytest.fixture(scope="module")
+def report(run, summary) -> str:
+    """The run's markdown report artifact."""
+    from prefect.artifacts import Artifact
+
+    job, _ = run
+    found = Artifact.get(f"nestflow-{slug(job)}-report", _sync=True)
+    assert found is not None
+    return str(found.data)
+
+
+# ------------------------------------------------------------ a rejected drawing is missing
+
+
+def test_a_rejected_drawings_ordered_copies_are_listed_as_missing_with_the_rejection(
+    summary,
+) -> None:
+    (row,) = [p for p in summary.parts if p.drawing == "broken_open_contour.dxf"]
+    assert (row.ordered, row.already_cut, row.cut_now, row.missing) == (2, 0, 0, 2)
+    assert row.rejected is not None
+    assert row.rejected.startswith("open_contour: open contour")
+
+
+def test_the_drawings_cut_are_not_missing_beside_the_rejected_one(summary) -> None:
+    cut = {p.drawing: (p.ordered, p.cut_now, p.missing) for p in summary.parts if not p.rejected}
+    assert cut == {
+        name: (copies, copies, 0) for name, copies in ORDER.items() if not name.startswith("broken")
+    }
+
+
+def test_the_reports_parts_table_shows_the_rejected_drawings_copies_missing(report) -> None:
+    (line,) = [ln for ln in report.splitlines() if ln.startswith("| broken_open_contour |")]
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    assert cells[1:6] == ["broken_open_contour.dxf", "2", "0", "0", "2"]
+    assert cells[6].startswith("rejected (open_contour): open contour")
+
+
+def test_the_failed_runs_message_names_the_rejected_drawing_once(run) -> None:
+    _, failed = run
+    assert str(failed).count("broken_open_contour") == 1
