@@ -36,11 +36,19 @@ before anything is nested (:class:`ManifestMismatch`); a quote rejects them by n
 the rest. Two lines for one drawing are summed by :func:`~nestflow.geometry.manifest.read_manifest`
 (or refused there when their terms differ).
 
-**Units.** A drawing's units come from its own ``$INSUNITS``; else from its manifest line's
-``units``; else from the run's ``units`` (mm or inch). With none of them (the run's ``auto``) the
-reader's default, mm, applies, and a drawing whose size looks like inches
-(:func:`~nestflow.geometry.reader.inch_suspect`) is refused in production naming its size and the
-fix, and kept with the reader's warning in a quote.
+**Units.** A drawing's manifest line's ``units`` is a person's answer for that drawing: it
+overrides the drawing's own ``$INSUNITS`` (headers can be wrong: R12 exports that say metres for
+a drawing in mm), with a warning naming both. Without it, the drawing's ``$INSUNITS`` counts;
+a drawing without one is read in the run's ``units`` (``mm`` or ``inch``; ``auto`` reads mm).
+The run's units are a default for every drawing, never an answer for one: a unitless drawing
+whose size says otherwise, read as mm but looking drawn in inches
+(:func:`~nestflow.geometry.reader.inch_suspect`, under 60 mm) or read as inches but looking
+drawn in mm (:func:`~nestflow.geometry.reader.mm_suspect`, 60 in and more), is refused in
+production naming its size and saying to answer in its manifest line's ``units``, and kept with
+the reader's warning in a quote. The check is symmetric because both mistakes are cut silently:
+an inch drawing read as mm is a 25.4 times smaller part that nests anywhere, a mm drawing of 60
+to 118 mm read as inches a 1.5 to 3 m plate that still fits a 3 m sheet (a larger one is refused
+as too large for ``max_part_size`` or for the sheet).
 
 **Holes.** A hole narrower than the sheet thickness times ``min_hole_ratio`` is flagged with a
 warning naming the file, the part, the hole's width and the thickness, in every mode: a laser
@@ -77,7 +85,9 @@ from nestflow.geometry.reader import (
     CONFIRM_UNITS,
     DrawingFailure,
     ReadOptions,
+    header_units,
     inch_suspect,
+    mm_suspect,
 )
 
 GLOB_CHARACTERS = frozenset("*?[")
@@ -124,7 +134,8 @@ class OrderTerms(BaseModel):
     rotations: list[float] = Field(default_factory=lambda: [0.0, 90.0, 180.0, 270.0])
     flip: bool = False
     units: Literal["mm", "inch"] | None = Field(
-        default=None, description="Units the manifest gives a drawing without $INSUNITS."
+        default=None,
+        description="Units the manifest gives the drawing: they override its $INSUNITS.",
     )
     manifest_line: int | None = None
 
@@ -193,9 +204,11 @@ class IntakeRules(BaseModel):
 
     Attributes:
         units: Units of drawings that declare none and whose manifest line gives none:
-            ``auto`` (the reader's default, mm, unconfirmed), ``mm`` or ``inch`` (confirmed).
-        refuse_doubtful_units: Refuse a drawing whose size looks like inches while its units are
-            unconfirmed (a production run); otherwise it is kept with a warning (a quote).
+            ``auto`` (the reader's default, mm), ``mm`` or ``inch``. A default, never an
+            answer for one drawing: a drawing whose size says otherwise stays in doubt.
+        refuse_doubtful_units: Refuse a drawing whose size looks drawn in other units than it
+            was read in, when no manifest line answers for it (a production run); otherwise it
+            is kept with a warning (a quote).
         thickness: Sheet thickness of the run, mm (0: no hole is checked).
         min_hole_ratio: A hole narrower than ``thickness * min_hole_ratio`` is flagged
             (0: no hole is checked).
@@ -214,17 +227,20 @@ class IntakeRules(BaseModel):
         return self.thickness * self.min_hole_ratio
 
     def confirmed_units(self, terms: OrderTerms) -> Literal["mm", "inch"] | None:
-        """Units confirmed for a drawing without ``$INSUNITS``: its manifest line's, the run's."""
-        if terms.units is not None:
-            return terms.units
-        return None if self.units == "auto" else self.units
+        """Units a person answered for this drawing: its manifest line's (the run's are none)."""
+        return terms.units
 
     def read_options(self, base: ReadOptions, terms: OrderTerms) -> ReadOptions:
-        """The options to read one drawing with: ``base`` with its confirmed units, if any."""
-        units = self.confirmed_units(terms)
-        if units is None:
+        """The options to read one drawing with: ``base`` with its units.
+
+        A manifest line's units override the drawing's header and confirm its units; else a
+        drawing without units is read in the run's (``auto``: ``base``'s), unconfirmed.
+        """
+        if terms.units is not None:
+            return base.model_copy(update={"units_override": terms.units, "units_confirmed": True})
+        if self.units == "auto":
             return base
-        return base.model_copy(update={"default_units": units, "units_confirmed": True})
+        return base.model_copy(update={"default_units": self.units, "units_confirmed": False})
 
 
 class ManifestMismatch(ValueError):
@@ -830,9 +846,9 @@ def judge_drawing(
 ) -> tuple[list[str], DrawingFailure | None]:
     """The warnings about a read drawing, and the failure refusing it, if any.
 
-    Warnings: every reader warning (with the parts it concerns), units given in the manifest
-    that the drawing's own ``$INSUNITS`` overrides, holes narrower than
-    :attr:`IntakeRules.min_hole_width`. The one refusal: units in doubt (see the module).
+    Warnings: every reader warning (with the parts it concerns), a header the manifest's units
+    overrode (naming both), holes narrower than :attr:`IntakeRules.min_hole_width`. The one
+    refusal: units in doubt (see the module).
 
     Args:
         file: The drawing's file name.
@@ -844,31 +860,54 @@ def judge_drawing(
         The warnings, each starting with the file name, and the failure or None.
     """
     warnings = _reader_warnings(file, parts)
-    declared = sorted({p.units for p in parts if not p.units.startswith("unitless")})
-    if terms.units is not None and declared and declared != [terms.units]:
+    overridden = header_units(parts)
+    if overridden is not None:
+        name, code, read_as = overridden
+        line = f"manifest line {terms.manifest_line}" if terms.manifest_line else "the manifest"
         warnings.append(
-            f"{file}: manifest line {terms.manifest_line} says {terms.units} but the drawing "
-            f"declares {', '.join(declared)} ($INSUNITS): read as {', '.join(declared)}"
+            f"{file}: the header says {name} ($INSUNITS {code}), {line} says {read_as}: "
+            f"using {read_as}"
         )
-    size = inch_suspect(parts) if rules.confirmed_units(terms) is None else None
-    if size is not None and rules.refuse_doubtful_units:
-        width, height = size
-        failure = DrawingFailure(
-            file=file,
-            kind="units_unconfirmed",
-            message=(
-                f"no units in the drawing ($INSUNITS = 0) nor given for it, and read as mm its "
-                f"largest part is only {width:.3f} x {height:.3f} mm: it looks drawn in inches "
-                f"({width * 25.4:.1f} x {height * 25.4:.1f} mm if so). A production run does "
-                f"not guess: {CONFIRM_UNITS}: mm or inch"
-            ),
-        )
+    failure = _units_in_doubt(file, parts, rules) if terms.units is None else None
+    if failure is not None and rules.refuse_doubtful_units:
         return warnings, failure  # its holes are measured at a scale in doubt: not judged
     for part in parts:
         narrow = narrow_holes(part, rules.min_hole_width)
         if narrow:
             warnings.append(_narrow_holes_warning(file, part, narrow, rules))
     return warnings, None
+
+
+def _units_in_doubt(file: str, parts: Sequence[Part], rules: IntakeRules) -> DrawingFailure | None:
+    """The refusal of a unitless drawing whose size looks drawn in other units than read in."""
+    default = (
+        "nor given for it"
+        if rules.units == "auto"
+        else f"nor given for it (the run's units ({rules.units}) answer for no single drawing)"
+    )
+    small = inch_suspect(parts)
+    if small is not None:
+        width, height = small
+        size = (
+            f"read as mm its largest part is only {width:.3f} x {height:.3f} mm: it looks "
+            f"drawn in inches ({width * 25.4:.1f} x {height * 25.4:.1f} mm if so)"
+        )
+    elif (large := mm_suspect(parts)) is not None:
+        width, height = large
+        size = (
+            f"read as inches its largest part is {width:.1f} x {height:.1f} mm: it looks "
+            f"drawn in mm ({width / 25.4:.3f} x {height / 25.4:.3f} mm if so)"
+        )
+    else:
+        return None
+    return DrawingFailure(
+        file=file,
+        kind="units_unconfirmed",
+        message=(
+            f"no units in the drawing ($INSUNITS = 0) {default}, and {size}. A production run "
+            f"does not guess: {CONFIRM_UNITS}"
+        ),
+    )
 
 
 def _reader_warnings(file: str, parts: Sequence[Part]) -> list[str]:

@@ -13,7 +13,8 @@ The pipeline for one drawing:
    Whenever ezdxf repaired anything, the entities the file declares are counted from its raw
    tags and compared with those loaded: a dropped entity is :class:`DroppedEntities`, a dropped
    reference to an undefined block :class:`MissingBlock` (:mod:`nestflow.geometry.declared`).
-2. Convert ``$INSUNITS`` to mm; a unitless drawing uses ``ReadOptions.default_units``.
+2. Convert ``$INSUNITS`` to mm; a unitless drawing uses ``ReadOptions.default_units``, and
+   units given for the drawing (``ReadOptions.units_override``) override either.
 3. Explode block references (scaled, rotated, mirrored, nested; layer ``0`` inside a block takes
    the reference's layer) and convert entities to pieces with exact bulges
    (:mod:`nestflow.geometry.entities`); ELLIPSE and SPLINE are flattened within the chord tolerance.
@@ -66,10 +67,21 @@ Decisions worth knowing:
 * **Units**: a unitless drawing read as mm whose largest part is smaller than
   :data:`INCH_SUSPECT_MM` on its longest side gets a warning suggesting inches (an inch drawing
   read as mm is 25.4 times too small; sheet-metal parts under 60 mm are rare enough that the
-  warning is worth its false alarms), unless ``ReadOptions.units_confirmed`` says a person
-  confirmed the units. :func:`inch_suspect` tells the same from the parts, for callers that
-  refuse such a drawing instead. ``Part.units`` records ``"mm"``, ``"inch"``, another
-  ``$INSUNITS`` name (``"cm"``, ``"m"``, ``"ft"``, ...) or ``"unitless->mm"``/``"unitless->inch"``.
+  warning is worth its false alarms); one read as inches whose largest part is at least
+  :data:`MM_SUSPECT_INCH` inches long gets a warning suggesting mm (a mm drawing read as
+  inches is 25.4 times too big: a 100 mm bracket is a 2.54 m plate, which still fits a sheet).
+  The two bounds are one: a drawing's number under 60 looks like inches, from 60 up like mm.
+  Neither warning is given when ``ReadOptions.units_confirmed`` says a person answered for the
+  drawing. :func:`inch_suspect` and :func:`mm_suspect` tell the same from the parts, for callers
+  that refuse such a drawing instead.
+* **Units given for a drawing override its header** (``ReadOptions.units_override``, an order
+  line's units column): headers can be wrong (R12 exports that hard-code ``$INSUNITS`` 6, metres,
+  for drawings in mm: read as the header says, a 200 mm plate is a 200 m part).
+  :func:`header_units` tells what a header said that was overridden. A part too large for
+  ``max_part_size`` is refused naming the units it was read in and how to give others.
+* ``Part.units`` records ``"mm"``, ``"inch"``, another ``$INSUNITS`` name (``"cm"``, ``"m"``,
+  ``"ft"``, ...), ``"unitless->mm"``/``"unitless->inch"``, or for a header overridden by the
+  units given, the header's name and the units read (``"m->mm"``).
 * **Warnings are per file**: every part of a drawing carries the drawing's warnings.
 * **No message quotes the file**: ezdxf's errors (and its recovery's log lines) quote the text
   they could not read; the values they quote are cut out, keeping the kind of problem and the
@@ -130,10 +142,34 @@ from nestflow.geometry.outlines import Outline, Ring, classify, hole_contact, ho
 
 #: Longest side (mm) under which a unitless drawing read as mm is suspected to be in inches.
 INCH_SUSPECT_MM = 60.0
+#: Longest side (inches) from which a unitless drawing read as inches is suspected to be in mm:
+#: the same number as :data:`INCH_SUSPECT_MM`, so each size of a unitless drawing looks drawn in
+#: one unit. An inch part of 60 in (1.52 m) and more is rarer than a mm part of 60 to 118 mm,
+#: which read as inches is a 1.5 to 3 m plate that still fits a 3 m sheet and is cut.
+MM_SUSPECT_INCH = 60.0
 #: ``Part.units`` of a drawing without ``$INSUNITS`` read as mm: the one whose size is checked.
 UNITLESS_MM = "unitless->mm"
-#: What to do about a drawing whose units are in doubt: say how to confirm them.
-CONFIRM_UNITS = "confirm its units: units column in the manifest, or the run's units parameter"
+#: ``Part.units`` of a drawing without ``$INSUNITS`` read as inches.
+UNITLESS_INCH = "unitless->inch"
+#: What to do about a drawing whose units are in doubt: answer for that drawing.
+CONFIRM_UNITS = "give its units in the units column in the manifest (mm or inch)"
+#: ``$INSUNITS`` of the units an order may give, and their mm per unit.
+_GIVEN_CODES = {"mm": 4, "inch": 1}
+_GIVEN_FACTORS = {"mm": 1.0, "inch": 25.4}
+#: Names of ``$INSUNITS`` codes in messages (others are named by their label).
+_UNIT_NAMES = {
+    1: "inches",
+    2: "feet",
+    4: "millimetres",
+    5: "centimetres",
+    6: "metres",
+    7: "kilometres",
+    8: "microinches",
+    9: "mils",
+    10: "yards",
+    13: "micrometres",
+    14: "decimetres",
+}
 
 #: Label and mm per unit for imperial ``$INSUNITS`` codes: ezdxf's table stores 39.37007874
 #: inches per metre (25.4000000033 mm per inch) and has no entry for mils and microinches.
@@ -178,8 +214,12 @@ class ReadOptions(BaseModel):
 
     Attributes:
         default_units: Units of drawings whose ``$INSUNITS`` is 0 (unitless).
-        units_confirmed: A person confirmed ``default_units`` (an order's units column, a run's
-            units parameter): a small unitless drawing gets no warning suggesting inches.
+        units_override: Units a person gave for this drawing (an order line's units column):
+            they override its ``$INSUNITS`` (headers can be wrong) and ``default_units``;
+            None: the header's units, else ``default_units``.
+        units_confirmed: A person answered for this drawing's units: a unitless drawing whose
+            size looks drawn in other units gets no warning saying so. A run-wide default is
+            no answer for one drawing.
         gap_tolerance: End points closer than this (mm) are joined when chaining loose edges.
         chord_tolerance: Largest deviation (mm) when flattening SPLINE and ELLIPSE, and when arcs
             are flattened for the containment and validity checks (arcs themselves stay exact).
@@ -194,6 +234,7 @@ class ReadOptions(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     default_units: Literal["mm", "inch"] = "mm"
+    units_override: Literal["mm", "inch"] | None = None
     units_confirmed: bool = False
     gap_tolerance: float = Field(default=0.05, gt=0)
     chord_tolerance: float = Field(default=0.05, gt=0)
@@ -282,7 +323,7 @@ def read_document(
 
 
 def _parts(doc: Drawing, file: str, sha256: str, opts: ReadOptions, repaired: int) -> list[Part]:
-    factor, units = _units(doc, opts.default_units, file)
+    factor, units = _units(doc, opts, file)
     msp = doc.modelspace()
     if len(msp) > opts.max_entities:
         raise TooManyEntities(file, opts.max_entities)
@@ -296,6 +337,87 @@ def _parts(doc: Drawing, file: str, sha256: str, opts: ReadOptions, repaired: in
             max_entities=opts.max_entities,
         )
         return _Builder(file, opts, extraction, repaired).parts(sha256=sha256, units=units)
+
+
+def _units(doc: Drawing, opts: ReadOptions, file: str) -> tuple[float, str]:
+    """Factor from drawing units to mm, and the label recorded in ``Part.units``."""
+    code = int(doc.units or 0)
+    given = opts.units_override
+    if given is not None and code not in (0, _GIVEN_CODES[given]):
+        # The header is overridden: the label keeps what it said (``m->mm``), even a code
+        # that names no unit (the answer given is what counts).
+        try:
+            header = _code_units(code, file)[1]
+        except UnreadableDrawing:
+            header = str(code)
+        return _GIVEN_FACTORS[given], f"{header}->{given}"
+    if code == 0:
+        read_as = given or opts.default_units
+        return _GIVEN_FACTORS[read_as], f"unitless->{read_as}"
+    return _code_units(code, file)
+
+
+def _code_units(code: int, file: str) -> tuple[float, str]:
+    """Factor to mm and label of a nonzero ``$INSUNITS`` code."""
+    if code in _IMPERIAL_MM:
+        label, factor = _IMPERIAL_MM[code]
+        return factor, label
+    try:
+        factor = ezdxf.units.conversion_factor(code, ezdxf.units.MM)
+    except (TypeError, ValueError, IndexError) as exc:
+        raise UnreadableDrawing(file, f"unsupported drawing units ($INSUNITS = {code})") from exc
+    return factor, ezdxf.units.decode(code) or str(code)
+
+
+def _label_code(label: str) -> int | None:
+    """The ``$INSUNITS`` code a ``Part.units`` label (of a nonzero code) names."""
+    if label.lstrip("-").isdigit():  # a code that names no unit is labelled by its number
+        return int(label)
+    for code, (imperial, _) in _IMPERIAL_MM.items():
+        if imperial == label:
+            return code
+    for code in range(1, 21):
+        if code not in _IMPERIAL_MM and ezdxf.units.decode(code) == label:
+            return code
+    return None
+
+
+def header_units(parts: Sequence[Part]) -> tuple[str, int, str] | None:
+    """What a drawing's header said when the units given for it overrode it.
+
+    Args:
+        parts: The parts of one drawing.
+
+    Returns:
+        ``(name, code, read_as)``: the header's units named for a message (``"metres"``), its
+        ``$INSUNITS`` code and the units the drawing was read in (``"mm"`` or ``"inch"``); None
+        when no header was overridden (none given, a unitless drawing, or the same units).
+    """
+    for part in parts:
+        header, arrow, read_as = part.units.partition("->")
+        if not arrow or header == "unitless":
+            continue
+        code = _label_code(header)
+        name = _UNIT_NAMES.get(code, header) if code is not None else header
+        return name, code if code is not None else 0, read_as
+    return None
+
+
+def _read_as(file: str, units: str) -> str:
+    """How a drawing's units were read, and how to give others, for a too-large refusal."""
+    header, arrow, read_as = units.partition("->")
+    if header == "unitless":
+        how = f"it has no units ($INSUNITS = 0), read as {read_as}"
+    elif arrow:
+        return f"read as {read_as}, the units given for it (its header says {header})"
+    else:
+        code = _label_code(header)
+        name = _UNIT_NAMES.get(code, header) if code is not None else header
+        how = f"the header says {name} ($INSUNITS {code})"
+    return (
+        f"{how}: if {file} is drawn in other units, give them in the units column of the "
+        "order manifest (mm or inch), which overrides the header"
+    )
 
 
 def drawing_files(sources: Iterable[Path | str]) -> list[Path]:
@@ -624,21 +746,6 @@ class _UnquotedValues(logging.Filter):
 logging.getLogger("ezdxf").addFilter(_UnquotedValues())
 
 
-def _units(doc: Drawing, default_units: str, file: str) -> tuple[float, str]:
-    """Factor from drawing units to mm, and the label recorded in ``Part.units``."""
-    code = int(doc.units or 0)
-    if code == 0:
-        return (25.4 if default_units == "inch" else 1.0), f"unitless->{default_units}"
-    if code in _IMPERIAL_MM:
-        label, factor = _IMPERIAL_MM[code]
-        return factor, label
-    try:
-        factor = ezdxf.units.conversion_factor(code, ezdxf.units.MM)
-    except (TypeError, ValueError, IndexError) as exc:
-        raise UnreadableDrawing(file, f"unsupported drawing units ($INSUNITS = {code})") from exc
-    return factor, ezdxf.units.decode(code) or str(code)
-
-
 class _Builder:
     """Turns one drawing's extraction into parts, collecting the drawing's warnings."""
 
@@ -673,9 +780,9 @@ class _Builder:
         self._check_holes(outlines, names)
         marks = self._marks(outlines)
         texts = self._mark_texts(outlines)
-        self._check_sizes(outlines)
+        self._check_sizes(outlines, units)
         outers = [_contour(outline.outer, ccw=True) for outline in outlines]
-        if not self.opts.units_confirmed:
+        if not (self.opts.units_confirmed or self.opts.units_override):
             self._warn_units([outer.bounds() for outer in outers], units)
         warnings = tuple(self.warnings)
         return [
@@ -823,22 +930,34 @@ class _Builder:
             )
         return [[piece.mark for piece in mine] for mine in per_outline]
 
-    def _check_sizes(self, outlines: list[Outline]) -> None:
+    def _check_sizes(self, outlines: list[Outline], units: str) -> None:
         limit = self.opts.max_part_size
         for outline in outlines:
             x0, y0, x1, y1 = outline.outer.polygon.bounds
             if max(x1 - x0, y1 - y0) > limit:
-                raise PartTooLarge(self.file, (x1 - x0, y1 - y0), limit)
+                error = PartTooLarge(self.file, (x1 - x0, y1 - y0), limit)
+                # Most such parts are a units mistake: say how the drawing was read and how
+                # to answer for it (the error's own text only says to check the units).
+                error.message += f"; {_read_as(self.file, units)}"
+                error.args = (f"{self.file}: {error.message}",)
+                raise error
 
     def _warn_units(self, boxes: list[BoundingBox], units: str) -> None:
         size = _suspect_size(boxes, units)
-        if size is not None:
+        if size is not None and units == UNITLESS_MM:
             width, height = size
             self.warnings.append(
                 f"the drawing has no units ($INSUNITS = 0) and was read as mm, but its largest "
                 f"part is only {width:.3f} x {height:.3f} mm: if it was drawn in inches it is "
-                f"{width * 25.4:.1f} x {height * 25.4:.1f} mm; {CONFIRM_UNITS}: mm or inch "
-                "(nestflow inspect --units inch)"
+                f"{width * 25.4:.1f} x {height * 25.4:.1f} mm; {CONFIRM_UNITS} "
+                "(nestflow inspect --units inch shows it in inches)"
+            )
+        elif size is not None:
+            width, height = size
+            self.warnings.append(
+                f"the drawing has no units ($INSUNITS = 0) and was read as inches, but its "
+                f"largest part is {width:.1f} x {height:.1f} mm: if it was drawn in mm it is "
+                f"{width / 25.4:.3f} x {height / 25.4:.3f} mm; {CONFIRM_UNITS}"
             )
 
 
@@ -847,8 +966,9 @@ def inch_suspect(parts: Sequence[Part]) -> tuple[float, float] | None:
 
     That is a drawing without ``$INSUNITS`` read as mm (``Part.units`` ``"unitless->mm"``)
     whose largest part is shorter than :data:`INCH_SUSPECT_MM` on its longest side: read as mm,
-    an inch drawing is 25.4 times too small. Whether a person confirmed the units is the
-    caller's to know (``ReadOptions.units_confirmed`` only silences the reader's warning).
+    an inch drawing is 25.4 times too small. Whether a person answered for the drawing's units
+    is the caller's to know (``ReadOptions.units_confirmed`` only silences the reader's
+    warning).
 
     Args:
         parts: The parts of one drawing.
@@ -862,11 +982,36 @@ def inch_suspect(parts: Sequence[Part]) -> tuple[float, float] | None:
     return _suspect_size([part.bbox for part in parts], UNITLESS_MM)
 
 
+def mm_suspect(parts: Sequence[Part]) -> tuple[float, float] | None:
+    """Width and height (mm) of a drawing's largest part when its size suggests mm.
+
+    That is a drawing without ``$INSUNITS`` read as inches (``Part.units``
+    ``"unitless->inch"``) whose largest part is at least :data:`MM_SUSPECT_INCH` inches long on
+    its longest side: read as inches, a mm drawing is 25.4 times too big. As for
+    :func:`inch_suspect`, whether a person answered for the drawing is the caller's to know.
+
+    Args:
+        parts: The parts of one drawing.
+
+    Returns:
+        ``(width, height)`` of the largest part as read (mm), or None when the size raises no
+        doubt.
+    """
+    units = {part.units for part in parts}
+    if units != {UNITLESS_INCH}:
+        return None
+    return _suspect_size([part.bbox for part in parts], UNITLESS_INCH)
+
+
 def _suspect_size(boxes: list[BoundingBox], units: str) -> tuple[float, float] | None:
-    if units != UNITLESS_MM or not boxes:
+    """The largest box's size when a unitless drawing's size suggests the other unit."""
+    if units not in (UNITLESS_MM, UNITLESS_INCH) or not boxes:
         return None
     largest = max(boxes, key=lambda box: max(box.width, box.height))
-    if max(largest.width, largest.height) >= INCH_SUSPECT_MM:
+    longest = max(largest.width, largest.height)
+    if units == UNITLESS_MM and longest >= INCH_SUSPECT_MM:
+        return None
+    if units == UNITLESS_INCH and longest < MM_SUSPECT_INCH * 25.4:
         return None
     return largest.width, largest.height
 

@@ -21,6 +21,7 @@ from nestflow.intake import (
     manifest_mismatches,
     terms_for,
 )
+from tests.units_drawings import r12_metres_header
 
 HEADER = "file,quantity,material,thickness,rotations,units\n"
 
@@ -48,9 +49,7 @@ def test_production_refuses_a_unitless_drawing_that_looks_like_inches(make_dxf) 
     assert (failure.file, failure.kind) == ("clip.dxf", "units_unconfirmed")
     assert "4.000 x 2.500 mm" in failure.message
     assert "101.6 x 63.5 mm" in failure.message
-    assert "confirm its units: units column in the manifest, or the run's units parameter" in (
-        failure.message
-    )
+    assert "give its units in the units column in the manifest (mm or inch)" in failure.message
 
 
 def test_quote_keeps_a_doubtful_drawing_and_warns(make_dxf) -> None:
@@ -81,21 +80,84 @@ def test_confirmed_inches_read_the_clip_at_full_size(
     assert (warnings, failure) == ([], None)
 
 
-def test_confirmed_mm_keeps_the_small_size_without_a_units_warning(make_dxf) -> None:
+def test_manifest_mm_answers_for_the_clip_and_keeps_its_small_size(make_dxf) -> None:
+    rules = IntakeRules(refuse_doubtful_units=True)
+    terms = OrderTerms(units="mm", manifest_line=2)
+    (part,) = _read(make_dxf(_clip, name="clip.dxf", units=0), rules, terms)
+    assert part.bbox.width == pytest.approx(4.0)
+    assert judge_drawing("clip.dxf", [part], terms, rules) == ([], None)
+
+
+def test_run_units_mm_never_silence_the_inch_doubt_in_production(make_dxf) -> None:
     rules = IntakeRules(units="mm", refuse_doubtful_units=True)
     (part,) = _read(make_dxf(_clip, name="clip.dxf", units=0), rules, OrderTerms())
     assert part.bbox.width == pytest.approx(4.0)
-    assert judge_drawing("clip.dxf", [part], OrderTerms(), rules) == ([], None)
+    _, failure = judge_drawing("clip.dxf", [part], OrderTerms(), rules)
+    assert (failure.file, failure.kind) == ("clip.dxf", "units_unconfirmed")
+    assert "4.000 x 2.500 mm" in failure.message and "101.6 x 63.5 mm" in failure.message
+    assert "the run's units (mm) answer for no single drawing" in failure.message
+    assert "units column in the manifest" in failure.message
 
 
-def test_declared_units_win_over_the_manifest_and_the_difference_is_warned(make_dxf) -> None:
+def test_run_units_mm_keep_the_inch_doubt_as_a_warning_in_a_quote(make_dxf) -> None:
+    rules = IntakeRules(units="mm")
+    (part,) = _read(make_dxf(_clip, name="clip.dxf", units=0), rules, OrderTerms())
+    (warning,), failure = judge_drawing("clip.dxf", [part], OrderTerms(), rules)
+    assert failure is None
+    assert warning.startswith("clip.dxf, part 'clip': ") and "4.000 x 2.500 mm" in warning
+
+
+def _panel(doc: Drawing) -> None:
+    """A 100 x 50 mm panel drawn without units: read in inches it is 2540 x 1270 mm."""
+    doc.modelspace().add_lwpolyline([(0, 0), (100, 0), (100, 50), (0, 50)], close=True)
+
+
+def test_run_units_inch_refuse_a_drawing_that_looks_drawn_in_mm_in_production(make_dxf) -> None:
+    rules = IntakeRules(units="inch", refuse_doubtful_units=True)
+    (part,) = _read(make_dxf(_panel, name="panel.dxf", units=0), rules, OrderTerms())
+    assert part.bbox.width == pytest.approx(2540.0)
+    _, failure = judge_drawing("panel.dxf", [part], OrderTerms(), rules)
+    assert (failure.file, failure.kind) == ("panel.dxf", "units_unconfirmed")
+    assert "2540.0 x 1270.0 mm" in failure.message and "100.000 x 50.000 mm" in failure.message
+    assert "looks drawn in mm" in failure.message
+    assert "the run's units (inch) answer for no single drawing" in failure.message
+
+
+def test_run_units_inch_keep_the_mm_doubt_as_a_warning_in_a_quote(make_dxf) -> None:
+    rules = IntakeRules(units="inch")
+    (part,) = _read(make_dxf(_panel, name="panel.dxf", units=0), rules, OrderTerms())
+    (warning,), failure = judge_drawing("panel.dxf", [part], OrderTerms(), rules)
+    assert failure is None
+    assert warning.startswith("panel.dxf, part 'panel': ") and "read as inches" in warning
+
+
+def test_manifest_inch_answers_for_a_large_unitless_drawing(make_dxf) -> None:
+    rules = IntakeRules(units="inch", refuse_doubtful_units=True)
+    terms = OrderTerms(units="inch", manifest_line=3)
+    (part,) = _read(make_dxf(_panel, name="panel.dxf", units=0), rules, terms)
+    assert part.bbox.width == pytest.approx(2540.0)
+    assert judge_drawing("panel.dxf", [part], terms, rules) == ([], None)
+
+
+def test_manifest_units_override_the_header_with_a_warning_naming_both(tmp_path: Path) -> None:
+    rules = IntakeRules(refuse_doubtful_units=True)
+    terms = OrderTerms(units="mm", manifest_line=4)
+    drawing = r12_metres_header(tmp_path / "bracket.dxf")
+    (part,) = _read(drawing, rules, terms)
+    assert (part.bbox.width, part.bbox.height) == pytest.approx((200.0, 100.0))
+    (warning,), failure = judge_drawing("bracket.dxf", [part], terms, rules)
+    assert failure is None
+    assert warning == (
+        "bracket.dxf: the header says metres ($INSUNITS 6), manifest line 4 says mm: using mm"
+    )
+
+
+def test_manifest_units_that_agree_with_the_header_say_nothing(make_dxf) -> None:
     rules = IntakeRules(refuse_doubtful_units=True)
     terms = OrderTerms(units="inch", manifest_line=4)
-    (part,) = _read(make_dxf(_clip, name="clip.dxf", units=4), rules, terms)
-    assert part.bbox.width == pytest.approx(4.0)  # $INSUNITS = mm
-    (warning,) = judge_drawing("clip.dxf", [part], terms, rules)[0]
-    assert warning.startswith("clip.dxf: manifest line 4 says inch")
-    assert "declares mm" in warning
+    (part,) = _read(make_dxf(_clip, name="clip.dxf", units=1), rules, terms)
+    assert part.bbox.width == pytest.approx(101.6)
+    assert judge_drawing("clip.dxf", [part], terms, rules) == ([], None)
 
 
 # --- holes -------------------------------------------------------------------------------------
@@ -104,9 +166,10 @@ def test_declared_units_win_over_the_manifest_and_the_difference_is_warned(make_
 def test_holes_narrower_than_the_thickness_are_flagged_naming_part_width_thickness(
     make_dxf,
 ) -> None:
-    rules = IntakeRules(units="mm", thickness=3.0)
-    parts = _read(make_dxf(_clip, name="clip.dxf", units=0), rules, OrderTerms())
-    (warning,) = judge_drawing("clip.dxf", parts, OrderTerms(), rules)[0]
+    rules = IntakeRules(thickness=3.0)
+    terms = OrderTerms(units="mm")
+    parts = _read(make_dxf(_clip, name="clip.dxf", units=0), rules, terms)
+    (warning,) = judge_drawing("clip.dxf", parts, terms, rules)[0]
     assert warning.startswith("clip.dxf, part 'clip': 2 hole(s) narrower than 3 mm")
     assert "0.25 mm wide at (1.000, 1.250)" in warning
     assert "0.25 mm wide at (3.000, 1.250)" in warning

@@ -1,9 +1,19 @@
 """Everything comes out in mm: $INSUNITS is honoured, unitless drawings use the configured units."""
 
+from pathlib import Path
+
 import pytest
 from ezdxf.document import Drawing
 
-from nestflow.geometry.reader import ReadOptions, inch_suspect, read_drawing
+from nestflow.geometry.reader import (
+    ReadOptions,
+    header_units,
+    inch_suspect,
+    mm_suspect,
+    read_drawing,
+    read_one,
+)
+from tests.units_drawings import r12_metres_header
 
 
 def _plate(doc: Drawing) -> None:
@@ -91,4 +101,99 @@ def test_inch_warning_names_the_size_and_how_to_confirm_the_units(make_dxf) -> N
     (part,) = read_drawing(make_dxf(_plate, units=0))
     (warning,) = part.warnings
     assert "4.000 x 3.000 mm" in warning
-    assert "units column in the manifest" in warning and "units parameter" in warning
+    assert "units column in the manifest" in warning
+    assert "units parameter" not in warning  # the run's units answer for no single drawing
+
+
+# --- units given for one drawing override its header ---------------------------------------------
+
+
+def test_units_given_for_a_drawing_override_a_header_in_metres(tmp_path: Path) -> None:
+    drawing = r12_metres_header(tmp_path / "bracket.dxf")
+    (part,) = read_drawing(drawing, units_override="mm")
+    assert (part.bbox.width, part.bbox.height) == pytest.approx((200.0, 100.0))
+    assert part.area == pytest.approx(200 * 100 - 20 * 20)
+    assert part.units == "m->mm"  # what the header said, and what was read
+    assert part.warnings == ()
+
+
+def test_units_given_in_inches_override_a_header_in_mm(make_dxf) -> None:
+    (part,) = read_drawing(make_dxf(_plate, units=4), units_override="inch")
+    assert part.bbox.width == pytest.approx(4 * 25.4)
+    assert part.units == "mm->inch"
+
+
+def test_units_given_that_agree_with_the_header_read_it_as_it_says(make_dxf) -> None:
+    (part,) = read_drawing(make_dxf(_plate, units=1), units_override="inch")
+    assert (part.bbox.width, part.units) == (pytest.approx(4 * 25.4), "inch")
+
+
+def test_units_given_for_a_unitless_drawing_read_it_in_them_without_a_doubt(make_dxf) -> None:
+    (part,) = read_drawing(make_dxf(_plate, units=0), units_override="inch")
+    assert (part.bbox.width, part.units) == (pytest.approx(4 * 25.4), "unitless->inch")
+    assert part.warnings == ()
+
+
+def test_header_units_describes_what_was_overridden(tmp_path: Path, make_dxf) -> None:
+    overridden = read_drawing(r12_metres_header(tmp_path / "b.dxf"), units_override="mm")
+    assert header_units(overridden) == ("metres", 6, "mm")
+    assert header_units(read_drawing(make_dxf(_plate, units=5), units_override="inch")) == (
+        "centimetres",
+        5,
+        "inch",
+    )
+    assert header_units(read_drawing(make_dxf(_plate, units=6))) is None  # nothing overridden
+    assert header_units(read_drawing(make_dxf(_plate, units=0), units_override="mm")) is None
+
+
+def test_a_part_too_large_as_its_header_says_names_the_header_and_the_override(
+    tmp_path: Path,
+) -> None:
+    result = read_one(r12_metres_header(tmp_path / "bracket.dxf"))
+    (failure,) = result.failures
+    assert failure.kind == "part_too_large"
+    assert "200000.0 x 100000.0 mm" in failure.message
+    assert "the header says metres ($INSUNITS 6)" in failure.message
+    assert "units column of the order manifest" in failure.message
+
+
+def test_a_unitless_part_too_large_says_how_it_was_read_and_how_to_answer(make_dxf) -> None:
+    def huge(doc: Drawing) -> None:
+        doc.modelspace().add_lwpolyline([(0, 0), (300, 0), (300, 200), (0, 200)], close=True)
+
+    (failure,) = read_one(make_dxf(huge, units=0), default_units="inch").failures
+    assert failure.kind == "part_too_large"
+    assert "no units ($INSUNITS = 0), read as inch" in failure.message
+    assert "units column of the order manifest" in failure.message
+
+
+# --- a unitless drawing read in inches can look drawn in mm --------------------------------------
+
+
+def test_mm_suspect_gives_the_size_of_a_large_unitless_drawing_read_in_inches(make_dxf) -> None:
+    def plate(doc: Drawing) -> None:
+        doc.modelspace().add_lwpolyline([(0, 0), (100, 0), (100, 50), (0, 50)], close=True)
+
+    parts = read_drawing(make_dxf(plate, units=0), default_units="inch")
+    assert mm_suspect(parts) == pytest.approx((2540.0, 1270.0))
+    (warning,) = parts[0].warnings
+    assert "read as inches" in warning and "2540.0 x 1270.0 mm" in warning
+    assert "100.000 x 50.000 mm" in warning
+    assert "units column in the manifest" in warning
+
+
+def test_mm_suspect_trusts_small_inch_parts_and_declared_units(make_dxf) -> None:
+    def plate(doc: Drawing) -> None:
+        doc.modelspace().add_lwpolyline([(0, 0), (100, 0), (100, 50), (0, 50)], close=True)
+
+    assert mm_suspect(read_drawing(make_dxf(_plate, units=0), default_units="inch")) is None
+    assert mm_suspect(read_drawing(make_dxf(plate, units=1))) is None
+
+
+def test_units_given_for_a_drawing_silence_the_mm_warning(make_dxf) -> None:
+    def plate(doc: Drawing) -> None:
+        doc.modelspace().add_lwpolyline([(0, 0), (100, 0), (100, 50), (0, 50)], close=True)
+
+    (part,) = read_drawing(make_dxf(plate, units=0), units_override="inch")
+    assert part.warnings == ()
+    assert mm_suspect([part]) == pytest.approx((2540.0, 1270.0))  # the size still looks like mm
