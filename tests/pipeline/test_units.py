@@ -2,9 +2,15 @@
 
 The regression: a unitless drawing in inches (a clip of 4 x 2.5 with 0.25 holes) was read as mm,
 nested, pushed and cut at 1/25.4 scale, and its warning showed nowhere. Now a production run
-refuses it naming its size and the fix, the run's ``units`` or a manifest ``units`` column reads
-it at 101.6 x 63.5 mm, and every reader warning reaches the run log, the report and
-``summary.json``. Runs use the local engine only and push nothing: no vendor matters here.
+refuses it naming its size and the fix, a manifest ``units`` column (or the run's ``inch``)
+reads it at 101.6 x 63.5 mm, and every reader warning reaches the run log, the report and
+``summary.json``. The run's ``units mm`` (the README's own example) once silenced that refusal
+and cut the clip 25.4 times too small, exit 0: a run-wide default answers for no single drawing.
+
+A drawing's header can be wrong too: R12 exports whose header says metres for a drawing in mm
+(DeepNest's) were refused as 200 m parts with no way to say otherwise; a manifest line's
+``units`` now overrides the header, with a warning naming both. Runs use the local engine only
+and push nothing: no vendor matters here.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from flows.parameters import (
 )
 from nestflow.intake import Intake
 from nestflow.report import RunSummary, report_markdown
+from tests.units_drawings import r12_metres_header
 
 MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)
 FAST = NestingSettings(time_s=1.0, spacing=5.0, max_wait_s=60.0)
@@ -106,10 +113,7 @@ def test_production_refuses_the_unitless_inch_clip_naming_its_size_and_the_fix(
     (refused,) = summary.rejected
     assert (refused.file, refused.kind) == ("clip.dxf", "units_unconfirmed")
     assert "4.000 x 2.500 mm" in refused.message and "101.6 x 63.5 mm" in refused.message
-    assert (
-        "confirm its units: units column in the manifest, or the run's units parameter: "
-        "mm or inch" in refused.message
-    )
+    assert "give its units in the units column in the manifest (mm or inch)" in refused.message
     assert _written(summary).rejected == summary.rejected
     assert "clip.dxf" in report_markdown(summary)
     local = summary.engine("local")
@@ -147,12 +151,46 @@ def test_manifest_units_win_over_the_runs(clip_folder: Path) -> None:
     assert clip.bbox.width == pytest.approx(101.6)
 
 
-def test_confirmed_mm_cuts_the_clip_small_but_flags_its_holes(clip_folder: Path) -> None:
-    intake = intake_of(DrawingSource(folder=str(clip_folder)), None, Units.MM, Mode.PRODUCTION)
+def test_run_units_mm_never_silence_the_inch_clip_in_production(
+    clip_folder: Path, pipeline_blocks
+) -> None:
+    summary = _run(
+        "inch-clip-mm", clip_folder, pipeline_blocks, mode=Mode.PRODUCTION, units=Units.MM
+    )
+
+    assert summary.drawings == ["gusset.dxf"]
+    (refused,) = summary.rejected
+    assert (refused.file, refused.kind) == ("clip.dxf", "units_unconfirmed")
+    assert "4.000 x 2.500 mm" in refused.message and "101.6 x 63.5 mm" in refused.message
+    assert "the run's units (mm) answer for no single drawing" in refused.message
+    assert "units column in the manifest" in refused.message
+    local = summary.engine("local")
+    assert {name for row in local.layouts for name in row.part_counts} == {"gusset"}
+
+
+def test_manifest_mm_answers_for_the_clip_and_flags_its_holes(clip_folder: Path) -> None:
+    manifest = clip_folder / "orders.csv"
+    manifest.write_text(HEADER + "clip.dxf,40,S235JR,3,0,mm\ngusset.dxf,2,S235JR,3,0,\n")
+    intake = intake_of(None, str(manifest), Units.MM, Mode.PRODUCTION)
+    assert intake.rejected == []
     (clip,) = _parts(intake, "clip.dxf")
     assert clip.bbox.width == pytest.approx(4.0)
     (warning,) = [w for w in intake.warnings if w.startswith("clip.dxf")]
     assert "2 hole(s) narrower than 3 mm" in warning and "0.25 mm wide" in warning
+
+
+def test_run_units_inch_refuse_a_unitless_mm_panel_in_production(example_folder) -> None:
+    folder = example_folder("gusset.dxf")
+    doc = ezdxf.new("R2010", units=0)  # a 100 x 50 mm panel: read in inches, 2540 x 1270 mm
+    doc.modelspace().add_lwpolyline([(0, 0), (100, 0), (100, 50), (0, 50)], close=True)
+    doc.saveas(folder / "panel.dxf")
+
+    intake = intake_of(DrawingSource(folder=str(folder)), None, Units.INCH, Mode.PRODUCTION)
+
+    assert intake.files == ["gusset.dxf"]
+    (refused,) = intake.rejected
+    assert (refused.file, refused.kind) == ("panel.dxf", "units_unconfirmed")
+    assert "2540.0 x 1270.0 mm" in refused.message and "looks drawn in mm" in refused.message
 
 
 # --- a quote keeps it and says so ----------------------------------------------------------------
@@ -167,7 +205,7 @@ def test_quote_keeps_the_clip_and_its_warnings_reach_the_log_report_and_summary_
     assert sorted(summary.drawings) == ["clip.dxf", "gusset.dxf"] and summary.rejected == []
     units = [w for w in summary.warnings if "$INSUNITS = 0" in w]
     assert len(units) == 1 and units[0].startswith("clip.dxf, part 'clip': ")
-    assert "4.000 x 2.500 mm" in units[0] and "units parameter" in units[0]
+    assert "4.000 x 2.500 mm" in units[0] and "units column in the manifest" in units[0]
     holes = [w for w in summary.warnings if "hole(s) narrower than 3 mm" in w]
     assert len(holes) == 1 and "part 'clip'" in holes[0] and "sheet thickness 3 mm" in holes[0]
     assert _written(summary).warnings == summary.warnings
@@ -189,3 +227,49 @@ def test_a_reader_warning_of_a_drawing_reaches_the_intake(example_folder) -> Non
     assert warning.startswith("bracket.dxf")
     assert "engraving text 'LOST' on layer 'ETCH'" in warning
     assert "outside every part" in warning
+
+
+# --- a manifest line's units override a wrong header ------------------------------------------
+
+
+@pytest.fixture
+def metres_folder(example_folder) -> Path:
+    """The (mm) gusset and a 200 x 100 mm plate whose R12 header says metres."""
+    folder = example_folder("gusset.dxf")
+    r12_metres_header(folder / "plate.dxf")
+    return folder
+
+
+def test_a_header_in_metres_is_refused_saying_how_to_override_it(metres_folder: Path) -> None:
+    intake = intake_of(DrawingSource(folder=str(metres_folder)), None, Units.MM, Mode.PRODUCTION)
+
+    assert intake.files == ["gusset.dxf"]
+    (refused,) = intake.rejected
+    assert (refused.file, refused.kind) == ("plate.dxf", "part_too_large")
+    assert "200000.0 x 100000.0 mm" in refused.message
+    assert "the header says metres ($INSUNITS 6)" in refused.message
+    assert "units column of the order manifest" in refused.message
+
+
+def test_manifest_units_override_a_header_in_metres_and_the_plate_nests(
+    metres_folder: Path, pipeline_blocks, caplog: pytest.LogCaptureFixture
+) -> None:
+    manifest = metres_folder / "orders.csv"
+    manifest.write_text(HEADER + "plate.dxf,3,S235JR,3,0;90,mm\ngusset.dxf,2,S235JR,3,0,\n")
+    with caplog.at_level(logging.WARNING):
+        summary = _run(
+            "metres-header",
+            metres_folder,
+            pipeline_blocks,
+            mode=Mode.PRODUCTION,
+            manifest=str(manifest),
+        )
+
+    assert sorted(summary.drawings) == ["gusset.dxf", "plate.dxf"] and summary.rejected == []
+    warning = "plate.dxf: the header says metres ($INSUNITS 6), manifest line 2 says mm: using mm"
+    assert warning in summary.warnings
+    assert warning in _written(summary).warnings
+    assert warning in report_markdown(summary)
+    assert warning in [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    local = summary.engine("local")
+    assert sum(row.quantity * row.part_counts.get("plate", 0) for row in local.layouts) == 3
