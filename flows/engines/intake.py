@@ -38,12 +38,15 @@ def read_drawings(
     before anything is nested; a quote rejects them by name and goes on. Two identical lines for
     one drawing are summed (a warning says so); lines that disagree fail the manifest.
 
-    A drawing's units come from its ``$INSUNITS``, else its manifest line's ``units``, else
-    ``units``; with ``auto`` and none given, a drawing whose size looks like inches is refused
-    in production (kept, with the reader's warning, in a quote). Every warning (reader, units,
-    holes narrower than the thickness times ``nesting.min_hole_ratio``, summed lines, quote
-    mismatches) is logged and listed in ``Intake.warnings``, hence in the report and
-    ``summary.json``.
+    A drawing's manifest line's ``units`` answer for it: they override its ``$INSUNITS`` (with
+    a warning naming both: headers can be wrong). Without them its ``$INSUNITS`` counts, and a
+    drawing without one is read in ``units`` (``auto``: mm). ``units`` is a default, never an
+    answer for one drawing: a unitless drawing whose size looks drawn in other units than it
+    was read in (under 60 mm read as mm: inches; 60 in and more read as inches: mm) is refused
+    in production, naming its size and the manifest's ``units`` column, and kept with the
+    reader's warning in a quote. Every warning (reader, units, holes narrower than the
+    thickness times ``nesting.min_hole_ratio``, summed lines, quote mismatches) is logged and
+    listed in ``Intake.warnings``, hence in the report and ``summary.json``.
 
     Drawings are read only from allowed places: with a Drawing Roots block
     (``blocks.drawing_roots``), every local path (folder, files, manifest, its lines) must lie in
@@ -56,7 +59,8 @@ def read_drawings(
         manifest: Order manifest CSV; alone, its files are the drawings.
         material: The run's material (a manifest line for another is refused).
         nesting: Default rotations and flip.
-        units: Units of drawings that carry none (``auto``: from the drawing).
+        units: Units of drawings that carry none and whose manifest line gives none
+            (``auto``: mm); a default that answers for no single drawing (see above).
         mode: A production run refuses a drawing whose units are in doubt.
         blocks: The run's block names (its Drawing Roots, if any).
 
