@@ -33,8 +33,10 @@ otherwise cut a drawing once instead of 25 times, silently. :func:`manifest_mism
 each line that matches nothing (line number, file name, the drawings it could have meant) and
 each drawing no line orders (and the lines it could have been). A production run fails on them
 before anything is nested (:class:`ManifestMismatch`); a quote rejects them by name and prices
-the rest. Two lines for one drawing are summed by :func:`~nestflow.geometry.manifest.read_manifest`
-(or refused there when their terms differ).
+the rest. Two lines for one drawing are summed by
+:func:`~nestflow.geometry.manifest.read_manifest` (or refused there when their terms differ).
+:func:`check_order_manifest` finds every problem of a manifest (its format, its lines' places,
+the drawings it matches) at once, before a run starts: a run stops at the first.
 
 **Units.** A drawing's manifest line's ``units`` is a person's answer for that drawing: it
 overrides the drawing's own ``$INSUNITS`` (headers can be wrong: R12 exports that say metres for
@@ -78,6 +80,7 @@ from nestflow.geometry.manifest import (
     MAX_QUANTITY,
     ManifestError,
     ManifestLine,
+    manifest_problems,
     parse_manifest,
 )
 from nestflow.geometry.models import Part
@@ -503,6 +506,123 @@ def read_order_manifest(
         source = f"{manifest.name} {line.where}"
         _confined(line.file, allowed, source, written, configured=roots is not None)
     return lines
+
+
+#: What a manifest problem is about (see :class:`ManifestProblem`).
+ManifestProblemKind = Literal[
+    "manifest", "place_refused", "bad_name", "not_a_drawing", "not_in_manifest"
+]
+
+
+class ManifestProblem(BaseModel):
+    """One problem of an order manifest, found before a run starts.
+
+    Attributes:
+        manifest: The manifest's path as given.
+        line: The line at fault (None: the whole file, or a drawing no line orders).
+        kind: ``manifest`` (it cannot be read, or a line's value or terms are wrong),
+            ``place_refused`` or ``bad_name`` (the manifest, or a line's file, may not be read),
+            ``not_a_drawing`` (a line matching no drawing), ``not_in_manifest`` (a drawing of
+            the run no line orders).
+        message: One line naming the manifest's file, the line and what to do.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    manifest: str
+    line: int | None = None
+    kind: ManifestProblemKind
+    message: str
+
+
+def check_order_manifest(
+    path: str | Path,
+    roots: Sequence[Path] | None = None,
+    *,
+    folder: str | None = None,
+    files: Sequence[str] = (),
+    urls: Sequence[str] = (),
+) -> list[ManifestProblem]:
+    """Every problem a run would find in an order manifest, at once, before it starts.
+
+    What the run checks, in its order: the manifest's own place and file, its format and
+    values (every bad line, see :func:`~nestflow.geometry.manifest.manifest_problems`), each
+    line's place (:func:`read_order_manifest`), then the lines against the drawings
+    (:func:`manifest_mismatches`): with ``folder``, ``files`` or ``urls``, every line must name
+    one of them and each of them have a line; without, each line's file must exist. The first
+    problem is what the run would refuse, with the same message. A manifest that cannot be read
+    at all is one problem. Nothing but the manifest and the folder's listing is read.
+
+    Args:
+        path: The manifest CSV.
+        roots: The Drawing Roots folders; None: the run's working folder (see the module).
+        folder: The run's drawings folder or glob, if any.
+        files: The run's single drawings.
+        urls: The run's drawing URLs.
+
+    Returns:
+        The problems, in the order above; empty when the run would accept the manifest.
+
+    Raises:
+        FileNotFoundError: ``folder`` is a folder that does not exist.
+        NameRefused: The folder or a file holds a NUL or control character, or is too long.
+        PlaceRefused: The folder or a file lies outside the places the run may read.
+    """
+    given = str(path)
+    manifest = Path(path).expanduser()
+
+    def problem(
+        kind: ManifestProblemKind, message: str, line: int | None = None
+    ) -> ManifestProblem:
+        return ManifestProblem(manifest=given, line=line, kind=kind, message=message)
+
+    resolved_roots = _resolved(roots)
+    try:
+        resolved = _confined(manifest, resolved_roots, "the order manifest", given)
+        data = read_regular_file(resolved, MAX_MANIFEST_BYTES)
+    except NameRefused as exc:
+        return [problem("bad_name", str(exc))]
+    except PlaceRefused as exc:
+        return [problem("place_refused", str(exc))]
+    except FileRefused as exc:
+        return [
+            problem("manifest", str(ManifestError(f"the manifest is {exc.what}", path=manifest)))
+        ]
+    except OSError as exc:
+        error = ManifestError(f"cannot read the manifest ({exc.strerror})", path=manifest)
+        return [problem("manifest", str(error))]
+    lines, errors = manifest_problems(data, manifest)
+    problems = [problem("manifest", str(error), error.line) for error in errors]
+    allowed = resolved_roots if resolved_roots is not None else [manifest.parent.resolve()]
+    placed = []
+    for line in lines:
+        source = f"{manifest.name} {line.where}"
+        try:
+            _confined(
+                line.file,
+                allowed,
+                source,
+                _as_written(line.file, manifest.parent),
+                configured=resolved_roots is not None,
+            )
+        except NameRefused as exc:
+            problems.append(problem("bad_name", str(exc), line.line))
+        except PlaceRefused as exc:
+            problems.append(problem("place_refused", str(exc), line.line))
+        else:
+            placed.append(line)
+    drawings_given = bool(folder or files or urls)
+    refs: list[DrawingLocation] = []
+    if drawings_given:
+        refs, _ = collect_refs(folder, list(files), list(urls), placed, roots)
+    numbers = {line.file.name: line.line for line in placed}
+    for mismatch in manifest_mismatches(refs, placed, drawings_given=drawings_given):
+        line = numbers.get(mismatch.file) if mismatch.kind == "not_a_drawing" else None
+        kind: ManifestProblemKind = (
+            "not_a_drawing" if mismatch.kind == "not_a_drawing" else "not_in_manifest"
+        )
+        problems.append(problem(kind, f"{manifest.name}: {mismatch.message}", line))
+    return problems
 
 
 def _confined(

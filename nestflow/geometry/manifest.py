@@ -4,9 +4,10 @@ A manifest is a CSV file with a header row. Required columns: ``file`` (drawing 
 the manifest's folder or absolute), ``quantity`` (whole number from 1 to :data:`MAX_QUANTITY`),
 ``material``, ``thickness`` (mm, > 0), ``rotations`` (allowed angles in degrees separated by ``;``
 or spaces, e.g. ``0;90;180;270``). Optional columns: ``flip`` (``yes``/``no``, default ``no``: may
-the part be turned over) and ``units`` (``mm`` or ``inch``: the units of a drawing that declares
-none; empty means not given). Other columns are ignored, blank rows are skipped, header names are
-case-insensitive. Example::
+the part be turned over) and ``units`` (``mm`` or ``inch``: the drawing's units, an answer for
+that drawing that overrides its own ``$INSUNITS``; empty, the default, means not given: the
+drawing's header, else the run's units). Other columns are ignored, blank rows are skipped,
+header names are case-insensitive. Example::
 
     file,quantity,material,thickness,rotations,flip,units
     bracket.dxf,12,S235JR,3,0;90;180;270,yes,
@@ -29,6 +30,9 @@ Spreadsheet exports are read as they come:
 Error messages name the file, the line and the column; a bad value is quoted at most
 :data:`QUOTED_VALUE` characters long, so a file that is no manifest is never echoed back. Where a
 line's drawing may lie is the intake's rule (:func:`nestflow.intake.read_order_manifest`).
+:func:`parse_manifest` refuses a manifest at its first problem (a run stops there);
+:func:`manifest_problems` lists every one (a bad line is named and the next read), for a check
+before a run (:func:`nestflow.intake.check_order_manifest`).
 
 **Bounds.** A manifest is read in time linear in its size. It has at most :data:`MAX_LINES` lines
 after its header (blank ones included), a cell at most :data:`MAX_CELL` characters; it is UTF-8
@@ -115,7 +119,8 @@ class ManifestLine(BaseModel):
     rotations: tuple[float, ...] = Field(min_length=1, description="Allowed angles, degrees CCW.")
     flip: bool = False
     units: Literal["mm", "inch"] | None = Field(
-        default=None, description="Units of the drawing when it declares none; None: not given."
+        default=None,
+        description="Units of the drawing, overriding its $INSUNITS; None: not given.",
     )
     line: int | None = Field(default=None, description="Line of the manifest it was read from.")
     summed_lines: tuple[int, ...] = Field(
@@ -254,22 +259,62 @@ def parse_manifest(data: bytes, path: Path) -> list[ManifestLine]:
             than :data:`MAX_CELL` or more than :data:`MAX_LINES` lines after its header (each
             naming the line).
     """
-    text = _text(data, path)
-    delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = _next_row(reader, path)
-    if header is None or not text.strip():
-        raise ManifestError("empty file; the first line must name the columns", path=path, line=1)
-    columns = _header(header, path)
+    lines, problems = manifest_problems(data, path)
+    if problems:
+        raise problems[0]
+    return lines
+
+
+def manifest_problems(data: bytes, path: Path) -> tuple[list[ManifestLine], list[ManifestError]]:
+    """Every problem of a manifest, and its lines that have none (summed as by ``parse``).
+
+    A problem of the whole file (encoding, control characters, header, no rows) or one after
+    which its rows cannot be told apart (a cell over :data:`MAX_CELL`, a quote not closed,
+    more than :data:`MAX_LINES` lines) ends the reading; a bad line is named and the next one
+    read, and a line disagreeing with an earlier one for the same drawing is named and left
+    out. Problems come in the order :func:`parse_manifest` would meet them, so its refusal is
+    the first; linear time, as :func:`parse_manifest`.
+
+    Args:
+        data: The manifest file's content.
+        path: The manifest's path (relative drawing paths are resolved against its folder).
+
+    Returns:
+        The lines read without a problem, and every problem (file, line and column named).
+    """
+    try:
+        text = _text(data, path)
+        delimiter = _delimiter(text)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        header = _next_row(reader, path)
+        if header is None or not text.strip():
+            raise ManifestError(
+                "empty file; the first line must name the columns", path=path, line=1
+            )
+        columns = _header(header, path)
+    except ManifestError as exc:
+        return [], [exc]
     width = len(header)
-    lines = []
-    while (row := _next_row(reader, path)) is not None:
+    lines: list[ManifestLine] = []
+    problems: list[ManifestError] = []
+    while True:
+        try:
+            row = _next_row(reader, path)
+        except ManifestError as exc:  # the rows after it cannot be told apart
+            problems.append(exc)
+            break
+        if row is None:
+            break
         if any(cell.strip() for cell in row):
-            _check_width(row, width, delimiter, reader.line_num, path)
-            lines.append(_line(row, columns, reader.line_num, path))
-    if not lines:
-        raise ManifestError("no drawings listed", path=path)
-    return _summed(lines, path)
+            try:
+                _check_width(row, width, delimiter, reader.line_num, path)
+                lines.append(_line(row, columns, reader.line_num, path))
+            except ManifestError as exc:
+                problems.append(exc)
+    if not lines and not problems:
+        problems.append(ManifestError("no drawings listed", path=path))
+    summed, disagreements = _summed(lines, path)
+    return summed, problems + disagreements
 
 
 def _text(data: bytes, path: Path) -> str:
@@ -429,16 +474,20 @@ def _line(row: list[str], columns: dict[str, int], number: int, path: Path) -> M
     return line
 
 
-def _summed(lines: list[ManifestLine], path: Path) -> list[ManifestLine]:
-    """Lines ordering one drawing in one material summed; lines that disagree refused.
+def _summed(
+    lines: list[ManifestLine], path: Path
+) -> tuple[list[ManifestLine], list[ManifestError]]:
+    """Lines ordering one drawing in one material summed; each line that disagrees refused.
 
     Linear: each line is compared with its order's first line and added to a running total and
     a list of line numbers; the summed lines are built once at the end (copying a growing tuple
-    per line made 200,000 identical lines quadratic).
+    per line made 200,000 identical lines quadratic). A line that disagrees with the first, or
+    takes the sum above :data:`MAX_QUANTITY`, is a problem and left out of the sum.
     """
     firsts: dict[tuple[str, str, float], ManifestLine] = {}
     totals: dict[tuple[str, str, float], int] = {}
     numbers: dict[tuple[str, str, float], list[int]] = {}
+    problems: list[ManifestError] = []
     for line in lines:
         key = (line.file.name, line.material.lower(), line.thickness)
         first = firsts.setdefault(key, line)
@@ -446,23 +495,31 @@ def _summed(lines: list[ManifestLine], path: Path) -> list[ManifestLine]:
             totals[key] = line.quantity
             numbers[key] = [line.line or 0]
             continue
-        _check_alike(first, line, path)
+        try:
+            _check_alike(first, line, path)
+        except ManifestError as exc:
+            problems.append(exc)
+            continue
+        if totals[key] + line.quantity > MAX_QUANTITY:
+            summed = first.model_copy(update={"summed_lines": (*numbers[key], line.line or 0)})
+            problems.append(
+                ManifestError(
+                    f"{summed.where} order {line.file.name} "
+                    f"{totals[key] + line.quantity:,} times in all: " + _above_max("the sum"),
+                    path=path,
+                    line=line.line,
+                )
+            )
+            continue
         totals[key] += line.quantity
         numbers[key].append(line.line or 0)
-        if totals[key] > MAX_QUANTITY:
-            summed = first.model_copy(update={"summed_lines": tuple(numbers[key])})
-            raise ManifestError(
-                f"{summed.where} order {line.file.name} {totals[key]:,} times in all: "
-                + _above_max("the sum"),
-                path=path,
-                line=line.line,
-            )
-    return [
+    summed_lines = [
         first
         if len(numbers[key]) == 1
         else first.model_copy(update={"quantity": totals[key], "summed_lines": tuple(numbers[key])})
         for key, first in firsts.items()
     ]
+    return summed_lines, problems
 
 
 def _above_max(what: str) -> str:
