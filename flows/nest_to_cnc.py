@@ -60,9 +60,9 @@ from nestflow.report import (
     Pricing,
     PushRecord,
     RunSummary,
-    part_quotes,
-    quote_lines,
+    price_run,
     rejected_progress,
+    sheets_engine,
 )
 from nestflow.targets import LayoutToCut, Target
 from tasks.inbox import file_away
@@ -347,12 +347,13 @@ def _nest_and_push(
             run.finish(ctx)
         summary = summary.model_copy(update={"engines": [run.summary for run in runs]})
     files = {name: data for run in runs for name, data in run.files().items()}
-    priced = _priced_engine(runs, summary.recommended)
-    if mode is Mode.QUOTE and priced is not None:
-        pricing, parts = pricing_of(blocks, material), intake.parts_by_name()
-        lines = quote_lines(priced.summary, pricing, parts)
-        each = part_quotes(priced.summary, pricing, parts, lines)
-        summary = summary.model_copy(update={"quote": lines, "part_quotes": each})
+    if mode is Mode.QUOTE:
+        quoting = _priced_engine(runs, summary.recommended)
+        priced = quoting.name if quoting is not None else None
+    else:  # production prices what it cuts: the engine pushed, else the sheet report's
+        priced = cut.engine if (cut := sheets_engine(summary)) is not None else None
+    if priced is not None:
+        summary = price_run(summary, priced, pricing_of(blocks, material), intake.parts_by_name())
     summary = write_layouts(summary, storage, files)
     if destination is None:
         return summary

@@ -32,8 +32,7 @@ from nestflow.report import (
     QuoteLine,
     RunSummary,
     markdown_text,
-    part_quotes,
-    quote_lines,
+    price_run,
     slug,
 )
 from tasks.storage import load_filesystem
@@ -138,8 +137,6 @@ def quote(
     if intake.drawings:
         run.start(ctx)
         run.finish(ctx)
-    pricing, parts = pricing_of(blocks, material), intake.parts_by_name()
-    lines = quote_lines(run.summary, pricing, parts)
     summary = RunSummary(
         job_name=job,
         mode="quote",
@@ -151,9 +148,10 @@ def quote(
         rejected=intake.rejected,
         warnings=intake.warnings,
         engines=[run.summary] if intake.drawings else [],
-        quote=lines,
-        part_quotes=part_quotes(run.summary, pricing, parts, lines),
     )
+    # Per sheet, per format, in all and per part (the sheets' figures add up to the lines').
+    summary = price_run(summary, run.name, pricing_of(blocks, material), intake.parts_by_name())
+    lines = summary.quote
     summary = write_layouts(summary, storage, run.files())
     if lines:
         create_table_artifact(

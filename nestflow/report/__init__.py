@@ -16,6 +16,7 @@ from nestflow.report.markdown import (
     slug,
 )
 from nestflow.report.models import (
+    CuttingTotal,
     EngineDifference,
     EngineKey,
     EngineSummary,
@@ -25,10 +26,19 @@ from nestflow.report.models import (
     PushRecord,
     QuoteLine,
     RunSummary,
+    SheetCutting,
     rejected_progress,
 )
 from nestflow.report.pictures import outline_sheet, png_data_uri, thumbnail_png
-from nestflow.report.quote import Pricing, kilograms, part_quotes, quote_lines
+from nestflow.report.quote import (
+    Pricing,
+    kilograms,
+    part_quotes,
+    price_run,
+    priced_layouts,
+    quote_lines,
+    sheet_cutting,
+)
 from nestflow.report.sheets import (
     PICK_LIST,
     SHEET_REPORT,
@@ -76,6 +86,11 @@ __all__ = [
     "layouts_summary",
     "part_quotes",
     "quote_lines",
+    "price_run",
+    "priced_layouts",
+    "sheet_cutting",
+    "CuttingTotal",
+    "SheetCutting",
     "report_markdown",
     "csv_cell",
     "markdown_code",

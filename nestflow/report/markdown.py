@@ -136,6 +136,7 @@ def report_markdown(summary: RunSummary, pictures: Mapping[str, str] | None = No
     if (difference := push_difference_line(summary)) is not None:
         lines += ["", f"**Pushed engine differs:** {difference}."]
     lines += _sheets_section(summary, pictures or {})
+    lines += _cutting_section(summary)
     lines += _section(
         "Rejected drawings",
         [
@@ -187,6 +188,105 @@ def _parts_section(summary: RunSummary) -> list[str]:
     return ["", "## Parts", "", *_table(part_rows(summary))]
 
 
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f}"
+
+
+def _metres(mm: float) -> str:
+    return f"{mm / 1000:.2f}"
+
+
+def cutting_rows(summary: RunSummary) -> list[tuple[str, ...]]:
+    """What cutting the priced layouts takes: one row per layout, then the total.
+
+    Each layout's row gives one sheet's cut length, pierces and laser time, then all its
+    sheets' (one sheet's times the layout's quantity); the total adds up every sheet.
+
+    Args:
+        summary: The run, priced (``summary.cutting``).
+
+    Returns:
+        A header row, the layouts' rows and a ``Total`` row; nothing when nothing is priced.
+    """
+    total = summary.cutting
+    engine = summary.engine(total.engine) if total is not None and total.engine else None
+    if total is None or engine is None:
+        return []
+    rows = [
+        (
+            "Layout",
+            "Sheet",
+            "Sheets",
+            "Cut per sheet (m)",
+            "Pierces per sheet",
+            "Time per sheet (min)",
+            "Cut, all sheets (m)",
+            "Pierces, all sheets",
+            "Time, all sheets (min)",
+        )
+    ]
+    for index, row in enumerate(engine.layouts):
+        if (cut := row.cutting) is None:
+            continue
+        rows.append(
+            (
+                layout_title(row, index),
+                row.sheet,
+                str(row.quantity),
+                _metres(cut.cut_length),
+                str(cut.pierces),
+                _minutes(cut.cut_time_s),
+                _metres(row.quantity * cut.cut_length),
+                str(row.quantity * cut.pierces),
+                _minutes(row.quantity * cut.cut_time_s),
+            )
+        )
+    rows.append(
+        (
+            "Total",
+            "",
+            str(total.sheets),
+            "",
+            "",
+            "",
+            _metres(total.cut_length),
+            str(total.pierces),
+            _minutes(total.cut_time_s),
+        )
+    )
+    return rows
+
+
+def _cutting_section(summary: RunSummary) -> list[str]:
+    """Cut length, pierces and laser time per sheet and in all, of the layouts priced."""
+    rows = cutting_rows(summary)
+    total = summary.cutting
+    if not rows or total is None or total.engine is None:
+        return []
+    lines = ["", f"## Cutting ({ENGINE_TITLES[total.engine]}, {_why(summary, total.engine)})"]
+    lines += ["", *_table(rows), ""]
+    lines.append(
+        markdown_text(
+            f"Laser time in all: {_minutes(total.cut_time_s)} min "
+            f"({total.machine_cost:,.2f} {total.currency} at the machine rate; sheets and laser "
+            f"{total.cost:,.2f} {total.currency}); timed with the {total.rates}."
+        )
+    )
+    engine = summary.engine(total.engine)
+    rows_priced = [row.cutting for row in engine.layouts if row.cutting] if engine else []
+    unpriced = sorted({name for cut in rows_priced for name in cut.unpriced})
+    if unpriced:
+        lines += ["", markdown_text(f"Not priced (geometry unknown): {', '.join(unpriced)}.")]
+    return lines
+
+
+def _why(summary: RunSummary, engine: str) -> str:
+    """Why the report shows this engine's sheets: ``pushed``, ``recommended`` or first nested."""
+    if engine == summary.push_engine:
+        return "pushed"
+    return "recommended" if engine == summary.recommended else "first nested"
+
+
 def _table(rows: list[tuple[str, ...]]) -> list[str]:
     """A markdown table: the first row its header, every cell escaped (a ``|`` stays text)."""
     header, *body = [[markdown_text(cell) for cell in row] for row in rows]
@@ -199,10 +299,7 @@ def _sheets_section(summary: RunSummary, pictures: Mapping[str, str]) -> list[st
     engine = sheets_engine(summary)
     if engine is None:
         return []
-    why = "pushed" if engine.engine == summary.push_engine else "recommended"
-    if engine.engine not in (summary.push_engine, summary.recommended):
-        why = "first nested"
-    lines = ["", f"## Sheets ({ENGINE_TITLES[engine.engine]}, {why})"]
+    lines = ["", f"## Sheets ({ENGINE_TITLES[engine.engine]}, {_why(summary, engine.engine)})"]
     shown = 0
     for index, row in enumerate(engine.layouts):
         picture = pictures.get(layout_file(engine.engine, row, index, "png"))
@@ -271,7 +368,8 @@ def layout_table(engine: EngineSummary) -> list[dict[str, object]]:
         engine: The engine's summary.
 
     Returns:
-        One dict per layout: name, id, sheet, sheets, parts, used length, utilisation, files.
+        One dict per layout: name, id, sheet, sheets, parts, used length, utilisation, one
+        sheet's cut length, pierces and cut time (when priced), files.
     """
     return [
         {
@@ -282,6 +380,15 @@ def layout_table(engine: EngineSummary) -> list[dict[str, object]]:
             "parts per sheet": row.parts,
             "used length (mm)": round(row.used_length, 1),
             "utilisation": _percent(row.utilisation),
+            **(
+                {
+                    "cut per sheet (m)": round(row.cutting.cut_length / 1000, 2),
+                    "pierces per sheet": row.cutting.pierces,
+                    "cut time per sheet (min)": round(row.cutting.cut_time_s / 60, 1),
+                }
+                if row.cutting is not None
+                else {}
+            ),
             "files": ", ".join(row.files.values()),
         }
         for row in engine.layouts

@@ -23,6 +23,18 @@ EngineKey = Literal["cloudnest", "almacam", "local"]
 ENGINE_KEYS: tuple[str, ...] = get_args(EngineKey)
 
 
+class SheetCutting(BaseModel):
+    """What cutting one sheet of a layout takes (its ``quantity`` sheets are all alike)."""
+
+    cut_length: float = Field(description="mm cut on the sheet: outer contours and holes.")
+    pierces: int = Field(description="Pierces on the sheet: one per contour and marking path.")
+    marking_length: float = Field(default=0.0, description="mm marked (not cut through).")
+    cut_time_s: float = Field(description="Estimated laser time of the sheet, seconds.")
+    unpriced: list[str] = Field(
+        default_factory=list, description="Parts on the sheet whose geometry is not known."
+    )
+
+
 class LayoutRow(BaseModel):
     """One distinct layout (a pattern cut on ``quantity`` identical sheets)."""
 
@@ -47,6 +59,11 @@ class LayoutRow(BaseModel):
         default=None,
         description="What the sheet is for (job, material, thickness, gas, sheet, quantity), as "
         "its DXF header and file name say; None in summaries written before it.",
+    )
+    cutting: SheetCutting | None = Field(
+        default=None,
+        description="Cut length, pierces and laser time of one sheet; None when the run did "
+        "not price this engine's layouts.",
     )
 
     @computed_field
@@ -224,6 +241,39 @@ class QuoteLine(BaseModel):
         return self.sheet_cost + self.machine_cost
 
 
+class CuttingTotal(BaseModel):
+    """What cutting every sheet of the priced layouts takes: the run's quote lines added up."""
+
+    engine: EngineKey | None = Field(default=None, description="Whose layouts are priced.")
+    sheets: int
+    cut_length: float = Field(description="mm, every sheet.")
+    pierces: int
+    marking_length: float = Field(description="mm, every sheet.")
+    cut_time_s: float = Field(description="Estimated laser time of every sheet, seconds.")
+    machine_cost: float = Field(description="Laser time x hourly rate.")
+    cost: float = Field(description="Sheets and laser time.")
+    currency: str = "EUR"
+    rates: str = Field(default="", description="Which cutting-table row timed it, and its source.")
+
+    @classmethod
+    def of(cls, lines: list[QuoteLine]) -> CuttingTotal | None:
+        """The sum of the quote lines (one per sheet format); None without lines."""
+        if not lines:
+            return None
+        return cls(
+            engine=lines[0].engine,
+            sheets=sum(line.sheets for line in lines),
+            cut_length=sum(line.cut_length for line in lines),
+            pierces=sum(line.pierces for line in lines),
+            marking_length=sum(line.marking_length for line in lines),
+            cut_time_s=sum(line.cut_time_s for line in lines),
+            machine_cost=sum(line.machine_cost for line in lines),
+            cost=sum(line.cost for line in lines),
+            currency=lines[0].currency,
+            rates=lines[0].rates,
+        )
+
+
 class PartQuote(BaseModel):
     """What one copy of a part takes and costs, and how many copies the layouts hold.
 
@@ -312,6 +362,12 @@ class RunSummary(BaseModel):
     notes: list[str] = Field(default_factory=list)
     outputs: dict[str, str] = Field(default_factory=dict, description="File -> location.")
     storage: str = ""
+
+    @computed_field
+    @property
+    def cutting(self) -> CuttingTotal | None:
+        """Cut length, pierces, laser time and cost of every sheet priced (the quote's sum)."""
+        return CuttingTotal.of(self.quote)
 
     @computed_field
     @property

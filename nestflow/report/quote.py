@@ -11,11 +11,21 @@ from nestflow.geometry.models import Part
 from nestflow.report.cutting import (
     DEFAULT_CUTTING_TABLE,
     CostRates,
+    CuttingRate,
     CuttingTable,
+    PartCutting,
     cut_seconds,
     part_cutting,
 )
-from nestflow.report.models import EngineSummary, LayoutRow, PartQuote, QuoteLine
+from nestflow.report.models import (
+    EngineKey,
+    EngineSummary,
+    LayoutRow,
+    PartQuote,
+    QuoteLine,
+    RunSummary,
+    SheetCutting,
+)
 
 
 def kilograms(area_mm2: float, thickness_mm: float, density_kg_dm3: float) -> float:
@@ -45,10 +55,82 @@ class Pricing(BaseModel):
     costs: CostRates = CostRates()
 
 
+def sheet_cutting(
+    row: LayoutRow, cutting: Mapping[str, PartCutting], rate: CuttingRate
+) -> SheetCutting:
+    """What cutting one sheet of a layout takes: its parts' cutting, each copy once.
+
+    Args:
+        row: The layout (its parts per sheet).
+        cutting: Each known part's cutting, by name (:func:`part_cutting`).
+        rate: The cutting-table row that times it.
+
+    Returns:
+        The sheet's cut length, pierces, marking length and time; parts not in ``cutting`` are
+        named ``unpriced`` and add nothing.
+    """
+    priced = {p: n for p, n in row.part_counts.items() if p in cutting}
+    return SheetCutting(
+        cut_length=sum(n * cutting[p].cut_length for p, n in priced.items()),
+        pierces=sum(n * cutting[p].pierces for p, n in priced.items()),
+        marking_length=sum(n * cutting[p].marking_length for p, n in priced.items()),
+        cut_time_s=sum(n * cut_seconds(cutting[p], rate) for p, n in priced.items()),
+        unpriced=sorted(p for p in row.part_counts if p not in cutting),
+    )
+
+
+def priced_layouts(
+    engine: EngineSummary, pricing: Pricing, parts: Mapping[str, Part] | None = None
+) -> EngineSummary:
+    """The engine's layouts, each with what cutting one of its sheets takes (``cutting``)."""
+    rate, _ = pricing.table.rate_for(pricing.material, pricing.thickness, pricing.gas)
+    cutting = {name: part_cutting(part) for name, part in (parts or {}).items()}
+    rows = [
+        row.model_copy(update={"cutting": sheet_cutting(row, cutting, rate)})
+        for row in engine.layouts
+    ]
+    return engine.model_copy(update={"layouts": rows})
+
+
+def price_run(
+    summary: RunSummary, engine: EngineKey, pricing: Pricing, parts: Mapping[str, Part]
+) -> RunSummary:
+    """The run with one engine's layouts priced: per sheet, per format, in all and per part.
+
+    A production run prices what it cuts (the engine pushed, else the one whose sheets the
+    report shows), a quote the engine it recommends; the figures of one sheet times its
+    layout's quantity add up to the format's quote line, the lines to ``summary.cutting``.
+
+    Args:
+        summary: The run, its engines nested.
+        engine: The engine to price; the run is returned as it is when it did not nest.
+        pricing: Material, cutting table and cost rates.
+        parts: The parts' geometry by name.
+
+    Returns:
+        The summary with the engine's rows' ``cutting``, ``quote`` and ``part_quotes`` set.
+    """
+    found = summary.engine(engine)
+    if found is None or not found.nested:
+        return summary
+    priced = priced_layouts(found, pricing, parts)
+    lines = quote_lines(priced, pricing, parts)
+    engines = [priced if e.engine == engine else e for e in summary.engines]
+    return summary.model_copy(
+        update={
+            "engines": engines,
+            "quote": lines,
+            "part_quotes": part_quotes(priced, pricing, parts, lines),
+        }
+    )
+
+
 def quote_lines(
     engine: EngineSummary, pricing: Pricing, parts: Mapping[str, Part] | None = None
 ) -> list[QuoteLine]:
     """Per sheet format: sheets, used length, utilisation, masses, cutting and costs.
+
+    The cutting of a format is its sheets' (:func:`sheet_cutting`) times their quantities.
 
     Args:
         engine: The engine whose layouts are quoted.
@@ -68,8 +150,8 @@ def quote_lines(
         used_area = sum(r.quantity * r.used_length * r.sheet_height for r in rows)
         parts_area = sum(r.quantity * r.parts_area for r in rows)
         copies = _copies(rows)
-        priced = {p: n for p, n in copies.items() if p in cutting}
-        seconds = sum(n * cut_seconds(cutting[p], rate) for p, n in priced.items())
+        sheets = [(r.quantity, sheet_cutting(r, cutting, rate)) for r in rows]
+        seconds = sum(n * sheet.cut_time_s for n, sheet in sheets)
         material_kg = kilograms(used_area, pricing.thickness, pricing.density)
         sheets_area = sum(r.quantity * r.sheet_length * r.sheet_height for r in rows)
         lines.append(
@@ -84,9 +166,9 @@ def quote_lines(
                 material_kg=material_kg,
                 sheets_kg=kilograms(sheets_area, pricing.thickness, pricing.density),
                 parts_kg=kilograms(parts_area, pricing.thickness, pricing.density),
-                cut_length=sum(n * cutting[p].cut_length for p, n in priced.items()),
-                pierces=sum(n * cutting[p].pierces for p, n in priced.items()),
-                marking_length=sum(n * cutting[p].marking_length for p, n in priced.items()),
+                cut_length=sum(n * sheet.cut_length for n, sheet in sheets),
+                pierces=sum(n * sheet.pierces for n, sheet in sheets),
+                marking_length=sum(n * sheet.marking_length for n, sheet in sheets),
                 cut_time_s=seconds,
                 sheet_cost=material_kg * pricing.costs.sheet_price_per_kg,
                 machine_cost=seconds / 3600.0 * pricing.costs.machine_rate_per_hour,

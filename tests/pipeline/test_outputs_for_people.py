@@ -8,15 +8,19 @@ is a contour cut through and the layout files alone tell the cut length and the 
 
 from __future__ import annotations
 
+import re
 import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 
 from flows.nest_to_cnc import nest_to_cnc
 from flows.outputs import PushIncomplete
 from flows.parameters import EngineName, PushEngine
+from nestflow.gate import dxf_outlines
 from nestflow.report import RunSummary, slug
+from nestflow.report.cutting import DEFAULT_CUTTING_TABLE
 from tests.pipeline.conftest import EXAMPLES, LOCAL_FAST, LOCAL_MATERIAL, with_drop_laser
 
 #: Ordered copies per drawing; the broken one is rejected by the check (an open contour).
@@ -96,3 +100,55 @@ def test_the_reports_parts_table_shows_the_rejected_drawings_copies_missing(repo
 def test_the_failed_runs_message_names_the_rejected_drawing_once(run) -> None:
     _, failed = run
     assert str(failed).count("broken_open_contour") == 1
+
+
+# ----------------------------------------------------------------- what is cut is priced
+
+
+def _layout_geometry(dxf: Path) -> tuple[float, int]:
+    """Cut length and pierces of one sheet, read from its layout file (outlines and holes)."""
+    outlines = dxf_outlines(dxf.read_bytes())
+    length = sum(polygon.length for polygon in outlines)  # exterior and every interior ring
+    pierces = sum(1 + len(polygon.interiors) for polygon in outlines)
+    return length, pierces
+
+
+def test_each_sheet_is_priced_as_its_layout_files_geometry_says(summary) -> None:
+    rate, _ = DEFAULT_CUTTING_TABLE.rate_for("S235JR", 3.0, LOCAL_MATERIAL.gas)
+    layouts = summary.engine("local").layouts
+    assert layouts
+    for row in layouts:
+        length, pierces = _layout_geometry(Path(row.files["dxf"]))
+        assert row.cutting is not None, row.layout_id
+        assert row.cutting.cut_length == pytest.approx(length, rel=1e-3)
+        assert row.cutting.pierces == pierces
+        seconds = 60.0 * length / rate.cut_speed + pierces * rate.pierce_time
+        assert row.cutting.cut_time_s == pytest.approx(seconds, rel=1e-3)
+
+
+def test_the_sheets_figures_add_up_to_the_runs_totals(summary) -> None:
+    layouts = summary.engine("local").layouts
+    total = summary.cutting
+    assert total is not None and total.engine == "local"
+    assert total.sheets == sum(row.quantity for row in layouts)
+    assert total.cut_length == pytest.approx(
+        sum(row.quantity * row.cutting.cut_length for row in layouts)
+    )
+    assert total.pierces == sum(row.quantity * row.cutting.pierces for row in layouts)
+    assert total.cut_time_s == pytest.approx(
+        sum(row.quantity * row.cutting.cut_time_s for row in layouts)
+    )
+    assert total.cut_time_s == pytest.approx(sum(line.cut_time_s for line in summary.quote))
+    assert total.pierces == sum(line.pierces for line in summary.quote)
+
+
+def test_the_report_gives_each_sheets_cut_time_and_the_total(summary, report) -> None:
+    assert "## Cutting (Local solver, pushed)" in report
+    total = summary.cutting
+    assert total is not None
+    (line,) = [ln for ln in report.splitlines() if ln.startswith("| Total |")]
+    line = line.replace("\\.", ".")  # a cell starting "10." is escaped as a list's number
+    assert f"| {total.pierces} |" in line
+    assert f"{total.cut_time_s / 60:.1f}" in line
+    rows = [ln for ln in report.splitlines() if re.match(r"\| Layout \d+", ln)]
+    assert len(rows) == len(summary.engine("local").layouts)
