@@ -47,7 +47,12 @@ class PartRecord(BaseModel):
     )
     marks: int
     mark_texts: int = Field(default=0, description="Lines of engraving text kept (not cut).")
-    units: str
+    units: str = Field(
+        description=(
+            "Units as read: the header's (mm, inch, cm, m...), unitless->mm or unitless->inch, "
+            "or header->given (m->mm) when units given for the drawing overrode its header."
+        )
+    )
     warnings: list[str] = Field(default_factory=list)
 
 

@@ -215,8 +215,9 @@ class ReadOptions(BaseModel):
     Attributes:
         default_units: Units of drawings whose ``$INSUNITS`` is 0 (unitless).
         units_override: Units a person gave for this drawing (an order line's units column):
-            they override its ``$INSUNITS`` (headers can be wrong) and ``default_units``;
-            None: the header's units, else ``default_units``.
+            they override its ``$INSUNITS`` (headers can be wrong) and ``default_units``, and
+            answer any doubt about its size (no warning suggesting other units); None: the
+            header's units, else ``default_units``.
         units_confirmed: A person answered for this drawing's units: a unitless drawing whose
             size looks drawn in other units gets no warning saying so. A run-wide default is
             no answer for one drawing.
