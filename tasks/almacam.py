@@ -1,4 +1,4 @@
-"""AlmaCAM steps as Prefect tasks: build the order, submit it once, wait, read results and images.
+"""AlmaCAM steps as Prefect tasks: build the order, submit it once, wait, read results and previews.
 
 The order is submitted at most once per content: the submit task caches on the account and a
 hash of the order's JSON, so a re-run of the same drawings, stock and settings reads the same
@@ -10,6 +10,11 @@ Every order is billed, and AlmaCAM cannot list orders: a submit whose answer nev
 So a submit is written down before it is sent (``<result storage>/nestflow-almacam/submits``)
 and its order id once answered. A later run finding a submit never answered does not submit
 again on its own: it stops the engine saying so, unless the run asks to resubmit.
+
+A remembered order id is checked against the service before it is used (a restarted service
+numbers orders from 1 again): :func:`order_is_current`, and :func:`answered_since` tells an
+order this run submitted from a remembered one. Previews are best effort
+(:func:`fetch_previews`): a missing one is a warning, never a failure.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from nestflow.almacam.errors import (
 )
 from nestflow.almacam.models import FullResult, StatsResult, View
 from nestflow.almacam.orders import OrderBundle, order_bundle
+from nestflow.almacam.previews import Previews
+from nestflow.almacam.previews import fetch_previews as best_effort_previews
 from nestflow.engines import EngineSettings
 from nestflow.intake import CheckedDrawing, order_lines
 from tasks.clients import almacam_client, service_key
@@ -69,8 +76,8 @@ def _order_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
 #: The submit is retried only when the connection never opened: the order provably did not land.
 not_sent = retry_when(lambda exc: isinstance(exc, AlmaCamTransportError) and not exc.request_sent)
 
-#: Polls and image reads retry a server failure or a missing answer (a 400/401/404 will not
-#: change), but not a hopeless one.
+#: Checks of a remembered order retry a server failure or a missing answer (a 400/401/404 will
+#: not change), but not a hopeless one.
 READ_ONLY = read_only(AlmaCamServerError, AlmaCamTransportError, never=NOT_WORTH_RETRYING)
 
 
@@ -96,6 +103,19 @@ def _read_submit(key: str) -> SubmitRecord | None:
 
 def _write_submit(key: str, record: SubmitRecord) -> None:
     write_atomically(_submit_path(key), record.model_dump_json().encode())
+
+
+def answered_since(
+    credentials: AlmaCamCredentials, bundle: OrderBundle, order_id: int, since: datetime
+) -> bool:
+    """Whether ``order_id`` answered a submit of this order sent at or after ``since``.
+
+    True for an order this run submitted; false for one remembered from an earlier run (its
+    record is older, or gone while Prefect's cache still held the id), which a restarted
+    service may since have given to another job.
+    """
+    record = _read_submit(order_key(credentials, bundle))
+    return record is not None and record.order_id == order_id and record.sent_at >= since
 
 
 def _did_not_land(exc: AlmaCamError) -> bool:
@@ -243,9 +263,18 @@ def wait_result(
 @task(
     name="Fetch AlmaCAM previews",
     task_run_name="previews of order {order_id}",
-    **READ_ONLY,
+    cache_policy=NO_CACHE,
 )
-def fetch_images(credentials: AlmaCamCredentials, order_id: int, count: int) -> list[bytes]:
-    """The PNG preview of each nesting of a finished order."""
-    client = almacam_client(credentials)
-    return [client.image(order_id, index) for index in range(count)]
+def fetch_previews(credentials: AlmaCamCredentials, order_id: int, count: int) -> Previews:
+    """The PNG preview of each nesting of a finished order, best effort.
+
+    A preview is for people: one that cannot be fetched (no answer, a server failure after the
+    retries, a refusal, not a PNG) is logged as a warning naming the order, the layout, the
+    endpoint and the reason, and returned as missing; it never fails the task, so it never costs
+    the engine its layouts or the run its push. The retries are :func:`fetch_previews`'s own,
+    per preview, so the task has none.
+    """
+    previews = best_effort_previews(almacam_client(credentials), order_id, count)
+    for missing in previews.missing:
+        get_run_logger().warning("%s", missing.sentence())
+    return previews

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from prefect import get_run_logger
@@ -15,6 +16,7 @@ from flows.engines.base import (
     cut_list,
     failed,
     failure_lines,
+    file_name,
     identified,
     named_files,
 )
@@ -22,7 +24,8 @@ from flows.parameters import BlockNames, InDoubt
 from nestflow.almacam.errors import AlmaCamValidationError
 from nestflow.almacam.layouts import gated_almacam_layouts, unknown_references
 from nestflow.almacam.models import FullResult, StatsResult
-from nestflow.almacam.orders import OrderBundle
+from nestflow.almacam.orders import OrderBundle, foreign_result_reasons
+from nestflow.almacam.previews import MissingPreview
 from nestflow.almacam.summary import almacam_summary
 from nestflow.gate import UnsafeLayouts
 from nestflow.geometry.layout import SheetLayout, write_layout_dxf
@@ -41,10 +44,15 @@ class AlmaCamRun:
     order_id: int | None = None
     result: FullResult | StatsResult | None = None
     layouts: list[SheetLayout] = field(default_factory=list)
-    images: list[bytes] = field(default_factory=list)
+    #: AlmaCAM's PNG previews by 0-based nesting number (those it could be had for).
+    images: dict[int, bytes] = field(default_factory=dict)
+    #: Previews that could not be fetched: each is also a line of the summary's ``errors``.
+    missing_previews: list[MissingPreview] = field(default_factory=list)
     summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="almacam"))
     #: Parts AlmaCAM refused for their geometry, left out of the order (one sentence each).
     left_out: list[str] = field(default_factory=list)
+    #: Whether ``order_id`` was submitted by this run (else remembered from an earlier one).
+    fresh: bool = False
 
     name: ClassVar[str] = "almacam"
     #: ``start`` only submits: started before the engines whose start waits on the service.
@@ -65,15 +73,25 @@ class AlmaCamRun:
         answered stops the engine unless the run says ``in_doubt=resend``.
         """
         try:
+            since = datetime.now(UTC)
             self.order_id = self._submit(ctx, ctx.intake.drawings)
-            if not almacam.order_is_current(self.credentials, self.order_id, quote(self.bundle)):
-                resend = ctx.in_doubt is InDoubt.RESEND
-                resubmit = almacam.submit_order.with_options(refresh_cache=True)
-                self.order_id = resubmit(
-                    self.credentials, quote(self.bundle), resend, replacing=self.order_id
-                )
+            assert self.bundle is not None  # built by _submit
+            self.fresh = almacam.answered_since(self.credentials, self.bundle, self.order_id, since)
+            if not self.fresh and not almacam.order_is_current(
+                self.credentials, self.order_id, quote(self.bundle)
+            ):
+                self._submit_again(ctx)
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
             self._fail(exc)
+
+    def _submit_again(self, ctx: RunContext) -> None:
+        """Submit the order afresh, the remembered id being another order's (billed again)."""
+        resend = ctx.in_doubt is InDoubt.RESEND
+        resubmit = almacam.submit_order.with_options(refresh_cache=True)
+        self.order_id = resubmit(
+            self.credentials, quote(self.bundle), resend, replacing=self.order_id
+        )
+        self.fresh = True
 
     def _submit(self, ctx: RunContext, drawings: list[CheckedDrawing]) -> int:
         """Build the order of ``drawings`` and submit it; once more without parts AlmaCAM refused.
@@ -111,30 +129,70 @@ class AlmaCamRun:
     def finish(self, ctx: RunContext) -> None:
         """Wait for the result, pass it through the safety gate, read the previews, measure.
 
-        A result that fails the gate fails the engine: no file of it is written, nothing pushed.
+        A remembered order that was still computing when it was checked at the start is checked
+        again once finished: another job's result is not used, the order is submitted afresh
+        and that one waited for. A result that fails the gate fails the engine: no file of it
+        is written, nothing pushed. Previews are best effort: one that cannot be fetched is
+        named in the summary's ``errors`` and costs nothing else.
         """
         if self.bundle is None or self.order_id is None:
             return
         try:
-            self.result = almacam.wait_result(
-                self.credentials,
-                self.order_id,
-                ctx.view,
-                quote(self.bundle),
-                ctx.nesting.max_wait_s,
-            )
+            self.result = self._wait(ctx)
+            if not self.fresh and (reasons := foreign_result_reasons(self.result, self.bundle)):
+                get_run_logger().warning(
+                    "AlmaCAM order %s remembered for these drawings is not theirs (%s), as its "
+                    "finished result shows; submitting the order again",
+                    self.order_id,
+                    "; ".join(reasons[:5]),
+                )
+                self._submit_again(ctx)
+                self.result = self._wait(ctx)
             if isinstance(self.result, FullResult):
                 self.layouts = gated_almacam_layouts(self.result, self.bundle, ctx.job)
             elif problems := unknown_references(self.result, self.bundle):
                 raise UnsafeLayouts("almacam", problems)
-            self.images = almacam.fetch_images(
-                self.credentials, self.order_id, len(self.result.nestings)
-            )
             summary = almacam_summary(self.order_id, self.result, self.bundle)
             summary = summary.model_copy(update={"unplaced": self.left_out + summary.unplaced})
             self.summary = identified(summary, ctx)
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
             self._fail(exc)
+            return
+        self._previews()
+
+    def _wait(self, ctx: RunContext) -> FullResult | StatsResult:
+        assert self.bundle is not None and self.order_id is not None
+        return almacam.wait_result(
+            self.credentials, self.order_id, ctx.view, quote(self.bundle), ctx.nesting.max_wait_s
+        )
+
+    def _previews(self) -> None:
+        """Fetch AlmaCAM's previews; those missing are named in the summary, nothing fails.
+
+        The task never raises for a preview; should anything else go wrong in it, the previews
+        are all missing for that reason and the layouts stay as gated.
+        """
+        assert self.result is not None and self.order_id is not None
+        count = len(self.result.nestings)
+        try:
+            previews = almacam.fetch_previews(self.credentials, self.order_id, count)
+            self.images, self.missing_previews = previews.images, previews.missing
+        except Exception as exc:  # noqa: BLE001 - a picture never costs the engine its layouts
+            self.images = {}
+            self.missing_previews = [
+                MissingPreview(
+                    order_id=self.order_id,
+                    index=index,
+                    endpoint=f"GET /result/{self.order_id}/image/{index}",
+                    reason=f"{type(exc).__name__}: {exc}",
+                )
+                for index in range(count)
+            ]
+            for missing in self.missing_previews:
+                get_run_logger().warning("%s", missing.sentence())
+        if self.missing_previews:
+            errors = self.summary.errors + [m.sentence() for m in self.missing_previews]
+            self.summary = self.summary.model_copy(update={"errors": errors})
 
     def _fail(self, exc: Exception) -> None:
         reference = f"order {self.order_id}" if self.order_id is not None else None
@@ -143,7 +201,7 @@ class AlmaCamRun:
         else:
             lines = failure_lines(exc)
         self.summary = failed("almacam", reference, lines)
-        self.layouts, self.images = [], []
+        self.layouts, self.images = [], {}
 
     def files(self) -> dict[str, bytes]:
         """AlmaCAM's own PNG previews and the nested DXF files (``full`` view only, gated).
@@ -156,7 +214,8 @@ class AlmaCamRun:
             write_layout_dxf(layout, info=row.info)
             for layout, row in zip(self.layouts, rows, strict=False)
         ]
-        return named_files(self.summary, "png", self.images) | named_files(self.summary, "dxf", dxf)
+        pictures = {file_name(self.summary, i, "png"): png for i, png in self.images.items()}
+        return pictures | named_files(self.summary, "dxf", dxf)
 
     def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
         """The gated layouts (nested DXF files) as they go to a machine."""

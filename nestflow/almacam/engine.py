@@ -5,7 +5,8 @@
 and turns the ``full`` view into sheet layouts of the parts as they were sent. A result that names
 a part or a sheet this order does not have (another order's result, after a vendor restart) is
 refused before anything is converted, and the layouts pass the safety gate before they are
-returned; copies the service left out are named in the result's ``unplaced``.
+returned; copies the service left out are named in the result's ``unplaced``. Previews are best
+effort (:mod:`nestflow.almacam.previews`): one that cannot be had is named, never raised.
 
 The Prefect tasks call these steps one by one, so that each can be cached or retried on its own.
 """
@@ -19,6 +20,7 @@ from nestflow.almacam.errors import AlmaCamNotFound, AlmaCamValidationError
 from nestflow.almacam.layouts import gated_almacam_layouts
 from nestflow.almacam.models import FullResult, StatsResult, View
 from nestflow.almacam.orders import OrderBundle, foreign_result_reasons, order_bundle
+from nestflow.almacam.previews import Previews, fetch_previews
 from nestflow.almacam.summary import almacam_summary
 from nestflow.engines.base import EngineResult, EngineSettings, PartOrder, SheetSpec
 from nestflow.waiting import interruptible_sleep
@@ -142,8 +144,11 @@ class AlmaCamNesting:
         unplaced = almacam_summary(self.order_id, self.result, self.bundle).unplaced
         return EngineResult(layouts=layouts, unplaced=unplaced)
 
-    def images(self) -> list[bytes]:
-        """The PNG preview of each nesting of the finished result (either view).
+    def previews(self) -> Previews:
+        """The PNG preview of each nesting of the finished result (either view), best effort.
+
+        A preview that cannot be had is listed in ``missing`` (order, index, endpoint, reason);
+        it never raises: the layouts do not depend on it.
 
         Raises:
             RuntimeError: Not waited for yet.
@@ -153,6 +158,4 @@ class AlmaCamNesting:
                 f"AlmaCAM order {self.order_id}: its previews need the finished result "
                 f"(wait_for_completion first)"
             )
-        return [
-            self.client.image(self.order_id, index) for index in range(len(self.result.nestings))
-        ]
+        return fetch_previews(self.client, self.order_id, len(self.result.nestings))

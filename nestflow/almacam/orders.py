@@ -27,6 +27,7 @@ from nestflow.almacam.models import (
     STRIP_LENGTH,
     FullResult,
     Instance,
+    Nesting,
     Order,
     Orientation,
     PartSpec,
@@ -37,6 +38,7 @@ from nestflow.almacam.models import (
 )
 from nestflow.engines.base import EngineSettings, PartOrder, SheetSpec
 from nestflow.geometry.encoding import contour_to_almacam
+from nestflow.geometry.layout import Placement
 from nestflow.geometry.models import Part
 
 #: Upper bound of a free rotation: the vendor's real orders use 359.9 for "any angle".
@@ -297,20 +299,38 @@ def order_bundle(
     return OrderBundle(order=order, index=index, sheets=dict(enumerate(sheets, start=1)))
 
 
+#: Slack of the size checks of :func:`foreign_result_reasons` (mm, and a share of the length):
+#: the service measures outlines it flattened, so an arc may reach a little past its ``length``.
+SIZE_SLACK_MM = 1.0
+SIZE_SLACK_SHARE = 0.005
+
+
 def foreign_result_reasons(result: FullResult | StatsResult, bundle: OrderBundle) -> list[str]:
     """Why ``result`` cannot be this order's result (empty when it can be).
 
-    Part and sheet ids must be the order's, no part placed more often than ordered, and, when
-    the service lists what it left out, placed plus left out must be what was ordered.
+    A restarted service numbers its orders from 1 again, so an order id remembered for these
+    parts may now answer with another order's result, whose ids may well be a subset of this
+    order's. A result is this order's only when:
+
+    * every sheet id and part id it names is the order's;
+    * every ordered part is accounted for: placed, or listed as not nested, exactly as many
+      copies as ordered (a part neither placed nor listed means the result answers other parts);
+    * this order's parts, as sized in the order, fit where the result puts them: in each
+      nesting, their area is at most the used area (``length`` times the sheet's height), and
+      with the full view each placed outline lies within the used length and the sheet.
+
+    A service that leaves copies out without listing them (the vendor documents no such list;
+    the sandbox sends ``unplaced_parts``) makes its own result look foreign here: it is then
+    submitted again rather than trusted, the safe side of a doubt.
 
     Args:
         result: A result (full or stats) read under the order's id.
         bundle: The order.
 
     Returns:
-        The reasons, as sentences.
+        The reasons, as sentences naming the user's parts.
     """
-    reasons = []
+    reasons: list[str] = []
     placed: Counter[int] = Counter()
     for nesting in result.nestings:
         if nesting.sheet not in bundle.sheets:
@@ -321,14 +341,72 @@ def foreign_result_reasons(result: FullResult | StatsResult, bundle: OrderBundle
     for entry in (result.model_extra or {}).get("unplaced_parts") or []:
         if isinstance(entry, dict) and isinstance(entry.get("id"), int):
             unplaced[entry["id"]] += int(entry.get("quantity", 1))
-    for part_id in sorted(set(placed) | set(unplaced)):
-        known = bundle.index.parts.get(part_id)
+    reasons += _count_reasons(placed, unplaced, bundle.index)
+    if not reasons:  # sizes only mean something once every id is known
+        reasons += _size_reasons(result, bundle)
+    return reasons
+
+
+def _count_reasons(placed: Counter[int], unplaced: Counter[int], index: OrderIndex) -> list[str]:
+    """Ids the order lacks, and ordered parts whose copies the result does not account for."""
+    reasons = []
+    for part_id in sorted(set(placed) | set(unplaced) | set(index.parts)):
+        known = index.parts.get(part_id)
         if known is None:
             reasons.append(f"part id {part_id} is not in the order")
         elif placed[part_id] > known.quantity:
             reasons.append(
                 f"{known.label()} placed {placed[part_id]} times, ordered {known.quantity}"
             )
-        elif unplaced and placed[part_id] + unplaced[part_id] != known.quantity:
-            reasons.append(f"{known.label()}: placed and left out do not add up to the order")
+        elif placed[part_id] + unplaced[part_id] != known.quantity:
+            reasons.append(
+                f"{known.label()}: ordered {known.quantity}, placed {placed[part_id]} and "
+                f"{unplaced[part_id]} listed as not nested: the copies do not add up"
+            )
+    return reasons
+
+
+def _size_reasons(result: FullResult | StatsResult, bundle: OrderBundle) -> list[str]:
+    """Nestings where this order's parts, as sized in the order, cannot lie as the result says."""
+    reasons = []
+    parts = bundle.index.parts
+    for number, nesting in enumerate(result.nestings, start=1):
+        sheet = bundle.sheets[nesting.sheet]
+        length = min(nesting.length, sheet.length)
+        slack = SIZE_SLACK_MM + SIZE_SLACK_SHARE * length
+        area = sum(parts[p.id].part.area for p in nesting.nested_parts)
+        used = (length + slack) * sheet.height
+        if area > used:
+            reasons.append(
+                f"nesting {number}: the parts it lists cover {area:,.0f} mm\u00b2 in this order, "
+                f"more than its used {nesting.length:g} x {sheet.height:g} mm of sheet"
+            )
+            continue
+        if not isinstance(nesting, Nesting):
+            continue  # the stats view says which parts, not where
+        for placed in nesting.nested_parts:
+            box = (
+                Placement(
+                    part=parts[placed.id].part,
+                    angle=placed.angle,
+                    flip=placed.flip,
+                    x=placed.position[0],
+                    y=placed.position[1],
+                )
+                .placed_part()
+                .bbox
+            )
+            if (
+                box.min_x < -slack
+                or box.min_y < -slack
+                or box.max_x > length + slack
+                or box.max_y > sheet.height + slack
+            ):
+                reasons.append(
+                    f"nesting {number}: {parts[placed.id].label()} placed there would span "
+                    f"x {box.min_x:.1f}..{box.max_x:.1f}, y {box.min_y:.1f}..{box.max_y:.1f} mm, "
+                    f"past its used {nesting.length:g} x {sheet.height:g} mm: a part of "
+                    "another size was placed there"
+                )
+                break
     return reasons

@@ -99,6 +99,23 @@ def test_foreign_reasons_names_what_another_order_holds(
     assert reasons and any("placed 3 times, ordered 2" in r for r in reasons), reasons
 
 
+@pytest.fixture(scope="module")
+def single(engine: AlmaCamEngine) -> AlmaCamNesting:
+    """Another order of one part only (one tab block, id 1): its ids are a subset of any order's."""
+    nesting = engine.trigger(lines(("tab_block.dxf", 1)), [SHEET], SETTINGS)
+    nesting.wait_for_completion(DEADLINE_S)
+    return nesting
+
+
+def test_foreign_reasons_names_the_ordered_parts_a_subset_result_leaves_unaccounted(
+    engine: AlmaCamEngine, finished: Finished, single: AlmaCamNesting
+) -> None:
+    mixed = engine.nesting(single.order_id, finished.nesting.bundle)
+    reasons = mixed.foreign_reasons()
+    assert any("'bracket'" in r and "placed 0 and 0 listed as not nested" in r for r in reasons)
+    assert any("'gusset'" in r and "ordered 2, placed 1" in r for r in reasons), reasons
+
+
 def test_foreign_reasons_for_an_order_the_service_does_not_know(
     engine: AlmaCamEngine, finished: Finished
 ) -> None:
@@ -120,7 +137,7 @@ def test_fetch_result_before_waiting_raises(engine: AlmaCamEngine, finished: Fin
     with pytest.raises(RuntimeError, match="wait_for_completion first"):
         fresh.fetch_result()
     with pytest.raises(RuntimeError, match="wait_for_completion first"):
-        fresh.images()
+        fresh.previews()
 
 
 def test_fetch_result_on_the_stats_view_raises(engine: AlmaCamEngine, finished: Finished) -> None:
@@ -130,10 +147,14 @@ def test_fetch_result_on_the_stats_view_raises(engine: AlmaCamEngine, finished: 
     assert isinstance(stats.wait_for_completion(DEADLINE_S), StatsResult)
     with pytest.raises(RuntimeError, match="'full' view"):
         stats.fetch_result()
-    assert len(stats.images()) == len(finished.result.layouts)
+    previews = stats.previews()
+    assert sorted(previews.images) == list(range(len(finished.result.layouts)))
+    assert previews.missing == []
 
 
-def test_images_gives_one_png_per_nesting(finished: Finished) -> None:
-    images = finished.nesting.images()
-    assert len(images) == len(finished.result.layouts) >= 1
-    assert all(image.startswith(PNG_SIGNATURE) for image in images)
+def test_previews_gives_one_png_per_nesting(finished: Finished) -> None:
+    previews = finished.nesting.previews()
+    assert sorted(previews.images) == list(range(len(finished.result.layouts)))
+    assert len(finished.result.layouts) >= 1
+    assert all(image.startswith(PNG_SIGNATURE) for image in previews.images.values())
+    assert previews.missing == []

@@ -4,19 +4,34 @@ The scenario of the field report: a job runs; the services restart without their
 sandbox without ``--state``); another job runs and gets the ids the first one had; the first job
 is run again. Its cached AlmaCAM order id and CloudNest job id now belong to the other job: the
 run must notice, submit and create again, and push only its own parts.
+
+Issue 19's variant: the other job's order holds only part ids the first job's order also has
+(one panel, id 1, against a bracket and a gusset, ids 1 and 2), one copy each, and nothing left
+out. Ids alone let it pass; what was ordered and not accounted for, and sizes, do not.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import ezdxf
 import pytest
 
 from cli.demo import save_sandbox_blocks
 from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import BlockNames, DrawingSource, MaterialSpec, NestingSettings, PushEngine
+from flows.parameters import (
+    BlockNames,
+    DrawingSource,
+    EngineName,
+    MaterialSpec,
+    NestingSettings,
+    PushEngine,
+)
+from flows.quote import quote
 from nestflow.gate import dxf_outlines
 from nestflow.geometry.reader import read_drawing
 from sandbox.config import SandboxConfig
@@ -111,3 +126,65 @@ def test_a_rerun_after_the_vendor_lost_its_state_resubmits_and_pushes_only_its_p
     assert [p.status for p in again.pushes] == ["pushed"] * len(again.pushes)
     # what reached the machine's folder is exactly my parts, once each
     assert _dropped_areas(tmp_path / "drop", job) == pytest.approx(_part_areas(mine), rel=0.01)
+
+
+def _panel(folder: Path) -> Path:
+    """A folder holding one drawing: a 400 x 300 mm panel, larger than a bracket or a gusset."""
+    folder.mkdir(parents=True)
+    doc = ezdxf.new("R2010", units=4)
+    doc.modelspace().add_lwpolyline([(0, 0), (400, 0), (400, 300), (0, 300)], close=True)
+    stream = io.StringIO()
+    doc.write(stream)
+    (folder / "panel.dxf").write_text(stream.getvalue())
+    return folder
+
+
+def test_a_remembered_order_holding_a_subset_of_the_parts_is_not_taken_for_this_jobs(
+    restartable: RestartableSandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the runs read their drawings in their working folder
+    job_a = copy_examples(tmp_path / "a", "bracket.dxf", "gusset.dxf")
+    job_b = _panel(tmp_path / "b")
+    blocks = save_sandbox_blocks(
+        restartable.running, f"subset-{uuid.uuid4().hex[:6]}", tmp_path / "out", tmp_path / "drop"
+    )
+    name_a, name_b = f"a-{uuid.uuid4().hex[:6]}", f"b-{uuid.uuid4().hex[:6]}"
+
+    def quoted(job: str, folder: Path):
+        return quote(
+            job_name=job,
+            drawings=DrawingSource(folder=str(folder)),
+            material=MATERIAL,
+            nesting=FAST,
+            blocks=blocks,
+            engine=EngineName.ALMACAM,
+        )
+
+    quote_a = quoted(name_a, job_a)
+    restartable.restart()  # no --state: AlmaCAM numbers orders from 1 again
+    quote_b = quoted(name_b, job_b)
+    assert quote_b.engine("almacam").reference == quote_a.engine("almacam").reference == "order 1"
+
+    with caplog.at_level(logging.WARNING):
+        production = nest_to_cnc(
+            job_name=name_a,
+            drawings=DrawingSource(folder=str(job_a)),
+            engines=[EngineName.ALMACAM],
+            push=PushEngine.ALMACAM,
+            material=MATERIAL,
+            nesting=FAST,
+            blocks=blocks,
+        )
+
+    almacam = production.engine("almacam")
+    assert almacam.status == "ok", almacam.errors
+    assert almacam.reference != "order 1"  # B's order was not used: A was submitted afresh
+    assert almacam.unplaced == []
+    assert [p.status for p in production.pushes] == ["pushed"] * len(production.pushes)
+    # the layouts cut are A's: one bracket and one gusset, nothing of B's panel
+    assert _dropped_areas(tmp_path / "drop", name_a) == pytest.approx(_part_areas(job_a), rel=0.01)
+    foreign = [r.getMessage() for r in caplog.records if "is not theirs" in r.getMessage()]
+    assert foreign and "gusset" in foreign[0], foreign  # the log says why order 1 is not A's

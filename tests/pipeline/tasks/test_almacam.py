@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,8 +17,9 @@ from blocks.settings import SheetFormat
 from nestflow.almacam.errors import AlmaCamNotFound, AlmaCamTimeout, AlmaCamTransportError
 from tasks.almacam import (
     OrderInDoubt,
+    answered_since,
     build_order,
-    fetch_images,
+    fetch_previews,
     order_is_current,
     submit_order,
     wait_result,
@@ -177,6 +179,17 @@ def test_order_is_current_is_false_for_an_order_the_service_does_not_know(
     assert order_is_current(almacam_credentials, 10**9, finished.bundle) is False
 
 
+def test_answered_since_tells_the_order_this_run_submitted_from_a_remembered_one(
+    almacam_credentials, finished
+) -> None:
+    before = datetime.now(UTC)
+    assert not answered_since(almacam_credentials, finished.bundle, finished.order_id, before)
+    fresh = build_order(checked("bracket.dxf"), [SHEET], 1.07, 5.0)
+    order_id = submit_order(almacam_credentials, fresh)
+    assert answered_since(almacam_credentials, fresh, order_id, before)
+    assert not answered_since(almacam_credentials, fresh, order_id + 1, before)
+
+
 # ------------------------------------------------------------------------------- wait
 
 
@@ -194,11 +207,24 @@ def test_wait_result_gives_up_after_its_deadline_naming_the_order(almacam_creden
         wait_result(almacam_credentials, order_id, "full", bundle, 0.2)
 
 
-# ----------------------------------------------------------------------------- images
+# ---------------------------------------------------------------------------- previews
 
 
-def test_fetch_images_returns_one_png_preview_per_nesting(almacam_credentials, finished) -> None:
+def test_fetch_previews_returns_one_png_preview_per_nesting(almacam_credentials, finished) -> None:
     count = len(finished.result.nestings)
-    images = fetch_images(almacam_credentials, finished.order_id, count)
-    assert len(images) == count
-    assert all(image.startswith(PNG_SIGNATURE) for image in images)
+    previews = fetch_previews(almacam_credentials, finished.order_id, count)
+    assert sorted(previews.images) == list(range(count))
+    assert all(image.startswith(PNG_SIGNATURE) for image in previews.images.values())
+    assert previews.missing == []
+
+
+def test_fetch_previews_names_a_preview_it_cannot_get_and_does_not_fail(
+    almacam_credentials, finished
+) -> None:
+    count = len(finished.result.nestings)
+    previews = fetch_previews(almacam_credentials, finished.order_id, count + 1)
+    assert sorted(previews.images) == list(range(count))
+    (missing,) = previews.missing
+    assert (missing.order_id, missing.index) == (finished.order_id, count)
+    assert missing.endpoint == f"GET /result/{finished.order_id}/image/{count}"
+    assert missing.reason.startswith("HTTP 404")
