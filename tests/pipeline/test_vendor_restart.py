@@ -7,7 +7,8 @@ run must notice, submit and create again, and push only its own parts.
 
 Issue 19's variant: the other job's order holds only part ids the first job's order also has
 (one panel, id 1, against a bracket and a gusset, ids 1 and 2), one copy each, and nothing left
-out. Ids alone let it pass; what was ordered and not accounted for, and sizes, do not.
+out. Ids alone let it pass; what was ordered and not accounted for, and sizes, do not. When the
+other job's order is still computing as the run starts, its finished result is checked instead.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import io
 import logging
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import ezdxf
@@ -34,7 +36,9 @@ from flows.parameters import (
 from flows.quote import quote
 from nestflow.gate import dxf_outlines
 from nestflow.geometry.reader import read_drawing
+from nestflow.report import RunSummary
 from sandbox.config import SandboxConfig
+from sandbox.faults import FaultKind, FaultPlan, FaultRule
 from sandbox.server import RunningSandbox, start_sandbox
 from tests.pipeline.conftest import copy_examples
 from tests.pipeline.processes import free_port
@@ -139,12 +143,33 @@ def _panel(folder: Path) -> Path:
     return folder
 
 
-def test_a_remembered_order_holding_a_subset_of_the_parts_is_not_taken_for_this_jobs(
-    restartable: RestartableSandbox,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+@dataclass(frozen=True)
+class Scenario:
+    """Issue 19's scenario up to A's production run: A quoted, restart, B quoted (order 1)."""
+
+    blocks: BlockNames
+    job_a: Path
+    name_a: str
+    drop: Path
+
+    def produce_a(self) -> RunSummary:
+        """Run A in production, AlmaCAM's layouts pushed to the drop folder."""
+        return nest_to_cnc(
+            job_name=self.name_a,
+            drawings=DrawingSource(folder=str(self.job_a)),
+            engines=[EngineName.ALMACAM],
+            push=PushEngine.ALMACAM,
+            material=MATERIAL,
+            nesting=FAST,
+            blocks=self.blocks,
+        )
+
+
+@pytest.fixture
+def subset_scenario(
+    restartable: RestartableSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Scenario:
+    """Quote A (bracket, gusset); restart AlmaCAM without state; quote B (one panel: order 1)."""
     monkeypatch.chdir(tmp_path)  # the runs read their drawings in their working folder
     job_a = copy_examples(tmp_path / "a", "bracket.dxf", "gusset.dxf")
     job_b = _panel(tmp_path / "b")
@@ -153,7 +178,7 @@ def test_a_remembered_order_holding_a_subset_of_the_parts_is_not_taken_for_this_
     )
     name_a, name_b = f"a-{uuid.uuid4().hex[:6]}", f"b-{uuid.uuid4().hex[:6]}"
 
-    def quoted(job: str, folder: Path):
+    def quoted(job: str, folder: Path) -> RunSummary:
         return quote(
             job_name=job,
             drawings=DrawingSource(folder=str(folder)),
@@ -167,24 +192,49 @@ def test_a_remembered_order_holding_a_subset_of_the_parts_is_not_taken_for_this_
     restartable.restart()  # no --state: AlmaCAM numbers orders from 1 again
     quote_b = quoted(name_b, job_b)
     assert quote_b.engine("almacam").reference == quote_a.engine("almacam").reference == "order 1"
+    return Scenario(blocks, job_a, name_a, tmp_path / "drop")
 
-    with caplog.at_level(logging.WARNING):
-        production = nest_to_cnc(
-            job_name=name_a,
-            drawings=DrawingSource(folder=str(job_a)),
-            engines=[EngineName.ALMACAM],
-            push=PushEngine.ALMACAM,
-            material=MATERIAL,
-            nesting=FAST,
-            blocks=blocks,
-        )
 
+def _pushed_only_its_own_parts(production: RunSummary, scenario: Scenario) -> None:
     almacam = production.engine("almacam")
     assert almacam.status == "ok", almacam.errors
     assert almacam.reference != "order 1"  # B's order was not used: A was submitted afresh
     assert almacam.unplaced == []
     assert [p.status for p in production.pushes] == ["pushed"] * len(production.pushes)
     # the layouts cut are A's: one bracket and one gusset, nothing of B's panel
-    assert _dropped_areas(tmp_path / "drop", name_a) == pytest.approx(_part_areas(job_a), rel=0.01)
+    dropped = _dropped_areas(scenario.drop, scenario.name_a)
+    assert dropped == pytest.approx(_part_areas(scenario.job_a), rel=0.01)
+
+
+def test_a_remembered_order_holding_a_subset_of_the_parts_is_not_taken_for_this_jobs(
+    subset_scenario: Scenario, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        production = subset_scenario.produce_a()
+
+    _pushed_only_its_own_parts(production, subset_scenario)
     foreign = [r.getMessage() for r in caplog.records if "is not theirs" in r.getMessage()]
     assert foreign and "gusset" in foreign[0], foreign  # the log says why order 1 is not A's
+
+
+def test_a_remembered_order_computing_at_the_start_is_checked_again_once_finished(
+    subset_scenario: Scenario, restartable: RestartableSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The start's check finds order 1 still computing (HTTP 202 on its stats view, once) and
+    # keeps it: only its finished result can tell it is B's.
+    computing = FaultRule(
+        route=r"^/result/1/stats$", method="GET", kind=FaultKind.ERROR, status=202, times=1
+    )
+    assert restartable.running is not None
+    faults = restartable.running.faults("almacam")
+    faults.set(FaultPlan(rules=[computing]))
+
+    with caplog.at_level(logging.WARNING):
+        production = subset_scenario.produce_a()
+
+    assert faults.plan().rules[0].fired == 1
+    _pushed_only_its_own_parts(production, subset_scenario)
+    said = [
+        r.getMessage() for r in caplog.records if "as its finished result shows" in r.getMessage()
+    ]
+    assert said and "AlmaCAM order 1 " in said[0] and "gusset" in said[0], said
