@@ -3,7 +3,8 @@
 A deployment host exports the vendor credentials once, runs ``nestflow blocks``, and from then on
 flows load them from Prefect. Each block is created when its required variables are set, or
 updated field by field when it already exists; absent variables leave a field as it is. Results
-describe what was saved without any secret value.
+describe what was saved without any secret value. ``nestflow blocks --drop-folder PATH`` makes a
+drop-folder machine from a path instead (:func:`save_drop_folder`).
 
 Variables (JSON for the mappings and lists):
 
@@ -31,9 +32,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from prefect.blocks.core import Block
+from prefect.filesystems import LocalFileSystem
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
@@ -152,3 +155,42 @@ def apply_env(cls: type[Block], name: str, environ: Mapping[str, str]) -> BlockC
 def apply_all(name: str, environ: Mapping[str, str]) -> list[BlockChange]:
     """Create or update every nestflow block called ``name`` from the environment."""
     return [apply_env(cls, name, environ) for cls in FIELDS]
+
+
+def save_drop_folder(name: str, folder: Path) -> list[BlockChange]:
+    """Make ``name`` a machine that takes layouts in ``folder``: no Python needed.
+
+    Saves a Local File System block ``name`` writing into the folder (resolved) and points the
+    Machine Target block ``name`` at it (``drop_folder_block``), creating it or keeping its other
+    fields (gmid, card id). A run pushes there with ``--target NAME``.
+
+    Args:
+        name: The name of both blocks.
+        folder: The drop folder the machine's controller watches (it must exist).
+
+    Returns:
+        What happened to each block, described as :func:`apply_env` does.
+    """
+    basepath = str(folder.expanduser().resolve())
+    storage = _existing(LocalFileSystem, name)
+    LocalFileSystem(basepath=basepath).save(name, overwrite=True, _sync=True)
+    storage_change = BlockChange(
+        block_type=LocalFileSystem.get_block_type_name(),
+        name=name,
+        action="updated" if storage else "created",
+        fields=["basepath"],
+        detail=basepath,
+    )
+    reference = f"{LocalFileSystem.get_block_type_slug()}/{name}"
+    existing = _existing(MachineTarget, name)
+    machine = existing or MachineTarget(drop_folder_block=reference)
+    machine.drop_folder_block = reference
+    machine.save(name, overwrite=True, _sync=True)
+    machine_change = BlockChange(
+        block_type=MachineTarget.get_block_type_name(),
+        name=name,
+        action="updated" if existing else "created",
+        fields=["drop_folder_block"],
+        detail=reference,
+    )
+    return [storage_change, machine_change]

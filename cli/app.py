@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -23,7 +24,10 @@ from cli.doctor import doctor
 # a value the user exported wins.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from flows.parameters import EngineName, Mode, PushEngine, Units  # noqa: E402 - after the line above
+# The choices the options offer come from the Prefect-free core: Prefect, the flows and the
+# geometry libraries are imported by a command that needs them, when it runs (``nestflow --help``
+# and a refused flag answer without them).
+from nestflow.run_options import EngineName, Mode, PushEngine, TargetKind, Units  # noqa: E402
 
 
 class OneLineUsageErrors(TyperGroup):
@@ -227,8 +231,11 @@ def run(
         ),
     ] = None,
     target: Annotated[
-        str | None,
-        typer.Option(help="nest-to-cnc: name of the Machine Target block to push to."),
+        list[str] | None,
+        typer.Option(
+            help="nest-to-cnc: the Machine Target block to push to, or how to reach it "
+            f"({_choices(TargetKind)}); repeat to give both."
+        ),
     ] = None,
     material: Annotated[
         str | None, typer.Option(help="Material grade as CloudNest knows it, e.g. S235JR.")
@@ -249,27 +256,30 @@ def run(
         str | None,
         typer.Option("--time", help="Optimisation time given to each engine, in seconds."),
     ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Show Prefect's whole log and a failure's traceback too."
+        ),
+    ] = False,
 ) -> None:
     """Run a flow in this process against the configured blocks and print its summary.
 
-    Wrong flags, parameters or paths are refused before the run, in one line (exit code 2).
+    Wrong flags, parameters, paths, blocks or a wrong order manifest are refused before the
+    run, in one line (exit code 2).
 
-    A run that fails says why in one line (exit code 1).
+    A run that fails says why in one line (exit code 1). Prefect's log and any traceback go to
+    a log file named in that line (NESTFLOW_LOG_DIR, default ~/.nestflow/logs); the terminal
+    shows short progress lines, or the whole log with --verbose.
     """
-    from cli.runner import (
-        RUN_FAILURES,
-        RunFlags,
-        check_blocks,
-        parameters_from,
-        run_flow,
-    )
-    from cli.terminal import print_summary
+    from cli.runlog import log_path, run_log
+    from cli.runner import RunFlags, check_blocks, parameters_from, run_failures, run_flow
 
     flags = RunFlags(
         mode=mode,
         engines=engines or [],
         push=push,
-        target=target,
+        target=target or None,
         material=material,
         thickness=thickness,
         units=units,
@@ -285,21 +295,48 @@ def run(
             flow=flow_name.value,
             flags=flags,
         )
-        check_blocks(flow_name.value, values, flags)
     except ValueError as exc:
         _user_error(str(exc))
-    try:
-        outcome = run_flow(flow_name.value, values)
-    except RUN_FAILURES as exc:
-        message = " ".join(str(exc).split())
-        typer.echo(f"{type(exc).__name__}: {message}", err=True)
-        raise typer.Exit(1) from None
+    path = log_path(flow_name.value, job)
+    with run_log(path, verbose=verbose, echo=lambda line: typer.echo(line, err=True)) as log:
+        try:
+            check_blocks(flow_name.value, values, flags)  # starts Prefect, reads the manifest
+        except ValueError as exc:
+            _user_error(str(exc))
+        except Exception as exc:  # noqa: BLE001 - Prefect or a block could not be reached
+            log.write_traceback(exc)
+            _run_error(exc, path, expected=False, verbose=verbose)
+        try:
+            outcome = run_flow(flow_name.value, values)
+        except Exception as exc:  # noqa: BLE001 - any failure is one line; its traceback is logged
+            log.write_traceback(exc)
+            _run_error(exc, path, expected=isinstance(exc, run_failures()), verbose=verbose)
+    from cli.terminal import print_summary
+
     if isinstance(outcome, list):
         typer.echo(f"{len(outcome)} new drawing(s) announced")
-        for path in outcome:
-            typer.echo(path)
+        for found in outcome:
+            typer.echo(found)
     else:
         print_summary(wide_console(), outcome)
+
+
+def _run_error(exc: BaseException, log: Path, *, expected: bool, verbose: bool) -> NoReturn:
+    """Say in one line on stderr why the run failed and where its log is; exit 1.
+
+    Args:
+        exc: The failure.
+        log: The run's log file (it holds the traceback).
+        expected: A failure the run reports itself (a run left incomplete, a busy job...): its
+            message is said alone; any other is said with its type.
+        verbose: Print the traceback first (it is in the log file either way).
+    """
+    if verbose:
+        typer.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    what = message if expected else f"{type(exc).__name__}: {message}"
+    typer.echo(f"Error: {what} (log: {log})", err=True)
+    raise typer.Exit(1)
 
 
 @app.command()
@@ -311,16 +348,31 @@ def blocks(
         bool,
         typer.Option("--list", help="Print the NESTFLOW_* variables read and what each sets."),
     ] = False,
+    drop_folder: Annotated[
+        Path | None,
+        typer.Option(
+            help="Make a drop-folder machine instead: a Local File System block and a Machine "
+            "Target block, both called --name, that write layouts into this folder."
+        ),
+    ] = None,
 ) -> None:
     """Create or update nestflow's blocks from NESTFLOW_* environment variables.
 
     With --list, or when no NESTFLOW_* variable is set, print the variables it reads instead.
+    With --drop-folder PATH, make a machine that takes layouts in that folder (push to it with
+    --target NAME); the variables are not read then.
 
     Secret values are never printed.
     """
-    from blocks.environment import apply_all
     from cli.runner import environment_variables
 
+    if drop_folder is not None:
+        if not drop_folder.expanduser().is_dir():
+            _user_error(f"--drop-folder {drop_folder}: no such folder (create it first)")
+        from blocks.environment import save_drop_folder
+
+        _print_changes(save_drop_folder(name, drop_folder))
+        return
     variables = environment_variables()
     if list_variables or not any(os.environ.get(v, "").strip() for v, _ in variables):
         if not list_variables:
@@ -329,10 +381,17 @@ def blocks(
         for variable, what in variables:
             typer.echo(f"{variable:<{width}}  {what}")
         return
+    from blocks.environment import apply_all
+
     try:
         changes = apply_all(name, os.environ)
     except ValueError as exc:
         _user_error(str(exc))
+    _print_changes(changes)
+
+
+def _print_changes(changes: Sequence[Any]) -> None:
+    """One line per block: its type, name, what happened, the fields set (never a value)."""
     for change in changes:
         fields = f" ({', '.join(change.fields)})" if change.fields else ""
         detail = f": {change.detail}" if change.detail else ""

@@ -12,60 +12,56 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prefect.blocks.core import Block
-from prefect.exceptions import ParameterTypeError
 from pydantic import TypeAdapter, ValidationError
 
-from blocks.environment import FIELDS
-from blocks.loading import BlockNotFound, load_block
-from blocks.settings import CuttingParameters, DrawingRoots, MachineTarget, SheetFormat, SheetStock
-from flows.engines import engine_runs
-from flows.nest_to_cnc import nest_to_cnc
-from flows.outputs import RunIncomplete
-from flows.parameters import (
+# Only the Prefect-free core at import: ``nestflow --help`` and a refused flag or path never
+# wait for Prefect, the flows or the geometry libraries; they are imported when a run starts.
+from nestflow.run_options import (
     DEFAULT_ENGINES,
     DEFAULT_QUOTE_ENGINE,
-    BlockNames,
     DrawingSource,
     EngineName,
     MaterialSpec,
     NestingSettings,
-    NestToCncParameters,
+    RunChoices,
+    TargetKind,
     Units,
 )
-from flows.quote import quote
-from flows.watch_inbox import watch_inbox
-from nestflow.intake import GLOB_CHARACTERS, NameRefused, PlaceRefused, check_place
-from tasks.leases import JobBusy
-from tasks.storage import load_filesystem
 
-FLOWS = {"nest-to-cnc": nest_to_cnc, "quote": quote, "watch-inbox": watch_inbox}
-
-#: Failures of a run that are the user's to fix, printed without a traceback.
-RUN_FAILURES = (
-    RunIncomplete,
-    JobBusy,
-    BlockNotFound,
-    ParameterTypeError,
-    ValidationError,
-    FileNotFoundError,
-)
+if TYPE_CHECKING:
+    from prefect.blocks.core import Block
 
 _NUMBER = r"\s*(\d+(?:\.\d*)?)\s*"
 _SHEET = re.compile(rf"^{_NUMBER}[xX]{_NUMBER}[xX]\s*(\d+)\s*$")
 
-#: The parameters of the quote flow a flag may set, with the model that validates each.
-_QUOTE_MODELS: dict[str, Any] = {
+#: The parameters of the quote flow checked before Prefect is imported, with the model of each.
+_QUOTE_CHOICES: dict[str, Any] = {
     "drawings": DrawingSource,
     "material": MaterialSpec,
-    "sheets": list[SheetFormat],
     "nesting": NestingSettings,
-    "blocks": BlockNames,
     "engine": EngineName,
     "units": Units,
 }
+
+
+def run_failures() -> tuple[type[BaseException], ...]:
+    """Failures of a run that are the user's to fix: said in one line, traceback in the log."""
+    from prefect.exceptions import ParameterTypeError
+
+    from blocks.loading import BlockNotFound
+    from flows.outputs import RunIncomplete
+    from tasks.leases import JobBusy
+
+    return (
+        RunIncomplete,
+        JobBusy,
+        BlockNotFound,
+        ParameterTypeError,
+        ValidationError,
+        FileNotFoundError,
+    )
 
 
 class UsageError(ValueError):
@@ -79,12 +75,19 @@ class RunFlags:
     mode: str | None = None
     engines: list[str] = field(default_factory=list)
     push: str | None = None
-    target: str | None = None
+    target: str | list[str] | None = None
+    """Each value a push kind (:class:`TargetKind`) or a Machine Target block name."""
     material: str | None = None
     thickness: float | str | None = None
     units: str | None = None
     sheets: list[str] = field(default_factory=list)
     time_s: float | str | None = None
+
+    def targets(self) -> list[str]:
+        """The ``--target`` values given, in order."""
+        if self.target is None:
+            return []
+        return [self.target] if isinstance(self.target, str) else list(self.target)
 
 
 def one_line(exc: ValidationError, where: str = "") -> str:
@@ -100,8 +103,23 @@ def one_line(exc: ValidationError, where: str = "") -> str:
     reasons = []
     for error in exc.errors():
         loc = ".".join(str(part) for part in (where, *error["loc"]) if part != "")
-        reasons.append(f"{loc}: {error['msg']}" if loc else str(error["msg"]))
+        message = str(error["msg"])
+        if error["type"] == "value_error":  # a validator's own sentence, without pydantic's tag
+            message = message.removeprefix("Value error, ")
+        reasons.append(f"{loc}: {message}" if loc else message)
     return "; ".join(reasons).replace("\n", " ")
+
+
+def _sheet_numbers(text: str) -> tuple[str, str, str]:
+    """The three numbers of ``LENGTHxHEIGHTxQUANTITY``, or a refusal of the text's form."""
+    match = _SHEET.match(text)
+    if match is None:
+        raise UsageError(
+            f"--sheet {text!r}: expected LENGTHxHEIGHTxQUANTITY (mm, mm, whole sheets), "
+            "e.g. 3000x1500x20"
+        )
+    length, height, quantity = match.groups()
+    return length, height, quantity
 
 
 def parse_sheet(text: str) -> dict[str, Any]:
@@ -116,18 +134,20 @@ def parse_sheet(text: str) -> dict[str, Any]:
     Raises:
         UsageError: The text is not three numbers joined by ``x``, or a number is out of range.
     """
-    match = _SHEET.match(text)
-    if match is None:
-        raise UsageError(
-            f"--sheet {text!r}: expected LENGTHxHEIGHTxQUANTITY (mm, mm, whole sheets), "
-            "e.g. 3000x1500x20"
-        )
-    length, height, quantity = match.groups()
+    length, height, quantity = _sheet_numbers(text)
+    from blocks.settings import SheetFormat  # a Prefect block module: imported when needed
+
     try:
         sheet = SheetFormat(length=float(length), height=float(height), quantity=int(quantity))
     except ValidationError as exc:
         raise UsageError(f"--sheet {text!r}: {one_line(exc)}") from None
     return sheet.model_dump(include={"length", "height", "quantity"})
+
+
+def _is_glob(entry: str) -> bool:
+    # The standard library's test of the characters nestflow.intake.GLOB_CHARACTERS names
+    # (``*?[``): the intake imports the geometry libraries, not needed to refuse a path.
+    return glob.has_magic(entry)
 
 
 def drawing_source(entries: list[str]) -> dict[str, Any]:
@@ -149,7 +169,7 @@ def drawing_source(entries: list[str]) -> dict[str, Any]:
     files: list[str] = []
     for entry in entries:
         path = Path(entry).expanduser()
-        if GLOB_CHARACTERS & set(entry):
+        if _is_glob(entry):
             if not any(Path(m).is_file() for m in glob.glob(str(path), recursive=True)):
                 raise UsageError(f"no file matches {entry}")
             folders.append(entry)
@@ -209,6 +229,30 @@ def _engines(raw: list[str]) -> list[str]:
     return [name.strip() for value in raw for name in value.split(",") if name.strip()]
 
 
+#: The push kinds ``--target`` takes besides block names.
+TARGET_KINDS = tuple(kind.value for kind in TargetKind)
+
+
+def _apply_targets(merged: dict[str, Any], targets: list[str]) -> None:
+    """``--target`` values: a push kind sets ``target``, any other value names the machine.
+
+    A kind is one of :data:`TARGET_KINDS` (a block of that name is reached through
+    ``--params``); whether a named block exists is checked with the other blocks
+    (:func:`check_blocks`).
+    """
+    kinds = [t for t in targets if t in TARGET_KINDS]
+    names = [t for t in targets if t not in TARGET_KINDS]
+    if len(kinds) > 1 or len(names) > 1:
+        raise UsageError(
+            f"--target {' --target '.join(targets)}: give at most one push kind "
+            f"({', '.join(TARGET_KINDS)}) and one Machine Target block name"
+        )
+    if kinds:
+        merged["target"] = kinds[0]
+    if names:
+        _nested(merged, "blocks")["machine"] = names[0]
+
+
 def apply_flags(values: dict[str, Any], flow: str, flags: RunFlags) -> dict[str, Any]:
     """``values`` with the flags of ``nestflow run`` set over them (the flags win).
 
@@ -218,10 +262,11 @@ def apply_flags(values: dict[str, Any], flow: str, flags: RunFlags) -> dict[str,
         flags: The flags given.
 
     Returns:
-        The merged parameters.
+        The merged parameters (a ``--sheet``'s numbers are checked by :func:`parameters_from`).
 
     Raises:
-        UsageError: A flag the flow has no parameter for, or a malformed ``--sheet``.
+        UsageError: A flag the flow has no parameter for, a malformed ``--sheet``, or more
+            than one push kind or block name in ``--target``.
     """
     merged = dict(values)
     given = {
@@ -249,8 +294,7 @@ def apply_flags(values: dict[str, Any], flow: str, flags: RunFlags) -> dict[str,
             merged["engines"] = engines
     if flags.push is not None:
         merged["push"] = flags.push
-    if flags.target is not None:
-        _nested(merged, "blocks")["machine"] = flags.target
+    _apply_targets(merged, flags.targets())
     if flags.material is not None:
         _nested(merged, "material")["name"] = flags.material
     if flags.thickness is not None:
@@ -258,10 +302,47 @@ def apply_flags(values: dict[str, Any], flow: str, flags: RunFlags) -> dict[str,
     if flags.units is not None:
         merged["units"] = flags.units
     if flags.sheets:
-        merged["sheets"] = [parse_sheet(text) for text in flags.sheets]
+        numbers = [_sheet_numbers(text) for text in flags.sheets]
+        merged["sheets"] = [
+            {"length": float(length), "height": float(height), "quantity": int(quantity)}
+            for length, height, quantity in numbers
+        ]
     if flags.time_s is not None:
         _nested(merged, "nesting")["time_s"] = _number("--time", flags.time_s)
     return merged
+
+
+def _checked(model: Any, value: Any, where: str = "") -> None:
+    try:
+        TypeAdapter(model).validate_python(value)
+    except ValidationError as exc:
+        raise UsageError(one_line(exc, where)) from None
+
+
+def check_choices(flow: str, values: dict[str, Any]) -> None:
+    """Check what needs no Prefect (choices, numbers, the rules between them), at once.
+
+    The sheets and block names are the flow models' (:func:`validate`), imported with Prefect.
+
+    Args:
+        flow: The flow's command-line name.
+        values: The parameters.
+
+    Raises:
+        UsageError: A value is refused; pydantic's reason, in one line.
+    """
+    if flow == "nest-to-cnc":
+        _checked(RunChoices, {k: v for k, v in values.items() if k not in ("sheets", "blocks")})
+        return
+    if flow != "quote":
+        return
+    for key, model in _QUOTE_CHOICES.items():
+        if key in values:
+            _checked(model, values[key], key)
+    if not values.get("job_name"):
+        raise UsageError("job_name: Field required (give --job)")
+    if not (values.get("drawings") or values.get("manifest")):
+        raise UsageError("give the drawings (--drawings) or an order manifest (--manifest)")
 
 
 def validate(flow: str, values: dict[str, Any]) -> None:
@@ -274,23 +355,16 @@ def validate(flow: str, values: dict[str, Any]) -> None:
     Raises:
         UsageError: A value is refused; pydantic's reason, in one line.
     """
-    try:
-        if flow == "nest-to-cnc":
-            NestToCncParameters.model_validate(values)
-    except ValidationError as exc:
-        raise UsageError(one_line(exc)) from None
-    if flow != "quote":
-        return
-    for key, model in _QUOTE_MODELS.items():
-        if key in values:
-            try:
-                TypeAdapter(model).validate_python(values[key])
-            except ValidationError as exc:
-                raise UsageError(one_line(exc, key)) from None
-    if not values.get("job_name"):
-        raise UsageError("job_name: Field required (give --job)")
-    if not (values.get("drawings") or values.get("manifest")):
-        raise UsageError("give the drawings (--drawings) or an order manifest (--manifest)")
+    check_choices(flow, values)
+    from blocks.settings import SheetFormat
+    from flows.parameters import BlockNames, NestToCncParameters
+
+    if flow == "nest-to-cnc":
+        _checked(NestToCncParameters, values)
+    elif flow == "quote":
+        for key, model in (("sheets", list[SheetFormat]), ("blocks", BlockNames)):
+            if key in values:
+                _checked(model, values[key], key)
 
 
 def check_paths(values: dict[str, Any]) -> None:
@@ -318,6 +392,10 @@ def parameters_from(
 ) -> dict[str, Any]:
     """Flow parameters from JSON (or ``@file.json``) plus the command line's flags, validated.
 
+    What needs no Prefect is checked first (:func:`check_choices`, the paths given, and where
+    they lie when no Drawing Roots block is named), so most refusals come before Prefect is
+    imported; then the sheets and the flow's whole model.
+
     Args:
         text: The ``--params`` JSON, or ``@`` and the path of a JSON file.
         job: ``--job``: the job name.
@@ -331,8 +409,9 @@ def parameters_from(
 
     Raises:
         UsageError: The JSON cannot be read, a flag or a parameter is refused, or a path given
-            does not exist.
+            does not exist or lies where the run may not read.
     """
+    flags = flags or RunFlags()
     values = _read_json(text) if text else {}
     if job:
         values["job_name"] = job
@@ -341,21 +420,34 @@ def parameters_from(
         values["drawings"] = drawing_source(entries)
     if manifest:
         values["manifest"] = str(manifest)
-    values = apply_flags(values, flow, flags or RunFlags())
-    if flow != "watch-inbox":
-        check_paths(values)
-        validate(flow, values)
+    values = apply_flags(values, flow, flags)
+    if flow == "watch-inbox":
+        return values
+    check_paths(values)
+    check_choices(flow, values)
+    blocks = values.get("blocks")
+    if not (isinstance(blocks, dict) and blocks.get("drawing_roots")):
+        check_places(values, None)  # else once the roots are loaded (check_blocks)
+    for sheet in flags.sheets:
+        parse_sheet(sheet)
+    validate(flow, values)
     return values
 
 
-#: The block class each optional field of ``BlockNames`` names (the credentials are loaded by
-#: the engines themselves; output storage may be any writable filesystem block).
-_BLOCK_CLASSES: dict[str, type[Block]] = {
-    "sheet_stock": SheetStock,
-    "machine": MachineTarget,
-    "cutting": CuttingParameters,
-    "drawing_roots": DrawingRoots,
-}
+def _block_classes() -> dict[str, type[Block]]:
+    """The block class each optional field of ``BlockNames`` names.
+
+    The credentials are loaded by the engines themselves; output storage may be any writable
+    filesystem block.
+    """
+    from blocks.settings import CuttingParameters, DrawingRoots, MachineTarget, SheetStock
+
+    return {
+        "sheet_stock": SheetStock,
+        "machine": MachineTarget,
+        "cutting": CuttingParameters,
+        "drawing_roots": DrawingRoots,
+    }
 
 
 def _engines_used(flow: str, values: dict[str, Any]) -> list[str]:
@@ -389,13 +481,19 @@ def check_blocks(flow: str, values: dict[str, Any], flags: RunFlags | None = Non
     """
     if flow == "watch-inbox":
         return
+    from blocks.loading import BlockNotFound, load_block
+    from blocks.settings import DrawingRoots
+    from flows.engines import engine_runs
+    from flows.parameters import BlockNames
+    from tasks.storage import load_filesystem
+
     names = BlockNames.model_validate(values.get("blocks") or {})
     try:
         engine_runs(_engines_used(flow, values), names)
     except BlockNotFound as exc:
         raise UsageError(f"blocks: {exc}") from None
     loaded: dict[str, Block] = {}
-    for key, cls in _BLOCK_CLASSES.items():
+    for key, cls in _block_classes().items():
         name = getattr(names, key)
         if not name:
             continue
@@ -404,27 +502,40 @@ def check_blocks(flow: str, values: dict[str, Any], flags: RunFlags | None = Non
         except BlockNotFound as exc:
             flag, attribute = _FLAGS.get(key, ("", ""))
             given = bool(flag) and flags is not None and getattr(flags, attribute) is not None
-            raise UsageError(f"{flag if given else f'blocks.{key}'}: {exc}") from None
+            reason = str(exc)
+            if given and key == "machine":
+                reason += f"; nor is it a push kind ({', '.join(TARGET_KINDS)})"
+            raise UsageError(f"{flag if given else f'blocks.{key}'}: {reason}") from None
     if names.output_storage:
         try:
             load_filesystem(names.output_storage, ".")
         except (BlockNotFound, TypeError, ValueError) as exc:
             raise UsageError(f"blocks.output_storage: {' '.join(str(exc).split())}") from None
-    _check_places(values, loaded.get("drawing_roots"))
+    roots = loaded.get("drawing_roots")
+    check_places(values, roots.resolved() if isinstance(roots, DrawingRoots) else None)
+    check_manifest(flow, values, roots.resolved() if isinstance(roots, DrawingRoots) else None)
 
 
-def _check_places(values: dict[str, Any], drawing_roots: Block | None) -> None:
+def check_places(values: dict[str, Any], roots: list[Path] | None) -> None:
     """Refuse a local path the run would refuse (outside its roots or working folder) now.
 
     The run refuses it too, but only once started, with the tracebacks of a failed run; a
-    glob's files are checked by the run. ``drawing_roots``: the run's Drawing Roots block as
-    loaded above (None: none named).
+    glob's files are checked by the run.
+
+    Args:
+        values: The parameters.
+        roots: The run's Drawing Roots folders (None: none named, the working folder).
+
+    Raises:
+        UsageError: A path lies outside the roots (or the working folder), or its name is
+            refused.
     """
-    roots = drawing_roots.resolved() if isinstance(drawing_roots, DrawingRoots) else None
+    from nestflow.intake import NameRefused, PlaceRefused, check_place
+
     drawings = values.get("drawings") or {}
     given = [("drawings.files", str(f)) for f in drawings.get("files") or []]
     folder = drawings.get("folder")
-    if folder and not GLOB_CHARACTERS & set(folder):
+    if folder and not _is_glob(folder):
         given.append(("drawings.folder", str(folder)))
     if values.get("manifest"):
         given.append(("the order manifest", str(values["manifest"])))
@@ -435,12 +546,72 @@ def _check_places(values: dict[str, Any], drawing_roots: Block | None) -> None:
             raise UsageError(str(exc)) from None
 
 
+#: Problems of a manifest named in its one-line refusal; more are counted.
+_SHOWN_PROBLEMS = 3
+
+
+def check_manifest(flow: str, values: dict[str, Any], roots: list[Path] | None) -> None:
+    """Read the order manifest and match it to the drawings as the run would, before it starts.
+
+    The run reads it with the same core functions (``tasks.drawings``), but once started a
+    refusal is a failed run with Prefect's tracebacks; here it is one line. Refused: a manifest
+    that cannot be read or parsed (missing column, empty file, bad cell: file, line and column
+    named), a line whose drawing lies outside its places, and, when the manifest's files are the
+    drawings, a line whose drawing does not exist (the names it may have meant are suggested).
+    With drawings given besides, lines and drawings that do not match are refused in production
+    (a quote goes on without them, as the run says).
+
+    Args:
+        flow: The flow's command-line name.
+        values: The parameters, validated.
+        roots: The run's Drawing Roots folders (None: none named).
+
+    Raises:
+        UsageError: The manifest is refused (one line).
+    """
+    manifest = values.get("manifest")
+    if not manifest or flow == "watch-inbox":
+        return
+    from nestflow.geometry.manifest import ManifestError
+    from nestflow.intake import (
+        FileRefused,
+        PlaceRefused,
+        collect_refs,
+        manifest_mismatches,
+        read_order_manifest,
+    )
+
+    drawings = values.get("drawings") or {}
+    given = bool(drawings.get("folder") or drawings.get("files") or drawings.get("urls"))
+    try:
+        lines = read_order_manifest(str(manifest), roots)
+        refs, _ = collect_refs(
+            drawings.get("folder"),
+            list(drawings.get("files") or []),
+            list(drawings.get("urls") or []),
+            lines,
+            roots,
+        )
+    except (ManifestError, PlaceRefused, FileRefused, FileNotFoundError) as exc:
+        raise UsageError(" ".join(str(exc).split())) from None
+    production = flow == "nest-to-cnc" and values.get("mode", "production") == "production"
+    problems = manifest_mismatches(refs, lines, drawings_given=given)
+    if given and not production:
+        return  # a quote prices the rest and names what it left out
+    if problems:
+        shown = "; ".join(" ".join(p.message.split()) for p in problems[:_SHOWN_PROBLEMS])
+        more = len(problems) - _SHOWN_PROBLEMS
+        raise UsageError(f"{manifest}: {shown}" + (f" (and {more} more)" if more > 0 else ""))
+
+
 def environment_variables() -> list[tuple[str, str]]:
     """The variables ``nestflow blocks`` reads and what each sets, from its own table.
 
     Returns:
         ``(variable, "Block Type field (kind): description")`` in the table's order.
     """
+    from blocks.environment import FIELDS
+
     rows = []
     for cls, specs in FIELDS.items():
         for spec in specs:
@@ -454,4 +625,9 @@ def environment_variables() -> list[tuple[str, str]]:
 
 def run_flow(name: str, parameters: dict[str, Any]) -> Any:
     """Run flow ``name`` with ``parameters`` (validated by Prefect) and return its result."""
-    return FLOWS[name](**parameters)
+    from flows.nest_to_cnc import nest_to_cnc
+    from flows.quote import quote
+    from flows.watch_inbox import watch_inbox
+
+    flows: dict[str, Any] = {"nest-to-cnc": nest_to_cnc, "quote": quote, "watch-inbox": watch_inbox}
+    return flows[name](**parameters)

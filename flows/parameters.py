@@ -21,6 +21,7 @@ from nestflow.run_options import (
     Mode,
     NestingSettings,
     PushEngine,
+    RunChoices,
     TargetKind,
     Units,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "NestToCncParameters",
     "NestingSettings",
     "PushEngine",
+    "RunChoices",
     "TargetKind",
     "Units",
 ]
@@ -87,53 +89,19 @@ class BlockNames(BaseModel):
         return self.cloudnest
 
 
-class NestToCncParameters(BaseModel):
-    """Everything a nest-to-CNC run needs, in one validated object (cross-field checks)."""
+class NestToCncParameters(RunChoices):
+    """Everything a nest-to-CNC run needs, in one validated object (cross-field checks).
 
-    job_name: str = Field(min_length=1, max_length=120)
-    drawings: DrawingSource | None = None
-    mode: Mode = Mode.PRODUCTION
-    push: PushEngine = PushEngine.NONE
-    target: TargetKind = TargetKind.AUTO
-    engines: list[EngineName] = Field(default_factory=lambda: list(DEFAULT_ENGINES), min_length=1)
-    material: MaterialSpec = Field(default_factory=MaterialSpec)
+    The choices that name no block and no sheet, and the rules between them, are
+    :class:`~nestflow.run_options.RunChoices` (checked by the command line before Prefect is
+    imported); here the sheets and blocks join them.
+    """
+
     sheets: list[SheetFormat] = Field(default_factory=lambda: [SheetFormat()], min_length=1)
-    nesting: NestingSettings = Field(default_factory=NestingSettings)
-    manifest: str | None = None
     blocks: BlockNames = Field(default_factory=BlockNames)
-    wait_production: bool = False
-    units: Units = Units.AUTO
-    recut: bool = Field(
-        default=False,
-        description=(
-            "Cut the order once more (each drawing whose earlier cut is whole); normally a job's "
-            "parts are cut once."
-        ),
-    )
-    file_away: bool = Field(
-        default=False,
-        description="Move drawings cut whole to processed/, rejected ones to rejected/.",
-    )
-    in_doubt: InDoubt = Field(
-        default=InDoubt.REFUSE,
-        description="A push an earlier, stopped run never saw answered: refuse, landed, resend.",
-    )
 
     @model_validator(mode="after")
-    def _consistent(self) -> NestToCncParameters:
-        if self.drawings is None and not self.manifest:
-            raise ValueError("give the drawings (folder, files or urls) or an order manifest")
-        if self.mode is Mode.QUOTE and self.push is not PushEngine.NONE:
-            raise ValueError("a quote run never pushes: set push to 'none' or mode to 'production'")
-        if self.push is not PushEngine.NONE and self.push.value not in self.engines:
-            raise ValueError(
-                f"push is {self.push.value!r} but engines are "
-                f"{[e.value for e in self.engines]}: add it to engines"
-            )
-        if len(set(self.engines)) != len(self.engines):
-            raise ValueError("name each engine once in engines")
-        if self.file_away and (self.drawings is None or not self.drawings.folder):
-            raise ValueError("file_away files drawings in their folder: give drawings.folder")
+    def _pushes_somewhere(self) -> NestToCncParameters:
         if self.push is not PushEngine.NONE and not self.blocks.machine:
             raise ValueError("pushing layouts needs blocks.machine (a Machine Target block name)")
         return self

@@ -93,15 +93,20 @@ class DrawingSource(BaseModel):
 
 
 class Units(StrEnum):
-    """The units of the drawings' coordinates."""
+    """The units of drawings without their own ($INSUNITS 0) and without a manifest answer.
+
+    A default for the whole run, never an answer for one drawing: a unitless drawing whose
+    size looks drawn in other units is refused in production whatever the run's units, until
+    its manifest line's ``units`` answer for it (a quote keeps it, with a warning). Only a
+    manifest line's ``units`` override a drawing's own $INSUNITS.
+    """
 
     AUTO = "auto"
-    """From each drawing ($INSUNITS); a unitless drawing whose size looks like inches is
-    refused in production until its units are confirmed (here or in the manifest)."""
+    """Read in millimetres; one whose largest part is under 60 mm looks drawn in inches."""
     MM = "mm"
-    """Every drawing without its own units is in millimetres (confirmed)."""
+    """Read in millimetres, as ``auto``: one under 60 mm still looks drawn in inches."""
     INCH = "inch"
-    """Every drawing without its own units is in inches (converted to mm)."""
+    """Read in inches (converted to mm); one of 60 in (1524 mm) and more looks drawn in mm."""
 
 
 class MaterialSpec(BaseModel):
@@ -154,3 +159,55 @@ class NestingSettings(BaseModel):
 DEFAULT_ENGINES = (EngineName.CLOUDNEST, EngineName.ALMACAM)
 #: The engine that prices a job when a quote names none: AlmaCAM's cheap ``stats`` view.
 DEFAULT_QUOTE_ENGINE = EngineName.ALMACAM
+
+
+class RunChoices(BaseModel):
+    """What a nest-to-CNC run is asked for, short of its sheets and blocks, and the rules between.
+
+    ``flows.parameters.NestToCncParameters`` adds the sheets and the block names; the command line
+    validates this part before it imports Prefect, so a refused choice is said at once.
+    """
+
+    job_name: str = Field(min_length=1, max_length=120)
+    drawings: DrawingSource | None = None
+    mode: Mode = Mode.PRODUCTION
+    push: PushEngine = PushEngine.NONE
+    target: TargetKind = TargetKind.AUTO
+    engines: list[EngineName] = Field(default_factory=lambda: list(DEFAULT_ENGINES), min_length=1)
+    material: MaterialSpec = Field(default_factory=MaterialSpec)
+    nesting: NestingSettings = Field(default_factory=NestingSettings)
+    manifest: str | None = None
+    wait_production: bool = False
+    units: Units = Units.AUTO
+    recut: bool = Field(
+        default=False,
+        description=(
+            "Cut the order once more (each drawing whose earlier cut is whole); normally a job's "
+            "parts are cut once."
+        ),
+    )
+    file_away: bool = Field(
+        default=False,
+        description="Move drawings cut whole to processed/, rejected ones to rejected/.",
+    )
+    in_doubt: InDoubt = Field(
+        default=InDoubt.REFUSE,
+        description="A push an earlier, stopped run never saw answered: refuse, landed, resend.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RunChoices:
+        if self.drawings is None and not self.manifest:
+            raise ValueError("give the drawings (folder, files or urls) or an order manifest")
+        if self.mode is Mode.QUOTE and self.push is not PushEngine.NONE:
+            raise ValueError("a quote run never pushes: set push to 'none' or mode to 'production'")
+        if self.push is not PushEngine.NONE and self.push.value not in self.engines:
+            raise ValueError(
+                f"push is {self.push.value!r} but engines are "
+                f"{[e.value for e in self.engines]}: add it to engines"
+            )
+        if len(set(self.engines)) != len(self.engines):
+            raise ValueError("name each engine once in engines")
+        if self.file_away and (self.drawings is None or not self.drawings.folder):
+            raise ValueError("file_away files drawings in their folder: give drawings.folder")
+        return self

@@ -38,6 +38,32 @@ def test_push_and_target_flags_set_the_push_and_the_machine_block() -> None:
     assert values["blocks"] == {"machine": "laser-1"}
 
 
+def test_target_flag_takes_a_push_kind_and_a_block_name() -> None:
+    values = _nest(engines=["local"], push="local", target=["drop_folder", "laser-1"])
+    assert values["target"] == "drop_folder"
+    assert values["blocks"] == {"machine": "laser-1"}
+
+
+def test_target_flag_as_a_kind_alone_keeps_the_machine_of_params() -> None:
+    values = parameters_from(
+        '{"blocks": {"machine": "laser-2"}}',
+        job="cli-job",
+        drawings=[GUSSET],
+        flags=RunFlags(engines=["local"], push="local", target="upload_cut"),
+    )
+    assert (values["target"], values["blocks"]) == ("upload_cut", {"machine": "laser-2"})
+
+
+def test_target_flag_as_a_kind_without_a_machine_is_refused() -> None:
+    with pytest.raises(UsageError, match="^pushing layouts needs blocks.machine"):
+        _nest(engines=["local"], push="local", target="drop_folder")
+
+
+def test_target_flag_refuses_two_kinds() -> None:
+    with pytest.raises(UsageError, match="give at most one push kind"):
+        _nest(engines=["local"], push="local", target=["auto", "drop_folder"])
+
+
 def test_material_and_thickness_flags_set_the_material() -> None:
     assert _nest(material="AISI304", thickness=1.5)["material"] == {
         "name": "AISI304",

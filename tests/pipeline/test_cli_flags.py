@@ -36,8 +36,11 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         return []
 
     monkeypatch.setattr("cli.runner.run_flow", fake_run)
-    # Nothing runs, so nothing is loaded: the blocks the run would load are not looked up.
+    # Nothing runs, so nothing is loaded: the blocks the run would load are not looked up, nor
+    # is where the drawings lie checked (these tests' drawings are in a temporary folder; the
+    # check has tests of its own below).
     monkeypatch.setattr("cli.runner.check_blocks", lambda flow, values, flags=None: None)
+    monkeypatch.setattr("cli.runner.check_places", lambda values, roots: None)
     return seen
 
 
@@ -145,11 +148,13 @@ def test_a_malformed_sheet_is_one_line_exit_2(drawings) -> None:
     assert "expected LENGTHxHEIGHTxQUANTITY" in _one_line_error(result)
 
 
-def test_an_unknown_target_block_is_one_line_exit_2(drawings) -> None:
+def test_an_unknown_target_block_is_one_line_exit_2(drawings, pipeline_blocks) -> None:
+    roots = pipeline_blocks.names.drawing_roots
     result = runner.invoke(
         app,
         ["run", "nest-to-cnc", "--job", "j", "--drawings", str(drawings), "--engines", "local",
-         "--push", "local", "--target", "no-such-machine"],
+         "--push", "local", "--target", "no-such-machine",
+         "--params", f'{{"blocks": {{"drawing_roots": "{roots}"}}}}'],
     )  # fmt: skip
     line = _one_line_error(result)
     assert line.startswith("Error: --target: no Machine Target block named 'no-such-machine'")
@@ -194,11 +199,12 @@ def test_blocks_says_unchanged_for_an_existing_block_without_variables() -> None
     assert "Machine Target 'cli-kept': created (gmid)" in result.output
 
 
-def test_an_unknown_block_in_params_is_one_line_exit_2(drawings) -> None:
+def test_an_unknown_block_in_params_is_one_line_exit_2(drawings, pipeline_blocks) -> None:
+    roots = pipeline_blocks.names.drawing_roots
     result = runner.invoke(
         app,
         ["run", "quote", "--job", "j", "--drawings", str(drawings), "--engines", "local",
-         "--params", '{"blocks": {"cutting": "no-such-rates"}}'],
+         "--params", f'{{"blocks": {{"cutting": "no-such-rates", "drawing_roots": "{roots}"}}}}'],
     )  # fmt: skip
     line = _one_line_error(result)
     assert line.startswith("Error: blocks.cutting: no Cutting Parameters block named")

@@ -85,8 +85,11 @@ def test_run_command_refuses_parameters_that_are_not_json() -> None:
     assert "--params is not valid JSON" in result.output
 
 
-def test_run_command_reports_a_missing_block_without_a_traceback(tmp_path: Path) -> None:
-    params = '{"blocks": {"almacam": "absent-block"}}'
+def test_run_command_reports_a_missing_block_without_a_traceback(
+    tmp_path: Path, pipeline_blocks
+) -> None:
+    roots = pipeline_blocks.names.drawing_roots
+    params = f'{{"blocks": {{"almacam": "absent-block", "drawing_roots": "{roots}"}}}}'
     result = runner.invoke(
         app, ["run", "quote", "--job", "cli-quote", "--drawings", str(tmp_path), "--params", params]
     )
