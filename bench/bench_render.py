@@ -15,6 +15,7 @@ from nestflow.geometry.models import Contour, Part, Vertex
 from nestflow.geometry.preview import render_layout_png
 
 QUARTER = math.tan(math.pi / 8)
+TITLE = "A17 \u00b7 S235JR 3 mm \u00b7 sheet 1 of 1, 9510 x 3910 mm"
 PARTS = 1500
 COLUMNS = 50
 
@@ -60,6 +61,8 @@ def main() -> None:
     cases: list[tuple[str, Callable[[], bytes]]] = [
         ("png 1600px", lambda: render_layout_png(lay)),
         ("png 1600px labels", lambda: render_layout_png(lay, labels=True)),
+        # What a run writes since issue 19: every part labelled, a title line.
+        ("png 1600px run", lambda: render_layout_png(lay, labels=True, title=TITLE)),
         ("png 3000px", lambda: render_layout_png(lay, max_px=3000)),
         ("dxf exploded", lambda: write_layout_dxf(lay)),
         ("dxf blocks", lambda: write_layout_dxf(lay, mode="blocks")),

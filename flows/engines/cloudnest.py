@@ -29,7 +29,7 @@ from nestflow.gate import dxf_outlines, used_length
 from nestflow.geometry.layout import SheetLayout
 from nestflow.geometry.preview import render_layout_png
 from nestflow.intake import Intake, order_lines
-from nestflow.report import EngineSummary, LayoutRow, outline_sheet, tag_dxf_header
+from nestflow.report import EngineSummary, outline_sheet, picture_title, tag_dxf_header
 from nestflow.targets import LayoutToCut
 from tasks import cloudnest
 
@@ -221,11 +221,12 @@ class CloudNestRun:
                 continue
             tagged = tag_dxf_header(data, row.info) if row.info is not None else None
             files[file_name(self.summary, index, "dxf")] = tagged or data
-            files[file_name(self.summary, index, "png")] = self._picture(row)
+            files[file_name(self.summary, index, "png")] = self._picture(index)
         return files
 
-    def _picture(self, row: LayoutRow) -> bytes:
+    def _picture(self, index: int) -> bytes:
         """The layout drawn from its file's outlines, each named after its part by area."""
+        row = self.summary.layouts[index]
         sheet = SheetLayout(
             name=row.name,
             sheet_length=row.sheet_length,
@@ -234,7 +235,9 @@ class CloudNestRun:
             quantity=row.quantity,
         )
         outlines = self.outlines.get(row.layout_id, [])
-        return render_layout_png(outline_sheet(sheet, outlines, row.part_counts, self.part_areas))
+        drawn = outline_sheet(sheet, outlines, row.part_counts, self.part_areas)
+        title = picture_title(self.summary.layouts, index)
+        return render_layout_png(drawn, labels=True, title=title)
 
     def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
         """The gated layouts, with the CloudNest job (server-side push needs it)."""

@@ -22,7 +22,7 @@ from nestflow.geometry.layout import SheetLayout, write_layout_dxf
 from nestflow.geometry.preview import render_layout_png
 from nestflow.intake import order_lines
 from nestflow.ledger import order_digest, part_key
-from nestflow.report import EngineSummary, layouts_summary
+from nestflow.report import EngineSummary, layouts_summary, picture_title
 from nestflow.targets import LayoutToCut
 from tasks import local
 
@@ -91,7 +91,10 @@ class LocalRun:
             write_layout_dxf(layout, info=row.info)
             for layout, row in zip(self.layouts, rows, strict=True)
         ]
-        png = [render_layout_png(layout) for layout in self.layouts]
+        png = [
+            render_layout_png(layout, labels=True, title=picture_title(rows, index))
+            for index, layout in enumerate(self.layouts)
+        ]
         return named_files(self.summary, "dxf", dxf) | named_files(self.summary, "png", png)
 
     def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:

@@ -29,7 +29,7 @@ from nestflow.report.models import (
     SheetCutting,
     rejected_progress,
 )
-from nestflow.report.pictures import outline_sheet, png_data_uri, thumbnail_png
+from nestflow.report.pictures import outline_sheet, picture_title, png_data_uri, thumbnail_png
 from nestflow.report.quote import (
     Pricing,
     kilograms,
@@ -58,6 +58,7 @@ __all__ = [
     "layout_file",
     "layout_stem",
     "outline_sheet",
+    "picture_title",
     "pick_list_csv",
     "pictured_layouts",
     "png_data_uri",

@@ -3,7 +3,8 @@
 Every engine's layouts get a PNG: AlmaCAM draws its own, the local engine's sheets are rendered by
 :func:`nestflow.geometry.preview.render_layout_png`, and a layout that exists only as a file
 (CloudNest's DXF) is rebuilt from the outlines the safety gate read, each outline named after the
-part of the layout whose area it has (the same part colours as every other picture).
+part of the layout whose area it has (the same part colours as every other picture). Our own
+pictures carry a title (:func:`picture_title`) and each part's name or legend number.
 
 The Prefect UI shows a report's pictures only when they are inside the markdown (a ``file://`` link
 to a worker's disk opens nothing in a browser), so the report embeds small thumbnails as
@@ -22,6 +23,7 @@ from shapely.geometry.polygon import orient
 
 from nestflow.geometry.layout import Placement, SheetLayout
 from nestflow.geometry.models import Contour, Part, Vertex
+from nestflow.report.models import LayoutRow
 
 #: Pixels along the longer side of a report thumbnail: readable in the UI, a few tens of KB.
 THUMBNAIL_PX = 600
@@ -50,6 +52,29 @@ def thumbnail_png(png: bytes, max_px: int = THUMBNAIL_PX) -> bytes:
     out = io.BytesIO()
     small.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def picture_title(rows: Sequence[LayoutRow], index: int, job: str = "", material: str = "") -> str:
+    """The title line of a layout's picture: job, material, thickness, which sheet, format.
+
+    Args:
+        rows: Every layout of the engine, in order (the sheets are counted over all of them).
+        index: The layout pictured (0-based).
+        job: The job, when the layout's ``info`` does not say it.
+        material: Material and thickness, when the layout's ``info`` does not say them.
+
+    Returns:
+        e.g. ``A17 · S235JR 3 mm · sheet 2 of 4, 3000 x 1500 mm``; a layout cut on several
+        sheets says ``sheets 2-3 of 4``.
+    """
+    row = rows[index]
+    if row.info is not None:
+        job, material = row.info.job, f"{row.info.material} {row.info.thickness:g} mm"
+    first = 1 + sum(r.quantity for r in rows[:index])
+    last, total = first + row.quantity - 1, sum(r.quantity for r in rows)
+    which = f"sheet {first}" if last == first else f"sheets {first}-{last}"
+    size = f"{row.sheet_length:g} x {row.sheet_height:g} mm"
+    return " \u00b7 ".join(t for t in (job, material, f"{which} of {total}, {size}") if t)
 
 
 def png_data_uri(png: bytes) -> str:
