@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from flows.nest_to_cnc import nest_to_cnc
 from flows.outputs import PushIncomplete
@@ -152,3 +153,15 @@ def test_the_report_gives_each_sheets_cut_time_and_the_total(summary, report) ->
     assert f"{total.cut_time_s / 60:.1f}" in line
     rows = [ln for ln in report.splitlines() if re.match(r"\| Layout \d+", ln)]
     assert len(rows) == len(summary.engine("local").layouts)
+
+
+# --------------------------------------------------------------- the pictures written
+
+
+def test_each_sheets_picture_has_its_title_band_above_the_sheet(summary) -> None:
+    margin = 0.02 * 3000  # the preview's empty border: 2 % of the sheet's longer side
+    for row in summary.engine("local").layouts:
+        with Image.open(Path(row.files["png"])) as picture:
+            width, height = picture.size
+        sheet_only = width * (row.sheet_height + 2 * margin) / (row.sheet_length + 2 * margin)
+        assert height > sheet_only + 10, row.files["png"]  # the title line's band
