@@ -59,7 +59,7 @@ lint: $(STAMP)
 BENCHES := bench_read bench_render bench_nesting bench_esicup bench_almacam_latency bench_cloudnest \
 	bench_pipeline bench_scale_out bench_chaos bench_part_in_part bench_tiling \
 	bench_corpus_dxf bench_corpus_manifest bench_corpus_security bench_corpus_vendor \
-	bench_manifest_matching
+	bench_manifest_matching bench_cli
 bench: $(STAMP) services
 	for b in $(BENCHES); do echo "== $$b"; $(BIN)/python bench/$$b.py || exit 1; done
 

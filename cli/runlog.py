@@ -124,7 +124,9 @@ def run_log(
     Yields:
         The run's log, to record a failure's traceback in.
     """
-    import prefect  # noqa: F401 - configures Prefect's logging, whose handlers are swapped below
+    # Prefect configures its logging when prefect.main is imported (``import prefect`` alone is
+    # lazy): configured now, its console handlers can be swapped below, and not reset later.
+    import prefect.main  # noqa: F401
 
     path.parent.mkdir(parents=True, exist_ok=True)
     # Created by the first line logged: a run refused before Prefect logs anything leaves none.

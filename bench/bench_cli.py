@@ -1,0 +1,189 @@
+"""How fast the command line answers: help, refused input, and a one-drawing local quote.
+
+Run: ``.venv/bin/python bench/bench_cli.py [--repeat 3] [--before /tmp/before]``
+
+Each case is a fresh ``nestflow`` process (wall time, best of ``--repeat``):
+
+* ``python -c pass`` and ``import cli.app``: the interpreter, and the command line's imports;
+* ``nestflow --help``, ``nestflow run --help``;
+* a refused flag value (``run quote --job j --units furlongs``) and a refused path
+  (``run quote --job j --drawings nowhere.dxf``);
+* a one-drawing local quote (``run quote --job bench-cli --drawings examples/bracket.dxf
+  --engines local --time 1``) against a Prefect of its own (a fresh ``PREFECT_HOME``: the
+  temporary server and its new database, as on a first run), broken down from the log's time
+  stamps: start-up and imports (to Prefect's "Starting temporary server"), the server start (to
+  "Beginning flow run"), the flow (to its "Finished in state"), and the rest (the summary, the
+  server's stop). The solver alone is timed in this process on the same drawing and settings
+  (``LocalEngine``), to show what of the quote is not the solver.
+
+``--before PATH`` runs the same cases against another checkout of nestflow (e.g.
+``git worktree add /tmp/before <commit>``) with this venv, through ``PYTHONPATH``, and prints the
+ratio before/after. The machine is shared: run it quiet, and read best-of figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = "import sys; from cli.app import app; sys.exit(app(prog_name='nestflow'))"
+QUOTE = [
+    "run", "quote", "--job", "bench-cli", "--drawings", "examples/bracket.dxf",
+    "--engines", "local", "--time", "1",
+]  # fmt: skip
+#: Case name -> the python arguments (a command line case starts the CLI with its arguments).
+CASES: dict[str, list[str]] = {
+    "python -c pass": ["-c", "pass"],
+    "import cli.app": ["-c", "import cli.app"],
+    "nestflow --help": ["-c", CLI, "--help"],
+    "nestflow run --help": ["-c", CLI, "run", "--help"],
+    "refused flag": ["-c", CLI, "run", "quote", "--job", "j", "--units", "furlongs"],
+    "refused path": ["-c", CLI, "run", "quote", "--job", "j", "--drawings", "nowhere.dxf"],
+}
+#: The quote's phases: each ends at its mark's log line (the last runs to the process's end).
+PHASES = (("server", "start-up + imports"), ("flow", "Prefect server start"), ("done", "flow"))
+_STAMP = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) \|")
+_MARKS = {
+    "server": re.compile(r"Starting temporary server"),
+    "flow": re.compile(r"Flow run .* - Beginning flow run"),
+    "done": re.compile(r"Flow run .* - Finished in state"),
+}
+
+
+def _environment(tree: Path, home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(tree)
+    env["PREFECT_HOME"] = str(home / "prefect")
+    env["NESTFLOW_LOG_DIR"] = str(home / "logs")
+    # A first start migrates a new database; on a loaded machine 20 s is not enough, and a
+    # start that times out measures nothing.
+    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
+    return env
+
+
+def _run(tree: Path, args: list[str], home: Path) -> tuple[float, float, str, int]:
+    """Start time (epoch), wall seconds, the process's stderr, and its exit code."""
+    started, start = time.time(), time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, *args],
+        cwd=tree,
+        env=_environment(tree, home),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return started, time.perf_counter() - start, done.stderr, done.returncode
+
+
+def _stamp(line: str, day: datetime) -> float | None:
+    match = _STAMP.match(line)
+    if match is None:
+        return None
+    hours, minutes, seconds, millis = (int(g) for g in match.groups())
+    moment = day.replace(hour=hours, minute=minutes, second=seconds, microsecond=millis * 1000)
+    return moment.timestamp()
+
+
+def _marks(text: str, started: float) -> dict[str, float]:
+    """Seconds from the process's start to each marked log line (first occurrence)."""
+    day = datetime.fromtimestamp(started)
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        for name, pattern in _MARKS.items():
+            if name not in found and pattern.search(line):
+                stamp = _stamp(line, day)
+                if stamp is not None:
+                    found[name] = stamp - started
+    return found
+
+
+def quote_breakdown(tree: Path, repeat: int) -> dict[str, float]:
+    """The best quote's wall time and its phases (see the module), each a fresh Prefect home."""
+    best: dict[str, float] = {"wall": math.inf}
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory(prefix="bench-cli-") as folder:
+            home = Path(folder)
+            started, wall, stderr, code = _run(tree, ["-c", CLI, *QUOTE], home)
+            if code != 0:
+                raise SystemExit(f"the quote failed in {tree} (exit {code}):\n{stderr[-3000:]}")
+            logs = "".join(p.read_text(encoding="utf-8") for p in home.glob("logs/*.log"))
+            marks = _marks(stderr + "\n" + logs, started)
+        if wall < best["wall"]:
+            best = {"wall": wall, **marks}
+    return best
+
+
+def solver_seconds(repeat: int) -> float:
+    """The local solver alone on examples/bracket.dxf, as the quote runs it (best of runs)."""
+    from blocks.settings import SheetFormat
+    from nestflow.engines import EngineSettings, LocalEngine, PartOrder
+    from nestflow.geometry.reader import read_drawing
+
+    parts = read_drawing(ROOT / "examples" / "bracket.dxf")
+    lines = [PartOrder(part=part, quantity=1) for part in parts]
+    sheets = [SheetFormat().spec()]  # the quote's default sheet
+    settings = EngineSettings(time_s=1.0, spacing=5.0)
+    best = math.inf
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run = LocalEngine().trigger(lines, sheets, settings)
+        run.wait_for_completion(120.0)
+        run.fetch_result()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def measure(tree: Path, repeat: int) -> dict[str, float]:
+    """Best wall seconds of every case in ``tree``, and the quote's phases."""
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as folder:
+        for name, args in CASES.items():
+            figures[name] = min(_run(tree, args, Path(folder))[1] for _ in range(repeat))
+    quote = quote_breakdown(tree, repeat)
+    figures["one-drawing local quote"] = quote["wall"]
+    last = 0.0
+    for mark, label in PHASES:
+        if mark in quote:
+            figures[f"  quote: {label}"] = quote[mark] - last
+            last = quote[mark]
+    figures["  quote: summary + server stop"] = quote["wall"] - last
+    return figures
+
+
+def main() -> None:
+    """Measure this checkout (and ``--before``'s) and print one table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--before", type=Path, help="another checkout to compare with")
+    options = parser.parse_args()
+    after = measure(ROOT, options.repeat)
+    before = measure(options.before.resolve(), options.repeat) if options.before else {}
+    solver = solver_seconds(options.repeat)
+    after["  quote: solver alone (in process)"] = solver
+    if before:
+        before["  quote: solver alone (in process)"] = solver
+    print(f"load average {os.getloadavg()[0]:.2f}; best of {options.repeat}; wall seconds")
+    header = f"{'case':<40} {'before':>8} {'after':>8} {'before/after':>13}"
+    print(header if before else f"{'case':<40} {'after':>8}")
+    names = list(after) + [name for name in before if name not in after]
+    for name in names:
+        seconds = after.get(name, math.nan)
+        if before:
+            was = before.get(name, math.nan)
+            ratio = was / seconds if seconds > 0 else math.nan
+            print(f"{name:<40} {was:>8.2f} {seconds:>8.2f} {ratio:>13.2f}")
+        else:
+            print(f"{name:<40} {seconds:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
