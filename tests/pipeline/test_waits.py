@@ -250,7 +250,7 @@ def test_read_only_tasks_do_not_retry_a_service_that_was_unreachable_for_the_lim
         (cloudnest.wait_nesting, unreachable_cloudnest, passing_cloudnest),
         (cloudnest.wait_drawings, unreachable_cloudnest, passing_cloudnest),
         (almacam.wait_result, unreachable_almacam, passing_almacam),
-        (almacam.fetch_images, unreachable_almacam, passing_almacam),
+        (almacam.order_is_current, unreachable_almacam, passing_almacam),
     ]
     for task, unreachable, passing in cases:
         condition = task.retry_condition_fn
