@@ -201,8 +201,9 @@ def _emit_failed(resource: dict[str, str], exc: AlmaCamValidationError) -> None:
 def order_is_current(credentials: AlmaCamCredentials, order_id: int, bundle: OrderBundle) -> bool:
     """Whether the (cached) order id still answers for this order's parts on the server.
 
-    An order still computing cannot be told apart and is kept: its result goes through the
-    safety gate before anything of it is written or pushed.
+    Read from the cheap ``stats`` view (:func:`~nestflow.almacam.orders.foreign_result_reasons`:
+    ids, counts, areas). An order still computing cannot be told apart and is kept: the run
+    checks its result again once finished, before anything of it is written or pushed.
     """
     nesting = AlmaCamEngine(almacam_client(credentials)).nesting(order_id, bundle)
     reasons = nesting.foreign_reasons()
