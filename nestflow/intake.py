@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import difflib
 import glob
+import hashlib
 import os
 import stat
 import unicodedata
@@ -88,9 +89,11 @@ from nestflow.geometry.reader import (
     CONFIRM_UNITS,
     DrawingFailure,
     ReadOptions,
+    dxf_with_units,
     header_units,
     inch_suspect,
     mm_suspect,
+    read_one,
 )
 
 GLOB_CHARACTERS = frozenset("*?[")
@@ -1062,6 +1065,73 @@ def _narrow_holes_warning(
         f"{rules.min_hole_ratio:g}): {places}{more}; a laser cannot cut a hole narrower than "
         "about the sheet thickness: check the drawing's units and size, or drill the hole"
     )
+
+
+def with_answered_units(
+    drawing: CheckedDrawing, options: ReadOptions
+) -> tuple[CheckedDrawing, list[str]]:
+    """The drawing with bytes that say the units it was read in, for engines that read bytes.
+
+    A drawing read in units its bytes do not say (a manifest line's units overriding its
+    header, or inches for a drawing without units) reaches an engine that reads the file
+    (CloudNest) as its header says: a 200 mm plate whose header says metres was refused there
+    as a 200 m part. Its header is rewritten to the units it was read in
+    (:func:`~nestflow.geometry.reader.dxf_with_units`), and the new bytes are read again with
+    ``options`` and kept only when they give the very same parts: what is sent stays what was
+    checked. ``sha256`` (and each part's) becomes the new bytes': a drawing read in other units
+    is another drawing.
+
+    Args:
+        drawing: A checked drawing (with its parts).
+        options: The options it was read with, before its units were set.
+
+    Returns:
+        The drawing, with new bytes when needed, and a warning when its units could not be
+        written (a binary DXF, or bytes that do not read back the same): engines that read its
+        file then read it as its header says, and the layouts they return are checked against
+        its parts.
+    """
+    read_as = _units_read_in(drawing.parts)
+    if read_as is None or not drawing.content:
+        return drawing, []
+    written = dxf_with_units(drawing.content, read_as)
+    sent = None if written is None else _read_back(drawing, written, options)
+    if sent is None:
+        return drawing, [
+            f"{drawing.ref.file}: read in {read_as} as given, but its units could not be "
+            "written into the file engines read (a binary DXF, or a header that does not read "
+            "back the same): CloudNest reads it as its header says, and its layouts are "
+            "checked against the parts read here"
+        ]
+    return sent, []
+
+
+def _units_read_in(parts: Sequence[Part]) -> Literal["mm", "inch"] | None:
+    """The units a drawing was read in when its bytes say others (None: as they say)."""
+    labels = {part.units for part in parts}
+    if len(labels) != 1:
+        return None
+    header, arrow, read_as = labels.pop().partition("->")
+    if not arrow or (header == "unitless" and read_as == "mm"):  # unitless is read as mm
+        return None
+    return "inch" if read_as == "inch" else "mm"
+
+
+def _read_back(
+    drawing: CheckedDrawing, written: bytes, options: ReadOptions
+) -> CheckedDrawing | None:
+    """The drawing with ``written`` as its bytes, when they read back as the same parts."""
+    result = read_one(written, name=drawing.ref.file, options=options)
+    same = len(result.parts) == len(drawing.parts) and all(
+        (new.name, new.outer, new.holes, new.marks, new.mark_texts)
+        == (old.name, old.outer, old.holes, old.marks, old.mark_texts)
+        for new, old in zip(result.parts, drawing.parts, strict=True)
+    )
+    if result.failures or not same:
+        return None
+    sha256 = hashlib.sha256(written).hexdigest()
+    parts = [part.model_copy(update={"sha256": sha256}) for part in drawing.parts]
+    return drawing.model_copy(update={"content": written, "sha256": sha256, "parts": parts})
 
 
 def order_lines(drawings: list[CheckedDrawing]) -> list[PartOrder]:

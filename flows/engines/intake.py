@@ -11,7 +11,14 @@ from blocks.settings import DrawingRoots
 from flows.parameters import BlockNames, DrawingSource, MaterialSpec, Mode, NestingSettings, Units
 from nestflow.batching import batches
 from nestflow.geometry.reader import ReadOptions
-from nestflow.intake import DrawingToCheck, Intake, IntakeRules, OrderTerms, terms_for
+from nestflow.intake import (
+    DrawingToCheck,
+    Intake,
+    IntakeRules,
+    OrderTerms,
+    terms_for,
+    with_answered_units,
+)
 from nestflow.urls import UrlPolicy
 from tasks.drawings import (
     CHECK_BATCH,
@@ -38,15 +45,17 @@ def read_drawings(
     before anything is nested; a quote rejects them by name and goes on. Two identical lines for
     one drawing are summed (a warning says so); lines that disagree fail the manifest.
 
-    A drawing's manifest line's ``units`` answer for it: they override its ``$INSUNITS`` (with
-    a warning naming both: headers can be wrong). Without them its ``$INSUNITS`` counts, and a
-    drawing without one is read in ``units`` (``auto``: mm). ``units`` is a default, never an
-    answer for one drawing: a unitless drawing whose size looks drawn in other units than it
-    was read in (under 60 mm read as mm: inches; 60 in and more read as inches: mm) is refused
-    in production, naming its size and the manifest's ``units`` column, and kept with the
-    reader's warning in a quote. Every warning (reader, units, holes narrower than the
-    thickness times ``nesting.min_hole_ratio``, summed lines, quote mismatches) is logged and
-    listed in ``Intake.warnings``, hence in the report and ``summary.json``.
+    A drawing's manifest line's ``units`` answer for it: they override its ``$INSUNITS`` (with a
+    warning naming both: headers can be wrong), and the file engines read (CloudNest) is sent
+    with its header saying them (:func:`~nestflow.intake.with_answered_units`). Without them its
+    ``$INSUNITS`` counts, and a drawing without one is read in ``units`` (``auto``: mm).
+    ``units`` is a default, never an answer for one drawing: a unitless drawing whose size looks
+    drawn in other units than it was read in (under 60 mm read as mm: inches; 60 in and more
+    read as inches: mm) is refused in production, naming its size and the manifest's ``units``
+    column, and kept with the reader's warning in a quote. Every warning (reader, units, holes
+    narrower than the thickness times ``nesting.min_hole_ratio``, summed lines, quote
+    mismatches) is logged and listed in ``Intake.warnings``, hence in the report and
+    ``summary.json``.
 
     Drawings are read only from allowed places: with a Drawing Roots block
     (``blocks.drawing_roots``), every local path (folder, files, manifest, its lines) must lie in
@@ -106,14 +115,20 @@ def read_drawings(
         thickness=material.thickness,
         min_hole_ratio=nesting.min_hole_ratio,
     )
+    options = ReadOptions()
     checks = check_drawings.map(
         batches(items, CHECK_BATCH),
-        unmapped(ReadOptions()),
+        unmapped(options),
         unmapped(rules),
         unmapped(url_policy),
     ).result()
     checked = [drawing for batch in checks for drawing in batch]
-    good = [c for c in checked if c.ok]
+    # Engines that read the file (CloudNest) get bytes saying the units each was read in.
+    sent = [with_answered_units(c, options) for c in checked if c.ok]
+    good = [drawing for drawing, _ in sent]
+    unwritten = [warning for _, notes in sent for warning in notes]
+    for warning in unwritten:
+        logger.warning("%s", warning)
     files = {ref.file for ref in refs}
     rejected = (
         duplicates
@@ -121,7 +136,7 @@ def read_drawings(
         + [c.failure for c in checked if c.failure is not None]
     )
     warnings += [m.message + " (not quoted)" for m in mismatches]
-    warnings += [w for c in checked for w in c.warnings]
+    warnings += [w for c in checked for w in c.warnings] + unwritten
     logger.info("%d drawing(s) to nest, %d rejected", len(good), len(rejected))
     # A drawing refused after its order line was read is ordered all the same: its copies are
     # reported missing (a refused order line, e.g. another material's, orders nothing here).

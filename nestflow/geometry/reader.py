@@ -404,6 +404,78 @@ def header_units(parts: Sequence[Part]) -> tuple[str, int, str] | None:
     return None
 
 
+#: A line end of an ASCII DXF file (CRLF, LF or CR alone), and the text around a tag's lines.
+_EOL = rb"(?:\r\n|\r|\n)"
+_INSUNITS_VALUE = re.compile(
+    rb"(^|"
+    + _EOL
+    + rb")([ \t]*9[ \t]*"
+    + _EOL
+    + rb"\$INSUNITS[ \t]*"
+    + _EOL
+    + rb"[ \t]*70[ \t]*"
+    + _EOL
+    + rb")[ \t]*[-+]?\d+[ \t]*(?="
+    + _EOL
+    + rb")"
+)
+_HEADER_SECTION = re.compile(
+    rb"(^|"
+    + _EOL
+    + rb")[ \t]*0[ \t]*"
+    + _EOL
+    + rb"[ \t]*SECTION[ \t]*"
+    + _EOL
+    + rb"[ \t]*2[ \t]*"
+    + _EOL
+    + rb"[ \t]*HEADER[ \t]*("
+    + _EOL
+    + rb")"
+)
+_FIRST_SECTION = re.compile(
+    rb"(^|" + _EOL + rb")([ \t]*0[ \t]*(" + _EOL + rb")[ \t]*SECTION[ \t]*" + _EOL + rb")"
+)
+
+
+def dxf_with_units(data: bytes, units: Literal["mm", "inch"]) -> bytes | None:
+    """The bytes of an ASCII DXF file whose header says ``units`` (``$INSUNITS`` 4 or 1).
+
+    For engines that read the file themselves: a drawing read in units given for it (a manifest
+    line's, or a run's for a unitless drawing) must reach them saying so. Only the header
+    variable's value changes, or the variable is added to the header (a HEADER section is added
+    when there is none), in the file's own line ends; every other byte stays.
+
+    Args:
+        data: The file's bytes (ASCII DXF: any line ends, a byte order mark).
+        units: The units it was read in.
+
+    Returns:
+        The new bytes, or None for a binary DXF or bytes with no section to write into.
+    """
+    if data.startswith(BINARY_SENTINEL):
+        return None
+    if data.startswith(codecs.BOM_UTF8):  # the first section follows the mark, not a line end
+        rest = dxf_with_units(data[len(codecs.BOM_UTF8) :], units)
+        return None if rest is None else codecs.BOM_UTF8 + rest
+    code = str(_GIVEN_CODES[units]).encode()
+    written, count = _INSUNITS_VALUE.subn(lambda m: m.group(1) + m.group(2) + code, data)
+    if count:
+        return written
+    header = _HEADER_SECTION.search(data)
+    if header is not None:
+        eol = header.group(2)
+        at = header.end()
+        return data[:at] + b"9" + eol + b"$INSUNITS" + eol + b"70" + eol + code + eol + data[at:]
+    first = _FIRST_SECTION.search(data)
+    if first is None:
+        return None
+    eol = first.group(3)
+    section = eol.join([b"0", b"SECTION", b"2", b"HEADER", b"9", b"$INSUNITS", b"70", code])
+    added = section + eol + b"0" + eol + b"ENDSEC" + eol
+    at = first.start(2)
+    return data[:at] + added + data[at:]
+
+
 def _read_as(file: str, units: str) -> str:
     """How a drawing's units were read, and how to give others, for a too-large refusal."""
     header, arrow, read_as = units.partition("->")

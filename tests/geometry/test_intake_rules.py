@@ -4,8 +4,10 @@ Also the order manifest against the drawings of a run: a line that matches no dr
 drawing no line orders are named, with the names they could have meant.
 """
 
+import hashlib
 from pathlib import Path
 
+import ezdxf
 import pytest
 from ezdxf.document import Drawing
 
@@ -13,6 +15,7 @@ from nestflow.geometry.manifest import read_manifest
 from nestflow.geometry.reader import ReadOptions, read_drawing
 from nestflow.intake import (
     SUGGESTED_PROBLEMS,
+    CheckedDrawing,
     DrawingLocation,
     IntakeRules,
     ManifestMismatch,
@@ -20,6 +23,7 @@ from nestflow.intake import (
     judge_drawing,
     manifest_mismatches,
     terms_for,
+    with_answered_units,
 )
 from tests.units_drawings import r12_metres_header
 
@@ -267,3 +271,56 @@ def test_the_line_for_the_runs_material_is_taken_among_several(tmp_path: Path) -
     assert (terms.quantity, terms.manifest_line, terms.units) == (5, 3, "inch")
     refused = terms_for(ref, lines, OrderTerms(), "S355", 3.0)
     assert refused.kind == "other_material" and "lines 2, 3" in refused.message
+
+
+# --- the bytes the engines are sent say the units the drawing was read in ----------------------
+
+
+def _checked(path: Path, terms: OrderTerms, rules: IntakeRules) -> CheckedDrawing:
+    content = path.read_bytes()
+    parts = read_drawing(content, name=path.name, options=rules.read_options(ReadOptions(), terms))
+    return CheckedDrawing(
+        ref=DrawingLocation(file=path.name, path=str(path)),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        parts=parts,
+        terms=terms,
+    )
+
+
+def test_a_drawing_whose_header_was_overridden_is_sent_in_the_units_given(tmp_path: Path) -> None:
+    terms = OrderTerms(units="mm", manifest_line=2)
+    checked = _checked(r12_metres_header(tmp_path / "plate.dxf"), terms, IntakeRules())
+    sent, warnings = with_answered_units(checked, ReadOptions())
+    assert warnings == []
+    assert sent.sha256 == hashlib.sha256(sent.content).hexdigest() != checked.sha256
+    assert [p.sha256 for p in sent.parts] == [sent.sha256]  # the parts name the bytes sent
+    (read_back,) = read_drawing(sent.content, name="plate.dxf")  # as an engine reads them
+    assert (read_back.units, read_back.bbox.width) == ("mm", pytest.approx(200.0))
+    assert sent.parts[0].outer == checked.parts[0].outer
+
+
+def test_a_unitless_drawing_read_in_inches_is_sent_saying_inches(make_dxf) -> None:
+    rules = IntakeRules(units="inch")
+    checked = _checked(make_dxf(_clip, name="clip.dxf", units=0), OrderTerms(), rules)
+    sent, _ = with_answered_units(checked, ReadOptions())
+    (read_back,) = read_drawing(sent.content, name="clip.dxf")
+    assert (read_back.units, read_back.bbox.width) == ("inch", pytest.approx(101.6))
+
+
+def test_a_drawing_read_as_its_bytes_say_is_sent_unchanged(make_dxf) -> None:
+    for units in (0, 4, 1):
+        path = make_dxf(_clip, name=f"clip-{units}.dxf", units=units)
+        checked = _checked(path, OrderTerms(units="inch" if units == 1 else None), IntakeRules())
+        assert with_answered_units(checked, ReadOptions()) == (checked, [])
+
+
+def test_a_binary_drawing_read_in_other_units_keeps_its_bytes_and_says_so(
+    make_dxf, tmp_path: Path
+) -> None:
+    ezdxf.readfile(make_dxf(_clip, units=0)).saveas(tmp_path / "clip.dxf", fmt="bin")
+    checked = _checked(tmp_path / "clip.dxf", OrderTerms(units="inch"), IntakeRules())
+    sent, (warning,) = with_answered_units(checked, ReadOptions())
+    assert sent == checked
+    assert warning.startswith("clip.dxf: read in inch as given, but its units could not be ")
+    assert "CloudNest" in warning

@@ -2,11 +2,13 @@
 
 from pathlib import Path
 
+import ezdxf
 import pytest
 from ezdxf.document import Drawing
 
 from nestflow.geometry.reader import (
     ReadOptions,
+    dxf_with_units,
     header_units,
     inch_suspect,
     mm_suspect,
@@ -197,3 +199,39 @@ def test_units_given_for_a_drawing_silence_the_mm_warning(make_dxf) -> None:
     (part,) = read_drawing(make_dxf(plate, units=0), units_override="inch")
     assert part.warnings == ()
     assert mm_suspect([part]) == pytest.approx((2540.0, 1270.0))  # the size still looks like mm
+
+
+# --- the bytes sent on say the units the drawing was read in -------------------------------------
+
+
+def test_units_written_into_a_header_in_metres_read_as_given(tmp_path: Path) -> None:
+    data = r12_metres_header(tmp_path / "plate.dxf").read_bytes()
+    written = dxf_with_units(data, "mm")
+    assert written is not None and written.count(b"$INSUNITS") == 1
+    (part,) = read_drawing(written, name="plate.dxf")  # no answer needed any more
+    assert (part.units, part.bbox.width) == ("mm", pytest.approx(200.0))
+    assert written.replace(b"$INSUNITS\n70\n4\n", b"$INSUNITS\n70\n6\n") == data  # nothing else
+
+
+def test_units_written_into_a_unitless_drawing_of_any_line_ends(make_dxf) -> None:
+    data = make_dxf(_plate, units=0).read_bytes()
+    for line_end in (b"\r\n", b"\r"):
+        written = dxf_with_units(data.replace(b"\n", line_end), "inch")
+        (part,) = read_drawing(written)
+        assert (part.units, part.bbox.width) == ("inch", pytest.approx(4 * 25.4))
+
+
+def test_units_written_into_a_drawing_without_a_header_section() -> None:
+    square = "".join(
+        f"0\nLINE\n8\n0\n10\n{a[0]}\n20\n{a[1]}\n11\n{b[0]}\n21\n{b[1]}\n"
+        for a, b in [((0, 0), (4, 0)), ((4, 0), (4, 3)), ((4, 3), (0, 3)), ((0, 3), (0, 0))]
+    )
+    data = f"0\nSECTION\n2\nENTITIES\n{square}0\nENDSEC\n0\nEOF\n".encode()
+    (part,) = read_drawing(dxf_with_units(data, "inch"))
+    assert (part.units, part.bbox.width) == ("inch", pytest.approx(4 * 25.4))
+
+
+def test_units_are_not_written_into_a_binary_drawing(make_dxf, tmp_path: Path) -> None:
+    doc = ezdxf.readfile(make_dxf(_plate, units=0))
+    doc.saveas(tmp_path / "binary.dxf", fmt="bin")
+    assert dxf_with_units((tmp_path / "binary.dxf").read_bytes(), "inch") is None
