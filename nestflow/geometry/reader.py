@@ -476,8 +476,12 @@ def dxf_with_units(data: bytes, units: Literal["mm", "inch"]) -> bytes | None:
     return data[:at] + added + data[at:]
 
 
-def _read_as(file: str, units: str) -> str:
-    """How a drawing's units were read, and how to give others, for a too-large refusal."""
+def _read_as(file: str, units: str, size: tuple[float, float]) -> str:
+    """How a drawing's units were read, and how to give others, for a too-large refusal.
+
+    ``size`` is the part's size as read (mm); when the header named the units, the size the
+    part would have in mm is shown too (a header in metres on a drawing in mm: 200 x 100 mm).
+    """
     header, arrow, read_as = units.partition("->")
     if header == "unitless":
         how = f"it has no units ($INSUNITS = 0), read as {read_as}"
@@ -487,6 +491,10 @@ def _read_as(file: str, units: str) -> str:
         code = _label_code(header)
         name = _UNIT_NAMES.get(code, header) if code is not None else header
         how = f"the header says {name} ($INSUNITS {code})"
+        factor = _code_units(code, file)[0] if code is not None else 0.0
+        if factor and code != _GIVEN_CODES["mm"]:
+            width, height = size[0] / factor, size[1] / factor
+            how += f", {width:.1f} x {height:.1f} mm if it is drawn in mm"
     return (
         f"{how}: if {file} is drawn in other units, give them in the units column of the "
         "order manifest (mm or inch), which overrides the header"
@@ -1011,7 +1019,7 @@ class _Builder:
                 error = PartTooLarge(self.file, (x1 - x0, y1 - y0), limit)
                 # Most such parts are a units mistake: say how the drawing was read and how
                 # to answer for it (the error's own text only says to check the units).
-                error.message += f"; {_read_as(self.file, units)}"
+                error.message += f"; {_read_as(self.file, units, error.size)}"
                 error.args = (f"{self.file}: {error.message}",)
                 raise error
 

@@ -156,6 +156,7 @@ def test_a_part_too_large_as_its_header_says_names_the_header_and_the_override(
     assert failure.kind == "part_too_large"
     assert "200000.0 x 100000.0 mm" in failure.message
     assert "the header says metres ($INSUNITS 6)" in failure.message
+    assert "200.0 x 100.0 mm if it is drawn in mm" in failure.message
     assert "units column of the order manifest" in failure.message
 
 
