@@ -427,7 +427,10 @@ def parameters_from(
     check_choices(flow, values)
     blocks = values.get("blocks")
     if not (isinstance(blocks, dict) and blocks.get("drawing_roots")):
-        check_places(values, None)  # else once the roots are loaded (check_blocks)
+        # No Drawing Roots: the places are the working folder's, known without Prefect (else
+        # they are checked once the roots are loaded, by check_blocks).
+        check_places(values, None)
+        check_manifest(flow, values, None)
     for sheet in flags.sheets:
         parse_sheet(sheet)
     validate(flow, values)
@@ -466,9 +469,10 @@ def check_blocks(flow: str, values: dict[str, Any], flags: RunFlags | None = Non
 
     Checked: each engine the run uses loads its blocks (its credentials) as the run would, and
     each optional block the ``blocks`` parameter names (stock, machine, cutting parameters,
-    drawing roots, output storage) is looked up; then each local path given (drawings' folder,
-    files, manifest) must lie where the run may read (its Drawing Roots, else the working
-    folder).
+    drawing roots, output storage) is looked up; then, with a Drawing Roots block, each local
+    path given (drawings' folder, files, manifest) must lie in its folders and the order
+    manifest must be one the run accepts (:func:`check_manifest`; without the block,
+    :func:`parameters_from` checked both against the working folder).
 
     Args:
         flow: The flow's command-line name (``watch-inbox`` loads no block itself).
@@ -477,7 +481,7 @@ def check_blocks(flow: str, values: dict[str, Any], flags: RunFlags | None = Non
 
     Raises:
         UsageError: A named block is not on the Prefect server (the message says how to make
-            it), or a path lies where the run may not read.
+            it), a path lies where the run may not read, or the manifest is refused.
     """
     if flow == "watch-inbox":
         return
@@ -512,8 +516,9 @@ def check_blocks(flow: str, values: dict[str, Any], flags: RunFlags | None = Non
         except (BlockNotFound, TypeError, ValueError) as exc:
             raise UsageError(f"blocks.output_storage: {' '.join(str(exc).split())}") from None
     roots = loaded.get("drawing_roots")
-    check_places(values, roots.resolved() if isinstance(roots, DrawingRoots) else None)
-    check_manifest(flow, values, roots.resolved() if isinstance(roots, DrawingRoots) else None)
+    if isinstance(roots, DrawingRoots):  # without, parameters_from checked them already
+        check_places(values, roots.resolved())
+        check_manifest(flow, values, roots.resolved())
 
 
 def check_places(values: dict[str, Any], roots: list[Path] | None) -> None:
@@ -546,20 +551,17 @@ def check_places(values: dict[str, Any], roots: list[Path] | None) -> None:
             raise UsageError(str(exc)) from None
 
 
-#: Problems of a manifest named in its one-line refusal; more are counted.
-_SHOWN_PROBLEMS = 3
-
-
 def check_manifest(flow: str, values: dict[str, Any], roots: list[Path] | None) -> None:
-    """Read the order manifest and match it to the drawings as the run would, before it starts.
+    """Check the order manifest against the drawings as the run would, before it starts.
 
-    The run reads it with the same core functions (``tasks.drawings``), but once started a
-    refusal is a failed run with Prefect's tracebacks; here it is one line. Refused: a manifest
-    that cannot be read or parsed (missing column, empty file, bad cell: file, line and column
-    named), a line whose drawing lies outside its places, and, when the manifest's files are the
-    drawings, a line whose drawing does not exist (the names it may have meant are suggested).
-    With drawings given besides, lines and drawings that do not match are refused in production
-    (a quote goes on without them, as the run says).
+    The run reads it with the same core rules (``tasks.drawings``), but once started a refusal
+    is a failed run with Prefect's tracebacks; here it is one line, the run's own message
+    (:func:`nestflow.intake.check_order_manifest`), with a count of the other problems. Refused:
+    a manifest that cannot be read (empty, a missing column, a bad cell: file, line and column
+    named), a line whose drawing may not be read, and a line whose drawing does not exist when
+    the manifest's files are the drawings (the names it may have meant are suggested). With
+    drawings given besides, lines and drawings that do not match are refused in production; a
+    quote goes on without them and names them, as the run does.
 
     Args:
         flow: The flow's command-line name.
@@ -572,36 +574,27 @@ def check_manifest(flow: str, values: dict[str, Any], roots: list[Path] | None) 
     manifest = values.get("manifest")
     if not manifest or flow == "watch-inbox":
         return
-    from nestflow.geometry.manifest import ManifestError
-    from nestflow.intake import (
-        FileRefused,
-        PlaceRefused,
-        collect_refs,
-        manifest_mismatches,
-        read_order_manifest,
-    )
+    from nestflow.intake import NameRefused, PlaceRefused, check_order_manifest
 
     drawings = values.get("drawings") or {}
     given = bool(drawings.get("folder") or drawings.get("files") or drawings.get("urls"))
     try:
-        lines = read_order_manifest(str(manifest), roots)
-        refs, _ = collect_refs(
-            drawings.get("folder"),
-            list(drawings.get("files") or []),
-            list(drawings.get("urls") or []),
-            lines,
+        problems = check_order_manifest(
+            str(manifest),
             roots,
+            folder=drawings.get("folder"),
+            files=list(drawings.get("files") or []),
+            urls=list(drawings.get("urls") or []),
         )
-    except (ManifestError, PlaceRefused, FileRefused, FileNotFoundError) as exc:
+    except (FileNotFoundError, NameRefused, PlaceRefused) as exc:
         raise UsageError(" ".join(str(exc).split())) from None
     production = flow == "nest-to-cnc" and values.get("mode", "production") == "production"
-    problems = manifest_mismatches(refs, lines, drawings_given=given)
-    if given and not production:
-        return  # a quote prices the rest and names what it left out
+    if given and not production:  # a quote prices the rest and names what it left out
+        problems = [p for p in problems if p.kind not in ("not_a_drawing", "not_in_manifest")]
     if problems:
-        shown = "; ".join(" ".join(p.message.split()) for p in problems[:_SHOWN_PROBLEMS])
-        more = len(problems) - _SHOWN_PROBLEMS
-        raise UsageError(f"{manifest}: {shown}" + (f" (and {more} more)" if more > 0 else ""))
+        first = " ".join(problems[0].message.split())
+        more = len(problems) - 1
+        raise UsageError(first + (f" (and {more} more problem(s))" if more else ""))
 
 
 def environment_variables() -> list[tuple[str, str]]:

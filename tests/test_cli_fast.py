@@ -7,6 +7,8 @@ which heavy modules it imported; how long that takes is measured by ``bench/benc
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,10 +34,12 @@ print(json.dumps({{"code": code, "imported": [m for m in heavy if m in sys.modul
 """
 
 
-def _probe(*args: str) -> tuple[int, list[str], str, str]:
+def _probe(*args: str, cwd: Path = ROOT) -> tuple[int, list[str], str, str]:
+    """Exit code, heavy modules imported, stdout and stderr of ``nestflow ARGS`` run in ``cwd``."""
     done = subprocess.run(
         [sys.executable, "-c", _PROBE.format(heavy=HEAVY), *args],
-        cwd=ROOT,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         check=False,
@@ -106,3 +110,22 @@ def test_a_missing_manifest_is_one_line_without_importing_prefect(tmp_path: Path
     code, imported, _, stderr = _probe("run", "quote", "--job", "j", "--manifest", str(missing))
     assert (code, imported) == (2, [])
     assert stderr.strip() == f"Error: no such file: {missing} (the order manifest)"
+
+
+def test_a_manifest_without_rotations_is_one_line_without_importing_prefect(
+    tmp_path: Path,
+) -> None:
+    # Run from the drawings' folder: with no Drawing Roots block that is where a run may read,
+    # so the manifest is checked before Prefect is imported.
+    shutil.copy(ROOT / "examples" / "bracket.dxf", tmp_path / "bracket.dxf")
+    (tmp_path / "orders.csv").write_text(
+        "file,quantity,material,thickness\nbracket.dxf,2,S235JR,3\n", encoding="utf-8"
+    )
+    code, imported, output, stderr = _probe(
+        "run", "quote", "--job", "j", "--manifest", "orders.csv", "--engines", "local", cwd=tmp_path
+    )
+    assert (code, "prefect" in imported, output) == (2, False, "")
+    assert stderr.strip() == (
+        "Error: orders.csv line 1: missing column(s) rotations; the header needs file, quantity, "
+        "material, thickness, rotations (optional: flip, units), separated by ',' or ';'"
+    )
