@@ -3,7 +3,7 @@
 The session's AlmaCAM sandbox fails its image route (``GET /result/{id}/image/{n}``) with HTTP 500
 on every request; the result views answer as usual. A production run pushing AlmaCAM's layouts
 must push them as it would, write their DXF files, and name each missing preview (order, layout,
-endpoint, reason) in the engine's summary.
+endpoint, reason) in the engine's summary; a quote must price the job as it would.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 
 from flows.nest_to_cnc import nest_to_cnc
 from flows.parameters import DrawingSource, EngineName, PushEngine
+from flows.quote import quote
 from sandbox.faults import FaultKind, FaultPlan, FaultRule
 from sandbox.server import RunningSandbox
 from tests.pipeline.conftest import LOCAL_FAST, LOCAL_MATERIAL, dropped_parts
@@ -70,3 +71,24 @@ def test_a_production_run_pushes_almacams_layouts_when_its_previews_fail(
         "(after 3 attempts); the layout is not affected"
         for n in range(layouts)
     ]
+
+
+def test_a_quote_prices_the_job_when_almacams_previews_fail(
+    previews_failing: FaultRule, sandbox: RunningSandbox, example_folder, pipeline_blocks
+) -> None:
+    folder = example_folder("bracket.dxf", "gusset.dxf")
+
+    summary = quote(
+        job_name=f"quote-no-previews-{uuid.uuid4().hex[:6]}",
+        drawings=DrawingSource(folder=str(folder)),
+        material=LOCAL_MATERIAL,
+        nesting=LOCAL_FAST,
+        blocks=pipeline_blocks.names,
+    )
+
+    almacam = summary.engine("almacam")
+    assert sandbox.faults("almacam").plan().rules[0].fired > 0
+    assert almacam.status == "ok" and almacam.layouts
+    assert sum(line.sheets for line in summary.quote) == almacam.sheets
+    assert len(almacam.errors) == len(almacam.layouts)
+    assert all(e.startswith("preview missing: AlmaCAM order ") for e in almacam.errors)
