@@ -236,13 +236,13 @@ def part_labels(
         One label per placement, in placement order.
     """
     numbers = {e.name: e.number for e in (entries or legend_entries(layout))}
-    spots: dict[tuple[Part, float, bool], tuple[float, float, str, bool]] = {}
+    spots: dict[tuple[int, float, bool], tuple[float, float, str, bool]] = {}
     labels = []
     for placement in layout.placements:
-        part = placement.part
-        key = (part, placement.angle % 360.0, placement.flip)
+        part, turn = placement.part, (placement.angle % 360.0, placement.flip)
+        key = (id(part), *turn)  # by identity, as the parts are drawn
         if key not in spots:
-            spots[key] = _label_spot(key, str(numbers[part.name]), px_per_mm, font_px)
+            spots[key] = _label_spot((part, *turn), str(numbers[part.name]), px_per_mm, font_px)
         x, y, text, numbered = spots[key]
         labels.append(PartLabel(text, x + placement.x, y + placement.y, numbered))
     return labels
@@ -303,15 +303,25 @@ def _text_path(text: str, font_px: float) -> MplPath:
     """A label's glyphs as a path in pixels, centred on (0, 0)."""
     with _DRAW_LOCK:  # FreeType traces the glyphs: one thread at a time, as when printing
         path = TextPath((0.0, 0.0), text, size=font_px, prop=_LABEL_FONT)
-    box = path.get_extents()
-    centre = Affine2D().translate(-(box.x0 + box.x1) / 2.0, -(box.y0 + box.y1) / 2.0)
-    return path.transformed(centre)
+    (x0, y0), (x1, y1) = _bounds(path)
+    return path.transformed(Affine2D().translate(-(x0 + x1) / 2.0, -(y0 + y1) / 2.0))
+
+
+def _bounds(path: MplPath) -> np.ndarray:
+    """Lower-left and upper-right corners of the path's points (control points included).
+
+    A glyph's curves lie within their control points, so the box is never too small; exact
+    curve extents (``Path.get_extents``) cost tens of milliseconds per label.
+    """
+    if len(path.vertices) == 0:
+        return np.zeros((2, 2))
+    return np.array([path.vertices.min(axis=0), path.vertices.max(axis=0)])
 
 
 def _text_size(text: str, font_px: float) -> tuple[float, float]:
     """Width and height in pixels of a label drawn at ``font_px``."""
-    box = _text_path(text, font_px).get_extents()
-    return box.width, box.height
+    (x0, y0), (x1, y1) = _bounds(_text_path(text, font_px))
+    return float(x1 - x0), float(y1 - y0)
 
 
 def _draw_sheet(ax: Axes, layout: SheetLayout) -> None:
@@ -346,26 +356,31 @@ def _draw_parts(ax: Axes, placements: tuple[Placement, ...], chord_tolerance: fl
     """All parts as one PathCollection; each part is one compound path, its holes wound opposite.
 
     Each distinct part is flattened once in its own coordinates; placements only move the points.
+    Parts are told apart by identity (placements share their part's object): hashing a part's
+    whole geometry for each of thousands of placements cost more than drawing them.
     """
-    rings: dict[Part, list[np.ndarray]] = {}
-    marks: dict[Part, list[np.ndarray]] = {}
+    rings: dict[int, list[np.ndarray]] = {}
+    marks: dict[int, list[np.ndarray]] = {}
     fills: dict[str, tuple[float, float, float, float]] = {}  # one hash per name, not per part
     paths, colours, mark_lines = [], [], []
     for placement in placements:
         part = placement.part
-        if part not in rings:
-            rings[part] = [_flat(c, chord_tolerance) for c in (part.outer, *part.holes)]
-            marks[part] = [_flat(c, chord_tolerance) for c in part.marks]
-        paths.append(_compound_path([_place(r, placement) for r in rings[part]]))
+        if (key := id(part)) not in rings:
+            rings[key] = [_flat(c, chord_tolerance) for c in (part.outer, *part.holes)]
+            marks[key] = [_flat(c, chord_tolerance) for c in part.marks]
+        paths.append(_compound_path([_place(r, placement) for r in rings[key]]))
         if part.name not in fills:
             fills[part.name] = to_rgba(part_colour(part.name))
         colours.append(fills[part.name])
-        mark_lines.extend(_place(m, placement) for m in marks[part])
+        mark_lines.extend(_place(m, placement) for m in marks[key])
+    # The view is the sheet's (set by _figure): the collections' data limits are not needed.
     ax.add_collection(
-        PathCollection(paths, facecolors=colours, edgecolors=PART_EDGE, linewidths=0.5)
+        PathCollection(paths, facecolors=colours, edgecolors=PART_EDGE, linewidths=0.5),
+        autolim=False,
     )
     if mark_lines:
-        ax.add_collection(LineCollection(mark_lines, colors=MARK_COLOUR, linewidths=0.6))
+        lines = LineCollection(mark_lines, colors=MARK_COLOUR, linewidths=0.6)
+        ax.add_collection(lines, autolim=False)
 
 
 def _flat(contour: Contour, chord_tolerance: float) -> np.ndarray:
