@@ -18,11 +18,12 @@ from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
 from cli.doctor import doctor
+from cli.prefect_api import configure_environment
 
-# A Prefect server sends usage telemetry to an outside address unless told not to; nestflow talks
-# to loopback and the vendors only. Set before Prefect is imported (its settings are read then);
-# a value the user exported wins.
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Prefect reads its settings when imported: no telemetry off this machine, and a start budget
+# for a temporary server that holds on a busy machine (values the user exported win). Imports
+# no Prefect.
+configure_environment()
 
 # The choices the options offer come from the Prefect-free core: Prefect, the flows and the
 # geometry libraries are imported by a command that needs them, when it runs (``nestflow --help``
@@ -168,11 +169,29 @@ def demo(
         3.0
     ),
 ) -> None:
-    """Nest examples/ with both engines against the local sandbox, push, and show the results."""
-    from cli.demo import run_demo
+    """Nest examples/ with both engines against the local sandbox, push, and show the results.
 
-    summary = run_demo(wide_console(), out=out, speed=speed, time_s=time_s)
+    The demo's blocks and Prefect database live in a Prefect home of its own, OUT/prefect, with
+    a Prefect server of its own while it runs: your Prefect profile, server and blocks are never
+    read or written.
+    """
+    from cli.prefect_api import PrefectUnavailable, own_prefect_home, prefect_api
+
+    console = wide_console()
+    try:
+        with own_prefect_home(out / "prefect") as home, prefect_api(echo=_to_stderr):
+            console.print(f"[bold]Prefect[/bold]: the demo's own server, home {home}")
+            from cli.demo import run_demo
+
+            summary = run_demo(console, out=out, speed=speed, time_s=time_s)
+    except PrefectUnavailable as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
     raise typer.Exit(0 if any(e.nested for e in summary.engines) else 1)
+
+
+def _to_stderr(line: str) -> None:
+    typer.echo(line, err=True)
 
 
 class FlowName(StrEnum):
