@@ -220,11 +220,12 @@ def part_labels(
 ) -> list[PartLabel]:
     """What each placed part carries and where: its name, else its number in the legend.
 
-    The text's box (as drawn at ``font_px``) is centred on the part's pole of inaccessibility
-    (the point inside it farthest from its edges and holes); the name is written when that box
-    lies inside the part, else the part's legend number, even when that does not fit either (a
-    tiny part still says which it is). Worked out once per distinct part, angle and flip;
-    placements only move it.
+    The name is written where its box (as drawn at ``font_px``) lies inside the part: centred
+    on the part's centroid, else on its pole of inaccessibility (the point inside it farthest
+    from its edges and holes), else wherever the box fits; a part it fits nowhere carries its
+    number in the legend at its pole, even when that does not fit either (a tiny part still
+    says which it is). Worked out once per distinct part, angle and flip; placements only move
+    it.
 
     Args:
         layout: The sheet and its placements.
@@ -254,6 +255,8 @@ def _label_spot(
     """Where a part turned and flipped as ``key`` says carries its label, and which label."""
     part, angle, flip = key
     shape = _turned(part, angle, flip)
+    if shape.is_empty:  # no area to write in: the number, at the part's reference point
+        return 0.0, 0.0, number, True
     try:
         pole = polylabel(shape, tolerance=max(0.5, 2.0 / px_per_mm))
     except Exception:  # noqa: BLE001 - a degenerate outline still gets a point inside it

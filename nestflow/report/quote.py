@@ -82,7 +82,16 @@ def sheet_cutting(
 def priced_layouts(
     engine: EngineSummary, pricing: Pricing, parts: Mapping[str, Part] | None = None
 ) -> EngineSummary:
-    """The engine's layouts, each with what cutting one of its sheets takes (``cutting``)."""
+    """The engine's layouts, each with what cutting one of its sheets takes (``cutting``).
+
+    Args:
+        engine: The engine whose layouts are priced.
+        pricing: Material and the cutting table that times the sheets.
+        parts: The parts' geometry by name; parts not in it are named ``unpriced``.
+
+    Returns:
+        The engine's summary, its rows' ``cutting`` set.
+    """
     rate, _ = pricing.table.rate_for(pricing.material, pricing.thickness, pricing.gas)
     cutting = {name: part_cutting(part) for name, part in (parts or {}).items()}
     rows = [
