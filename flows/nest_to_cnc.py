@@ -176,8 +176,11 @@ def nest_to_cnc(
         nesting: Optimisation time, spacing, default rotations and flip, longest wait.
         blocks: Names of the credentials, stock, machine and output storage blocks.
         wait_production: Wait until the machine reports the pushed layouts cut.
-        units: Units of drawings that carry none: ``auto`` (a drawing that looks like inches is
-            refused in production until confirmed), ``mm`` or ``inch``.
+        units: Default units of drawings that carry none ($INSUNITS) and whose manifest line
+            gives none: ``auto`` (mm), ``mm`` or ``inch``. A default answers for no single
+            drawing: a unitless drawing under 60 mm read as mm, or of 60 in and more read as
+            inches, is refused in production until its manifest line's ``units`` answers (a
+            manifest line's units also override a drawing's header).
         recut: Cut the order once more: each drawing whose earlier cut is whole (a recut
             stopped half way is finished by the next run, not ordered a third time).
         file_away: Inbox semantics: skip drawings another job cut already, then move each

@@ -112,9 +112,10 @@ def quote(
         blocks: Names of the AlmaCAM credentials, stock and output storage blocks.
         engine: Which engine prices the job: ``almacam`` (its cheap ``stats`` view) or ``local``
             (our solver, no vendor account).
-        units: Units of drawings that carry none ($INSUNITS) and whose manifest line gives none:
-            ``auto`` (mm; a drawing that looks like inches is quoted with a warning), ``mm`` or
-            ``inch``.
+        units: Default units of drawings that carry none ($INSUNITS) and whose manifest line
+            gives none: ``auto`` (mm), ``mm`` or ``inch``. A drawing whose size looks drawn in the
+            other unit is quoted with a warning (a manifest line's ``units`` answers for it and
+            also overrides a drawing's header).
         in_doubt: An AlmaCAM order an earlier run submitted but never got the answer of:
             ``refuse`` (stop, saying so) or ``resend`` (submit it again: a second order billed).
 

@@ -6,7 +6,8 @@ later fetches them itself by active download). The one check that stops a produc
 order manifest against the drawings (:func:`match_manifest`): a line that matches no drawing, or
 a drawing no line orders, fails the run before anything is read or nested.
 
-Each drawing is read in its confirmed units (its manifest line's, else the run's) and judged by
+Each drawing is read in its manifest line's units (overriding its header), else its header's, else
+the run's default, and judged by
 :func:`nestflow.intake.judge_drawing`: its warnings (the reader's, narrow holes) are logged here
 naming file and part, and kept on the checked drawing for the run's summary.
 
