@@ -8,6 +8,9 @@ the examples that passed the check with their lines of the order manifest, pushe
 layouts to the simulated laser and waits until it has cut them, then prints the comparison and
 where the files are. Prefect's log lines are the progress.
 
+``nestflow demo`` runs it in a Prefect home of its own (``OUT/prefect``, with a server of its own:
+:mod:`cli.prefect_api`), so its blocks never land in the user's Prefect profile.
+
 The example folder holds a broken drawing on purpose: the check shows its reason, and the demo
 leaves it out of the job, as a shop would until it is fixed. (A production run that includes a
 rejected drawing cuts the rest and ends Failed, naming it: the job is not whole.)
