@@ -14,6 +14,7 @@ from blocks.loading import load_block
 from flows.engines.base import (
     RunContext,
     cut_list,
+    drawn_pictures,
     failed,
     failure_lines,
     file_name,
@@ -29,8 +30,9 @@ from nestflow.almacam.previews import MissingPreview
 from nestflow.almacam.summary import almacam_summary
 from nestflow.gate import UnsafeLayouts
 from nestflow.geometry.layout import SheetLayout, write_layout_dxf
+from nestflow.geometry.preview import render_layout_png
 from nestflow.intake import CheckedDrawing, without_parts
-from nestflow.report import EngineSummary
+from nestflow.report import EngineSummary, picture_title
 from nestflow.targets import LayoutToCut
 from tasks import almacam
 
@@ -44,7 +46,8 @@ class AlmaCamRun:
     order_id: int | None = None
     result: FullResult | StatsResult | None = None
     layouts: list[SheetLayout] = field(default_factory=list)
-    #: AlmaCAM's PNG previews by 0-based nesting number (those it could be had for).
+    #: Pictures by 0-based nesting number (those that could be had): drawn by us from the gated
+    #: layouts (``full`` view), else AlmaCAM's own PNG previews (``stats`` view).
     images: dict[int, bytes] = field(default_factory=dict)
     #: Previews that could not be fetched: each is also a line of the summary's ``errors``.
     missing_previews: list[MissingPreview] = field(default_factory=list)
@@ -127,13 +130,13 @@ class AlmaCamRun:
             return self._submit(ctx, kept)
 
     def finish(self, ctx: RunContext) -> None:
-        """Wait for the result, pass it through the safety gate, read the previews, measure.
+        """Wait for the result, pass it through the safety gate, measure, picture the layouts.
 
         A remembered order that was still computing when it was checked at the start is checked
         again once finished: another job's result is not used, the order is submitted afresh
         and that one waited for. A result that fails the gate fails the engine: no file of it
-        is written, nothing pushed. Previews are best effort: one that cannot be fetched is
-        named in the summary's ``errors`` and costs nothing else.
+        is written, nothing pushed. Pictures are best effort: one that cannot be drawn or
+        fetched is named in the summary's ``errors`` and costs nothing else.
         """
         if self.bundle is None or self.order_id is None:
             return
@@ -158,7 +161,23 @@ class AlmaCamRun:
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
             self._fail(exc)
             return
-        self._previews()
+        if self.layouts:
+            self._draw_pictures()
+        else:
+            self._previews()
+
+    def _draw_pictures(self) -> None:
+        """The gated layouts drawn by us, each part named and the sheet titled.
+
+        What goes to the machine is the gated layout, so its picture is drawn from it rather than
+        taken from AlmaCAM's unlabelled preview (which is then not asked for).
+        """
+
+        def draw(index: int) -> bytes:
+            title = picture_title(self.summary.layouts, index)
+            return render_layout_png(self.layouts[index], labels=True, title=title)
+
+        self.summary, self.images = drawn_pictures(self.summary, len(self.layouts), draw)
 
     def _wait(self, ctx: RunContext) -> FullResult | StatsResult:
         assert self.bundle is not None and self.order_id is not None
@@ -167,10 +186,10 @@ class AlmaCamRun:
         )
 
     def _previews(self) -> None:
-        """Fetch AlmaCAM's previews; those missing are named in the summary, nothing fails.
+        """Fetch AlmaCAM's previews (a quote has no layouts to draw); nothing fails for them.
 
-        The task never raises for a preview; should anything else go wrong in it, the previews
-        are all missing for that reason and the layouts stay as gated.
+        Those missing are named in the summary. The task never raises for a preview; should
+        anything else go wrong in it, the previews are all missing for that reason.
         """
         assert self.result is not None and self.order_id is not None
         count = len(self.result.nestings)
@@ -204,7 +223,7 @@ class AlmaCamRun:
         self.layouts, self.images = [], {}
 
     def files(self) -> dict[str, bytes]:
-        """AlmaCAM's own PNG previews and the nested DXF files (``full`` view only, gated).
+        """The nested DXF files (``full`` view only, gated) and the pictures.
 
         Each DXF says in its header what the sheet is for (job, material, gas, sheet, count).
         """

@@ -8,7 +8,7 @@ decides at the end whether anything was nested.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, Self
 
@@ -115,6 +115,37 @@ def file_name(summary: EngineSummary, index: int, extension: str) -> str:
 def named_files(summary: EngineSummary, extension: str, data: Sequence[bytes]) -> dict[str, bytes]:
     """Files of one kind, ``data[i]`` being layout ``i``'s, by :func:`file_name`."""
     return {file_name(summary, i, extension): content for i, content in enumerate(data)}
+
+
+def drawn_pictures(
+    summary: EngineSummary, count: int, draw: Callable[[int], bytes]
+) -> tuple[EngineSummary, dict[int, bytes]]:
+    """Each of ``count`` layouts drawn by ``draw(index)``, best effort.
+
+    A picture is for people: one that cannot be drawn is a warning naming the engine, the
+    layout and the reason, added to the summary's ``errors``; it never costs the engine its
+    layouts or the run its push.
+
+    Returns:
+        The summary (with a line per missing picture) and the pictures by layout index.
+    """
+    pictures: dict[int, bytes] = {}
+    missing: list[str] = []
+    for index in range(count):
+        try:
+            pictures[index] = draw(index)
+        except Exception as exc:  # noqa: BLE001 - a picture never costs a layout
+            rows = summary.layouts
+            name = f" ({rows[index].name})" if index < len(rows) else ""
+            missing.append(
+                f"picture missing: {summary.engine} layout {index + 1}{name} could not be drawn: "
+                f"{type(exc).__name__}: {exc}; the layout is not affected"
+            )
+    for sentence in missing:
+        get_run_logger().warning("%s", sentence)
+    if missing:
+        summary = summary.model_copy(update={"errors": summary.errors + missing})
+    return summary, pictures
 
 
 def failure_lines(exc: Exception) -> list[str]:

@@ -13,6 +13,7 @@ from blocks.loading import load_block
 from flows.engines.base import (
     RunContext,
     cut_list,
+    drawn_pictures,
     failed,
     failure_lines,
     file_name,
@@ -48,6 +49,8 @@ class CloudNestRun:
     #: Part name -> net area: names each outline of a picture after its part.
     part_areas: dict[str, float] = field(default_factory=dict)
     summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="cloudnest"))
+    #: The layouts' pictures by index (drawn once the summary is known; best effort).
+    pictures: dict[int, bytes] = field(default_factory=dict)
     #: The Boost's arguments after the job: drawing GUIDs, plate GUIDs (to Boost it again).
     boost_inputs: tuple[list[str], list[str]] = field(default_factory=lambda: ([], []))
     #: Parts CloudNest refused for their geometry, left out of the job (one sentence each).
@@ -174,7 +177,11 @@ class CloudNestRun:
         return cloudnest.wait_nesting(*wait)
 
     def finish(self, ctx: RunContext) -> None:
-        """Wait for the Boost, download each layout's DXF, pass them through the gate, measure."""
+        """Wait for the Boost, download each layout's DXF, pass them through the gate, measure.
+
+        The pictures are drawn last, best effort (one that cannot be drawn is named in the
+        summary's ``errors``).
+        """
         intake = ctx.intake
         if not self.boosted or self.job_id is None:
             return
@@ -202,6 +209,9 @@ class CloudNestRun:
             self.summary = identified(summary, ctx)
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
             self._fail(exc)
+            return
+        count = len(self.summary.layouts)
+        self.summary, self.pictures = drawn_pictures(self.summary, count, self._picture)
 
     def _fail(self, exc: Exception) -> None:
         reference = f"job {self.job_id}" if self.job_id is not None else None
@@ -221,7 +231,8 @@ class CloudNestRun:
                 continue
             tagged = tag_dxf_header(data, row.info) if row.info is not None else None
             files[file_name(self.summary, index, "dxf")] = tagged or data
-            files[file_name(self.summary, index, "png")] = self._picture(index)
+            if index in self.pictures:
+                files[file_name(self.summary, index, "png")] = self.pictures[index]
         return files
 
     def _picture(self, index: int) -> bytes:

@@ -10,8 +10,10 @@ from prefect.utilities.annotations import quote
 from flows.engines.base import (
     RunContext,
     cut_list,
+    drawn_pictures,
     failed,
     failure_lines,
+    file_name,
     identified,
     named_files,
 )
@@ -38,6 +40,8 @@ class LocalRun:
     lines: list[PartOrder] = field(default_factory=list)
     future: Any = None
     layouts: list[SheetLayout] = field(default_factory=list)
+    #: The layouts' pictures by index (drawn once the summary is known; best effort).
+    pictures: dict[int, bytes] = field(default_factory=dict)
     summary: EngineSummary = field(default_factory=lambda: EngineSummary(engine="local"))
 
     @classmethod
@@ -57,7 +61,7 @@ class LocalRun:
         )
 
     def finish(self, ctx: RunContext) -> None:
-        """Collect the layouts and pass them through the safety gate."""
+        """Collect the layouts, pass them through the safety gate, draw their pictures."""
         if self.future is None:
             return
         try:
@@ -83,6 +87,12 @@ class LocalRun:
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
             self.summary = failed("local", None, failure_lines(exc))
             self.layouts = []
+            return
+        self.summary, self.pictures = drawn_pictures(self.summary, len(self.layouts), self._draw)
+
+    def _draw(self, index: int) -> bytes:
+        title = picture_title(self.summary.layouts, index)
+        return render_layout_png(self.layouts[index], labels=True, title=title)
 
     def files(self) -> dict[str, bytes]:
         """The layout DXF files (gated, what the sheet is in their header) and their pictures."""
@@ -91,11 +101,8 @@ class LocalRun:
             write_layout_dxf(layout, info=row.info)
             for layout, row in zip(self.layouts, rows, strict=True)
         ]
-        png = [
-            render_layout_png(layout, labels=True, title=picture_title(rows, index))
-            for index, layout in enumerate(self.layouts)
-        ]
-        return named_files(self.summary, "dxf", dxf) | named_files(self.summary, "png", png)
+        png = {file_name(self.summary, i, "png"): data for i, data in self.pictures.items()}
+        return named_files(self.summary, "dxf", dxf) | png
 
     def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
         """The gated layouts (DXF files) as they go to a machine."""

@@ -1,15 +1,18 @@
-"""A preview AlmaCAM cannot serve costs nothing but the picture: the run nests, writes and pushes.
+"""A picture costs nothing but itself: the run nests, writes and pushes without it.
 
 The session's AlmaCAM sandbox fails its image route (``GET /result/{id}/image/{n}``) with HTTP 500
 on every request; the result views answer as usual. A production run pushing AlmaCAM's layouts
-must push them as it would, write their DXF files, and name each missing preview (order, layout,
-endpoint, reason) in the engine's summary; a quote must price the job as it would.
+draws their pictures itself from the gated layouts (labelled, titled) and never asks for the
+previews; a quote, which has no layouts to draw, prices the job as it would and names each
+missing preview (order, layout, endpoint, reason). A picture that cannot be drawn is named in
+the engine's errors and costs neither the layout nor its push.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -33,7 +36,7 @@ def previews_failing(sandbox: RunningSandbox) -> Iterator[FaultRule]:
     faults.clear()
 
 
-def test_a_production_run_pushes_almacams_layouts_when_its_previews_fail(
+def test_a_production_run_pushes_almacams_layouts_with_pictures_drawn_from_them(
     previews_failing: FaultRule,
     sandbox: RunningSandbox,
     example_folder,
@@ -53,23 +56,50 @@ def test_a_production_run_pushes_almacams_layouts_when_its_previews_fail(
         blocks=drop_laser,
     )
 
-    fired = sandbox.faults("almacam").plan().rules[0].fired
     almacam = summary.engine("almacam")
-    assert fired > 0  # the previews were asked for, and refused
-    assert almacam.status == "ok" and almacam.unplaced == []
+    assert sandbox.faults("almacam").plan().rules[0].fired == 0  # no preview asked for
+    assert almacam.status == "ok" and almacam.unplaced == [] and almacam.errors == []
     layouts = len(almacam.layouts)
     assert layouts >= 1
     # every layout pushed, and what reached the machine's folder is every part ordered
     assert [p.status for p in summary.pushes] == ["pushed"] * layouts
     assert dropped_parts(pipeline_blocks.drop, job, "almacam") == 3
-    assert all(set(row.files) == {"dxf"} for row in almacam.layouts)  # a DXF, no picture
-    order = almacam.reference.removeprefix("order ")
-    assert almacam.errors == [
-        f"preview missing: AlmaCAM order {order}, layout {n + 1} "
-        f"(GET /result/{order}/image/{n}): HTTP 500: sandbox fault: error 500 on "
-        f"GET /result/{order}/image/{n}; the AlmaCAM service failed, retry later "
-        "(after 3 attempts); the layout is not affected"
-        for n in range(layouts)
+    for row in almacam.layouts:
+        assert set(row.files) == {"dxf", "png"}
+        assert Path(row.files["png"]).read_bytes().startswith(b"\x89PNG")
+
+
+def _cannot_draw(*args: object, **kwargs: object) -> bytes:
+    raise MemoryError("the picture of a 4000-part sheet")
+
+
+@pytest.mark.parametrize("engine", ["local", "almacam"])
+def test_a_picture_that_cannot_be_drawn_costs_neither_the_layout_nor_its_push(
+    engine: str, monkeypatch, example_folder, drop_laser, pipeline_blocks
+) -> None:
+    monkeypatch.setattr(f"flows.engines.{engine}.render_layout_png", _cannot_draw)
+    folder = example_folder("bracket.dxf", "gusset.dxf")
+    job = f"no-pictures-{uuid.uuid4().hex[:6]}"
+
+    summary = nest_to_cnc(
+        job_name=job,
+        drawings=DrawingSource(folder=str(folder)),
+        engines=[EngineName(engine)],
+        push=PushEngine(engine),
+        material=LOCAL_MATERIAL,
+        nesting=LOCAL_FAST,
+        blocks=drop_laser,
+    )
+
+    run = summary.engine(engine)
+    assert run.status == "ok" and run.unplaced == []
+    assert [p.status for p in summary.pushes] == ["pushed"] * len(run.layouts)
+    assert dropped_parts(pipeline_blocks.drop, job, engine) == 2
+    assert all(set(row.files) == {"dxf"} for row in run.layouts)
+    assert run.errors == [
+        f"picture missing: {engine} layout {n + 1} ({row.name}) could not be drawn: "
+        "MemoryError: the picture of a 4000-part sheet; the layout is not affected"
+        for n, row in enumerate(run.layouts)
     ]
 
 
