@@ -9,12 +9,12 @@ Each case is a fresh ``nestflow`` process (wall time, best of ``--repeat``):
 * a refused flag value (``run quote --job j --units furlongs``) and a refused path
   (``run quote --job j --drawings nowhere.dxf``);
 * a one-drawing local quote (``run quote --job bench-cli --drawings examples/bracket.dxf
-  --engines local --time 1``) against a Prefect of its own (a fresh ``PREFECT_HOME``: the
-  temporary server and its new database, as on a first run), broken down from the log's time
-  stamps: start-up and imports (to Prefect's "Starting temporary server"), the server start (to
-  "Beginning flow run"), the flow (to its "Finished in state"), and the rest (the summary, the
-  server's stop). The solver alone is timed in this process on the same drawing and settings
-  (``LocalEngine``), to show what of the quote is not the solver.
+  --engines local --time 1``) against a Prefect of its own (a fresh ``PREFECT_HOME``: a new
+  server and database, as on a first run), broken down: the interpreter and the imports a quote
+  needs (timed alone, :data:`RUN_IMPORTS`), the Prefect server's start and the block checks (the
+  rest of the time to the log's "Beginning flow run"), the flow (to its "Finished in state"),
+  and the rest (the summary, the server's stop). The solver alone is timed in this process on
+  the same drawing and settings (``LocalEngine``): what of the quote is not the solver.
 
 ``--before PATH`` runs the same cases against another checkout of nestflow (e.g.
 ``git worktree add /tmp/before <commit>``) with this venv, through ``PYTHONPATH``, and prints the
@@ -40,20 +40,22 @@ QUOTE = [
     "run", "quote", "--job", "bench-cli", "--drawings", "examples/bracket.dxf",
     "--engines", "local", "--time", "1",
 ]  # fmt: skip
+#: What a quote imports besides (in both checkouts): Prefect configured, the flows, the runner.
+RUN_IMPORTS = (
+    "import cli.app, cli.runner, cli.terminal, prefect.main, flows.quote, flows.nest_to_cnc"
+)
 #: Case name -> the python arguments (a command line case starts the CLI with its arguments).
 CASES: dict[str, list[str]] = {
     "python -c pass": ["-c", "pass"],
     "import cli.app": ["-c", "import cli.app"],
+    "imports a quote needs": ["-c", RUN_IMPORTS],
     "nestflow --help": ["-c", CLI, "--help"],
     "nestflow run --help": ["-c", CLI, "run", "--help"],
     "refused flag": ["-c", CLI, "run", "quote", "--job", "j", "--units", "furlongs"],
     "refused path": ["-c", CLI, "run", "quote", "--job", "j", "--drawings", "nowhere.dxf"],
 }
-#: The quote's phases: each ends at its mark's log line (the last runs to the process's end).
-PHASES = (("server", "start-up + imports"), ("flow", "Prefect server start"), ("done", "flow"))
 _STAMP = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) \|")
 _MARKS = {
-    "server": re.compile(r"Starting temporary server"),
     "flow": re.compile(r"Flow run .* - Beginning flow run"),
     "done": re.compile(r"Flow run .* - Finished in state"),
 }
@@ -150,12 +152,12 @@ def measure(tree: Path, repeat: int) -> dict[str, float]:
             figures[name] = min(_run(tree, args, Path(folder))[1] for _ in range(repeat))
     quote = quote_breakdown(tree, repeat)
     figures["one-drawing local quote"] = quote["wall"]
-    last = 0.0
-    for mark, label in PHASES:
-        if mark in quote:
-            figures[f"  quote: {label}"] = quote[mark] - last
-            last = quote[mark]
-    figures["  quote: summary + server stop"] = quote["wall"] - last
+    if "flow" in quote and "done" in quote:
+        imports = figures["imports a quote needs"]
+        figures["  quote: interpreter + imports"] = imports
+        figures["  quote: Prefect server start + checks"] = quote["flow"] - imports
+        figures["  quote: flow"] = quote["done"] - quote["flow"]
+        figures["  quote: summary + server stop"] = quote["wall"] - quote["done"]
     return figures
 
 

@@ -291,6 +291,7 @@ def run(
     a log file named in that line (NESTFLOW_LOG_DIR, default ~/.nestflow/logs); the terminal
     shows short progress lines, or the whole log with --verbose.
     """
+    from cli.prefect_api import PrefectUnavailable, prefect_api
     from cli.runlog import log_path, run_log
     from cli.runner import RunFlags, check_blocks, parameters_from, run_failures, run_flow
 
@@ -317,19 +318,26 @@ def run(
     except ValueError as exc:
         _user_error(str(exc))
     path = log_path(flow_name.value, job)
-    with run_log(path, verbose=verbose, echo=lambda line: typer.echo(line, err=True)) as log:
+    with run_log(path, verbose=verbose, echo=_to_stderr) as log:
         try:
-            check_blocks(flow_name.value, values, flags)  # starts Prefect, reads the manifest
-        except ValueError as exc:
-            _user_error(str(exc))
-        except Exception as exc:  # noqa: BLE001 - Prefect or a block could not be reached
+            with prefect_api(echo=lambda line: _to_stderr(f"  {line}")):
+                try:
+                    check_blocks(flow_name.value, values, flags)  # and the manifest, with roots
+                except ValueError as exc:
+                    _user_error(str(exc))
+                except Exception as exc:  # noqa: BLE001 - a block could not be read: one line
+                    log.write_traceback(exc)
+                    _run_error(exc, path, expected=False, verbose=verbose)
+                try:
+                    outcome = run_flow(flow_name.value, values)
+                except Exception as exc:  # noqa: BLE001 - any failure is one line, traceback logged
+                    log.write_traceback(exc)
+                    failure = isinstance(exc, run_failures())
+                    _run_error(exc, path, expected=failure, verbose=verbose)
+        except PrefectUnavailable as exc:  # no server to run against: why, and what to do
             log.write_traceback(exc)
-            _run_error(exc, path, expected=False, verbose=verbose)
-        try:
-            outcome = run_flow(flow_name.value, values)
-        except Exception as exc:  # noqa: BLE001 - any failure is one line; its traceback is logged
-            log.write_traceback(exc)
-            _run_error(exc, path, expected=isinstance(exc, run_failures()), verbose=verbose)
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
     from cli.terminal import print_summary
 
     if isinstance(outcome, list):
@@ -383,27 +391,32 @@ def blocks(
 
     Secret values are never printed.
     """
+    from cli.prefect_api import PrefectUnavailable, prefect_api
     from cli.runner import environment_variables
 
-    if drop_folder is not None:
-        if not drop_folder.expanduser().is_dir():
-            _user_error(f"--drop-folder {drop_folder}: no such folder (create it first)")
-        from blocks.environment import save_drop_folder
-
-        _print_changes(save_drop_folder(name, drop_folder))
-        return
+    if drop_folder is not None and not drop_folder.expanduser().is_dir():
+        _user_error(f"--drop-folder {drop_folder}: no such folder (create it first)")
     variables = environment_variables()
-    if list_variables or not any(os.environ.get(v, "").strip() for v, _ in variables):
+    if drop_folder is None and (
+        list_variables or not any(os.environ.get(v, "").strip() for v, _ in variables)
+    ):
         if not list_variables:
             typer.echo("No NESTFLOW_* variable is set; nestflow blocks reads these:")
         width = max(len(v) for v, _ in variables)
         for variable, what in variables:
             typer.echo(f"{variable:<{width}}  {what}")
         return
-    from blocks.environment import apply_all
+    from blocks.environment import apply_all, save_drop_folder
 
     try:
-        changes = apply_all(name, os.environ)
+        with prefect_api(echo=_to_stderr):  # the configured API, else a server of our own
+            if drop_folder is not None:
+                changes = save_drop_folder(name, drop_folder)
+            else:
+                changes = apply_all(name, os.environ)
+    except PrefectUnavailable as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from None
     except ValueError as exc:
         _user_error(str(exc))
     _print_changes(changes)

@@ -55,9 +55,16 @@ def doctor(
     set); reachability and token of AlmaCAM. Nothing is created, changed or billed. Exit code 0
     when no check failed, 1 when one did, 2 when a block cannot be loaded.
     """
+    from cli.prefect_api import PrefectUnavailable, prefect_api
     from nestflow.doctor import run_doctor
 
     with ExitStack() as stack:
+        try:
+            # The blocks are read from Prefect: the configured API, else a server of our own.
+            stack.enter_context(prefect_api(echo=lambda line: typer.echo(line, err=True)))
+        except PrefectUnavailable as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
         try:
             cloudnest_client = _cloudnest_client(cloudnest, timeout)
             if cloudnest_client is not None:
