@@ -293,7 +293,14 @@ def run(
     """
     from cli.prefect_api import PrefectUnavailable, prefect_api
     from cli.runlog import log_path, run_log
-    from cli.runner import RunFlags, check_blocks, parameters_from, run_failures, run_flow
+    from cli.runner import (
+        RunFlags,
+        check_blocks,
+        parameters_from,
+        preload,
+        run_failures,
+        run_flow,
+    )
 
     flags = RunFlags(
         mode=mode,
@@ -319,8 +326,10 @@ def run(
         _user_error(str(exc))
     path = log_path(flow_name.value, job)
     with run_log(path, verbose=verbose, echo=_to_stderr) as log:
+        loading = preload(flow_name.value)  # while the server starts
         try:
             with prefect_api(echo=lambda line: _to_stderr(f"  {line}")):
+                loading.join()
                 try:
                     check_blocks(flow_name.value, values, flags)  # and the manifest, with roots
                 except ValueError as exc:

@@ -8,8 +8,10 @@ is refused before anything runs, with pydantic's reason in one line (:class:`Usa
 from __future__ import annotations
 
 import glob
+import importlib
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -614,6 +616,41 @@ def environment_variables() -> list[tuple[str, str]]:
             what = f"{cls.get_block_type_name()} {spec.field}{kind}"
             rows.append((spec.variable, f"{what}: {description}" if description else what))
     return rows
+
+
+#: The modules each flow's run imports (the flow, the engines, the summary's terminal output).
+_RUN_MODULES = {
+    "nest-to-cnc": ("flows.nest_to_cnc", "flows.engines", "cli.terminal"),
+    "quote": ("flows.quote", "flows.engines", "cli.terminal"),
+    "watch-inbox": ("flows.watch_inbox",),
+}
+
+
+def preload(name: str) -> threading.Thread:
+    """Import what a run of flow ``name`` needs in a background thread, and return it.
+
+    Started when the Prefect server is: its start (seconds, a new database on a first run) is
+    spent in another process, waiting, and the flows' imports (seconds too) fit in that wait
+    instead of following it. A module that fails to import is left for the run's own import,
+    which says why.
+
+    Args:
+        name: The flow's command-line name.
+
+    Returns:
+        The started thread (a daemon: nothing waits for it at exit).
+    """
+
+    def load() -> None:
+        for module in _RUN_MODULES[name]:
+            try:
+                importlib.import_module(module)
+            except Exception:  # noqa: BLE001, S112 - the run imports it again and says why
+                continue
+
+    thread = threading.Thread(target=load, name=f"preload {name}", daemon=True)
+    thread.start()
+    return thread
 
 
 def run_flow(name: str, parameters: dict[str, Any]) -> Any:
