@@ -26,8 +26,6 @@ This module imports no Prefect at import time: ``nestflow --help`` must not pay 
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import re
 import signal
@@ -330,6 +328,9 @@ def _die_with_parent() -> Callable[[], None] | None:
     """A ``preexec_fn`` that has the kernel stop the server if this process dies (Linux)."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes  # here, not at the top: nestflow --help imports this module
+    import ctypes.util
+
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 
     def ask() -> None:
