@@ -29,6 +29,7 @@ import argparse
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -74,12 +75,14 @@ def _environment(tree: Path, home: Path) -> dict[str, str]:
     return env
 
 
-def _run(tree: Path, args: list[str], home: Path) -> tuple[float, float, str, int]:
+def _run(
+    tree: Path, args: list[str], home: Path, cwd: Path | None = None
+) -> tuple[float, float, str, int]:
     """Start time (epoch), wall seconds, the process's stderr, and its exit code."""
     started, start = time.time(), time.perf_counter()
     done = subprocess.run(
         [sys.executable, *args],
-        cwd=tree,
+        cwd=cwd or tree,
         env=_environment(tree, home),
         capture_output=True,
         text=True,
@@ -114,7 +117,11 @@ def _quote(tree: Path, home: Path) -> dict[str, float]:
     """One quote's wall time and the seconds to its marked log lines (see the module)."""
     for old_log in home.glob("logs/*.log"):
         old_log.unlink()
-    started, wall, stderr, code = _run(tree, ["-c", CLI, *QUOTE], home)
+    # Run in the home, which holds the drawing: the quote's outputs (./out) stay out of the tree.
+    work = home / "work"
+    (work / "examples").mkdir(parents=True, exist_ok=True)
+    shutil.copy(tree / "examples" / "bracket.dxf", work / "examples" / "bracket.dxf")
+    started, wall, stderr, code = _run(tree, ["-c", CLI, *QUOTE], home, cwd=work)
     if code != 0:
         raise SystemExit(f"the quote failed in {tree} (exit {code}):\n{stderr[-3000:]}")
     logs = "".join(p.read_text(encoding="utf-8") for p in home.glob("logs/*.log"))
