@@ -36,5 +36,8 @@ def test_a_server_that_cannot_start_is_one_error_line_and_exit_1(tmp_path: Path)
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("Error: Prefect's local server stopped while starting")
     assert "unable to open database file" in line
+    server_log = Path(line.rsplit("Its log: ", 1)[1])
+    assert server_log.is_file()  # kept for the user to read; this test's copy is removed
+    server_log.unlink()
     (log,) = (tmp_path / "logs").glob("*-quote-no-server.log")
     assert "PrefectUnavailable" in log.read_text(encoding="utf-8")
