@@ -18,9 +18,9 @@ runner = CliRunner()
 HEADER = "file,quantity,material,thickness,rotations"
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The run logs' folder of this test (``NESTFLOW_LOG_DIR``)."""
+    """The run logs' folder of this test (``NESTFLOW_LOG_DIR``), never ~/.nestflow/logs."""
     folder = tmp_path / "logs"
     monkeypatch.setenv("NESTFLOW_LOG_DIR", str(folder))
     return folder

@@ -16,6 +16,12 @@ ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def _run_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs log into the test's folder, not the user's ~/.nestflow/logs."""
+    monkeypatch.setenv("NESTFLOW_LOG_DIR", str(tmp_path / "logs"))
+
+
 def _one_line_error(result: Any) -> str:
     """The user error's single stderr line, checking exit code 2, no traceback, no stdout."""
     assert result.exit_code == 2, result.output

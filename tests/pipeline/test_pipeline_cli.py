@@ -7,6 +7,7 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from blocks import AlmaCamCredentials, CloudNestCredentials
@@ -16,6 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET = "cli-app-secret-0f9e8d"
 TOKEN = "cli-almacam-token-7a6b5c"
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _run_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs log into the test's folder, not the user's ~/.nestflow/logs."""
+    monkeypatch.setenv("NESTFLOW_LOG_DIR", str(tmp_path / "logs"))
 
 
 def _blocks(name: str, **variables: str):
