@@ -74,9 +74,12 @@ def print_summary(console: Console, summary: RunSummary) -> None:
             f"pushed {ENGINE_TITLES[push.engine]} layout {push.layout_id} x{push.quantity} "
             f"to {escape(push.target)}: {push.status}{production}"
         )
+    # A production run prices what it cuts; a quote what it would.
+    priced = "cutting" if summary.mode == "production" else "quote"
     for line in summary.quote:
         console.print(
-            f"quote ({ENGINE_TITLES[line.engine] if line.engine else '?'}) {escape(line.sheet)}: "
+            f"{priced} ({ENGINE_TITLES[line.engine] if line.engine else '?'}) "
+            f"{escape(line.sheet)}: "
             f"{line.sheets} sheet(s), {line.used_length:,.0f} mm used, "
             f"{100 * line.utilisation:.1f} % utilisation "
             f"({100 * line.utilisation_to_offcut:.1f} % to the offcut), "
