@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import math
 
 import pytest
+from rich.console import Console
 
+from cli.terminal import print_summary
 from nestflow.geometry.models import Contour, Part, Vertex
 from nestflow.geometry.reader import DrawingFailure
 from nestflow.report import (
@@ -205,3 +208,16 @@ def test_a_refusal_no_order_asked_for_has_no_row_and_a_file_has_one() -> None:
     ]
     rows = rejected_progress(failures, {"a.dxf": 2})
     assert [(r.drawing, r.rejected) for r in rows] == [("a.dxf", "open_contour: open contour")]
+
+
+def test_the_terminal_calls_a_production_runs_priced_lines_cutting_and_a_quotes_quote() -> None:
+    production = price_run(summary(LOCAL), "local", PRICING, PARTS)
+    quoted = production.model_copy(update={"mode": "quote"})
+    screens = {}
+    for run in (production, quoted):
+        screen = io.StringIO()
+        print_summary(Console(file=screen, width=300), run)
+        screens[run.mode] = screen.getvalue()
+    assert screens["production"].count("cutting (Local solver) ") == len(production.quote) == 2
+    assert "quote (" not in screens["production"]
+    assert screens["quote"].count("quote (Local solver) ") == 2
