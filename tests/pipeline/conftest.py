@@ -34,6 +34,7 @@ from prefect.testing.utilities import prefect_test_harness
 
 from blocks import DrawingRoots, MachineTarget
 from cli.demo import save_sandbox_blocks
+from cli.prefect_api import start_budget
 from flows.nest_to_cnc import nest_to_cnc
 from flows.parameters import (
     BlockNames,
@@ -76,7 +77,10 @@ def prefect_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefec
         PREFECT_SERVER_ANALYTICS_ENABLED: False,
         PREFECT_LOGGING_TO_API_ENABLED: True,
     }
-    with temporary_settings(updates=settings), prefect_test_harness(server_startup_timeout=90):
+    # The CLI's start budget (600 s unless exported): a first start took over 90 s with the
+    # suite and 8 busy processes on two cores, and every test of the worker then failed.
+    budget = start_budget()
+    with temporary_settings(updates=settings), prefect_test_harness(server_startup_timeout=budget):
         # Prefect's events worker is one per process, bound to the API URL in effect when it is
         # first used: bind it to the harness now, before a test talks to another server (the
         # production stack, a real `prefect server`) and every later event goes there.
