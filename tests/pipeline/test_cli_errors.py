@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 import cli.runner
 from cli.app import app
+from tests.pipeline.conftest import copy_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -51,11 +52,7 @@ def local_params(pipeline_blocks) -> str:
 
 @pytest.fixture
 def drawings(tmp_path: Path) -> Path:
-    folder = tmp_path / "drawings"
-    folder.mkdir()
-    for name in ("gusset.dxf", "bracket.dxf"):
-        shutil.copy(ROOT / "examples" / name, folder / name)
-    return folder
+    return copy_examples(tmp_path / "drawings", "gusset.dxf", "bracket.dxf")
 
 
 def _run(*args: str) -> Any:

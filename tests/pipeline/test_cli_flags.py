@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from blocks.environment import FIELDS
 from cli.app import app
+from tests.pipeline.conftest import copy_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -52,11 +53,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 @pytest.fixture
 def drawings(tmp_path: Path) -> Path:
-    folder = tmp_path / "drawings"
-    folder.mkdir()
-    for name in ("gusset.dxf", "bracket.dxf"):
-        shutil.copy(ROOT / "examples" / name, folder / name)
-    return folder
+    return copy_examples(tmp_path / "drawings", "gusset.dxf", "bracket.dxf")
 
 
 def test_every_flag_reaches_the_flow_parameters(recorded, drawings, pipeline_blocks) -> None:
