@@ -30,9 +30,8 @@ from nestflow.almacam.previews import MissingPreview
 from nestflow.almacam.summary import almacam_summary
 from nestflow.gate import UnsafeLayouts
 from nestflow.geometry.layout import SheetLayout, write_layout_dxf
-from nestflow.geometry.preview import render_layout_png
 from nestflow.intake import CheckedDrawing, without_parts
-from nestflow.report import EngineSummary, picture_title
+from nestflow.report import EngineSummary
 from nestflow.targets import LayoutToCut
 from tasks import almacam
 
@@ -172,12 +171,8 @@ class AlmaCamRun:
         What goes to the machine is the gated layout, so its picture is drawn from it rather than
         taken from AlmaCAM's unlabelled preview (which is then not asked for).
         """
-
-        def draw(index: int) -> bytes:
-            title = picture_title(self.summary.layouts, index)
-            return render_layout_png(self.layouts[index], labels=True, title=title)
-
-        self.summary, self.images = drawn_pictures(self.summary, len(self.layouts), draw)
+        count = len(self.layouts)
+        self.summary, self.images = drawn_pictures(self.summary, count, self.layouts.__getitem__)
 
     def _wait(self, ctx: RunContext) -> FullResult | StatsResult:
         assert self.bundle is not None and self.order_id is not None

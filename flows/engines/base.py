@@ -19,8 +19,9 @@ from flows.engines.intake import Intake
 from flows.parameters import BlockNames, InDoubt, MaterialSpec, NestingSettings
 from nestflow.almacam.models import View
 from nestflow.gate import UnsafeLayouts
-from nestflow.geometry.layout import LayoutInfo, stock_label
-from nestflow.report import EngineKey, EngineSummary, LayoutRow, layout_file
+from nestflow.geometry.layout import LayoutInfo, SheetLayout, stock_label
+from nestflow.geometry.preview import render_layout_png
+from nestflow.report import EngineKey, EngineSummary, LayoutRow, layout_file, picture_title
 from nestflow.targets import LayoutToCut
 
 
@@ -118,13 +119,14 @@ def named_files(summary: EngineSummary, extension: str, data: Sequence[bytes]) -
 
 
 def drawn_pictures(
-    summary: EngineSummary, count: int, draw: Callable[[int], bytes]
+    summary: EngineSummary, count: int, layout: Callable[[int], SheetLayout]
 ) -> tuple[EngineSummary, dict[int, bytes]]:
-    """Each of ``count`` layouts drawn by ``draw(index)``, best effort.
+    """The pictures of ``count`` layouts, ``layout(index)`` each, labelled and titled; best effort.
 
-    A picture is for people: one that cannot be drawn is a warning naming the engine, the
-    layout and the reason, added to the summary's ``errors``; it never costs the engine its
-    layouts or the run its push.
+    Each part carries its name (or its legend number), the title says job, material and which
+    sheet (:func:`~nestflow.report.picture_title`). A picture is for people: one that cannot be
+    drawn is a warning naming the engine, the layout and the reason, added to the summary's
+    ``errors``; it never costs the engine its layouts or the run its push.
 
     Returns:
         The summary (with a line per missing picture) and the pictures by layout index.
@@ -133,7 +135,8 @@ def drawn_pictures(
     missing: list[str] = []
     for index in range(count):
         try:
-            pictures[index] = draw(index)
+            title = picture_title(summary.layouts, index)
+            pictures[index] = render_layout_png(layout(index), labels=True, title=title)
         except Exception as exc:  # noqa: BLE001 - a picture never costs a layout
             rows = summary.layouts
             name = f" ({rows[index].name})" if index < len(rows) else ""

@@ -28,9 +28,8 @@ from nestflow.cloudnest.models import DrawingRef, DrawingStatus, FailedPart, Nes
 from nestflow.cloudnest.summary import cloudnest_summary
 from nestflow.gate import dxf_outlines, used_length
 from nestflow.geometry.layout import SheetLayout
-from nestflow.geometry.preview import render_layout_png
 from nestflow.intake import Intake, order_lines
-from nestflow.report import EngineSummary, outline_sheet, picture_title, tag_dxf_header
+from nestflow.report import EngineSummary, outline_sheet, tag_dxf_header
 from nestflow.targets import LayoutToCut
 from tasks import cloudnest
 
@@ -211,7 +210,7 @@ class CloudNestRun:
             self._fail(exc)
             return
         count = len(self.summary.layouts)
-        self.summary, self.pictures = drawn_pictures(self.summary, count, self._picture)
+        self.summary, self.pictures = drawn_pictures(self.summary, count, self._sheet)
 
     def _fail(self, exc: Exception) -> None:
         reference = f"job {self.job_id}" if self.job_id is not None else None
@@ -235,8 +234,8 @@ class CloudNestRun:
                 files[file_name(self.summary, index, "png")] = self.pictures[index]
         return files
 
-    def _picture(self, index: int) -> bytes:
-        """The layout drawn from its file's outlines, each named after its part by area."""
+    def _sheet(self, index: int) -> SheetLayout:
+        """The layout as its file's outlines, each named after its part by area (to draw it)."""
         row = self.summary.layouts[index]
         sheet = SheetLayout(
             name=row.name,
@@ -246,9 +245,7 @@ class CloudNestRun:
             quantity=row.quantity,
         )
         outlines = self.outlines.get(row.layout_id, [])
-        drawn = outline_sheet(sheet, outlines, row.part_counts, self.part_areas)
-        title = picture_title(self.summary.layouts, index)
-        return render_layout_png(drawn, labels=True, title=title)
+        return outline_sheet(sheet, outlines, row.part_counts, self.part_areas)
 
     def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
         """The gated layouts, with the CloudNest job (server-side push needs it)."""

@@ -21,10 +21,9 @@ from flows.parameters import BlockNames
 from nestflow.engines import PartOrder
 from nestflow.gate import UnsafeLayouts, check_layouts, ordered_parts
 from nestflow.geometry.layout import SheetLayout, write_layout_dxf
-from nestflow.geometry.preview import render_layout_png
 from nestflow.intake import order_lines
 from nestflow.ledger import order_digest, part_key
-from nestflow.report import EngineSummary, layouts_summary, picture_title
+from nestflow.report import EngineSummary, layouts_summary
 from nestflow.targets import LayoutToCut
 from tasks import local
 
@@ -88,11 +87,8 @@ class LocalRun:
             self.summary = failed("local", None, failure_lines(exc))
             self.layouts = []
             return
-        self.summary, self.pictures = drawn_pictures(self.summary, len(self.layouts), self._draw)
-
-    def _draw(self, index: int) -> bytes:
-        title = picture_title(self.summary.layouts, index)
-        return render_layout_png(self.layouts[index], labels=True, title=title)
+        count = len(self.layouts)
+        self.summary, self.pictures = drawn_pictures(self.summary, count, self.layouts.__getitem__)
 
     def files(self) -> dict[str, bytes]:
         """The layout DXF files (gated, what the sheet is in their header) and their pictures."""
