@@ -1,17 +1,24 @@
-"""Pieces placed by nestflow.nesting.solve on tilings: a square cut into pieces, sheet a bit larger.
+"""Tilings placed whole by nestflow.nesting.solve: a square cut into pieces, its sheet a bit larger.
 
-Tiling set (tests/nesting/tilings.py): a 1000 x 1000 square cut into a 3 x 3 grid, into 9
-irregular convex pieces by random straight lines (the case of issue 11: seeds 0-3), and into 6,
-12 and 16 pieces (seed 0); each on one square sheet of side 1000 x factor (no border gap, no
-spacing, orientations 0/90/180/270, seed 0). Reports pieces placed / pieces per case and per
-factor. Only the exact tiling solves the tightest cases, so read them as a difficulty curve.
+Default (issue 23, item 3): a 1000 x 1000 square cut into 9 convex pieces by random straight lines
+(tests/nesting/tilings.py, seeds 0-49), each on one square sheet of side 1000 x 1.10 (21 % area
+to spare, 10 % on each side), no border gap, no spacing, orientations 0/90/180/270, solver seed 0,
+a generous budget (60 s) the solver's stop rule ends early once every piece is placed. Reports
+how many tilings were placed whole, the median and max wall time, and the load average.
 
-    .venv/bin/python bench/bench_tiling.py [--seconds 6] [--factors 1.10 1.05 1.02] [--only "cut 9"]
+``--curve`` runs the older difficulty curve instead: a 3 x 3 grid, cuts into 9 pieces (seeds
+0-3) and into 6, 12 and 16 pieces (seed 0) at sheet sides x1.10, x1.05 and x1.02 (pieces placed /
+pieces; only the exact tiling solves the tightest cases).
+
+    .venv/bin/python bench/bench_tiling.py [--seeds 50] [--pieces 9] [--factor 1.10]
+        [--seconds 60] [--curve [--factors 1.10 1.05 1.02]]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,8 +36,8 @@ SIDE = 1000.0
 FOUR_WAYS = [Orientation(angle=a) for a in (0, 90, 180, 270)]
 
 
-def tiling_set() -> list[tuple[str, list[Polygon]]]:
-    """The named tilings of the benchmark."""
+def curve_set() -> list[tuple[str, list[Polygon]]]:
+    """The named tilings of the difficulty curve."""
     cases = [("grid 3x3", grid(SIDE, SIDE, 3, 3))]
     cases += [(f"cut 9 seed {s}", cut_rectangle(SIDE, SIDE, 9, s)) for s in range(4)]
     cases += [(f"cut {n} seed 0", cut_rectangle(SIDE, SIDE, n, 0)) for n in (6, 12, 16)]
@@ -49,27 +56,54 @@ def placed_count(pieces: list[Polygon], factor: float, seconds: float) -> int:
     return sum(len(n.placements) * n.quantity for n in result.nestings)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=6.0)
-    parser.add_argument("--factors", type=float, nargs="+", default=[1.10, 1.05, 1.02])
-    parser.add_argument("--only", default="", help="run the cases whose name contains this")
-    args = parser.parse_args()
-    cases = [(name, pieces) for name, pieces in tiling_set() if args.only in name]
+def run_seeds(seeds: int, pieces: int, factor: float, seconds: float) -> None:
+    """Cut tilings of seeds 0..seeds-1: how many are placed whole, and how long each took."""
+    whole, walls = 0, []
+    for seed in range(seeds):
+        load = os.getloadavg()[0]
+        started = time.monotonic()
+        count = placed_count(cut_rectangle(SIDE, SIDE, pieces, seed), factor, seconds)
+        walls.append(time.monotonic() - started)
+        whole += count == pieces
+        print(f"  seed {seed:>2}: {count}/{pieces} placed, {walls[-1]:.1f} s, load {load:.1f}")
+    print(
+        f"cut {pieces} x{factor:.2f}, budget {seconds:g} s: {whole}/{seeds} placed whole; wall "
+        f"median {statistics.median(walls):.1f} s, max {max(walls):.1f} s; "
+        f"load average now {os.getloadavg()[0]:.1f}"
+    )
+
+
+def run_curve(factors: list[float], seconds: float) -> None:
+    """The difficulty curve: pieces placed per case and sheet factor."""
     grand = grand_total = 0
-    for factor in args.factors:
+    for factor in factors:
         placed = total = 0
-        for name, pieces in cases:
+        for name, pieces in curve_set():
             started = time.monotonic()
-            count = placed_count(pieces, factor, args.seconds)
+            count = placed_count(pieces, factor, seconds)
             wall = time.monotonic() - started
             placed += count
             total += len(pieces)
             print(f"  sheet x{factor:.2f} {name:>14}: {count}/{len(pieces)} placed ({wall:.1f} s)")
-        print(f"sheet x{factor:.2f}: {placed}/{total} pieces placed at {args.seconds:g} s")
+        print(f"sheet x{factor:.2f}: {placed}/{total} pieces placed at {seconds:g} s")
         grand += placed
         grand_total += total
-    print(f"all: {grand}/{grand_total} pieces placed at {args.seconds:g} s per case")
+    print(f"all: {grand}/{grand_total} pieces placed at {seconds:g} s per case")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seeds", type=int, default=50)
+    parser.add_argument("--pieces", type=int, default=9)
+    parser.add_argument("--factor", type=float, default=1.10)
+    parser.add_argument("--curve", action="store_true", help="run the difficulty curve instead")
+    parser.add_argument("--factors", type=float, nargs="+", default=[1.10, 1.05, 1.02])
+    args = parser.parse_args()
+    if args.curve:
+        run_curve(args.factors, args.seconds)
+    else:
+        run_seeds(args.seeds, args.pieces, args.factor, args.seconds)
 
 
 if __name__ == "__main__":

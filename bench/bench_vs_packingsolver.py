@@ -9,7 +9,16 @@ the other, with the same time budget):
   and flips from examples/orders.csv, the drawing the check rejects left out (71 parts), built
   into a request exactly as the local engine does (spacing 5; the default sheet format
   3000 x 1500 x 20, border 10).
+* ``pip``: part-in-part, flanges with bores, washers and brackets (bench/sheet_jobs.py).
+* ``gen1`` .. ``gen5``: generated sheet-metal mixes (rectangles, L shapes, discs, parts with
+  holes; 50-400 parts, 1-8 sheets; fixed seeds, bench/sheet_jobs.py ``GENERATED``).
 * ESICUP strip instances from ../shared/data/esicup/ (bench/bench_esicup.py's loader).
+
+``--before DIR`` adds a third column: our solver as it is in the checkout ``DIR`` (e.g. a git
+worktree of the commit before a change), run in a subprocess (bench/_ours_runner.py) on the same
+request right before ours. ``--runs N`` solves every instance N times with each solver and
+reports the median run (by utilisation with leftover, strip density); the load average before
+each run is shown next to it.
 
 Sheet instances are bin packing on the real sheets (packingsolver: ``BinPackingWithLeftovers``,
 leftover kept on the right, like ours). Metrics: sheets used, utilisation = net part area /
@@ -26,6 +35,7 @@ versions folder. nestflow's venv never imports it.
 
     .venv/bin/python bench/bench_vs_packingsolver.py [--seconds 30] [--instances job150,demo]
         [--esicup albano,fu,jakobs1,shapes0] [--arcs native|flat] [--json out.json]
+        [--before /tmp/worktree] [--runs 3] [--workers 1]
 """
 
 from __future__ import annotations
@@ -54,12 +64,23 @@ from nestflow.engines.local import nest_request
 from nestflow.geometry.errors import DrawingError
 from nestflow.geometry.models import Contour
 from nestflow.geometry.reader import read_drawing
-from nestflow.nesting import ItemPlacement, NestRequest, NestSheet, placed_polygon, solve
+from nestflow.nesting import (
+    ItemPlacement,
+    NestRequest,
+    NestResult,
+    NestSheet,
+    placed_polygon,
+    solve,
+    strip,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 VENV = ROOT / ".bench-venv-packingsolver"
 RUNNER = Path(__file__).resolve().parent / "_packingsolver_runner.py"
+OURS_RUNNER = Path(__file__).resolve().parent / "_ours_runner.py"
+#: Every sheet instance of the issue-23 set.
+SHEET_INSTANCES = ("job150", "demo", "pip", "gen1", "gen2", "gen3", "gen4", "gen5")
 #: The packingsolver release measured (newest on PyPI when this benchmark was written).
 PACKINGSOLVER_VERSION = "0.1.1233"
 #: Default ESICUP strip instances: small to mid-size, straight-edged, with 1 to 4 rotations.
@@ -206,7 +227,7 @@ def demo() -> Instance:
     Reads examples/orders.csv and each drawing with nestflow's reader (defaults, as the demo's
     check does); a drawing the reader rejects is left out, as the demo leaves it out.
     """
-    from blocks.settings import SheetFormat
+    from nestflow.blocks.settings import SheetFormat
 
     lines: list[PartOrder] = []
     left_out = []
@@ -233,6 +254,23 @@ def demo() -> Instance:
     contours = {k: (line.part.outer, list(line.part.holes)) for k, line in enumerate(lines)}
     notes = [f"left out (rejected by the reader): {', '.join(left_out)}"] if left_out else []
     return Instance("demo", "sheets", request, contours, notes)
+
+
+def part_in_part() -> Instance:
+    """Flanges with bores, washers and brackets (bench/sheet_jobs.py)."""
+    from sheet_jobs import part_in_part_job
+
+    return Instance("pip", "sheets", part_in_part_job(), notes=["circles are polygons for both"])
+
+
+def generated(number: int) -> Instance:
+    """Generated job ``number`` (1-5) of bench/sheet_jobs.py's ``GENERATED``."""
+    from sheet_jobs import GENERATED, generated_job
+
+    seed, parts, sheets = GENERATED[number - 1]
+    name = f"gen{number}"
+    note = f"generated: seed {seed}, {parts} parts, sized for {sheets} sheets"
+    return Instance(name, "sheets", generated_job(seed, parts, sheets), notes=[note])
 
 
 def esicup(name: str) -> Instance:
@@ -372,17 +410,29 @@ def run_packingsolver(python: Path, instance: Instance, seconds: float, arcs: bo
     return Layout("packingsolver", sheets, wall, extra)
 
 
-def run_ours(instance: Instance, seconds: float, seed: int) -> Layout:
-    """Solve ``instance`` with nestflow's public ``solve``."""
+def run_ours(instance: Instance, seconds: float, seed: int, before: str | None = None) -> Layout:
+    """Solve ``instance`` with nestflow's public ``solve`` (from checkout ``before`` if given)."""
     request = instance.request.model_copy(update={"time_limit": seconds, "seed": seed})
     started = time.monotonic()
-    result = solve(request)
+    if before is None:
+        result = solve(request)
+    else:
+        env = {**os.environ, "PYTHONPATH": before}
+        answer = subprocess.run(
+            [sys.executable, str(OURS_RUNNER)],
+            input=request.model_dump_json(),
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        result = NestResult.model_validate_json(answer.stdout)
     wall = time.monotonic() - started
     by_id = {sheet.id: sheet for sheet in request.sheets}
     sheets = []
     for nesting in result.nestings:
         sheets += [(by_id[nesting.sheet_id], nesting.placements)] * nesting.quantity
-    return Layout("nestflow", sheets, wall)
+    return Layout("nestflow" if before is None else "nestflow before", sheets, wall)
 
 
 # --------------------------------------------------------------------------- check and metrics
@@ -481,6 +531,21 @@ def metrics(instance: Instance, layout: Layout) -> dict[str, Any]:
 # --------------------------------------------------------------------------- main
 
 
+def median_run(instance: Instance, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of several runs of one solver (invalid runs rank last), with every run's
+    figure and load listed in ``runs``."""
+    key = "density_pct" if instance.kind == "strip" else "utilisation_leftover_pct"
+
+    def score(row: dict[str, Any]) -> float:
+        return (row[key] or 0.0) if row["valid"] and row["unplaced"] == 0 else -1.0
+
+    ranked = sorted(rows, key=score)
+    median = dict(ranked[len(ranked) // 2])
+    if len(rows) > 1:
+        median["runs"] = [(row[key], row["load"]) for row in rows]
+    return median
+
+
 def log(message: str) -> None:
     """Progress on stderr."""
     print(message, file=sys.stderr, flush=True)
@@ -492,8 +557,8 @@ def table(results: list[dict[str, Any]], seconds: float) -> str:
         f"budget per solver and instance: {seconds:g} s (wall time shown)",
         "",
         "| instance | solver | sheets / strip length | util. % | util. w/ leftover % "
-        "| last sheet used mm | unplaced | valid | wall s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| last sheet used mm | unplaced | valid | wall s | load |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for res in results:
         for row in res["rows"]:
@@ -506,7 +571,7 @@ def table(results: list[dict[str, Any]], seconds: float) -> str:
             valid = "yes" if row["valid"] else f"NO ({row['problem_count']})"
             lines.append(
                 f"| {res['instance']} | {row['solver']} | {size} | {util} | {left} | {last} "
-                f"| {row['unplaced']} | {valid} | {row['wall_s']} |"
+                f"| {row['unplaced']} | {valid} | {row['wall_s']} | {row.get('load', '')} |"
             )
     return "\n".join(lines)
 
@@ -515,26 +580,44 @@ def main() -> None:
     """Run every instance with both solvers and print the table (and the JSON if asked)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="budget per solver/instance")
-    parser.add_argument("--instances", default="job150,demo", help="sheet instances to run")
+    parser.add_argument(
+        "--instances", default=",".join(SHEET_INSTANCES), help="sheet instances to run"
+    )
     parser.add_argument("--esicup", default=",".join(DEFAULT_ESICUP), help="'' for none")
     parser.add_argument("--arcs", choices=("native", "flat"), default="native")
     parser.add_argument("--seed", type=int, default=0, help="our solver's seed")
     parser.add_argument("--packingsolver", default=PACKINGSOLVER_VERSION, help="version pin")
     parser.add_argument("--json", help="also write the results as JSON here ('-': stdout)")
+    parser.add_argument("--before", help="also run our solver from this older checkout")
+    parser.add_argument("--runs", type=int, default=1, help="runs per solver; the median shown")
+    parser.add_argument("--workers", type=int, help="spyrrow workers for our solver (all cores)")
     args = parser.parse_args()
+    strip.WORKERS = args.workers
 
     python = ensure_venv(args.packingsolver)
-    builders = {"job150": job150, "demo": demo}
+    builders = {"job150": job150, "demo": demo, "pip": part_in_part}
+    builders |= {f"gen{k}": (lambda k=k: generated(k)) for k in range(1, 6)}
     instances = [builders[name]() for name in args.instances.split(",") if name]
     instances += [esicup(name) for name in args.esicup.split(",") if name]
     results = []
     for instance in instances:
-        rows = []
-        log(f"{instance.name}: nestflow, {args.seconds:g} s ...")
-        rows.append(metrics(instance, run_ours(instance, args.seconds, args.seed)))
-        log(f"{instance.name}: packingsolver, {args.seconds:g} s ...")
         arcs = args.arcs == "native"
-        rows.append(metrics(instance, run_packingsolver(python, instance, args.seconds, arcs)))
+        solvers = ["nestflow before"] if args.before else []
+        solvers += ["nestflow", "packingsolver"]
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in solvers}
+        for run in range(args.runs):
+            for name in solvers:
+                log(f"{instance.name}: {name}, {args.seconds:g} s, run {run + 1} ...")
+                load = os.getloadavg()[0]
+                if name == "packingsolver":
+                    layout = run_packingsolver(python, instance, args.seconds, arcs)
+                else:
+                    before = args.before if name == "nestflow before" else None
+                    layout = run_ours(instance, args.seconds, args.seed, before)
+                row = metrics(instance, layout)
+                row["load"] = round(load, 1)
+                runs[name].append(row)
+        rows = [median_run(instance, runs[name]) for name in solvers]
         notes = list(instance.notes)
         if arcs and instance.contours:
             notes.append(

@@ -70,14 +70,21 @@ PLANNING_DENSITY = 0.85
 #: Below this many seconds per sheet still to fill, switch to one strip cut into windows.
 MIN_SECONDS_PER_SHEET = 2.0
 #: A strip solve gets at most this many seconds per part (but at least MIN_SECONDS_CAP).
-SECONDS_PER_PART = 2.0
+SECONDS_PER_PART = 1.0
 MIN_SECONDS_CAP = 4.0
+#: The first attempt at fitting everything on one sheet: seconds per part (at least
+#: MIN_FIT_SECONDS); each further attempt doubles it, up to the cap above.
+FIT_SECONDS_PER_PART = 0.25
+MIN_FIT_SECONDS = 2.0
+#: An attempt that got its CPU and overflowed the sheet by more than this fraction of its length
+#: ends the attempts to fit everything on one sheet.
+FAR_MISS = 0.2
+#: A last sheet used within this fraction of its provable lower bound is not solved again.
+LENGTH_SLACK = 0.02
 #: Gap filling may run this many seconds past the deadline (the fast path runs near it).
 OVERRUN = 0.5
 #: An overflow by at most this fraction of the sheet length is retried once with another seed.
 NEAR_MISS = 0.015
-#: Packing everything on one sheet overflowing by at most this fraction is retried once.
-WHOLE_MISS = 0.05
 #: Stop bisecting the density once the bracket is this narrow.
 DENSITY_RESOLUTION = 0.01
 
@@ -137,6 +144,7 @@ class SheetPlanner:
     results: list[tuple[Pattern, int]] = field(init=False, default_factory=list)
     abandoned: list[SheetFrame] = field(init=False, default_factory=list)
     solves: int = field(init=False, default=0)
+    cpu_used: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
         self.pool = {i.index: i.item.quantity for i in self.items}
@@ -279,9 +287,10 @@ class SheetPlanner:
             for key, item in keyed.items()
         ]
         # Small instances stop improving long before a generous budget runs out.
-        cap = max(MIN_SECONDS_CAP, SECONDS_PER_PART * sum(counts.values()))
+        cap = self._cap(sum(counts.values()))
         whole = max(1, int(min(seconds, cap) + 0.5))
         solution = solve_strip(strip_items, frame.strip_height, whole, seed=self._seed())
+        self.cpu_used += solution.cpu_seconds
         pattern = Pattern(frame, tuple(place_solution(solution, keyed, frame)))
         LOG.debug(
             "strip solve on %s: %d parts, %s, %d s budget, %.1f s taken, used length %.1f",
@@ -510,27 +519,89 @@ class SheetPlanner:
     def _fit_everything(
         self, frame: SheetFrame, counts: dict[int, int], seconds: Callable[[], float]
     ) -> Pattern:
-        """Strip-pack all of ``counts`` on one sheet, repairing an overflow.
+        """Strip-pack all of ``counts`` on one sheet: anytime, with a stop rule.
 
-        An overflow by at most :data:`WHOLE_MISS` of the sheet length is tried once more with
-        another seed while time allows (near-exact fits such as tilings often need it).
+        Attempts, each with a new seed, go on while ``seconds()`` allows until every copy fits:
+        the first is short (:data:`FIT_SECONDS_PER_PART` per part), each further one twice as
+        long up to the per-part cap (:meth:`_cap`). An attempt that got its CPU and overflowed
+        by more than :data:`FAR_MISS` of the sheet length ends the search (the parts most likely
+        need another sheet); a near miss or a starved attempt (a loaded machine) is tried again.
+
+        Stop rule: once everything fits, the sheet count is minimal for these parts (one), so
+        only the used length can improve; one more solve with the full cap is made unless the
+        used length is already within :data:`LENGTH_SLACK` of its lower bound
+        (:meth:`_length_bound`) or the last attempt already had the cap.
 
         Returns:
-            The most part area found on the sheet (complete when everything fitted).
+            The most part area found on the sheet (complete when everything fitted; among
+            complete layouts the shortest).
         """
+        parts = sum(counts.values())
+        cap = self._cap(parts)
+        attempt = min(cap, max(MIN_FIT_SECONDS, FIT_SECONDS_PER_PART * parts))
+        if seconds() < 2 * attempt:
+            # No room for a second solve after this one: the first gets all the time.
+            attempt = min(cap, seconds())
+        length = frame.usable_length or 0.0
         best: Pattern | None = None
-        for _ in range(2):
-            pattern = self._strip_solve(frame, counts, seconds())
+        while True:
+            pattern, starved = self._solve_whole(frame, counts, min(attempt, seconds()))
             overflow = pattern.used_length - frame.max_x
-            if overflow > FIT_TOLERANCE:
-                pattern = self._repair(pattern, counts)
-            if best is None or pattern.area(self.items) > best.area(self.items):
-                best = pattern
-            length = frame.usable_length or 0.0
-            if best.counts == Counter(counts) or overflow > WHOLE_MISS * length or seconds() < 1:
+            best = self._better(best, pattern, counts)
+            if best.counts == Counter(counts) or seconds() < 1:
                 break
-        assert best is not None
+            if overflow > FAR_MISS * length and not starved:
+                break
+            attempt = min(cap, 2 * attempt)
+        complete = best.counts == Counter(counts)
+        bound = self._length_bound(frame, counts)
+        short_enough = best.used_length - frame.min_x <= (1 + LENGTH_SLACK) * bound
+        if complete and attempt < cap and not short_enough and seconds() >= 1:
+            pattern, _ = self._solve_whole(frame, counts, min(cap, seconds()))
+            best = self._better(best, pattern, counts)
         return best
+
+    def _solve_whole(
+        self, frame: SheetFrame, counts: dict[int, int], seconds: float
+    ) -> tuple[Pattern, bool]:
+        """One strip solve of ``counts`` repaired onto the sheet, and whether it was starved.
+
+        Starved: the solve got under half a CPU for its wall time (other work took the rest).
+        """
+        cpu = self.cpu_used
+        started = time.monotonic()
+        pattern = self._strip_solve(frame, counts, seconds)
+        starved = self.cpu_used - cpu < 0.5 * (time.monotonic() - started)
+        if pattern.used_length - frame.max_x > FIT_TOLERANCE:
+            pattern = self._repair(pattern, counts)
+        return pattern, starved
+
+    def _better(self, best: Pattern | None, pattern: Pattern, counts: dict[int, int]) -> Pattern:
+        """The better of two layouts of ``counts``: complete first, then shorter, else more area."""
+        if best is None:
+            return pattern
+        whole = Counter(counts)
+        if (pattern.counts == whole) != (best.counts == whole):
+            return pattern if pattern.counts == whole else best
+        if pattern.counts == whole:
+            return pattern if pattern.used_length < best.used_length else best
+        return pattern if pattern.area(self.items) > best.area(self.items) else best
+
+    def _length_bound(self, frame: SheetFrame, counts: dict[int, int]) -> float:
+        """A used length (from the sheet's left border gap) no layout of ``counts`` undercuts.
+
+        The solver strip holding them is at least their outline area over the strip height long,
+        and at least the widest part's narrowest extent over its allowed rotations; the parts'
+        own extent is that strip less the outlines' growth at both ends.
+        """
+        area = self._shape_area(counts) / frame.strip_height
+        widest = max(_least_width(self.items[i], frame) for i in counts)
+        return max(area, widest) - 2 * frame.expansion
+
+    @staticmethod
+    def _cap(parts: int) -> float:
+        """Most seconds one strip solve of ``parts`` copies gets (small ones stop improving)."""
+        return max(MIN_SECONDS_CAP, SECONDS_PER_PART * parts)
 
     def _repair(self, pattern: Pattern, counts: dict[int, int]) -> Pattern:
         """The parts of an overflowing layout lying within the sheet, plus its other copies.
@@ -647,3 +718,14 @@ def _strip_area(frame: SheetFrame) -> float:
 def _outline_size(item: PreparedItem) -> tuple[float, float]:
     minx, miny, maxx, maxy = item.polygon.bounds
     return round(maxx - minx, 3), round(maxy - miny, 3)
+
+
+def _least_width(item: PreparedItem, frame: SheetFrame) -> float:
+    """The narrowest x extent of ``item``'s solver outline over its rotations on ``frame``."""
+    points = item.shape
+    widths = []
+    for angle in frame.fitting_rotations(item):
+        c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        xs = [c * x - s * y for x, y in points]
+        widths.append(max(xs) - min(xs))
+    return min(widths, default=0.0)

@@ -17,6 +17,10 @@ import spyrrow
 from nestflow.nesting.errors import NestingError
 from nestflow.nesting.models import Point
 
+#: spyrrow worker threads per solve (None: one per logical core). A module setting, not a request
+#: field, so benchmarks can compare 1 and 2 workers without changing the public API.
+WORKERS: int | None = None
+
 
 @dataclass(frozen=True)
 class StripItem:
@@ -40,11 +44,17 @@ class StripPlacement:
 
 @dataclass(frozen=True)
 class StripSolution:
-    """spyrrow's answer: used strip width, placements and the wall time the call took."""
+    """spyrrow's answer: used strip width, placements, the wall time the call took and the CPU.
+
+    ``cpu_seconds`` is this process's CPU time during the call (spyrrow's worker threads
+    included): on a loaded machine it falls well short of ``seconds`` times the workers, which
+    tells a caller the search got less than its wall budget.
+    """
 
     width: float
     placements: list[StripPlacement]
     seconds: float
+    cpu_seconds: float = 0.0
 
 
 def solve_strip(
@@ -69,7 +79,7 @@ def solve_strip(
     Raises:
         NestingError: If spyrrow fails or panics.
     """
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     try:
         instance = spyrrow.StripPackingInstance(
             "nestflow",
@@ -87,6 +97,7 @@ def solve_strip(
         config = spyrrow.StripPackingConfig(
             early_termination=early_termination,
             total_computation_time=max(1, int(seconds)),
+            num_workers=WORKERS,
             seed=seed,
         )
         solution = instance.solve(config)
@@ -104,4 +115,6 @@ def solve_strip(
         ) from exc
     if not math.isfinite(width):
         raise NestingError(f"spyrrow returned a non-finite strip width {width}")
-    return StripSolution(width, placements, time.monotonic() - started)
+    return StripSolution(
+        width, placements, time.monotonic() - started, time.process_time() - cpu_started
+    )

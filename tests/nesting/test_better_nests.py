@@ -21,7 +21,6 @@ from nestflow.nesting import (
 )
 from nestflow.nesting.strip import StripPlacement, StripSolution
 from tests.nesting.tilings import cut_rectangle, grid
-from tests.pace import scaled_seconds
 
 FOUR_WAYS = [Orientation(angle=a) for a in (0, 90, 180, 270)]
 
@@ -194,26 +193,25 @@ def _tiling_request(pieces: list[Polygon], side: float, time_limit: float) -> Ne
     return NestRequest(items=items, sheets=[sheet], time_limit=time_limit, seed=0)
 
 
-#: Random tilings need about one second of one CPU; 5 s of wall time on a quiet machine. The
-#: budget is stretched by the load measured when the test starts (tests/pace.py): with a fixed
-#: 5 s, the CI machine (three test workers and the stack tests on two cores) left a piece of seeds
-#: 0 and 11 out (CI of 2026-12-07) though the solver places every piece given the CPU.
-TILING_SECONDS = 5
+#: A generous budget: the solver stops as soon as every piece is placed on the one sheet and one
+#: more solve (or the length bound) settles the used length (a few seconds on a quiet machine);
+#: a loaded machine may use more of it, so the test holds without reading the load.
+TILING_SECONDS = 60
 
 
 @pytest.mark.parametrize("seed", [0, 3, 11])
 def test_every_piece_of_a_cut_square_is_placed_on_a_sheet_with_ten_percent_room(seed):
-    budget = scaled_seconds(TILING_SECONDS)
-    request = _tiling_request(cut_rectangle(100, 100, 9, seed), 110, time_limit=budget)
+    request = _tiling_request(cut_rectangle(100, 100, 9, seed), 110, time_limit=TILING_SECONDS)
     result = solve(request)
-    assert result.unplaced == [], f"budget {budget:.1f} s"
+    assert result.unplaced == []
     assert check_result(request, result) == []
 
 
 def test_a_three_by_three_grid_of_rectangles_is_placed_on_a_sheet_with_five_percent_room():
-    request = _tiling_request(grid(100, 100, 3, 3), 105, time_limit=scaled_seconds(2))
+    request = _tiling_request(grid(100, 100, 3, 3), 105, time_limit=TILING_SECONDS)
     result = solve(request)
     assert result.unplaced == []
+    assert check_result(request, result) == []
 
 
 def _one_row(items, height, seconds, seed=None, early_termination=True) -> StripSolution:
