@@ -63,6 +63,7 @@ def solve_strip(
     seconds: int,
     seed: int | None = None,
     early_termination: bool = True,
+    workers: int | None = None,
 ) -> StripSolution:
     """Strip-pack ``items`` into a strip of ``height`` within ``seconds`` (integer, >= 1).
 
@@ -72,6 +73,7 @@ def solve_strip(
         seconds: Time budget; spyrrow takes whole seconds only (values < 1 are raised to 1).
         seed: Random seed passed through (None = random).
         early_termination: Let spyrrow stop when it stops improving.
+        workers: spyrrow worker threads (default: :data:`WORKERS`).
 
     Returns:
         The solution, every copy placed (spyrrow places all items or fails).
@@ -97,7 +99,7 @@ def solve_strip(
         config = spyrrow.StripPackingConfig(
             early_termination=early_termination,
             total_computation_time=max(1, int(seconds)),
-            num_workers=WORKERS,
+            num_workers=workers or WORKERS,
             seed=seed,
         )
         solution = instance.solve(config)

@@ -214,7 +214,9 @@ def test_a_three_by_three_grid_of_rectangles_is_placed_on_a_sheet_with_five_perc
     assert check_result(request, result) == []
 
 
-def _one_row(items, height, seconds, seed=None, early_termination=True) -> StripSolution:
+def _one_row(
+    items, height, seconds, seed=None, early_termination=True, workers=None
+) -> StripSolution:
     """A poor strip solver: every copy in one row (so a sheet-long window overflows)."""
     placements, x = [], 0.0
     for item in items:
