@@ -7,19 +7,24 @@ batches in nesting-and-dxf.md section 1.5). gardeyn4/5/7 have no published avera
 reference is the best-ever RECORD (section 2.1), so their ratio is against a harder bar.
 
     .venv/bin/python bench/bench_esicup.py [--seconds 10] [--instances albano,fu] [--seed 0]
+        [--workers 1]
+
+The load average (1 min) before each instance is printed next to it: on a shared 2-core box the
+density a 10 s budget reaches depends on the CPU the moment leaves.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from pathlib import Path
 
 from shapely.geometry import Polygon
 
-from nestflow.nesting import NestItem, NestRequest, NestSheet, Orientation, solve
+from nestflow.nesting import NestItem, NestRequest, NestSheet, Orientation, solve, strip
 
 #: ESICUP data lives in ../shared next to the repository (``<repo>/../shared/data/esicup``).
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "esicup"
@@ -78,17 +83,26 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--instances", default=",".join(REFERENCES))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, help="spyrrow workers (default: all cores)")
     args = parser.parse_args()
+    strip.WORKERS = args.workers
     names = [n.strip() for n in args.instances.split(",") if n.strip()]
-    print(f"{'instance':<10} {'ours %':>7} {'ref %':>7} {'ratio %':>8} {'wall s':>7}  reference")
+    print(
+        f"{'instance':<10} {'ours %':>7} {'ref %':>7} {'ratio %':>8} {'wall s':>7} {'load':>5}"
+        "  reference"
+    )
     ratios = []
     for name in names:
+        load = os.getloadavg()[0]
         density, wall, missing = run(name, args.seconds, args.seed)
         reference, kind = REFERENCES[name]
         ratio = 100 * density / reference
         ratios.append(ratio)
         note = f" ({missing} UNPLACED)" if missing else ""
-        print(f"{name:<10} {density:7.2f} {reference:7.2f} {ratio:8.1f} {wall:7.1f}  {kind}{note}")
+        print(
+            f"{name:<10} {density:7.2f} {reference:7.2f} {ratio:8.1f} {wall:7.1f} {load:5.1f}"
+            f"  {kind}{note}"
+        )
     print(
         f"mean ratio: {statistics.mean(ratios):.1f} % over {len(ratios)} instances "
         f"at {args.seconds:g} s each (target >= 95 %)"

@@ -11,7 +11,7 @@ how many tilings were placed whole, the median and max wall time, and the load a
 pieces; only the exact tiling solves the tightest cases).
 
     .venv/bin/python bench/bench_tiling.py [--seeds 50] [--pieces 9] [--factor 1.10]
-        [--seconds 60] [--curve [--factors 1.10 1.05 1.02]]
+        [--seconds 60] [--workers 1] [--curve [--factors 1.10 1.05 1.02]]
 """
 
 from __future__ import annotations
@@ -29,7 +29,14 @@ from shapely.geometry import Polygon
 # PYTHONPATH copy of nestflow (e.g. an older version to compare with) still wins.
 sys.path.append(str(Path(__file__).resolve().parents[1]))
 
-from nestflow.nesting import NestItem, NestRequest, NestSheet, Orientation, solve  # noqa: E402
+from nestflow.nesting import (  # noqa: E402
+    NestItem,
+    NestRequest,
+    NestSheet,
+    Orientation,
+    solve,
+    strip,
+)
 from tests.nesting.tilings import cut_rectangle, grid  # noqa: E402
 
 SIDE = 1000.0
@@ -56,10 +63,10 @@ def placed_count(pieces: list[Polygon], factor: float, seconds: float) -> int:
     return sum(len(n.placements) * n.quantity for n in result.nestings)
 
 
-def run_seeds(seeds: int, pieces: int, factor: float, seconds: float) -> None:
-    """Cut tilings of seeds 0..seeds-1: how many are placed whole, and how long each took."""
+def run_seeds(seeds: range, pieces: int, factor: float, seconds: float) -> None:
+    """Cut tilings of ``seeds``: how many are placed whole, and how long each took."""
     whole, walls = 0, []
-    for seed in range(seeds):
+    for seed in seeds:
         load = os.getloadavg()[0]
         started = time.monotonic()
         count = placed_count(cut_rectangle(SIDE, SIDE, pieces, seed), factor, seconds)
@@ -67,8 +74,8 @@ def run_seeds(seeds: int, pieces: int, factor: float, seconds: float) -> None:
         whole += count == pieces
         print(f"  seed {seed:>2}: {count}/{pieces} placed, {walls[-1]:.1f} s, load {load:.1f}")
     print(
-        f"cut {pieces} x{factor:.2f}, budget {seconds:g} s: {whole}/{seeds} placed whole; wall "
-        f"median {statistics.median(walls):.1f} s, max {max(walls):.1f} s; "
+        f"cut {pieces} x{factor:.2f}, budget {seconds:g} s: {whole}/{len(seeds)} placed whole; "
+        f"wall median {statistics.median(walls):.1f} s, max {max(walls):.1f} s; "
         f"load average now {os.getloadavg()[0]:.1f}"
     )
 
@@ -99,11 +106,19 @@ def main() -> None:
     parser.add_argument("--factor", type=float, default=1.10)
     parser.add_argument("--curve", action="store_true", help="run the difficulty curve instead")
     parser.add_argument("--factors", type=float, nargs="+", default=[1.10, 1.05, 1.02])
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, help="spyrrow workers (default: all cores)")
     args = parser.parse_args()
+    strip.WORKERS = args.workers
     if args.curve:
         run_curve(args.factors, args.seconds)
     else:
-        run_seeds(args.seeds, args.pieces, args.factor, args.seconds)
+        run_seeds(
+            range(args.first_seed, args.first_seed + args.seeds),
+            args.pieces,
+            args.factor,
+            args.seconds,
+        )
 
 
 if __name__ == "__main__":

@@ -73,8 +73,11 @@ PLANNING_DENSITY = 0.85
 #: Below this many seconds per sheet still to fill, switch to one strip cut into windows.
 MIN_SECONDS_PER_SHEET = 2.0
 #: A strip solve gets at most this many seconds per part (but at least MIN_SECONDS_CAP).
-SECONDS_PER_PART = 1.0
+SECONDS_PER_PART = 2.0
 MIN_SECONDS_CAP = 4.0
+#: The solve that shortens a last sheet where everything already fits gets at most this many
+#: seconds per part (at least MIN_SECONDS_CAP): what the stop rule lets a quiet machine spend.
+SHORTEN_SECONDS_PER_PART = 1.0
 #: The first attempt at fitting everything on one sheet: seconds per part (at least
 #: MIN_FIT_SECONDS); each further attempt doubles it, up to the cap above.
 FIT_SECONDS_PER_PART = 0.25
@@ -586,9 +589,10 @@ class SheetPlanner:
         need another sheet); a near miss or a starved attempt (a loaded machine) is tried again.
 
         Stop rule: once everything fits, the sheet count is minimal for these parts (one), so
-        only the used length can improve; one more solve with the full cap is made unless the
-        used length is already within :data:`LENGTH_SLACK` of its lower bound
-        (:meth:`_length_bound`) or the last attempt already had the cap.
+        only the used length can improve; one more solve of
+        :data:`SHORTEN_SECONDS_PER_PART` per part is made unless the used length is already
+        within :data:`LENGTH_SLACK` of its lower bound (:meth:`_length_bound`) or the last
+        attempt already had that long.
 
         Returns:
             The most part area found on the sheet (complete when everything fitted; among
@@ -596,6 +600,7 @@ class SheetPlanner:
         """
         parts = sum(counts.values())
         cap = self._cap(parts)
+        shorten = max(MIN_SECONDS_CAP, SHORTEN_SECONDS_PER_PART * parts)
         attempt = min(cap, max(MIN_FIT_SECONDS, FIT_SECONDS_PER_PART * parts))
         if seconds() < 2 * attempt:
             # No room for a second solve after this one: the first gets all the time.
@@ -614,8 +619,8 @@ class SheetPlanner:
         complete = best.counts == Counter(counts)
         bound = self._length_bound(frame, counts)
         short_enough = best.used_length - frame.min_x <= (1 + LENGTH_SLACK) * bound
-        if complete and attempt < cap and not short_enough and seconds() >= 1:
-            pattern, _ = self._solve_whole(frame, counts, min(cap, seconds()))
+        if complete and attempt < shorten and not short_enough and seconds() >= 1:
+            pattern, _ = self._solve_whole(frame, counts, min(shorten, seconds()))
             best = self._better(best, pattern, counts)
         return best
 
