@@ -144,7 +144,8 @@ def solve(spec: dict[str, Any]) -> dict[str, Any]:
     wall = time.monotonic() - started
     solution = output.solution
     bins = []
-    for pos in range(solution.number_of_bins()):
+    # number_of_bins() counts copies; bin(pos) indexes the distinct bins (each with copies).
+    for pos in range(solution.number_of_different_bins()):
         solution_bin = solution.bin(pos)
         items = []
         for placed in solution_bin.items:

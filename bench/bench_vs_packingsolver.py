@@ -609,11 +609,16 @@ def main() -> None:
             for name in solvers:
                 log(f"{instance.name}: {name}, {args.seconds:g} s, run {run + 1} ...")
                 load = os.getloadavg()[0]
-                if name == "packingsolver":
-                    layout = run_packingsolver(python, instance, args.seconds, arcs)
-                else:
-                    before = args.before if name == "nestflow before" else None
-                    layout = run_ours(instance, args.seconds, args.seed, before)
+                try:
+                    if name == "packingsolver":
+                        layout = run_packingsolver(python, instance, args.seconds, arcs)
+                    else:
+                        before = args.before if name == "nestflow before" else None
+                        layout = run_ours(instance, args.seconds, args.seed, before)
+                except (RuntimeError, subprocess.CalledProcessError) as exc:
+                    # One solver failing must not lose the other runs of a long benchmark.
+                    log(f"{instance.name}: {name} failed: {str(exc)[-300:]}")
+                    layout = Layout(name, [], 0.0, {"error": str(exc)[-300:]})
                 row = metrics(instance, layout)
                 row["load"] = round(load, 1)
                 runs[name].append(row)
@@ -627,6 +632,7 @@ def main() -> None:
         results.append(
             {"instance": instance.name, "kind": instance.kind, "notes": notes, "rows": rows}
         )
+        log(table(results[-1:], args.seconds))
     report = {
         "seconds": args.seconds,
         "arcs": args.arcs,

@@ -503,6 +503,7 @@ class SheetPlanner:
         total = self._shape_area(counts)
         best: Pattern | None = None
         best_fit: Pattern | None = None
+        block: Pattern | None = None
         if total <= 0.98 * capacity:
             share = 1.0 if total <= PLANNING_DENSITY * capacity else 0.5
             best = self._fit_everything(frame, counts, lambda: time_left(None) * share)
@@ -510,9 +511,9 @@ class SheetPlanner:
                 return best
             bracket.fail = min(bracket.fail or 1.0, total / capacity)
         else:
-            best = best_fit = self._block_pattern(frame, counts, BLOCK_TIME * time_left(None))
-            if best is not None and best.counts and not best.fits_length():
-                best_fit = None
+            # The block competes at the end only: the bisection's time still follows how many
+            # sheets its own patterns cover.
+            block = self._block_pattern(frame, counts, BLOCK_TIME * time_left(None))
         tried: set[tuple[tuple[int, int], ...]] = set()
         retry: dict[int, int] | None = None
         retried: set[tuple[tuple[int, int], ...]] = set()
@@ -542,6 +543,8 @@ class SheetPlanner:
                 retried.add(_key(subset))
             if best is None or pattern.area(self.items) > best.area(self.items):
                 best = pattern
+        if block is not None and (best is None or block.area(self.items) > best.area(self.items)):
+            return block
         return best
 
     def _block_pattern(
