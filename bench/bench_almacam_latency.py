@@ -26,10 +26,10 @@ import httpx
 
 from nestflow.almacam.client import AlmaCamClient
 from nestflow.almacam.models import Order
-from sandbox.almacam.gateway.app import SOLVED_AT_HEADER
-from sandbox.almacam.service import ALMACAM
-from sandbox.config import SandboxConfig
-from sandbox.server import start_sandbox
+from nestflow.sandbox.almacam.gateway.app import SOLVED_AT_HEADER
+from nestflow.sandbox.almacam.service import ALMACAM
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.server import start_sandbox
 
 TARGET_SECONDS = 1.0
 

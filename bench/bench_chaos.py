@@ -54,8 +54,8 @@ class Outcome:
 
 def _run(blocks, folder: Path, job: str) -> tuple[str, float]:
     """Run the job once; ``ok`` when it completed with both engines nested, else why not."""
-    from flows.nest_to_cnc import nest_to_cnc
-    from flows.parameters import DrawingSource, MaterialSpec, NestingSettings, PushEngine
+    from nestflow.flows.nest_to_cnc import nest_to_cnc
+    from nestflow.flows.parameters import DrawingSource, MaterialSpec, NestingSettings, PushEngine
 
     started = time.perf_counter()
     try:
@@ -79,7 +79,7 @@ def _run(blocks, folder: Path, job: str) -> tuple[str, float]:
 def _lost(job: str) -> int:
     """Copies the job's ledger says are still missing (all of them when it has no ledger)."""
     from nestflow.ledger import JobLedger
-    from tasks.ledger import ledger_path
+    from nestflow.tasks.ledger import ledger_path
 
     path = ledger_path(job)
     if not path.exists():
@@ -91,7 +91,7 @@ def _lost(job: str) -> int:
 
 def chaos_job(sandbox, blocks, folder: Path, seed: int | None) -> Outcome:
     """One job, its run and its re-run, through the faults of ``seed`` (None: no fault)."""
-    from sandbox.chaos import chaos_plan
+    from nestflow.sandbox.chaos import chaos_plan
     from tests.vendor_state import almacam_last_order, cloudnest_duplicates
 
     before = almacam_last_order(_almacam_client(sandbox))
@@ -148,10 +148,10 @@ def main() -> None:
     args = parser.parse_args()
 
     work = fresh_prefect("nestflow-chaos-", "CRITICAL")
-    from blocks import AlmaCamCredentials, CloudNestCredentials
-    from cli.demo import save_sandbox_blocks
-    from sandbox.config import SandboxConfig
-    from sandbox.server import start_sandbox
+    from nestflow.blocks import AlmaCamCredentials, CloudNestCredentials
+    from nestflow.cli.demo import save_sandbox_blocks
+    from nestflow.sandbox.config import SandboxConfig
+    from nestflow.sandbox.server import start_sandbox
 
     folder = work / "drawings"
     make_drawings(folder, args.drawings)

@@ -38,19 +38,20 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = "import sys; from cli.app import app; sys.exit(app(prog_name='nestflow'))"
+CLI = "import sys; from nestflow.cli.app import app; sys.exit(app(prog_name='nestflow'))"
 QUOTE = [
     "run", "quote", "--job", "bench-cli", "--drawings", "examples/bracket.dxf",
     "--engines", "local", "--time", "1",
 ]  # fmt: skip
 #: What a quote imports besides (in both checkouts): Prefect configured, the flows, the runner.
 RUN_IMPORTS = (
-    "import cli.app, cli.runner, cli.terminal, prefect.main, flows.quote, flows.nest_to_cnc"
+    "import nestflow.cli.app, nestflow.cli.runner, nestflow.cli.terminal, prefect.main, "
+    "nestflow.flows.quote, nestflow.flows.nest_to_cnc"
 )
 #: Case name -> the python arguments (a command line case starts the CLI with its arguments).
 CASES: dict[str, list[str]] = {
     "python -c pass": ["-c", "pass"],
-    "import cli.app": ["-c", "import cli.app"],
+    "import nestflow.cli.app": ["-c", "import nestflow.cli.app"],
     "imports a quote needs": ["-c", RUN_IMPORTS],
     "nestflow --help": ["-c", CLI, "--help"],
     "nestflow run --help": ["-c", CLI, "run", "--help"],
@@ -138,13 +139,13 @@ def quotes(tree: Path, repeat: int) -> tuple[dict[str, float], dict[str, float]]
 
 def solver_seconds(repeat: int) -> float:
     """The local solver alone on examples/bracket.dxf, as the quote runs it (best of runs)."""
-    from blocks.settings import SheetFormat
+    from nestflow.blocks.settings import SheetFormat
     from nestflow.engines import EngineSettings, LocalEngine, PartOrder
     from nestflow.geometry.reader import read_drawing
 
     parts = read_drawing(ROOT / "examples" / "bracket.dxf")
     lines = [PartOrder(part=part, quantity=1) for part in parts]
-    sheets = [SheetFormat().spec()]  # the quote's default sheet
+    sheets = [SheetFormat()]  # the quote's default sheet
     settings = EngineSettings(time_s=1.0, spacing=5.0)
     best = math.inf
     for _ in range(repeat):

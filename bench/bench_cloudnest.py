@@ -36,12 +36,12 @@ import ezdxf
 
 from nestflow.cloudnest import CloudNestClient, jobs
 from nestflow.cloudnest.jobs import Backoff
-from sandbox.cloudnest.service import CLOUDNEST
-from sandbox.cloudnest.settings import CloudNestSandboxSettings
-from sandbox.cloudnest.state.records import NestTaskRecord
-from sandbox.cloudnest.state.store import Store
-from sandbox.config import SandboxConfig
-from sandbox.server import start_sandbox
+from nestflow.sandbox.cloudnest.service import CLOUDNEST
+from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
+from nestflow.sandbox.cloudnest.state.records import NestTaskRecord
+from nestflow.sandbox.cloudnest.state.store import Store
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.server import start_sandbox
 
 SPEED = 0.1  # sandbox speed factor: processing 0.5 s -> 50 ms per drawing
 BOOST_TIME_LIMIT = 10  # seconds before the speed factor: a 1 s solve

@@ -73,11 +73,11 @@ def make_drawings(folder: Path, count: int) -> list[Path]:
 
 def plain_run(sandbox, files: list[Path], job_name: str, out: Path, settings) -> dict:
     """The pipeline's calls, in the flow's order, with no Prefect at all."""
-    from blocks.settings import SheetFormat
     from nestflow.almacam.client import AlmaCamClient
     from nestflow.almacam.layouts import almacam_layouts
     from nestflow.almacam.orders import OrderBundle, OrderLine, OrderSheet, build_order
     from nestflow.almacam.summary import almacam_summary
+    from nestflow.blocks.settings import SheetFormat
     from nestflow.cloudnest.client import CloudNestClient
     from nestflow.cloudnest.jobs import (
         boost,
@@ -95,7 +95,7 @@ def plain_run(sandbox, files: list[Path], job_name: str, out: Path, settings) ->
     from nestflow.gate import dxf_outlines, used_length
     from nestflow.geometry.layout import write_layout_dxf
     from nestflow.geometry.reader import read_batch
-    from tasks.cloudnest import UPLOAD_BATCH
+    from nestflow.tasks.cloudnest import UPLOAD_BATCH
 
     material, sheets, nesting = settings
     app = sandbox.config.cloudnest.app
@@ -112,9 +112,7 @@ def plain_run(sandbox, files: list[Path], job_name: str, out: Path, settings) ->
     ):
         order_id = alma.submit(order, index=index)
         material_id = find_or_add_material(cloud, material.name, material.density)
-        plates = [
-            find_or_add_plate(cloud, material_id, material.thickness, s.spec()) for s in sheets
-        ]
+        plates = [find_or_add_plate(cloud, material_id, material.thickness, s) for s in sheets]
         job = ensure_job(
             cloud, job_name, material=material.name, thickness=material.thickness, gas="O2"
         )
@@ -138,10 +136,8 @@ def plain_run(sandbox, files: list[Path], job_name: str, out: Path, settings) ->
         part_layout = cloud.job_part_layout(job.job_id)
         lengths = {guid: used_length(dxf_outlines(data)) for guid, data in dxf.items()}
         areas = {p.name: p.area for p in parts}
-        cn = cloudnest_summary(
-            job.job_id, detail.results, lengths, areas, part_layout, [sheet.spec()]
-        )
-        bundle = OrderBundle(order=order, index=index, sheets={1: sheet.spec()})
+        cn = cloudnest_summary(job.job_id, detail.results, lengths, areas, part_layout, [sheet])
+        bundle = OrderBundle(order=order, index=index, sheets={1: sheet})
         am = almacam_summary(order_id, result, bundle)
         folder = out / job_name
         folder.mkdir(parents=True)
@@ -167,8 +163,8 @@ def plain_run(sandbox, files: list[Path], job_name: str, out: Path, settings) ->
 
 def prefect_run(blocks, folder: Path, job_name: str, settings) -> dict:
     """nest_to_cnc itself."""
-    from flows.nest_to_cnc import nest_to_cnc
-    from flows.parameters import DrawingSource, PushEngine
+    from nestflow.flows.nest_to_cnc import nest_to_cnc
+    from nestflow.flows.parameters import DrawingSource, PushEngine
 
     material, sheets, nesting = settings
     summary = nest_to_cnc(
@@ -199,11 +195,11 @@ def main() -> None:
     work = fresh_prefect("nestflow-bench-", "WARNING")
     from prefect import flow
 
-    from blocks.settings import SheetFormat
-    from cli.demo import save_sandbox_blocks
-    from flows.parameters import MaterialSpec, NestingSettings
-    from sandbox.config import SandboxConfig
-    from sandbox.server import start_sandbox
+    from nestflow.blocks.settings import SheetFormat
+    from nestflow.cli.demo import save_sandbox_blocks
+    from nestflow.flows.parameters import MaterialSpec, NestingSettings
+    from nestflow.sandbox.config import SandboxConfig
+    from nestflow.sandbox.server import start_sandbox
 
     folder = work / "drawings"
     files = make_drawings(folder, args.drawings)

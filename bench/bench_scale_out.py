@@ -22,12 +22,12 @@ from pathlib import Path
 from bench_pipeline import GOOD, make_drawings
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from blocks import CloudNestCredentials
-from cli.demo import save_sandbox_blocks
-from deploy.stack import CLOUDNEST_RATE_LIMIT, Stack
-from flows.parameters import BlockNames, MaterialSpec, NestingSettings
-from sandbox.config import SandboxConfig
-from sandbox.server import start_sandbox
+from nestflow.blocks import CloudNestCredentials
+from nestflow.cli.demo import save_sandbox_blocks
+from nestflow.deploy.stack import CLOUDNEST_RATE_LIMIT, Stack
+from nestflow.flows.parameters import BlockNames, MaterialSpec, NestingSettings
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.server import start_sandbox
 
 
 def timed_jobs(stack: Stack, count: int, parameters: dict) -> float:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from prefect.blocks.abstract import CredentialsBlock
 from pydantic import Field, HttpUrl, SecretStr
 
-from blocks.global_rate_limit import GlobalRateLimit, create_command
+from nestflow.blocks.global_rate_limit import GlobalRateLimit, create_command
 from nestflow.geometry.layout import LayoutLayers
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class CloudNestCredentials(CredentialsBlock):
 
     Example:
         ```python
-        from blocks import CloudNestCredentials
+        from nestflow.blocks import CloudNestCredentials
         credentials = CloudNestCredentials.load("BLOCK_NAME")
         with credentials.get_client() as client:
             jobs = client.job_search("order-42")
@@ -168,7 +168,7 @@ class AlmaCamCredentials(CredentialsBlock):
 
     Example:
         ```python
-        from blocks import AlmaCamCredentials
+        from nestflow.blocks import AlmaCamCredentials
         credentials = AlmaCamCredentials.load("BLOCK_NAME")
         with credentials.get_client() as client:
             result = client.result("ORDER_ID", view="stats")

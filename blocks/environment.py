@@ -39,8 +39,8 @@ from prefect.blocks.core import Block
 from prefect.filesystems import LocalFileSystem
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
-from blocks.settings import DrawingRoots, MachineTarget, SheetStock
+from nestflow.blocks.credentials import AlmaCamCredentials, CloudNestCredentials
+from nestflow.blocks.settings import DrawingRoots, MachineTarget, SheetStock
 
 
 class EnvField(BaseModel):

@@ -10,40 +10,13 @@ from pathlib import Path
 from typing import ClassVar
 
 from prefect.blocks.core import Block
-from pydantic import BaseModel, Field, HttpUrl, field_validator, model_validator
+from pydantic import Field, HttpUrl, field_validator, model_validator
 
-from nestflow.engines import SheetSpec
 from nestflow.report.cutting import DEFAULT_CUTTING_TABLE, CostRates, CuttingTable
+from nestflow.stock import SheetFormat
 from nestflow.urls import UrlPolicy
 
 DOCUMENTATION = HttpUrl("https://docs.prefect.io/latest/develop/blocks")
-
-
-class SheetFormat(BaseModel):
-    """One sheet format in stock (mm)."""
-
-    name: str = Field(default="", description="Name of the format, used in reports and errors.")
-    length: float = Field(default=3000.0, gt=0, description="Sheet length along x, in mm.")
-    height: float = Field(default=1500.0, gt=0, description="Sheet height along y, in mm.")
-    quantity: int = Field(default=20, ge=1, description="Sheets of this format available.")
-    border_gap: float = Field(
-        default=10.0, ge=0, description="Unusable margin on every edge of the sheet, in mm."
-    )
-
-    @property
-    def label(self) -> str:
-        """The format's name, or its size when it has none."""
-        return self.name or f"{self.length:g} x {self.height:g}"
-
-    def spec(self) -> SheetSpec:
-        """The format as the engines and the core take it, named by its :attr:`label`."""
-        return SheetSpec(
-            name=self.label,
-            length=self.length,
-            height=self.height,
-            quantity=self.quantity,
-            border_gap=self.border_gap,
-        )
 
 
 class SheetStock(Block):
@@ -51,7 +24,7 @@ class SheetStock(Block):
 
     Example:
         ```python
-        from blocks import SheetStock
+        from nestflow.blocks import SheetStock
         stock = SheetStock.load("BLOCK_NAME")
         print([(s.length, s.height, s.quantity) for s in stock.sheets])
         ```
@@ -76,7 +49,7 @@ class MachineTarget(Block):
 
     Example:
         ```python
-        from blocks import MachineTarget
+        from nestflow.blocks import MachineTarget
         machine = MachineTarget.load("BLOCK_NAME")
         print(machine.gmid, machine.drop_folder_block)
         ```
@@ -128,7 +101,7 @@ class CuttingParameters(Block):
 
     Example:
         ```python
-        from blocks import CuttingParameters
+        from nestflow.blocks import CuttingParameters
         rates = CuttingParameters.load("BLOCK_NAME")
         print(rates.table.source, rates.costs.machine_rate_per_hour)
         ```
@@ -168,7 +141,7 @@ class DrawingRoots(Block):
 
     Example:
         ```python
-        from blocks import DrawingRoots
+        from nestflow.blocks import DrawingRoots
         roots = DrawingRoots.load("BLOCK_NAME")
         print(roots.folders)
         ```

@@ -25,10 +25,10 @@ from pathlib import Path
 from prefect.filesystems import LocalFileSystem
 from rich.console import Console
 
-from blocks import AlmaCamCredentials, CloudNestCredentials, DrawingRoots, MachineTarget
-from cli.terminal import drawings_table, print_summary
-from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import (
+from nestflow.blocks import AlmaCamCredentials, CloudNestCredentials, DrawingRoots, MachineTarget
+from nestflow.cli.terminal import drawings_table, print_summary
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.parameters import (
     BlockNames,
     DrawingSource,
     MaterialSpec,
@@ -38,8 +38,8 @@ from flows.parameters import (
 )
 from nestflow.geometry.inspect import inspect_drawings
 from nestflow.report import RunSummary
-from sandbox.config import SandboxConfig
-from sandbox.server import RunningSandbox, start_sandbox
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -55,7 +55,7 @@ def doctor(
     set); reachability and token of AlmaCAM. Nothing is created, changed or billed. Exit code 0
     when no check failed, 1 when one did, 2 when a block cannot be loaded.
     """
-    from cli.prefect_api import PrefectUnavailable, prefect_api
+    from nestflow.cli.prefect_api import PrefectUnavailable, prefect_api
     from nestflow.doctor import run_doctor
 
     with ExitStack() as stack:
@@ -84,7 +84,7 @@ def doctor(
 
 def _console() -> Console:
     # Imported here: cli.app imports this module to register the command.
-    from cli.app import wide_console
+    from nestflow.cli.app import wide_console
 
     return wide_console()
 
@@ -93,7 +93,7 @@ def _cloudnest_client(name: str, timeout: float) -> CloudNestClient | None:
     """The client of CloudNest block ``name``; ``None`` for an empty name (not checked)."""
     if not name.strip():
         return None
-    from blocks import CloudNestCredentials
+    from nestflow.blocks import CloudNestCredentials
 
     return _load(CloudNestCredentials, name, "--cloudnest").get_client(timeout=timeout)
 
@@ -102,7 +102,7 @@ def _almacam_client(name: str, timeout: float) -> AlmaCamClient | None:
     """The client of AlmaCAM block ``name``; ``None`` for an empty name (not checked)."""
     if not name.strip():
         return None
-    from blocks import AlmaCamCredentials
+    from nestflow.blocks import AlmaCamCredentials
 
     return _load(AlmaCamCredentials, name, "--almacam").get_client(timeout=timeout)
 

@@ -8,7 +8,7 @@ request is handled, 2 % dropped after it was handled, 2 % answers slower than th
 
 from __future__ import annotations
 
-from sandbox.faults import FaultKind, FaultPlan, FaultRule
+from nestflow.sandbox.faults import FaultKind, FaultPlan, FaultRule
 
 
 def chaos_plan(seed: int, slow_s: float) -> FaultPlan:

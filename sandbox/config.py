@@ -21,8 +21,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, TypeAdapter, ValidationError
 
-from sandbox.cloudnest.settings import CloudNestSandboxSettings
-from sandbox.faults import FaultPlan
+from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
+from nestflow.sandbox.faults import FaultPlan
 
 #: Environment variable holding the Bearer token the AlmaCAM sandbox accepts.
 ALMACAM_TOKEN_ENV = "NESTFLOW_SANDBOX_ALMACAM_TOKEN"

@@ -30,11 +30,11 @@ from typing import Any
 
 import uvicorn
 
-from sandbox.almacam.service import ALMACAM
-from sandbox.cloudnest.service import CLOUDNEST
-from sandbox.config import FAULTS_ENV, SandboxConfig
-from sandbox.faults import FAULTS_PATH, FaultLayer
-from sandbox.services import SandboxService, ServiceInstance
+from nestflow.sandbox.almacam.service import ALMACAM
+from nestflow.sandbox.cloudnest.service import CLOUDNEST
+from nestflow.sandbox.config import FAULTS_ENV, SandboxConfig
+from nestflow.sandbox.faults import FAULTS_PATH, FaultLayer
+from nestflow.sandbox.services import SandboxService, ServiceInstance
 
 #: The services ``nestflow sandbox`` runs, in the order their lines are printed.
 SERVICES: tuple[SandboxService, ...] = (ALMACAM, CLOUDNEST)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.config import SandboxConfig
+from nestflow.sandbox.config import SandboxConfig
 
 
 @dataclass(frozen=True)

@@ -48,13 +48,13 @@ from nestflow.intake import (
     read_order_manifest,
     read_regular_file,
 )
+from nestflow.tasks.events import drawing_resource, emit, listing, quoted
 from nestflow.urls import (
     MAX_REDIRECTS,
     GuardedTransport,
     UrlPolicy,
     check_url_form,
 )
-from tasks.events import drawing_resource, emit, listing, quoted
 
 DOWNLOAD_TIMEOUT_S = 60.0
 

@@ -22,9 +22,9 @@ from prefect.filesystems import WritableFileSystem
 from pydantic import BaseModel, Field, ValidationError
 
 from nestflow.intake import GLOB_CHARACTERS, find_dxf_files, printable
-from tasks.drawings import run_logger
-from tasks.events import ARRIVED, emit, inbox_resource
-from tasks.storage import read_file, write_file
+from nestflow.tasks.drawings import run_logger
+from nestflow.tasks.events import ARRIVED, emit, inbox_resource
+from nestflow.tasks.storage import read_file, write_file
 
 STATE_FILE = ".nestflow-inbox.json"
 

@@ -27,7 +27,7 @@ from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
-from tasks.policy import business_key
+from nestflow.tasks.policy import business_key
 
 #: Lease length: the shortest the Prefect server renews (60 s). A dead holder's lease is revoked
 #: this long after its last renewal (plus the repossessor's loop).

@@ -17,7 +17,7 @@ from prefect.filesystems import LocalFileSystem, WritableFileSystem
 from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH
 from prefect.utilities.asyncutils import run_coro_as_sync
 
-from blocks.loading import load_block
+from nestflow.blocks.loading import load_block
 
 
 def load_filesystem(name: str | None, default_basepath: str | Path) -> WritableFileSystem:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
+from nestflow.blocks.credentials import AlmaCamCredentials, CloudNestCredentials
 
 
 def test_the_cloudnest_block_passes_its_call_budget_to_the_client() -> None:

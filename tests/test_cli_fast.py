@@ -17,13 +17,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Modules a run needs and help or a refusal must not wait for.
-HEAVY = ("prefect", "flows.parameters", "blocks", "shapely", "ezdxf")
+HEAVY = ("prefect", "nestflow.flows.parameters", "nestflow.blocks", "shapely", "ezdxf")
 
 #: Runs the command line with the given arguments and prints, as JSON, its exit code and which
 #: of HEAVY it imported.
 _PROBE = """
 import json, sys
-from cli.app import app
+from nestflow.cli.app import app
 try:
     app(sys.argv[1:], prog_name="nestflow")
     code = 0
@@ -55,7 +55,7 @@ def test_importing_the_command_line_imports_no_prefect() -> None:
         [
             sys.executable,
             "-c",
-            f"import sys, cli.app; print([m for m in {HEAVY!r} if m in sys.modules])",
+            f"import sys, nestflow.cli.app; print([m for m in {HEAVY!r} if m in sys.modules])",
         ],
         cwd=ROOT,
         capture_output=True,

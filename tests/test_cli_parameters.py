@@ -6,8 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from blocks.environment import FIELDS
-from cli.runner import RunFlags, UsageError, environment_variables, parameters_from, parse_sheet
+from nestflow.blocks.environment import FIELDS
+from nestflow.cli.runner import (
+    RunFlags,
+    UsageError,
+    environment_variables,
+    parameters_from,
+    parse_sheet,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 GUSSET = str(ROOT / "examples" / "gusset.dxf")

@@ -17,15 +17,15 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from cli.doctor import doctor_table, summary_line
 from nestflow.almacam.client import AlmaCamClient
+from nestflow.cli.doctor import doctor_table, summary_line
 from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.routes import DEFAULT_ROUTES
 from nestflow.doctor import DoctorReport, Outcome, RouteKind, Service, run_doctor
-from sandbox.cloudnest.service import CLOUDNEST
-from sandbox.cloudnest.settings import CloudNestSandboxSettings
-from sandbox.config import SandboxConfig
-from sandbox.server import RunningSandbox, start_sandbox
+from nestflow.sandbox.cloudnest.service import CLOUDNEST
+from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
 from tests.pipeline.processes import free_port
 
 #: This module's secrets: unique strings, so any copy of them in an output is found.

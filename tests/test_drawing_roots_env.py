@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from blocks import DrawingRoots
-from blocks.environment import values_from_env
+from nestflow.blocks import DrawingRoots
+from nestflow.blocks.environment import values_from_env
 
 
 def test_drawing_roots_and_url_hosts_come_from_their_environment_variables() -> None:

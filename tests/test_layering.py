@@ -11,14 +11,26 @@ FORBIDDEN = {"prefect", "blocks", "tasks", "flows", "sandbox"}
 SANDBOX_ONLY = {"sandbox", "uvicorn", "multipart", "python_multipart", "jsonschema"}
 
 
+#: The layers above the core, each a folder installed as ``nestflow.<layer>`` (pyproject.toml).
+LAYERS = {"flows", "tasks", "blocks", "cli", "deploy", "sandbox"}
+
+
+def _layer(module: str) -> str:
+    """The layer or library a module belongs to: ``nestflow.tasks.push`` is ``tasks``."""
+    parts = module.split(".")
+    if parts[0] == "nestflow" and len(parts) > 1 and parts[1] in LAYERS:
+        return parts[1]
+    return parts[0]
+
+
 def _imported_roots(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     roots: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
+            roots.update(_layer(alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
+            roots.add(_layer(node.module))
     return roots
 
 

@@ -8,7 +8,7 @@ import sys
 def test_cli_switches_prefect_server_telemetry_off() -> None:
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_SERVER_ANALYTICS_ENABLED"}
     code = (
-        "import cli.app; from prefect.settings import get_current_settings; "
+        "import nestflow.cli.app; from prefect.settings import get_current_settings; "
         "print(get_current_settings().server.analytics_enabled)"
     )
     out = subprocess.run(
@@ -19,7 +19,7 @@ def test_cli_switches_prefect_server_telemetry_off() -> None:
 
 def test_a_users_own_telemetry_choice_is_kept() -> None:
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "true"}
-    code = "import cli.app, os; print(os.environ['PREFECT_SERVER_ANALYTICS_ENABLED'])"
+    code = "import nestflow.cli.app, os; print(os.environ['PREFECT_SERVER_ANALYTICS_ENABLED'])"
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )

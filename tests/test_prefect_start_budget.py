@@ -4,10 +4,10 @@ import os
 import subprocess
 import sys
 
-from cli.prefect_api import DEFAULT_START_BUDGET_S, START_BUDGET_VARIABLE
+from nestflow.cli.prefect_api import DEFAULT_START_BUDGET_S, START_BUDGET_VARIABLE
 
 _SHOW_BUDGET = (
-    "import cli.app; from prefect.settings import get_current_settings; "
+    "import nestflow.cli.app; from prefect.settings import get_current_settings; "
     "print(get_current_settings().server.ephemeral.startup_timeout_seconds)"
 )
 

@@ -8,7 +8,7 @@ import math
 import pytest
 from rich.console import Console
 
-from cli.terminal import print_summary
+from nestflow.cli.terminal import print_summary
 from nestflow.geometry.models import Contour, Part, Vertex
 from nestflow.geometry.reader import DrawingFailure
 from nestflow.report import (

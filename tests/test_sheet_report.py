@@ -13,8 +13,8 @@ from PIL import Image
 from rich.console import Console
 from shapely.geometry import box
 
-from cli.terminal import print_summary
-from flows.engines.base import cut_list
+from nestflow.cli.terminal import print_summary
+from nestflow.flows.engines.base import cut_list
 from nestflow.gate import dxf_outlines
 from nestflow.geometry.layout import (
     LayoutInfo,

@@ -64,8 +64,8 @@ from nestflow.cloudnest.models import (
     PushResult,
     UrlFile,
 )
-from nestflow.engines.base import SheetSpec
 from nestflow.intake import CheckedDrawing
+from nestflow.stock import SheetFormat
 from nestflow.waiting import (
     Silence,
     cancellable,
@@ -1058,7 +1058,7 @@ def _material_id(client: CloudNestClient, name: str) -> int | None:
 
 
 def find_or_add_plate(
-    client: CloudNestClient, material_id: int, thickness: float, sheet: SheetSpec
+    client: CloudNestClient, material_id: int, thickness: float, sheet: SheetFormat
 ) -> str:
     """The GUID of the standard plate matching ``sheet``, added if absent.
 
@@ -1083,11 +1083,11 @@ def find_or_add_plate(
     if plate is None:
         return create_once(
             client,
-            f"CloudNest plate {sheet.name!r}",
+            f"CloudNest plate {sheet.label!r}",
             lambda: (
                 client.plate_add(
                     plate_type=0,
-                    plate_name=sheet.name,
+                    plate_name=sheet.label,
                     remain_amount=sheet.quantity,
                     width=sheet.length,
                     height=sheet.height,
@@ -1101,7 +1101,7 @@ def find_or_add_plate(
     if plate.remain_amount != sheet.quantity:
         create_once(
             client,
-            f"stock of CloudNest plate {sheet.name!r}",
+            f"stock of CloudNest plate {sheet.label!r}",
             lambda: client.plate_update(plate_guid=plate.plate_guid, remain_amount=sheet.quantity),
             None,
         )

@@ -11,16 +11,17 @@ from collections.abc import Mapping, Sequence
 from shapely.geometry import Polygon
 
 from nestflow.cloudnest.models import NestLayout
-from nestflow.engines.base import PartOrder, SheetSpec
+from nestflow.engines.base import PartOrder
 from nestflow.gate import DxfLayout, UnsafeLayouts, check_dxf_layouts, ordered_parts
 from nestflow.geometry.layout import SheetLayout
+from nestflow.stock import SheetFormat
 
 
 def gate_cloudnest_layouts(
     layouts: Sequence[NestLayout],
     outlines: Mapping[str, Sequence[Polygon]],
     lines: Sequence[PartOrder],
-    sheets: Sequence[SheetSpec],
+    sheets: Sequence[SheetFormat],
 ) -> None:
     """Pass CloudNest's layout files through the safety gate.
 

@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from nestflow.cloudnest.models import NestLayout, PartLayout
-from nestflow.engines.base import SheetSpec
 from nestflow.report.models import EngineSummary, LayoutRow
+from nestflow.stock import SheetFormat
 
 
 def cloudnest_summary(
@@ -16,7 +16,7 @@ def cloudnest_summary(
     used_lengths: Mapping[str, float],
     part_areas: Mapping[str, float],
     part_layouts: Sequence[PartLayout],
-    sheets: Sequence[SheetSpec],
+    sheets: Sequence[SheetFormat],
 ) -> EngineSummary:
     """Layouts and totals of a CloudNest nesting.
 
@@ -53,7 +53,7 @@ def _cloudnest_row(
     layout: NestLayout,
     used_lengths: Mapping[str, float],
     part_areas: Mapping[str, float],
-    sheets: Sequence[SheetSpec],
+    sheets: Sequence[SheetFormat],
 ) -> LayoutRow:
     sheet_area = layout.width * layout.height
     if all(p.part_name in part_areas for p in layout.parts):
@@ -81,8 +81,8 @@ def _fraction(utilization: float | None) -> float:
     return value / 100.0 if value > 1.0 else value
 
 
-def _format_name(layout: NestLayout, sheets: Sequence[SheetSpec]) -> str:
+def _format_name(layout: NestLayout, sheets: Sequence[SheetFormat]) -> str:
     for sheet in sheets:
         if abs(sheet.length - layout.width) < 1e-6 and abs(sheet.height - layout.height) < 1e-6:
-            return sheet.name
+            return sheet.label
     return layout.plate_name

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from nestflow.nesting import solve
-from sandbox.almacam.gateway.app import AlmaCamLimits, create_app
-from sandbox.almacam.simulation.runner import OrderRunner, Solver
-from sandbox.almacam.state.store import OrderStore
-from sandbox.config import ALMACAM_TOKEN_ENV, SandboxConfig
-from sandbox.services import SandboxService, ServiceInstance
+from nestflow.sandbox.almacam.gateway.app import AlmaCamLimits, create_app
+from nestflow.sandbox.almacam.simulation.runner import OrderRunner, Solver
+from nestflow.sandbox.almacam.state.store import OrderStore
+from nestflow.sandbox.config import ALMACAM_TOKEN_ENV, SandboxConfig
+from nestflow.sandbox.services import SandboxService, ServiceInstance
 
 
 def build_almacam(

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from sandbox.cloudnest.gateway.app import SERVER_OPTIONS, create_app
-from sandbox.cloudnest.settings import (
+from nestflow.sandbox.cloudnest.gateway.app import SERVER_OPTIONS, create_app
+from nestflow.sandbox.cloudnest.settings import (
     APP_ID_ENV,
     APP_SECRET_ENV,
     ORG_CODE_ENV,
     CloudNestSandboxSettings,
 )
-from sandbox.cloudnest.simulation.vendor import CloudNestSandbox
-from sandbox.config import SandboxConfig
-from sandbox.services import SandboxService, ServiceInstance
+from nestflow.sandbox.cloudnest.simulation.vendor import CloudNestSandbox
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.services import SandboxService, ServiceInstance
 
 
 def cloudnest_settings(config: SandboxConfig) -> CloudNestSandboxSettings:

@@ -19,11 +19,11 @@ import pytest
 from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.routes import DEFAULT_ROUTES, RouteTable
 from nestflow.cloudnest.signing import Signer
-from sandbox.cloudnest.service import CLOUDNEST
-from sandbox.cloudnest.settings import CloudNestSandboxSettings
-from sandbox.config import SandboxConfig
-from sandbox.faults import FaultLayer
-from sandbox.server import RunningSandbox, start_sandbox
+from nestflow.sandbox.cloudnest.service import CLOUDNEST
+from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.faults import FaultLayer
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
 
 # --- sandbox: a CloudNest server on 127.0.0.1, free port, fresh state ---------------------------
 

@@ -19,7 +19,7 @@ from nestflow.cloudnest.errors import (
     CloudNestValidationError,
 )
 from nestflow.cloudnest.signing import HEADER_SIGN
-from sandbox.cloudnest.settings import AppAccount
+from nestflow.sandbox.cloudnest.settings import AppAccount
 
 
 class StrippingTransport(httpx.HTTPTransport):

@@ -20,8 +20,8 @@ from nestflow.cloudnest import jobs
 from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.errors import CloudNestNotFound, CloudNestServerError
 from nestflow.cloudnest.models import NestLayout
-from nestflow.engines.base import SheetSpec
-from sandbox.faults import FaultKind, FaultPlan, FaultRule
+from nestflow.sandbox.faults import FaultKind, FaultPlan, FaultRule
+from nestflow.stock import SheetFormat
 
 #: The client's timeout in these tests, and how late a "late" request is handled.
 TIMEOUT_S = 1.0
@@ -147,7 +147,7 @@ def test_a_material_and_a_plate_whose_adds_failed_exist_once(client, fault_once)
     assert [m.material_id for m in client.material_list() if m.material_name == "S355"] == [
         material
     ]
-    sheet = SheetSpec(name="3000x1500", length=3000, height=1500, quantity=4, border_gap=10)
+    sheet = SheetFormat(name="3000x1500", length=3000, height=1500, quantity=4, border_gap=10)
     fault_once("plate_add", kind=FaultKind.ERROR, status=503)
     plate = jobs.find_or_add_plate(client, material, 3.0, sheet)
     plates = client.plate_list(material_id=material, thickness=3.0)
@@ -156,7 +156,7 @@ def test_a_material_and_a_plate_whose_adds_failed_exist_once(client, fault_once)
 
 def test_a_plate_stock_update_that_failed_is_simply_sent_again(client, fault_once):
     material = jobs.find_or_add_material(client, "S235", 7.85)
-    sheet = SheetSpec(name="2500x1250", length=2500, height=1250, quantity=4, border_gap=10)
+    sheet = SheetFormat(name="2500x1250", length=2500, height=1250, quantity=4, border_gap=10)
     plate = jobs.find_or_add_plate(client, material, 2.0, sheet)
     fault_once("plate_update", kind=FaultKind.DROP_AFTER)
     again = jobs.find_or_add_plate(client, material, 2.0, sheet.model_copy(update={"quantity": 9}))

@@ -22,9 +22,9 @@ import pytest
 from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.routes import DEFAULT_ROUTES
 from nestflow.cloudnest.signing import Signer
-from sandbox.cloudnest.settings import CloudNestSandboxSettings
-from sandbox.config import SandboxConfig
-from sandbox.server import RunningSandbox, start_sandbox
+from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ALMACAM_FIXTURES = FIXTURES / "almacam"

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from nestflow.almacam.models import FullResult, StatsResult
-from sandbox.server import RunningSandbox
+from nestflow.sandbox.server import RunningSandbox
 
 from .conftest import (
     ALMACAM_FIXTURES,

@@ -6,7 +6,7 @@ import pytest
 from ezdxf.document import Drawing
 from typer.testing import CliRunner
 
-from cli.app import app
+from nestflow.cli.app import app
 
 runner = CliRunner()
 

@@ -32,11 +32,13 @@ from prefect.settings import (
 )
 from prefect.testing.utilities import prefect_test_harness
 
-from blocks import DrawingRoots, MachineTarget
-from cli.demo import save_sandbox_blocks
-from cli.prefect_api import start_budget
-from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import (
+from nestflow.blocks import DrawingRoots, MachineTarget
+from nestflow.cli.demo import save_sandbox_blocks
+from nestflow.cli.prefect_api import start_budget
+from nestflow.cloudnest.client import CloudNestClient
+from nestflow.cloudnest.jobs import vendor_filename
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.parameters import (
     BlockNames,
     DrawingSource,
     EngineName,
@@ -44,12 +46,10 @@ from flows.parameters import (
     NestingSettings,
     PushEngine,
 )
-from nestflow.cloudnest.client import CloudNestClient
-from nestflow.cloudnest.jobs import vendor_filename
 from nestflow.gate import dxf_outlines
-from sandbox.config import SandboxConfig
-from sandbox.faults import FaultKind, FaultPlan, FaultRule
-from sandbox.server import RunningSandbox, start_sandbox
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.faults import FaultKind, FaultPlan, FaultRule
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
 
 #: The material and the short nesting of the local-engine runs (:func:`local_run`).
 LOCAL_MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from blocks import AlmaCamCredentials, CloudNestCredentials
-from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import BlockNames, DrawingSource, EngineName, PushEngine
 from nestflow.almacam.client import AlmaCamClient
+from nestflow.blocks import AlmaCamCredentials, CloudNestCredentials
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.parameters import BlockNames, DrawingSource, EngineName, PushEngine
 from nestflow.report import RunSummary
-from sandbox.chaos import chaos_plan
-from sandbox.server import RunningSandbox
+from nestflow.sandbox.chaos import chaos_plan
+from nestflow.sandbox.server import RunningSandbox
 from tests.pipeline.conftest import LOCAL_FAST, LOCAL_MATERIAL, copy_examples
 from tests.vendor_state import almacam_last_order, cloudnest_duplicates
 

@@ -11,7 +11,7 @@ import pytest
 from nestflow.cloudnest.jobs import UploadItem
 from nestflow.geometry.reader import ReadOptions
 from nestflow.intake import DrawingLocation, OrderTerms
-from tasks.drawings import check_drawing
+from nestflow.tasks.drawings import check_drawing
 from tests.pipeline.processes import ROOT
 
 

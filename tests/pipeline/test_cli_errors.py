@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import cli.runner
-from cli.app import app
+import nestflow.cli.runner
+from nestflow.cli.app import app
 from tests.pipeline.conftest import copy_examples
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,13 +31,13 @@ def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def started(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The flows ``nestflow run`` started (they do run)."""
     calls: list[str] = []
-    real = cli.runner.run_flow
+    real = nestflow.cli.runner.run_flow
 
     def recording(name: str, parameters: dict[str, Any]) -> Any:
         calls.append(name)
         return real(name, parameters)
 
-    monkeypatch.setattr("cli.runner.run_flow", recording)
+    monkeypatch.setattr("nestflow.cli.runner.run_flow", recording)
     return calls
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from blocks.environment import FIELDS
-from cli.app import app
+from nestflow.blocks.environment import FIELDS
+from nestflow.cli.app import app
 from tests.pipeline.conftest import copy_examples
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,12 +42,12 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         seen.update(flow=name, parameters=parameters)
         return []
 
-    monkeypatch.setattr("cli.runner.run_flow", fake_run)
+    monkeypatch.setattr("nestflow.cli.runner.run_flow", fake_run)
     # Nothing runs, so nothing is loaded: the blocks the run would load are not looked up, nor
     # is where the drawings lie checked (these tests' drawings are in a temporary folder; the
     # check has tests of its own below).
-    monkeypatch.setattr("cli.runner.check_blocks", lambda flow, values, flags=None: None)
-    monkeypatch.setattr("cli.runner.check_places", lambda values, roots: None)
+    monkeypatch.setattr("nestflow.cli.runner.check_blocks", lambda flow, values, flags=None: None)
+    monkeypatch.setattr("nestflow.cli.runner.check_places", lambda values, roots: None)
     return seen
 
 

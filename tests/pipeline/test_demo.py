@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from cli.demo import run_demo
+from nestflow.cli.demo import run_demo
 
 
 def test_demo_reads_nests_pushes_and_reports_the_examples(tmp_path: Path) -> None:

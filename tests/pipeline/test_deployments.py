@@ -23,8 +23,8 @@ import pytest
 import yaml
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from blocks import SheetStock
-from cli.demo import save_sandbox_blocks
+from nestflow.blocks import SheetStock
+from nestflow.cli.demo import save_sandbox_blocks
 from tests.pipeline.processes import (
     FINAL_STATES,
     PREFECT,

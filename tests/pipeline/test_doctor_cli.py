@@ -9,11 +9,11 @@ import uuid
 
 from typer.testing import CliRunner
 
-from blocks import CloudNestCredentials
-from cli.app import app
-from cli.doctor import DEFAULT_BLOCK_NAME
-from flows.parameters import DEFAULT_BLOCK
-from sandbox.server import RunningSandbox
+from nestflow.blocks import CloudNestCredentials
+from nestflow.cli.app import app
+from nestflow.cli.doctor import DEFAULT_BLOCK_NAME
+from nestflow.flows.parameters import DEFAULT_BLOCK
+from nestflow.sandbox.server import RunningSandbox
 from tests.pipeline.conftest import ALMACAM_TOKEN, CLOUDNEST_SECRET, PipelineBlocks
 
 runner = CliRunner()

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from flows.nest_to_cnc import nest_to_cnc
-from flows.outputs import PushIncomplete
-from flows.parameters import BlockNames, DrawingSource, EngineName, PushEngine
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.outputs import PushIncomplete
+from nestflow.flows.parameters import BlockNames, DrawingSource, EngineName, PushEngine
 from nestflow.geometry.reader import read_drawing
-from sandbox.server import RunningSandbox, start_sandbox
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
 from tests.pipeline.conftest import (
     EXAMPLES,
     LOCAL_FAST,
@@ -135,7 +135,7 @@ class Crash(Exception):
 def test_a_rerun_after_a_crash_between_leaving_out_and_boosting_again_nests_the_rest(
     job_with_a_refused_part, strict_blocks, monkeypatch
 ) -> None:
-    from flows.engines import cloudnest as engine
+    from nestflow.flows.engines import cloudnest as engine
 
     leave_out = engine.cloudnest.leave_out_parts
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.prefect_api import DEFAULT_START_BUDGET_S, START_BUDGET_VARIABLE
+from nestflow.cli.prefect_api import DEFAULT_START_BUDGET_S, START_BUDGET_VARIABLE
 from tests.busy import DEFAULT_BUSY, busy_processes
 from tests.pipeline.processes import free_port
 

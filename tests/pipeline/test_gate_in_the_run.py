@@ -15,10 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from blocks import AlmaCamCredentials, MachineTarget
-from flows.nest_to_cnc import nest_to_cnc
-from flows.outputs import RunIncomplete
-from flows.parameters import (
+from nestflow.almacam.client import AlmaCamClient
+from nestflow.blocks import AlmaCamCredentials, MachineTarget
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.outputs import RunIncomplete
+from nestflow.flows.parameters import (
     DrawingSource,
     EngineName,
     MaterialSpec,
@@ -26,7 +27,6 @@ from flows.parameters import (
     PushEngine,
     TargetKind,
 )
-from nestflow.almacam.client import AlmaCamClient
 
 DOCTORED_URL = "https://almacam-doctored.invalid"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32

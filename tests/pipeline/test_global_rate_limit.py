@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from prefect.client.orchestration import get_client
 
-from blocks import CloudNestCredentials
-from blocks.environment import values_from_env
-from blocks.global_rate_limit import GlobalRateLimitError
+from nestflow.blocks import CloudNestCredentials
+from nestflow.blocks.environment import values_from_env
+from nestflow.blocks.global_rate_limit import GlobalRateLimitError
 
 #: Client-side pacing well above the limits tested here, so only the global limit slows calls.
 CLIENT_RATE = {"job_search": 50.0}

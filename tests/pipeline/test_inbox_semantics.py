@@ -14,9 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from flows.nest_to_cnc import nest_to_cnc
-from flows.outputs import PushIncomplete
-from flows.parameters import DrawingSource, EngineName, MaterialSpec, NestingSettings, PushEngine
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.outputs import PushIncomplete
+from nestflow.flows.parameters import (
+    DrawingSource,
+    EngineName,
+    MaterialSpec,
+    NestingSettings,
+    PushEngine,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)

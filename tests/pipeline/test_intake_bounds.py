@@ -29,11 +29,11 @@ import pytest
 from prefect import flow
 from prefect.states import State
 
-from blocks.loading import BlockNotFound
-from blocks.settings import DrawingRoots
-from flows.engines import read_drawings
-from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import (
+from nestflow.blocks.loading import BlockNotFound
+from nestflow.blocks.settings import DrawingRoots
+from nestflow.flows.engines import read_drawings
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.parameters import (
     BlockNames,
     DrawingSource,
     EngineName,
@@ -45,9 +45,9 @@ from flows.parameters import (
 from nestflow.geometry.manifest import MAX_QUANTITY, ManifestError
 from nestflow.geometry.reader import ReadOptions
 from nestflow.intake import Intake, PlaceRefused
+from nestflow.tasks.drawings import check_drawings
+from nestflow.tasks.events import LISTED, QUOTED
 from nestflow.urls import UrlPolicy
-from tasks.drawings import check_drawings
-from tasks.events import LISTED, QUOTED
 from tests.pipeline.tasks.support import parameter_model, to_check
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -360,7 +360,8 @@ def test_a_drawing_url_answering_more_than_the_limit_is_rejected_unread(misbehav
 def test_a_drawing_url_dripping_its_answer_is_rejected_within_its_deadline(
     misbehaving, monkeypatch
 ) -> None:
-    monkeypatch.setattr("tasks.drawings.DOWNLOAD_TIMEOUT_S", 1.0)  # deadline 3 s; the drip is 10 s
+    # deadline 3 s; the drip is 10 s
+    monkeypatch.setattr("nestflow.tasks.drawings.DOWNLOAD_TIMEOUT_S", 1.0)
     start = time.monotonic()
 
     url = misbehaving.play("drip").base_url

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from prefect import flow
 
-from flows.engines import read_drawings
-from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import (
+from nestflow.flows.engines import read_drawings
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.parameters import (
     BlockNames,
     DrawingSource,
     EngineName,

@@ -20,11 +20,11 @@ from prefect.client.schemas.filters import (
     FlowRunFilterName,
 )
 
-from blocks import DrawingRoots
-from flows.nest_to_cnc import nest_to_cnc
-from flows.outputs import PushIncomplete
-from flows.parameters import DrawingSource, MaterialSpec, Mode, NestingSettings, PushEngine
+from nestflow.blocks import DrawingRoots
 from nestflow.cloudnest.jobs import find_job
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.outputs import PushIncomplete
+from nestflow.flows.parameters import DrawingSource, MaterialSpec, Mode, NestingSettings, PushEngine
 from nestflow.report import RunSummary
 from tests.pipeline.conftest import stored_as
 

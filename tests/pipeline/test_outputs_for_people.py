@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from flows.nest_to_cnc import nest_to_cnc
-from flows.outputs import PushIncomplete
-from flows.parameters import EngineName, PushEngine
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.outputs import PushIncomplete
+from nestflow.flows.parameters import EngineName, PushEngine
 from nestflow.gate import dxf_outlines
 from nestflow.report import RunSummary, slug
 from nestflow.report.cutting import DEFAULT_CUTTING_TABLE

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from blocks import AlmaCamCredentials, CloudNestCredentials
-from cli.app import app
+from nestflow.blocks import AlmaCamCredentials, CloudNestCredentials
+from nestflow.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "cli-app-secret-0f9e8d"

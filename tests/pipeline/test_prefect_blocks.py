@@ -12,8 +12,8 @@ from prefect.blocks.core import Block
 from prefect.client.orchestration import get_client
 from prefect.testing.standard_test_suites import BlockStandardTestSuite
 
-import blocks
-from blocks import AlmaCamCredentials, CloudNestCredentials, MachineTarget, SheetStock
+import nestflow.blocks as blocks
+from nestflow.blocks import AlmaCamCredentials, CloudNestCredentials, MachineTarget, SheetStock
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_BLOCKS = [
@@ -93,7 +93,7 @@ def test_block_register_cli_registers_every_block(prefect_session) -> None:
     env = {**os.environ, "PREFECT_API_URL": prefect_session.api_url}
     env["PREFECT_HOME"] = str(prefect_session.home)
     done = subprocess.run(
-        [sys.executable, "-m", "prefect", "block", "register", "-m", "blocks"],
+        [sys.executable, "-m", "prefect", "block", "register", "-m", "nestflow.blocks"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from blocks import CuttingParameters
-from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import DrawingSource, EngineName, MaterialSpec, Mode, NestingSettings
-from flows.quote import quote
+from nestflow.blocks import CuttingParameters
 from nestflow.cloudnest.jobs import find_job
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.parameters import DrawingSource, EngineName, MaterialSpec, Mode, NestingSettings
+from nestflow.flows.quote import quote
 from nestflow.report import kilograms
 from nestflow.report.cutting import CostRates, CuttingRate, CuttingTable
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import DrawingSource, MaterialSpec, NestingSettings, PushEngine
 from nestflow.cloudnest.jobs import find_job
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.parameters import DrawingSource, MaterialSpec, NestingSettings, PushEngine
 from tests.pipeline.conftest import EXAMPLES, stored_as
 
 ROOT = Path(__file__).resolve().parents[2]

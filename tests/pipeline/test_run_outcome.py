@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from prefect.concurrency.sync import concurrency
 
-from blocks import MachineTarget
-from flows.nest_to_cnc import nest_to_cnc
-from flows.outputs import PushIncomplete, push_incomplete_reason
-from flows.parameters import (
+from nestflow.blocks import MachineTarget
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.outputs import PushIncomplete, push_incomplete_reason
+from nestflow.flows.parameters import (
     DrawingSource,
     MaterialSpec,
     NestingSettings,
@@ -19,8 +19,8 @@ from flows.parameters import (
     TargetKind,
 )
 from nestflow.report import EngineSummary, LayoutRow, PushRecord, RunSummary
-from tasks.leases import JobBusy, LeaseNotHeld, ensure_limit, lease_name
-from tasks.push import exactly_once
+from nestflow.tasks.leases import JobBusy, LeaseNotHeld, ensure_limit, lease_name
+from nestflow.tasks.push import exactly_once
 
 ROOT = Path(__file__).resolve().parents[2]
 MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)

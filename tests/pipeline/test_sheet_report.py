@@ -12,8 +12,8 @@ import ezdxf
 import pytest
 from PIL import Image
 
-from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import DrawingSource, EngineName, MaterialSpec, NestingSettings
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.parameters import DrawingSource, EngineName, MaterialSpec, NestingSettings
 from nestflow.report import PICK_LIST, SHEET_REPORT, RunSummary, thumbnail_png
 from nestflow.report.sheets import layout_title
 from tests.pipeline.conftest import copy_examples

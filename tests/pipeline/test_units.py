@@ -24,9 +24,9 @@ import ezdxf
 import pytest
 from prefect import flow
 
-from flows.engines import read_drawings
-from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import (
+from nestflow.flows.engines import read_drawings
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.parameters import (
     BlockNames,
     DrawingSource,
     EngineName,

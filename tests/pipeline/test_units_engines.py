@@ -15,8 +15,8 @@ from pathlib import Path
 import ezdxf
 import pytest
 
-from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import DrawingSource, EngineName, MaterialSpec, Mode, NestingSettings
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.parameters import DrawingSource, EngineName, MaterialSpec, Mode, NestingSettings
 from tests.units_drawings import r12_metres_header
 
 MATERIAL = MaterialSpec(name="S235JR", thickness=3.0)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import DrawingSource, EngineName, PushEngine
 from nestflow.cloudnest.jobs import VENDOR_STEM_LENGTH, find_job, vendor_filename
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.parameters import DrawingSource, EngineName, PushEngine
 from tests.pipeline.conftest import EXAMPLES, LOCAL_FAST, LOCAL_MATERIAL
 
 NAMES = {

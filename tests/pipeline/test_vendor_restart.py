@@ -23,9 +23,9 @@ from pathlib import Path
 import ezdxf
 import pytest
 
-from cli.demo import save_sandbox_blocks
-from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import (
+from nestflow.cli.demo import save_sandbox_blocks
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.parameters import (
     BlockNames,
     DrawingSource,
     EngineName,
@@ -33,13 +33,13 @@ from flows.parameters import (
     NestingSettings,
     PushEngine,
 )
-from flows.quote import quote
+from nestflow.flows.quote import quote
 from nestflow.gate import dxf_outlines
 from nestflow.geometry.reader import read_drawing
 from nestflow.report import RunSummary
-from sandbox.config import SandboxConfig
-from sandbox.faults import FaultKind, FaultPlan, FaultRule
-from sandbox.server import RunningSandbox, start_sandbox
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.faults import FaultKind, FaultPlan, FaultRule
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
 from tests.pipeline.conftest import copy_examples
 from tests.pipeline.processes import free_port
 

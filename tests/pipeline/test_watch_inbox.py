@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.watch_inbox import watch_inbox
-from tasks.inbox import (
+from nestflow.flows.watch_inbox import watch_inbox
+from nestflow.tasks.inbox import (
     ARRIVAL_BYTES,
     ARRIVAL_FILES,
     STATE_FILE,

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from prefect.client.orchestration import get_client
 
-from flows.nest_to_cnc import nest_to_cnc
-from flows.outputs import PushIncomplete
-from flows.parameters import DrawingSource, MaterialSpec, NestingSettings, PushEngine
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.outputs import PushIncomplete
+from nestflow.flows.parameters import DrawingSource, MaterialSpec, NestingSettings, PushEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = ("CloudNest app secret", "AlmaCAM token")

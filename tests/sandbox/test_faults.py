@@ -20,10 +20,10 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from sandbox.almacam.service import ALMACAM
-from sandbox.config import FAULTS_ENV, SandboxConfig, faults_from_env
-from sandbox.faults import FaultKind, FaultLayer, FaultPlan, FaultRule
-from sandbox.server import RunningSandbox, start_sandbox
+from nestflow.sandbox.almacam.service import ALMACAM
+from nestflow.sandbox.config import FAULTS_ENV, SandboxConfig, faults_from_env
+from nestflow.sandbox.faults import FaultKind, FaultLayer, FaultPlan, FaultRule
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
 
 HELLO: dict[str, Any] = {
     "parts": [{"geometry": [[[0, 0], [1, 0], [1, 1], [0, 1]]], "instances": [{"id": 42}]}],

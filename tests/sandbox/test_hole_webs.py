@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from shapely.geometry import box
 
-from sandbox.hole_webs import thinnest_web
+from nestflow.sandbox.hole_webs import thinnest_web
 
 
 def test_a_web_of_zero_checks_nothing() -> None:

@@ -429,7 +429,7 @@ def _allowance(function: Callable[..., Any], shop: Shop) -> dict[str, Any]:
 def _check(refs: list[Any], shop: Shop) -> Result:
     from nestflow.geometry.reader import ReadOptions
     from nestflow.intake import OrderTerms
-    from tasks import drawings
+    from nestflow.tasks import drawings
 
     reasons = []
     for ref in refs:
@@ -465,7 +465,7 @@ def _attempt(probe: Probe, shop: Shop) -> Result:
 
 
 def _file_away(made: dict[str, Any], shop: Shop) -> Result:
-    from tasks import inbox
+    from nestflow.tasks import inbox
 
     function = inbox.file_away.fn
     arguments: dict[str, Any] = {"done": made["done"], "rejected": made["rejected"]}
@@ -483,7 +483,7 @@ def _file_away(made: dict[str, Any], shop: Shop) -> Result:
 @contextlib.contextmanager
 def _quiet_prefect() -> Iterator[None]:
     """Outside a flow run: module loggers, no events (nothing talks to a Prefect server)."""
-    from tasks import drawings, inbox
+    from nestflow.tasks import drawings, inbox
 
     saved = (drawings.emit, inbox.get_run_logger)
     drawings.emit = lambda *args, **kwargs: None  # type: ignore[assignment]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nestflow.intake import NameRefused, check_name, collect_refs
-from tasks.inbox import file_away
+from nestflow.tasks.inbox import file_away
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

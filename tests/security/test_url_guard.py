@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import httpx
 import pytest
 
-from blocks.settings import DrawingRoots
+from nestflow.blocks.settings import DrawingRoots
 from nestflow.intake import url_file_name
 from nestflow.urls import GuardedTransport, UrlPolicy, UrlRefused, check_url
 
@@ -157,7 +157,7 @@ def test_a_proxy_in_the_environment_does_not_bypass_the_guard(
 ) -> None:
     from nestflow.geometry.reader import ReadOptions
     from nestflow.intake import DrawingLocation, OrderTerms
-    from tasks import drawings
+    from nestflow.tasks import drawings
 
     monkeypatch.setattr(drawings, "emit", lambda *args, **kwargs: None)
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # the discard port: nothing listens

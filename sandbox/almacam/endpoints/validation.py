@@ -40,9 +40,9 @@ from shapely.geometry import box
 
 from nestflow.almacam.models import ErrorItem
 from nestflow.nesting.shapes import pose_polygon
-from sandbox.almacam.endpoints.schema import ORDER_VALIDATOR
-from sandbox.almacam.gateway.answers import ErrorCode, OrderRejected, error_item
-from sandbox.almacam.simulation.contours import (
+from nestflow.sandbox.almacam.endpoints.schema import ORDER_VALIDATOR
+from nestflow.sandbox.almacam.gateway.answers import ErrorCode, OrderRejected, error_item
+from nestflow.sandbox.almacam.simulation.contours import (
     STRIP_LENGTH,
     ContourProblem,
     ReadContour,
@@ -53,7 +53,7 @@ from sandbox.almacam.simulation.contours import (
     usable_region,
     with_holes,
 )
-from sandbox.hole_webs import thinnest_web
+from nestflow.sandbox.hole_webs import thinnest_web
 
 #: Most different parts (entries of ``parts``) an order may hold.
 MAX_DIFFERENT_PARTS = 1500

@@ -28,12 +28,17 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from nestflow.almacam.models import ErrorBody, StatusMessage, SubmitResponse
-from sandbox.almacam.endpoints.validation import validate_order
-from sandbox.almacam.gateway.answers import ErrorCode, OrderRejected, error_body, error_item
-from sandbox.almacam.simulation.conversion import stats_view
-from sandbox.almacam.simulation.images import nesting_png
-from sandbox.almacam.state.store import OrderStatus, OrderStore, StoredOrder
-from sandbox.config import AlmaCamSandboxSettings
+from nestflow.sandbox.almacam.endpoints.validation import validate_order
+from nestflow.sandbox.almacam.gateway.answers import (
+    ErrorCode,
+    OrderRejected,
+    error_body,
+    error_item,
+)
+from nestflow.sandbox.almacam.simulation.conversion import stats_view
+from nestflow.sandbox.almacam.simulation.images import nesting_png
+from nestflow.sandbox.almacam.state.store import OrderStatus, OrderStore, StoredOrder
+from nestflow.sandbox.config import AlmaCamSandboxSettings
 
 SUBMITTED = "Nesting order submitted"
 COMPUTING = "This nesting order is still computing"

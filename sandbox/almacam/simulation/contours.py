@@ -16,8 +16,8 @@ from shapely.ops import unary_union
 
 from nestflow.geometry.encoding import ContourEncodingError, contour_from_almacam
 from nestflow.geometry.models import Contour
-from sandbox.almacam.endpoints.schema import CONTOUR_VALIDATOR
-from sandbox.almacam.gateway.answers import ErrorCode
+from nestflow.sandbox.almacam.endpoints.schema import CONTOUR_VALIDATOR
+from nestflow.sandbox.almacam.gateway.answers import ErrorCode
 
 #: Largest distance between an arc and the chords replacing it, in the order's unit.
 CHORD_TOLERANCE = 0.05

@@ -39,7 +39,7 @@ from nestflow.almacam.models import FullResult, NestedPart, Nesting, StatsNestin
 from nestflow.nesting import angles_in_range
 from nestflow.nesting.models import NestItem, NestRequest, NestResult, NestSheet, Orientation, Point
 from nestflow.nesting.shapes import pose_polygon
-from sandbox.almacam.simulation.contours import (
+from nestflow.sandbox.almacam.simulation.contours import (
     STRIP_LENGTH,
     border_gaps,
     part_shape,

@@ -13,8 +13,8 @@ from nestflow.almacam.models import FullResult, Nesting
 from nestflow.geometry.layout import Placement, SheetLayout
 from nestflow.geometry.models import Part
 from nestflow.geometry.preview import render_layout_png
-from sandbox.almacam.endpoints.validation import STRIP_LENGTH, border_gaps
-from sandbox.almacam.simulation.contours import hole_owners, read_contour
+from nestflow.sandbox.almacam.endpoints.validation import STRIP_LENGTH, border_gaps
+from nestflow.sandbox.almacam.simulation.contours import hole_owners, read_contour
 
 
 def instance_pieces(order: dict[str, Any]) -> dict[int, list[Part]]:

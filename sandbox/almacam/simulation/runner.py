@@ -36,9 +36,9 @@ from nestflow.almacam.models import ErrorItem
 from nestflow.nesting import solve
 from nestflow.nesting.errors import NestingInputError
 from nestflow.nesting.models import NestRequest, NestResult, Unplaced
-from sandbox.almacam.gateway.answers import ErrorCode, error_body, error_item, one_line
-from sandbox.almacam.simulation.conversion import full_result, order_to_request
-from sandbox.almacam.state.store import OrderStore
+from nestflow.sandbox.almacam.gateway.answers import ErrorCode, error_body, error_item, one_line
+from nestflow.sandbox.almacam.simulation.conversion import full_result, order_to_request
+from nestflow.sandbox.almacam.state.store import OrderStore
 
 log = logging.getLogger(__name__)
 

@@ -11,13 +11,13 @@ from collections.abc import Mapping, Sequence
 
 from nestflow.cloudnest import models as m
 from nestflow.cloudnest.errors import DRAWING_BUSY, INVALID_PARAMETER
-from sandbox.cloudnest.endpoints import views
-from sandbox.cloudnest.endpoints.table import Call, UploadedFile
-from sandbox.cloudnest.gateway.answers import ApiRefusal
-from sandbox.cloudnest.simulation import intake
-from sandbox.cloudnest.simulation.processing import BUSY
-from sandbox.cloudnest.state import queries
-from sandbox.cloudnest.state.records import (
+from nestflow.sandbox.cloudnest.endpoints import views
+from nestflow.sandbox.cloudnest.endpoints.table import Call, UploadedFile
+from nestflow.sandbox.cloudnest.gateway.answers import ApiRefusal
+from nestflow.sandbox.cloudnest.simulation import intake
+from nestflow.sandbox.cloudnest.simulation.processing import BUSY
+from nestflow.sandbox.cloudnest.state import queries
+from nestflow.sandbox.cloudnest.state.records import (
     DrawingRecord,
     JobRecord,
     StoredPart,

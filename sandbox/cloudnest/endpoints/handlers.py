@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from sandbox.cloudnest.endpoints import drawings, jobs, library, others, parts, production
-from sandbox.cloudnest.endpoints.table import Handler
+from nestflow.sandbox.cloudnest.endpoints import drawings, jobs, library, others, parts, production
+from nestflow.sandbox.cloudnest.endpoints.table import Handler
 
 HANDLERS: Mapping[str, Handler] = MappingProxyType(
     {

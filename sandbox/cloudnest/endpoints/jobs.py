@@ -9,12 +9,12 @@ from nestflow.cloudnest.errors import (
     LAYOUT_NOT_FOUND,
     NESTING_RUNNING,
 )
-from sandbox.cloudnest.endpoints import views
-from sandbox.cloudnest.endpoints.table import Call
-from sandbox.cloudnest.gateway.answers import ApiRefusal
-from sandbox.cloudnest.state import queries
-from sandbox.cloudnest.state.clock import parse_time
-from sandbox.cloudnest.state.records import (
+from nestflow.sandbox.cloudnest.endpoints import views
+from nestflow.sandbox.cloudnest.endpoints.table import Call
+from nestflow.sandbox.cloudnest.gateway.answers import ApiRefusal
+from nestflow.sandbox.cloudnest.state import queries
+from nestflow.sandbox.cloudnest.state.clock import parse_time
+from nestflow.sandbox.cloudnest.state.records import (
     DrawingRecord,
     JobRecord,
     NestTaskRecord,
@@ -23,7 +23,7 @@ from sandbox.cloudnest.state.records import (
     ResultRecord,
     StoredPart,
 )
-from sandbox.cloudnest.state.store import Store
+from nestflow.sandbox.cloudnest.state.store import Store
 
 #: The vendor's job ids are plain integers (6451, 7350 in its examples); ours start there.
 JOB_COUNTER = "job_id"

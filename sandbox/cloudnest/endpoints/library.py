@@ -6,11 +6,11 @@ from collections import defaultdict
 
 from nestflow.cloudnest import models as m
 from nestflow.cloudnest.errors import INVALID_PARAMETER
-from sandbox.cloudnest.endpoints import views
-from sandbox.cloudnest.endpoints.table import Call
-from sandbox.cloudnest.gateway.answers import ApiRefusal
-from sandbox.cloudnest.state import catalogue, queries
-from sandbox.cloudnest.state.records import MaterialRecord, PlateRecord, new_guid
+from nestflow.sandbox.cloudnest.endpoints import views
+from nestflow.sandbox.cloudnest.endpoints.table import Call
+from nestflow.sandbox.cloudnest.gateway.answers import ApiRefusal
+from nestflow.sandbox.cloudnest.state import catalogue, queries
+from nestflow.sandbox.cloudnest.state.records import MaterialRecord, PlateRecord, new_guid
 
 PLATE_TYPES = {0: "standard", 1: "remnant"}
 PLATE_FIELDS = set(PlateRecord.model_fields)

@@ -7,10 +7,10 @@ job's settings and answers them back, but does not read text out of drawings wit
 from __future__ import annotations
 
 from nestflow.cloudnest import models as m
-from sandbox.cloudnest.endpoints import views
-from sandbox.cloudnest.endpoints.table import Call
-from sandbox.cloudnest.state import queries
-from sandbox.cloudnest.state.records import TextRecognitionRecord
+from nestflow.sandbox.cloudnest.endpoints import views
+from nestflow.sandbox.cloudnest.endpoints.table import Call
+from nestflow.sandbox.cloudnest.state import queries
+from nestflow.sandbox.cloudnest.state.records import TextRecognitionRecord
 
 TEAM_SCOPE = "team"
 

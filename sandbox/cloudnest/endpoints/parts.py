@@ -14,12 +14,12 @@ from typing import Any
 from nestflow.cloudnest import models as m
 from nestflow.cloudnest.errors import INVALID_PARAMETER, LAYOUT_NOT_FOUND, UNSUPPORTED_FILE
 from nestflow.geometry.models import Contour, Part, Vertex
-from sandbox.cloudnest.endpoints import views
-from sandbox.cloudnest.endpoints.drawings import accept_files
-from sandbox.cloudnest.endpoints.table import Call
-from sandbox.cloudnest.gateway.answers import ApiRefusal
-from sandbox.cloudnest.state import queries
-from sandbox.cloudnest.state.records import JobRecord, ResultRecord, StoredPart, new_guid
+from nestflow.sandbox.cloudnest.endpoints import views
+from nestflow.sandbox.cloudnest.endpoints.drawings import accept_files
+from nestflow.sandbox.cloudnest.endpoints.table import Call
+from nestflow.sandbox.cloudnest.gateway.answers import ApiRefusal
+from nestflow.sandbox.cloudnest.state import queries
+from nestflow.sandbox.cloudnest.state.records import JobRecord, ResultRecord, StoredPart, new_guid
 
 EDITABLE_PART_FIELDS = {
     "part_name",

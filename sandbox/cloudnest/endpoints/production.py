@@ -9,12 +9,12 @@ from nestflow.cloudnest.errors import (
     UNCONTROLLABLE_MACHINE,
     UNSUPPORTED_FILE,
 )
-from sandbox.cloudnest.endpoints import views
-from sandbox.cloudnest.endpoints.table import Call
-from sandbox.cloudnest.gateway.answers import ApiRefusal
-from sandbox.cloudnest.state import catalogue, queries
-from sandbox.cloudnest.state.clock import months_later, parse_time
-from sandbox.cloudnest.state.records import JobRecord
+from nestflow.sandbox.cloudnest.endpoints import views
+from nestflow.sandbox.cloudnest.endpoints.table import Call
+from nestflow.sandbox.cloudnest.gateway.answers import ApiRefusal
+from nestflow.sandbox.cloudnest.state import catalogue, queries
+from nestflow.sandbox.cloudnest.state.clock import months_later, parse_time
+from nestflow.sandbox.cloudnest.state.records import JobRecord
 
 
 def production_push(call: Call, req: m.PushRequest) -> m.PushResult:

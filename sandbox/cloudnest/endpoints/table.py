@@ -16,9 +16,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from nestflow.cloudnest.errors import JOB_NOT_FOUND
-from sandbox.cloudnest.gateway.answers import ApiRefusal
-from sandbox.cloudnest.simulation.vendor import CloudNestSandbox
-from sandbox.cloudnest.state.records import JobRecord
+from nestflow.sandbox.cloudnest.gateway.answers import ApiRefusal
+from nestflow.sandbox.cloudnest.simulation.vendor import CloudNestSandbox
+from nestflow.sandbox.cloudnest.state.records import JobRecord
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel
 
 from nestflow.cloudnest import models as m
-from sandbox.cloudnest.state.clock import format_time
-from sandbox.cloudnest.state.records import (
+from nestflow.sandbox.cloudnest.state.clock import format_time
+from nestflow.sandbox.cloudnest.state.records import (
     CutTaskRecord,
     DrawingRecord,
     JobRecord,

@@ -53,15 +53,15 @@ from nestflow.cloudnest.models import (
 )
 from nestflow.cloudnest.routes import DEFAULT_ROUTES, BodyKind, Route, RouteTable
 from nestflow.cloudnest.signing import HEADER_ZONE_ID
-from sandbox.cloudnest.endpoints.handlers import HANDLERS
-from sandbox.cloudnest.endpoints.table import Call, UploadedFile, dump
-from sandbox.cloudnest.endpoints.views import LAYOUT_FILES_PATH
-from sandbox.cloudnest.gateway.answers import ApiRefusal, answer, envelope
-from sandbox.cloudnest.gateway.auth import authenticate, check_org_code, check_permission
-from sandbox.cloudnest.settings import CloudNestSandboxSettings
-from sandbox.cloudnest.simulation.vendor import CloudNestSandbox
-from sandbox.cloudnest.state.clock import zone_of
-from sandbox.cloudnest.state.records import ResultRecord
+from nestflow.sandbox.cloudnest.endpoints.handlers import HANDLERS
+from nestflow.sandbox.cloudnest.endpoints.table import Call, UploadedFile, dump
+from nestflow.sandbox.cloudnest.endpoints.views import LAYOUT_FILES_PATH
+from nestflow.sandbox.cloudnest.gateway.answers import ApiRefusal, answer, envelope
+from nestflow.sandbox.cloudnest.gateway.auth import authenticate, check_org_code, check_permission
+from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
+from nestflow.sandbox.cloudnest.simulation.vendor import CloudNestSandbox
+from nestflow.sandbox.cloudnest.state.clock import zone_of
+from nestflow.sandbox.cloudnest.state.records import ResultRecord
 
 log = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ from nestflow.cloudnest.signing import (
     HEADER_TIMESTAMP,
     sign,
 )
-from sandbox.cloudnest.gateway.answers import ApiRefusal
-from sandbox.cloudnest.settings import AppAccount, CloudNestSandboxSettings
+from nestflow.sandbox.cloudnest.gateway.answers import ApiRefusal
+from nestflow.sandbox.cloudnest.settings import AppAccount, CloudNestSandboxSettings
 
 
 def authenticate(

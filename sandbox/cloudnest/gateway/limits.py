@@ -16,10 +16,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from nestflow.cloudnest.errors import DAILY_QUOTA_EXCEEDED, TOO_FREQUENT
-from sandbox.cloudnest.gateway.answers import ApiRefusal
-from sandbox.cloudnest.settings import CloudNestSandboxSettings
-from sandbox.cloudnest.state.clock import DEFAULT_ZONE
-from sandbox.cloudnest.state.store import Store
+from nestflow.sandbox.cloudnest.gateway.answers import ApiRefusal
+from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
+from nestflow.sandbox.cloudnest.state.clock import DEFAULT_ZONE
+from nestflow.sandbox.cloudnest.state.store import Store
 
 
 class RateLimiter:

@@ -31,13 +31,13 @@ from nestflow.geometry.layout import SheetLayout, write_layout_dxf
 from nestflow.nesting.errors import NestingInputError
 from nestflow.nesting.models import NestItem, NestRequest, NestResult, NestSheet, Orientation
 from nestflow.nesting.solver import solve
-from sandbox.cloudnest.endpoints.views import physical_order, project
-from sandbox.cloudnest.gateway.answers import ApiRefusal
-from sandbox.cloudnest.settings import CloudNestSandboxSettings
-from sandbox.cloudnest.simulation.processing import BUSY
-from sandbox.cloudnest.simulation.workers import Workers
-from sandbox.cloudnest.state.catalogue import material_name
-from sandbox.cloudnest.state.records import (
+from nestflow.sandbox.cloudnest.endpoints.views import physical_order, project
+from nestflow.sandbox.cloudnest.gateway.answers import ApiRefusal
+from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
+from nestflow.sandbox.cloudnest.simulation.processing import BUSY
+from nestflow.sandbox.cloudnest.simulation.workers import Workers
+from nestflow.sandbox.cloudnest.state.catalogue import material_name
+from nestflow.sandbox.cloudnest.state.records import (
     DrawingRecord,
     JobRecord,
     LayoutInstance,
@@ -47,8 +47,8 @@ from sandbox.cloudnest.state.records import (
     StoredPart,
     new_guid,
 )
-from sandbox.cloudnest.state.store import Store
-from sandbox.hole_webs import thinnest_web
+from nestflow.sandbox.cloudnest.state.store import Store
+from nestflow.sandbox.hole_webs import thinnest_web
 
 #: Sheets offered to the solver for a plate with unlimited stock (``remain_amount`` -1).
 UNLIMITED_SHEETS = 1000

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from nestflow.cloudnest.errors import DOWNLOAD_FAILED, UNSUPPORTED_FILE
-from sandbox.cloudnest.gateway.answers import ApiRefusal
+from nestflow.sandbox.cloudnest.gateway.answers import ApiRefusal
 
 ALLOWED_SUFFIX = ".dxf"
 MAX_NAME_LENGTH = 120

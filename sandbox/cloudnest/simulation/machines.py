@@ -24,10 +24,15 @@ from nestflow.cloudnest.errors import (
 )
 from nestflow.gate import layout_outlines, read_layout_dxf
 from nestflow.geometry.models import Part
-from sandbox.cloudnest.gateway.answers import ApiRefusal
-from sandbox.cloudnest.settings import CloudNestSandboxSettings, MachineSettings
-from sandbox.cloudnest.state.records import CutTaskRecord, PlanRecord, ResultRecord, new_guid
-from sandbox.cloudnest.state.store import Store
+from nestflow.sandbox.cloudnest.gateway.answers import ApiRefusal
+from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings, MachineSettings
+from nestflow.sandbox.cloudnest.state.records import (
+    CutTaskRecord,
+    PlanRecord,
+    ResultRecord,
+    new_guid,
+)
+from nestflow.sandbox.cloudnest.state.store import Store
 
 
 class MachineShop:

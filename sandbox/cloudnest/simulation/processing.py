@@ -12,11 +12,11 @@ from nestflow.cloudnest.models import DrawingStatus
 from nestflow.geometry.errors import DrawingError
 from nestflow.geometry.models import Part
 from nestflow.geometry.reader import read_drawing
-from sandbox.cloudnest.settings import CloudNestSandboxSettings
-from sandbox.cloudnest.simulation.intake import DownloadError, download
-from sandbox.cloudnest.simulation.workers import Workers
-from sandbox.cloudnest.state.records import DrawingRecord, StoredPart, new_guid
-from sandbox.cloudnest.state.store import Store
+from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
+from nestflow.sandbox.cloudnest.simulation.intake import DownloadError, download
+from nestflow.sandbox.cloudnest.simulation.workers import Workers
+from nestflow.sandbox.cloudnest.state.records import DrawingRecord, StoredPart, new_guid
+from nestflow.sandbox.cloudnest.state.store import Store
 
 #: Statuses in which a drawing still belongs to the processor.
 BUSY = frozenset({DrawingStatus.WAITING, DrawingStatus.PROCESSING})

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from sandbox.cloudnest.gateway.limits import QuotaCounter, RateLimiter
-from sandbox.cloudnest.settings import CloudNestSandboxSettings
-from sandbox.cloudnest.simulation.boost import Booster
-from sandbox.cloudnest.simulation.machines import MachineShop
-from sandbox.cloudnest.simulation.processing import DrawingProcessor
-from sandbox.cloudnest.state.catalogue import seed
-from sandbox.cloudnest.state.clock import SandboxClock
-from sandbox.cloudnest.state.store import Store
+from nestflow.sandbox.cloudnest.gateway.limits import QuotaCounter, RateLimiter
+from nestflow.sandbox.cloudnest.settings import CloudNestSandboxSettings
+from nestflow.sandbox.cloudnest.simulation.boost import Booster
+from nestflow.sandbox.cloudnest.simulation.machines import MachineShop
+from nestflow.sandbox.cloudnest.simulation.processing import DrawingProcessor
+from nestflow.sandbox.cloudnest.state.catalogue import seed
+from nestflow.sandbox.cloudnest.state.clock import SandboxClock
+from nestflow.sandbox.cloudnest.state.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ is written only into an empty store: a restarted sandbox keeps what its users ad
 
 from __future__ import annotations
 
-from sandbox.cloudnest.state.records import MaterialRecord, PlateRecord
-from sandbox.cloudnest.state.store import Store
+from nestflow.sandbox.cloudnest.state.records import MaterialRecord, PlateRecord
+from nestflow.sandbox.cloudnest.state.store import Store
 
 #: Density (g/cm³) of a material added without one: mild steel.
 DEFAULT_DENSITY = 7.85

@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nestflow.cloudnest.errors import INVALID_PARAMETER, INVALID_TIME_FORMAT
-from sandbox.cloudnest.gateway.answers import ApiRefusal
+from nestflow.sandbox.cloudnest.gateway.answers import ApiRefusal
 
 DEFAULT_ZONE = "Asia/Shanghai"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"

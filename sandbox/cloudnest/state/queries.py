@@ -10,9 +10,9 @@ from nestflow.cloudnest.errors import (
     PLAN_NOT_FOUND,
     PLATE_NOT_FOUND,
 )
-from sandbox.cloudnest.endpoints.views import job_status
-from sandbox.cloudnest.gateway.answers import ApiRefusal
-from sandbox.cloudnest.state.records import (
+from nestflow.sandbox.cloudnest.endpoints.views import job_status
+from nestflow.sandbox.cloudnest.gateway.answers import ApiRefusal
+from nestflow.sandbox.cloudnest.state.records import (
     DrawingRecord,
     MaterialRecord,
     NestTaskRecord,
@@ -21,7 +21,7 @@ from sandbox.cloudnest.state.records import (
     ResultRecord,
     StoredPart,
 )
-from sandbox.cloudnest.state.store import R, Store
+from nestflow.sandbox.cloudnest.state.store import R, Store
 
 
 def latest_task(store: Store, job_id: int) -> NestTaskRecord | None:

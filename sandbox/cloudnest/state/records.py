@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from nestflow.cloudnest import models as m
 from nestflow.cloudnest.models import DrawingStatus, NestStatus
 from nestflow.geometry.models import Part
-from sandbox.cloudnest.state.store import Record
+from nestflow.sandbox.cloudnest.state.store import Record
 
 PropValue = str | int | float
 

@@ -29,11 +29,11 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from blocks import CloudNestCredentials, DrawingRoots
-from cli.demo import save_sandbox_blocks
-from deploy.stack import CLOUDNEST_RATE_LIMIT, Stack
-from flows.parameters import BlockNames, MaterialSpec, NestingSettings
+from nestflow.blocks import CloudNestCredentials, DrawingRoots
+from nestflow.cli.demo import save_sandbox_blocks
 from nestflow.cloudnest.jobs import find_job
+from nestflow.deploy.stack import CLOUDNEST_RATE_LIMIT, Stack
+from nestflow.flows.parameters import BlockNames, MaterialSpec, NestingSettings
 from tests.pipeline.conftest import EXAMPLES, copy_examples, stored_as
 
 DRAWINGS = ("bracket.dxf", "gusset.dxf", "l_profile.dxf")

@@ -32,11 +32,11 @@ from prefect.settings import (
     temporary_settings,
 )
 
-from blocks import MachineTarget
+from nestflow.blocks import MachineTarget
 from nestflow.ledger import JobLedger
-from sandbox.faults import FaultKind, FaultPlan, FaultRule
-from tasks.leases import LEASE_S
-from tasks.ledger import ledger_path
+from nestflow.sandbox.faults import FaultKind, FaultPlan, FaultRule
+from nestflow.tasks.leases import LEASE_S
+from nestflow.tasks.ledger import ledger_path
 from tests.pipeline.conftest import SANDBOX_MACHINES
 from tests.pipeline.processes import wait_until
 from tests.pipeline.stack.conftest import (

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from blocks.credentials import AlmaCamCredentials, CloudNestCredentials
-from blocks.loading import load_block
-from tasks.cloudnest import (
+from nestflow.blocks.credentials import AlmaCamCredentials, CloudNestCredentials
+from nestflow.blocks.loading import load_block
+from nestflow.tasks.cloudnest import (
     ensure_job,
     prepare_plates,
     start_boost,

@@ -14,10 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from blocks.settings import SheetFormat
+from nestflow.blocks.settings import SheetFormat
 from nestflow.geometry.reader import ReadOptions
-from tasks.cloudnest import upload_drawings
-from tasks.drawings import check_drawings
+from nestflow.tasks.cloudnest import upload_drawings
+from nestflow.tasks.drawings import check_drawings
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 

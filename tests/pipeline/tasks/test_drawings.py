@@ -10,8 +10,8 @@ import pytest
 
 from nestflow.geometry.reader import DrawingFailure, ReadOptions
 from nestflow.intake import IntakeRules, ManifestMismatch
+from nestflow.tasks.drawings import check_drawings, find_drawings, load_manifest, match_manifest
 from nestflow.urls import UrlPolicy
-from tasks.drawings import check_drawings, find_drawings, load_manifest, match_manifest
 from tests.pipeline.tasks.support import EXAMPLES, parameter_model, to_check
 
 

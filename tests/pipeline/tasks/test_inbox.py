@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from prefect.filesystems import LocalFileSystem
 
-from tasks.inbox import announce_arrival, find_new_drawings, load_state, save_state
+from nestflow.tasks.inbox import announce_arrival, find_new_drawings, load_state, save_state
 from tests.pipeline.tasks.support import EXAMPLES
 
 

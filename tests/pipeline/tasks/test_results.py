@@ -7,7 +7,7 @@ from typing import Any
 
 from prefect.filesystems import LocalFileSystem
 
-from tasks.results import publish_report, write_outputs
+from nestflow.tasks.results import publish_report, write_outputs
 from tests.pipeline.tasks.support import parameter_model, unique
 
 

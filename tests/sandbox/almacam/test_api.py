@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.almacam.gateway.app import SOLVED_AT_HEADER
+from nestflow.sandbox.almacam.gateway.app import SOLVED_AT_HEADER
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.almacam.endpoints.validation import MAX_INSTANCE_QUANTITY, validate_order
-from sandbox.almacam.gateway.answers import MAX_ERROR_TEXT, MAX_ERRORS
-from sandbox.almacam.gateway.app import DEFAULT_MAX_ORDER_BYTES
-from sandbox.almacam.simulation.conversion import order_to_request
-from sandbox.almacam.simulation.runner import OrderRunner
-from sandbox.almacam.state.store import OrderStatus, OrderStore
+from nestflow.sandbox.almacam.endpoints.validation import MAX_INSTANCE_QUANTITY, validate_order
+from nestflow.sandbox.almacam.gateway.answers import MAX_ERROR_TEXT, MAX_ERRORS
+from nestflow.sandbox.almacam.gateway.app import DEFAULT_MAX_ORDER_BYTES
+from nestflow.sandbox.almacam.simulation.conversion import order_to_request
+from nestflow.sandbox.almacam.simulation.runner import OrderRunner
+from nestflow.sandbox.almacam.state.store import OrderStatus, OrderStore
 
 Order = dict[str, Any]
 
@@ -240,7 +240,7 @@ def test_an_order_wrong_everywhere_lists_at_most_a_hundred_errors(
 def test_validation_refuses_absurd_quantities_without_http(
     hello_world_order: Order, quantity: int
 ) -> None:
-    from sandbox.almacam.gateway.answers import OrderRejected
+    from nestflow.sandbox.almacam.gateway.answers import OrderRejected
 
     first_instance(hello_world_order)["quantity"] = quantity
 

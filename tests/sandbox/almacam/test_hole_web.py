@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.almacam.service import ALMACAM
-from sandbox.config import AlmaCamSandboxSettings, SandboxConfig
-from sandbox.server import start_sandbox
+from nestflow.sandbox.almacam.service import ALMACAM
+from nestflow.sandbox.config import AlmaCamSandboxSettings, SandboxConfig
+from nestflow.sandbox.server import start_sandbox
 from tests.almacam.conftest import HELLO_WORLD, SANDBOX_SPEED
 
 #: The web the strict sandbox requires between two holes.

@@ -16,11 +16,11 @@ import pytest
 
 from nestflow.nesting.errors import NestingInputError
 from nestflow.nesting.models import NestRequest, NestResult
-from sandbox.almacam.gateway.answers import MAX_ERROR_TEXT
-from sandbox.almacam.service import ALMACAM, build_almacam
-from sandbox.almacam.state.store import OrderStore
-from sandbox.config import ALMACAM_TOKEN_ENV, DEFAULT_ALMACAM_TOKEN, SandboxConfig
-from sandbox.server import RunningSandbox, start_sandbox
+from nestflow.sandbox.almacam.gateway.answers import MAX_ERROR_TEXT
+from nestflow.sandbox.almacam.service import ALMACAM, build_almacam
+from nestflow.sandbox.almacam.state.store import OrderStore
+from nestflow.sandbox.config import ALMACAM_TOKEN_ENV, DEFAULT_ALMACAM_TOKEN, SandboxConfig
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
 
 HELLO = {
     "parts": [{"geometry": [[[0, 0], [1, 0], [1, 1], [0, 1]]], "instances": [{"id": 42}]}],
@@ -229,9 +229,9 @@ def test_speed_scales_the_solving_budget(speed: float) -> None:
 STOPPED_DURING_A_SOLVE = """
 import time
 import httpx
-from sandbox.almacam.service import ALMACAM
-from sandbox.config import SandboxConfig
-from sandbox.server import start_sandbox
+from nestflow.sandbox.almacam.service import ALMACAM
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.server import start_sandbox
 
 SOLVE_SECONDS = 2
 

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.almacam.endpoints.validation import validate_order
+from nestflow.sandbox.almacam.endpoints.validation import validate_order
 
 Order = dict[str, Any]
 

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from nestflow.cloudnest.routes import DEFAULT_ROUTES
 from nestflow.cloudnest.signing import server_time_ms, sign
-from sandbox.cloudnest.settings import AppAccount
+from nestflow.sandbox.cloudnest.settings import AppAccount
 from tests.sandbox.cloudnest.raw_http import raw_exchange, raw_head
 
 if TYPE_CHECKING:

@@ -11,7 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nestflow.cloudnest.routes import DEFAULT_ROUTES
-from sandbox.cloudnest.settings import DEFAULT_MAX_MULTIPART_BYTES, CloudNestSandboxSettings
+from nestflow.sandbox.cloudnest.settings import (
+    DEFAULT_MAX_MULTIPART_BYTES,
+    CloudNestSandboxSettings,
+)
 from tests.sandbox.cloudnest.raw_http import raw_exchange, raw_head
 
 if TYPE_CHECKING:

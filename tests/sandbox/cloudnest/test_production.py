@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from sandbox.cloudnest.settings import parse_machines
+from nestflow.sandbox.cloudnest.settings import parse_machines
 
 if TYPE_CHECKING:
     from conftest import CloudNestSandboxFactory, RectangleDxf, SignedApi, SignedApiFactory

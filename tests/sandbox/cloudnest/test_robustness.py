@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
-from sandbox.cloudnest.simulation import boost, processing
+from nestflow.sandbox.cloudnest.simulation import boost, processing
 
 if TYPE_CHECKING:
     from conftest import RectangleDxf, SignedApi

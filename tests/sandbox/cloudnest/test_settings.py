@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.cloudnest.service import cloudnest_credentials
-from sandbox.cloudnest.settings import (
+from nestflow.sandbox.cloudnest.service import cloudnest_credentials
+from nestflow.sandbox.cloudnest.settings import (
     DEFAULT_APP_ID,
     DEFAULT_APP_SECRET,
     DEFAULT_ORG_CODE,
     CloudNestSandboxSettings,
 )
-from sandbox.config import SandboxConfig
+from nestflow.sandbox.config import SandboxConfig
 
 ENV_SECRET = "s3cr3t-from-the-environment"
 
