@@ -9,10 +9,10 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
 .PHONY: demo test bench lint lock clean services stack stack-down
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml sandbox/pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip install --quiet --no-deps -e . -e ./sandbox
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -68,8 +68,8 @@ bench: $(STAMP) services
 # Re-resolve the pinned direct dependencies and freeze the whole set (run after editing pyproject).
 lock:
 	rm -rf .lock-venv && $(PY) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet ".[dev,sandbox]"
-	.lock-venv/bin/pip freeze --exclude nestflow > requirements.lock
+	.lock-venv/bin/pip install --quiet ".[dev]" ./sandbox
+	.lock-venv/bin/pip freeze --exclude nestflow --exclude nestflow-sandbox > requirements.lock
 	rm -rf .lock-venv
 
 clean:

@@ -7,7 +7,7 @@ setuptools finds packages by folder name; the layers' folders (flows/, tasks/, .
 from setuptools import find_packages, setup
 
 #: The folders installed as ``nestflow.<name>`` (pyproject.toml's package-dir).
-LAYERS = ("flows", "tasks", "blocks", "cli", "deploy", "sandbox")
+LAYERS = ("flows", "tasks", "blocks", "cli", "deploy")
 
 packages = find_packages(include=["nestflow", "nestflow.*"])
 for layer in LAYERS:

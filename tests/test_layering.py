@@ -7,7 +7,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = {"prefect", "blocks", "tasks", "flows", "sandbox"}
-#: What only the sandbox needs (the ``sandbox`` extra): production code never imports it.
+#: What only the sandbox needs (its own distribution, nestflow-sandbox): production code never
+#: imports it.
 SANDBOX_ONLY = {"sandbox", "uvicorn", "multipart", "python_multipart", "jsonschema"}
 
 
