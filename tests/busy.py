@@ -7,14 +7,16 @@ fixture) rather than assume a quiet box.
 
 from __future__ import annotations
 
+import math
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 
-#: As many busy processes as the issue's measurements (load 8-20 on 2 cores) started with.
+#: The load the issue's measurements started from (8-20 runnable processes on 2 cores).
 DEFAULT_BUSY = 8
 
 #: A process that does nothing but compute; it never ends by itself.
@@ -55,6 +57,17 @@ def busy_processes(count: int = DEFAULT_BUSY) -> Iterator[list[subprocess.Popen[
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def loaded_to(load: int = DEFAULT_BUSY) -> AbstractContextManager[list[subprocess.Popen[bytes]]]:
+    """Busy processes enough to bring the machine to ``load`` runnable processes, for a block.
+
+    Counts what already runs (the one-minute load average): on a quiet box that is ``load`` busy
+    processes; beside a test suite that keeps the CPUs busy itself, fewer, so the scene is the
+    same load and the suite is not slowed twice over.
+    """
+    running = math.floor(os.getloadavg()[0])
+    return busy_processes(max(0, load - running))
 
 
 @pytest.fixture

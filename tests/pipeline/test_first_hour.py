@@ -2,8 +2,9 @@
 
 Each command runs as the user would start it: the ``nestflow`` command line in a process of its
 own, with a Prefect home nobody used before (its first start migrates a new database) and none of
-this session's Prefect settings. The busy ones run while 8 other processes keep the CPUs busy
-(the issue's measurements: load 8-20 on 2 cores, where Prefect's 20 s start failed 7 times in 11).
+this session's Prefect settings. The busy ones run while 8 processes keep the CPUs busy (the
+issue's measurements: load 8-20 on 2 cores, where Prefect's 20 s start failed 7 times in 11):
+spinning ones of the test's, fewer when other work already runs (:func:`tests.busy.loaded_to`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from nestflow.cli.prefect_api import DEFAULT_START_BUDGET_S, START_BUDGET_VARIABLE
-from tests.busy import DEFAULT_BUSY, busy_processes
+from tests.busy import DEFAULT_BUSY, loaded_to
 from tests.pipeline.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,7 +90,7 @@ class BusyDemo:
 
 @pytest.fixture(scope="module")
 def busy_demo(tmp_path_factory: pytest.TempPathFactory) -> BusyDemo:
-    """Run ``nestflow demo`` (what `make demo` runs) with 8 busy processes, once for the file.
+    """Run ``nestflow demo`` (what `make demo` runs) with 8 processes busy, once for the file.
 
     The user's Prefect home holds a Machine Target block ``mine``, and its active profile points
     at a Prefect server that is not there: a demo that used the user's profile would fail, one
@@ -110,14 +111,14 @@ def busy_demo(tmp_path_factory: pytest.TempPathFactory) -> BusyDemo:
         f'PREFECT_API_URL = "http://127.0.0.1:{free_port()}/api"\n'
     )
     before = snapshot(user_home)
-    with busy_processes(DEFAULT_BUSY):
+    with loaded_to(DEFAULT_BUSY):
         result = nestflow("demo", cwd=tmp, env=user_env(user_home, tmp))
     return BusyDemo(
         result, user_home, before, snapshot(user_home), tmp / "out" / "demo" / "prefect"
     )
 
 
-def test_make_demo_passes_on_a_machine_loaded_by_8_busy_processes(busy_demo: BusyDemo) -> None:
+def test_make_demo_passes_on_a_machine_with_8_processes_busy(busy_demo: BusyDemo) -> None:
     result = busy_demo.result
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Timed out" not in result.stderr
@@ -156,11 +157,11 @@ def prefect_servers_of(home: Path) -> list[int]:
     return found
 
 
-def test_a_first_local_quote_passes_on_a_machine_loaded_by_8_busy_processes(
+def test_a_first_local_quote_passes_on_a_machine_with_8_processes_busy(
     tmp_path: Path,
 ) -> None:
     shutil.copy(ROOT / "examples" / "gusset.dxf", tmp_path / "gusset.dxf")
-    with busy_processes(DEFAULT_BUSY):
+    with loaded_to(DEFAULT_BUSY):
         result = nestflow(
             *("run", "quote", "--job", "first-quote", "--drawings", "gusset.dxf"),
             *("--engines", "local", "--material", "S235JR", "--thickness", "3", "--time", "1"),
