@@ -12,13 +12,11 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-
-# typer 0.29 vendors click and re-exports none of its usage errors but BadParameter.
-from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
-from cli.doctor import doctor
-from cli.prefect_api import configure_environment
+from nestflow.cli.doctor import doctor
+from nestflow.cli.prefect_api import configure_environment
+from nestflow.cli.private_api import UsageError  # typer re-exports no usage error (see there)
 
 # Prefect reads its settings when imported: no telemetry off this machine, and a start budget
 # for a temporary server that holds on a busy machine (values the user exported win). Imports
@@ -57,8 +55,8 @@ class OneLineUsageErrors(TyperGroup):
             message = " ".join(exc.format_message().split())
             typer.echo(f"Error: {where}: {message} (see {where} --help)", err=True)
             sys.exit(exc.exit_code)
-        except ClickException as exc:
-            exc.show()
+        except typer.TyperException as exc:  # click's other errors (typer's public base of them)
+            typer.echo(f"Error: {exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
         except typer.Abort:
             typer.echo("Aborted!", err=True)
@@ -103,8 +101,8 @@ def sandbox(
     ] = None,
 ) -> None:
     """Serve the local vendor sandboxes (AlmaCAM, CloudNest) until Ctrl-C."""
-    from sandbox.config import SandboxConfig
-    from sandbox.server import serve_forever
+    from nestflow.sandbox.config import SandboxConfig
+    from nestflow.sandbox.server import serve_forever
 
     config = SandboxConfig.from_env(
         host=host,
@@ -144,7 +142,7 @@ def inspect(
     """
     import json
 
-    from cli.terminal import drawings_table
+    from nestflow.cli.terminal import drawings_table
     from nestflow.geometry.inspect import inspect_drawings
     from nestflow.geometry.reader import drawing_files
 
@@ -175,13 +173,13 @@ def demo(
     a Prefect server of its own while it runs: your Prefect profile, server and blocks are never
     read or written.
     """
-    from cli.prefect_api import PrefectUnavailable, own_prefect_home, prefect_api
+    from nestflow.cli.prefect_api import PrefectUnavailable, own_prefect_home, prefect_api
 
     console = wide_console()
     try:
         with own_prefect_home(out / "prefect") as home, prefect_api(echo=_to_stderr):
             console.print(f"[bold]Prefect[/bold]: the demo's own server, home {home}")
-            from cli.demo import run_demo
+            from nestflow.cli.demo import run_demo
 
             summary = run_demo(console, out=out, speed=speed, time_s=time_s)
     except PrefectUnavailable as exc:
@@ -291,9 +289,9 @@ def run(
     a log file named in that line (NESTFLOW_LOG_DIR, default ~/.nestflow/logs); the terminal
     shows short progress lines, or the whole log with --verbose.
     """
-    from cli.prefect_api import PrefectUnavailable, prefect_api
-    from cli.runlog import log_path, run_log
-    from cli.runner import (
+    from nestflow.cli.prefect_api import PrefectUnavailable, prefect_api
+    from nestflow.cli.runlog import log_path, run_log
+    from nestflow.cli.runner import (
         RunFlags,
         check_blocks,
         parameters_from,
@@ -347,7 +345,7 @@ def run(
             log.write_traceback(exc)
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(1) from None
-    from cli.terminal import print_summary
+    from nestflow.cli.terminal import print_summary
 
     if isinstance(outcome, list):
         typer.echo(f"{len(outcome)} new drawing(s) announced")
@@ -400,8 +398,8 @@ def blocks(
 
     Secret values are never printed.
     """
-    from cli.prefect_api import PrefectUnavailable, prefect_api
-    from cli.runner import environment_variables
+    from nestflow.cli.prefect_api import PrefectUnavailable, prefect_api
+    from nestflow.cli.runner import environment_variables
 
     if drop_folder is not None and not drop_folder.expanduser().is_dir():
         _user_error(f"--drop-folder {drop_folder}: no such folder (create it first)")
@@ -415,7 +413,7 @@ def blocks(
         for variable, what in variables:
             typer.echo(f"{variable:<{width}}  {what}")
         return
-    from blocks.environment import apply_all, save_drop_folder
+    from nestflow.blocks.environment import apply_all, save_drop_folder
 
     try:
         with prefect_api(echo=_to_stderr):  # the configured API, else a server of our own

@@ -13,16 +13,17 @@ from typing import Any
 
 import pytest
 import yaml
-from prefect.cli.deploy._models import DeploymentConfig, PrefectYamlModel, RawScheduleConfig
-from prefect.cli.deploy._triggers import _initialize_deployment_triggers
 from prefect.flows import load_flow_from_entrypoint
-from prefect.server.events.actions import RunDeployment
 from prefect.utilities.schema_tools.hydration import HydrationContext, hydrate
 from pydantic import ValidationError
+
+from nestflow.cli.private_api import deployment_triggers, prefect_yaml_models, upgrade_v1_templates
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW: dict[str, Any] = yaml.safe_load((ROOT / "prefect.yaml").read_text())
 DEPLOYMENTS = {d["name"]: d for d in RAW["deployments"]}
+#: ``prefect deploy``'s own models of the file, a deployment and a schedule (private in Prefect).
+PrefectYamlModel, DeploymentConfig, RawScheduleConfig = prefect_yaml_models()
 
 
 def test_file_validates_with_prefects_model() -> None:
@@ -52,7 +53,7 @@ def test_the_expected_deployments_exist() -> None:
 @pytest.mark.parametrize("name", DEPLOYMENTS)
 def test_triggers_are_valid_deployment_triggers(name: str) -> None:
     specs = copy.deepcopy(DEPLOYMENTS[name].get("triggers") or [])
-    triggers = _initialize_deployment_triggers(name, specs)
+    triggers = deployment_triggers(name, specs)
     assert len(triggers) == len(specs)
 
 
@@ -69,7 +70,7 @@ def test_fixed_parameters_are_accepted_by_the_flow(name: str) -> None:
 def test_arrival_event_renders_parameters_the_flow_accepts() -> None:
     deployment = DEPLOYMENTS["on-arrival"]
     templated = copy.deepcopy(deployment["triggers"][0]["parameters"])
-    RunDeployment._upgrade_v1_templates(templated)  # what the server does before rendering
+    upgrade_v1_templates(templated)  # what the server does before rendering
     event = {
         "event": "nestflow.drawings.arrived",
         "resource": {"prefect.resource.id": "nestflow.inbox./srv/inbox"},

@@ -1,7 +1,12 @@
 """SIGTERM, Ctrl-C and cancelling the flow run stop a process waiting on a vendor within seconds,
 and it says what it left running at the vendor: a plain script waiting on AlmaCAM, a flow run whose
 wait runs in the flow's task-runner thread (where no signal reaches it) or in the main thread, and
-a served deployment's run cancelled through the Prefect API."""
+a served deployment's run cancelled through the Prefect API.
+
+Nothing is wired by importing nestflow: the script installs the signal handlers itself
+(``install_cancellation()``), and the flows run their tasks with ``RunTaskRunner``, which cancels
+the waits when the run is interrupted (``nestflow/tasks/run_scope.py`` says how Prefect stops a
+run, and why waits need their own flag)."""
 
 from __future__ import annotations
 
@@ -17,12 +22,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from prefect.exceptions import TerminationSignal
 
-from nestflow.waiting import cancelled, reset_waits
-from sandbox.almacam.service import ALMACAM
-from sandbox.config import SandboxConfig
-from sandbox.server import RunningSandbox, start_sandbox
+from nestflow.sandbox.almacam.service import ALMACAM
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
 from tests.pipeline.conftest import PrefectSession
 from tests.pipeline.processes import ROOT, api_json, prefect_env, spawn, stop, wait_until
 
@@ -40,10 +43,12 @@ STOPPED_WITHIN_S = 5.0
 
 SCRIPT = """
 import sys
-from blocks.credentials import AlmaCamCredentials
+from nestflow.blocks.credentials import AlmaCamCredentials
 from nestflow.almacam.models import Order
-from tasks.clients import almacam_client
+from nestflow.tasks.clients import almacam_client
+from nestflow.waiting import install_cancellation
 
+install_cancellation()
 client = almacam_client(AlmaCamCredentials(base_url=sys.argv[1], token=sys.argv[2]))
 order = Order.model_validate_json(sys.argv[3])
 order_id = client.submit(order)
@@ -54,9 +59,10 @@ client.wait(order_id, "full", expected_time=order.time, deadline=3600)
 FLOW = """
 import sys
 from prefect import flow, task
-from blocks.credentials import AlmaCamCredentials
+from nestflow.blocks.credentials import AlmaCamCredentials
 from nestflow.almacam.models import Order
-from tasks.clients import almacam_client
+from nestflow.tasks.clients import almacam_client
+from nestflow.tasks.run_scope import RunTaskRunner
 
 
 @task
@@ -68,7 +74,7 @@ def wait_for_order(base_url: str, token: str, order_json: str) -> None:
     client.wait(order_id, "full", expected_time=order.time, deadline=3600)
 
 
-@flow
+@flow(task_runner=RunTaskRunner())
 def wait_in(base_url: str, token: str, order_json: str, where: str) -> None:
     if where == "thread":
         wait_for_order.submit(base_url, token, order_json).result()
@@ -161,25 +167,10 @@ def test_sigterm_stops_a_flow_run_waiting_in_a_task(
     assert f"AlmaCAM order {order_id} at {almacam.almacam_url}" in output
 
 
-def test_prefects_sigterm_bridge_also_stops_the_waits() -> None:
-    """Prefect's handler (installed for a flow run's length) is wrapped, not replaced."""
-    from prefect.utilities import engine
-
-    import tasks.progress  # noqa: F401 - wires the process
-
-    reset_waits()
-    try:
-        with pytest.raises(TerminationSignal):
-            engine._prefect_sigterm_handler(signal.SIGTERM, None)
-        assert cancelled()
-    finally:
-        reset_waits()
-
-
 def test_cancelling_a_served_flow_run_stops_its_wait_naming_the_order(
     almacam: RunningSandbox, prefect_session: PrefectSession, tmp_path: Path
 ) -> None:
-    """The runner sends the cancel intent, then SIGTERM; without the wiring it waits 30 s and
+    """The runner sends the cancel intent, then SIGTERM; without RunTaskRunner it waits 30 s and
     SIGKILLs the run, whose wait never says what it left running."""
     api, name = prefect_session.api_url, f"waits-{uuid.uuid4().hex[:8]}"
     script, log = tmp_path / "serve_wait.py", tmp_path / "serve.log"
@@ -238,7 +229,7 @@ class _Failed:
 def test_read_only_tasks_do_not_retry_a_service_that_was_unreachable_for_the_limit() -> None:
     from nestflow.almacam.errors import AlmaCamTransportError, AlmaCamUnreachable
     from nestflow.cloudnest.errors import CloudNestTransportError, CloudNestUnreachable
-    from tasks import almacam, cloudnest
+    from nestflow.tasks import almacam, cloudnest
 
     unreachable_cloudnest = CloudNestUnreachable("http://gw", "job_nest_detail", 120, 9, "x")
     unreachable_almacam = AlmaCamUnreachable(
@@ -256,6 +247,6 @@ def test_read_only_tasks_do_not_retry_a_service_that_was_unreachable_for_the_lim
         condition = task.retry_condition_fn
         assert not condition(task, None, _Failed(unreachable)), task.name
         assert condition(task, None, _Failed(passing)), task.name
-    # "Wait for the cut" (tasks/push.py) may retry it: its retries reuse the process's client,
+    # "Wait for the cut" (tasks/push.py) may retry it: its retries reuse the run's client,
     # which gives up after one attempt while the gateway stays silent (see
     # tests/cloudnest/test_unreachable.py), so the total stays the limit plus its retry delays.
