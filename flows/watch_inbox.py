@@ -11,7 +11,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from tasks.inbox import (
+from nestflow.tasks.inbox import (
     announce_arrival,
     arrival_batches,
     arrival_job_name,
@@ -19,10 +19,11 @@ from tasks.inbox import (
     load_state,
     save_state,
 )
-from tasks.storage import load_filesystem
+from nestflow.tasks.run_scope import RunTaskRunner
+from nestflow.tasks.storage import load_filesystem
 
 
-@flow(name="Watch inbox")
+@flow(name="Watch inbox", task_runner=RunTaskRunner())
 def watch_inbox(
     inbox: str = "inbox",
     state_storage: str | None = None,
