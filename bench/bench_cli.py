@@ -140,7 +140,8 @@ def quotes(tree: Path, repeat: int) -> tuple[dict[str, float], dict[str, float]]
 def solver_seconds(repeat: int) -> float:
     """The local solver alone on examples/bracket.dxf, as the quote runs it (best of runs)."""
     from nestflow.blocks.settings import SheetFormat
-    from nestflow.engines import EngineSettings, LocalEngine, PartOrder
+    from nestflow.engines import EngineSettings, PartOrder
+    from nestflow.engines.local import start_solve
     from nestflow.geometry.reader import read_drawing
 
     parts = read_drawing(ROOT / "examples" / "bracket.dxf")
@@ -150,7 +151,7 @@ def solver_seconds(repeat: int) -> float:
     best = math.inf
     for _ in range(repeat):
         start = time.perf_counter()
-        run = LocalEngine().trigger(lines, sheets, settings)
+        run = start_solve(lines, sheets, settings)
         run.wait_for_completion(120.0)
         run.fetch_result()
         best = min(best, time.perf_counter() - start)

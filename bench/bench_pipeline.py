@@ -92,10 +92,10 @@ def plain_run(sandbox, files: list[Path], job_name: str, out: Path, settings) ->
     )
     from nestflow.cloudnest.models import PartAttributes
     from nestflow.cloudnest.summary import cloudnest_summary
+    from nestflow.engines.cloudnest import UPLOAD_BATCH
     from nestflow.gate import dxf_outlines, used_length
     from nestflow.geometry.layout import write_layout_dxf
     from nestflow.geometry.reader import read_batch
-    from nestflow.tasks.cloudnest import UPLOAD_BATCH
 
     material, sheets, nesting = settings
     app = sandbox.config.cloudnest.app

@@ -10,6 +10,10 @@ Creating steps are never retried blindly; they are made repeatable instead:
   (a crash between the upload landing and its cache record being written cannot duplicate them);
 * Boost caches on the job, its drawings and the nesting settings, and is not started again when
   the job already has a nesting and this run added no drawing.
+
+:class:`TaskSteps` is the engine's :class:`~nestflow.engines.cloudnest.CloudNestSteps` in a run:
+what is Prefect's stays here (a remembered job id checked and the cache refreshed, an upload
+batch answered from the cache told apart from one that ran, a Boost started afresh).
 """
 
 from __future__ import annotations
@@ -22,8 +26,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 
-from blocks.credentials import CloudNestCredentials
-from blocks.settings import SheetFormat
+from nestflow.blocks.credentials import CloudNestCredentials
 from nestflow.cloudnest import jobs
 from nestflow.cloudnest.errors import (
     NOT_WORTH_RETRYING,
@@ -43,19 +46,21 @@ from nestflow.cloudnest.models import (
     PartAttributes,
     PartLayout,
 )
-from tasks.clients import cloudnest_client, service_key
-from tasks.events import (
+from nestflow.engines.cloudnest import CloudNestSteps
+from nestflow.geometry.layout import LayoutLayers
+from nestflow.run_options import MaterialSpec
+from nestflow.stock import SheetFormat
+from nestflow.tasks.clients import cloudnest_client, service_key
+from nestflow.tasks.events import (
     as_related,
     cloudnest_drawing_resource,
     drawing_resource,
     emit,
     job_resource,
 )
-from tasks.policy import business_key, read_only
-from tasks.progress import Progress
+from nestflow.tasks.policy import business_key, read_only
+from nestflow.tasks.progress import Progress
 
-#: Drawings per upload task (batches are sorted by file name, so a re-run finds its cache).
-UPLOAD_BATCH = 20
 CACHE_DAYS = 30
 
 
@@ -82,7 +87,7 @@ def prepare_plates(
     """
     client = cloudnest_client(credentials)
     material_id = jobs.find_or_add_material(client, material, density)
-    return [jobs.find_or_add_plate(client, material_id, thickness, s.spec()) for s in sheets]
+    return [jobs.find_or_add_plate(client, material_id, thickness, s) for s in sheets]
 
 
 # ----------------------------------------------------------------------------------- job
@@ -326,3 +331,92 @@ def download_layout(credentials: CloudNestCredentials, layout: NestLayout) -> by
 def read_part_layout(credentials: CloudNestCredentials, job_id: int) -> list[PartLayout]:
     """How many of each part the job's layouts hold, against how many were ordered."""
     return cloudnest_client(credentials).job_part_layout(job_id)
+
+
+# --------------------------------------------------------------------------------- steps
+
+
+class TaskSteps:
+    """CloudNest's calls for one account, each a task above (the engine's steps in a run).
+
+    The tasks are looked up when called, so a test may stand one of them in for another.
+    """
+
+    def __init__(self, credentials: CloudNestCredentials) -> None:
+        self.credentials = credentials
+        self.layout_layers: LayoutLayers = credentials.layout_layers
+
+    def prepare_plates(self, material: MaterialSpec, sheets: list[SheetFormat]) -> list[str]:
+        """:func:`prepare_plates` for the run's material."""
+        return prepare_plates(
+            self.credentials, material.name, material.thickness, material.density, sheets
+        )
+
+    def ensure_job(self, name: str, material: MaterialSpec) -> int:
+        """The cached job id, checked on the server; found or created afresh when it is stale."""
+        job = (self.credentials, name, material.name, material.thickness, material.gas)
+        job_id = ensure_job(*job)
+        if not job_is_current(self.credentials, job_id, name):
+            job_id = ensure_job.with_options(refresh_cache=True)(*job)
+        return job_id
+
+    def upload_drawings(
+        self, job_id: int, items: list[UploadItem], material: MaterialSpec
+    ) -> tuple[UploadOutcome, bool]:
+        """:func:`upload_drawings` of one batch, and whether it ran now (not from the cache)."""
+        state = upload_drawings(
+            self.credentials,
+            job_id,
+            items,
+            material.name,
+            material.thickness,
+            material.gas,
+            return_state=True,
+        )
+        return state.result(), state.name != "Cached"
+
+    def wait_drawings(
+        self, job_id: int, refs: list[DrawingRef], deadline_s: float
+    ) -> list[DrawingState]:
+        """:func:`wait_drawings`."""
+        return wait_drawings(self.credentials, job_id, refs, deadline_s)
+
+    def start_boost(
+        self,
+        job_id: int,
+        drawing_guids: list[str],
+        plate_guids: list[str],
+        gap: float,
+        time_limit: int,
+        added_drawings: bool,
+        *,
+        again: bool,
+    ) -> None:
+        """:func:`start_boost`; ``again`` refreshes its cache (a new Boost, not the first's)."""
+        start = start_boost.with_options(refresh_cache=again)
+        start(self.credentials, job_id, drawing_guids, plate_guids, gap, time_limit, added_drawings)
+
+    def wait_nesting(self, job_id: int, expected_s: float, deadline_s: float) -> NestDetail:
+        """:func:`wait_nesting`."""
+        return wait_nesting(self.credentials, job_id, expected_s, deadline_s)
+
+    def refused_parts(self, job_id: int) -> list[FailedPart]:
+        """:func:`refused_parts`."""
+        return refused_parts(self.credentials, job_id)
+
+    def leave_out_parts(self, job_id: int, parts: list[FailedPart]) -> None:
+        """:func:`leave_out_parts`."""
+        leave_out_parts(self.credentials, job_id, parts)
+
+    def download_layout(self, layout: NestLayout) -> bytes:
+        """:func:`download_layout`."""
+        return download_layout(self.credentials, layout)
+
+    def read_part_layout(self, job_id: int) -> list[PartLayout]:
+        """:func:`read_part_layout`."""
+        return read_part_layout(self.credentials, job_id)
+
+
+def steps(credentials: CloudNestCredentials) -> CloudNestSteps:
+    """The CloudNest engine's steps in a run, for the account of ``credentials``."""
+    return TaskSteps(credentials)

@@ -1,22 +1,50 @@
-"""The local engine as a Prefect task: our solver in this worker, no vendor account needed."""
+"""The local engine's step as a Prefect task: our solver in this worker, no vendor account needed.
+
+:class:`TaskSteps` is the engine's :class:`~nestflow.engines.local.LocalSteps` in a run: the solve
+is submitted as a task, so it runs in a worker thread beside the services' tasks.
+"""
 
 from __future__ import annotations
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
-from nestflow.engines import EngineResult, EngineSettings, LocalEngine, PartOrder, SheetSpec
+from nestflow.engines.base import EngineResult, EngineSettings, PartOrder
+from nestflow.engines.local import InProcessSteps, LocalSteps, Solving
+from nestflow.stock import SheetFormat
 
 
 @task(name="Nest locally", cache_policy=NO_CACHE)
 def nest_locally(
     lines: list[PartOrder],
-    sheets: list[SheetSpec],
+    sheets: list[SheetFormat],
     time_s: float,
     spacing: float,
     deadline_s: float,
 ) -> EngineResult:
     """Nest with our own solver in this process (submitted, so it runs beside the services)."""
-    run = LocalEngine().trigger(lines, sheets, EngineSettings(time_s=time_s, spacing=spacing))
-    run.wait_for_completion(deadline_s)
-    return run.fetch_result()
+    settings = EngineSettings(time_s=time_s, spacing=spacing)
+    return InProcessSteps().solve(lines, sheets, settings, deadline_s).result()
+
+
+class TaskSteps:
+    """The solve as a submitted :func:`nest_locally` task (its future is the :class:`Solving`)."""
+
+    def solve(
+        self,
+        lines: list[PartOrder],
+        sheets: list[SheetFormat],
+        settings: EngineSettings,
+        deadline_s: float,
+    ) -> Solving:
+        """Submit the solve; returns at once."""
+        # quote(): the parts' geometry is passed as it is, not walked by Prefect.
+        return nest_locally.submit(
+            quote(lines), sheets, settings.time_s, settings.spacing, deadline_s
+        )
+
+
+def steps(credentials: None = None) -> LocalSteps:
+    """The local engine's steps in a run (it needs no credentials)."""
+    return TaskSteps()

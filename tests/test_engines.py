@@ -1,154 +1,90 @@
-"""One specification for every engine: the same order, the same contract, the same gate.
+"""One contract for every engine: start, finish, gated files, layouts to cut; never a raise.
 
-Each engine (local; AlmaCAM and CloudNest against one sandbox serving both over loopback HTTP)
-is triggered with the same two example parts; the run is waited for and its result must pass
-the safety gate: layouts with placements through :func:`nestflow.gate.check_layouts`, layout
-files (an engine whose answer has no placements) through :func:`nestflow.gate.check_dxf_layouts`
-with the parts each file names. Every ordered copy must be on a layout.
+Every registered engine is a core class (``tests/test_wiring.py`` checks it); the local engine
+is driven here through the contract as a run drives it, with its solve in a thread of
+this process (:class:`~nestflow.engines.local.InProcessSteps`, no Prefect). The vendors' engines
+are driven through their Prefect tasks against the sandbox in ``tests/pipeline/tasks/``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Callable, Iterator
+import io
+import threading
 from pathlib import Path
 
-import pytest
+import ezdxf
 
-from nestflow.almacam.client import AlmaCamClient
-from nestflow.almacam.engine import AlmaCamEngine
-from nestflow.cloudnest.client import CloudNestClient
-from nestflow.cloudnest.engine import CloudNestEngine, CloudNestMaterial
-from nestflow.engines import Engine, EngineResult, EngineRun, EngineSettings, LocalEngine
-from nestflow.engines.base import PartOrder, SheetSpec
-from nestflow.gate import (
-    DxfLayout,
-    GateProblem,
-    check_dxf_layouts,
-    check_layouts,
-    dxf_outlines,
-    ordered_parts,
-)
+from nestflow.engines import EngineContext
+from nestflow.engines.local import LocalEngine
+from nestflow.gate import check_layouts, ordered_parts
 from nestflow.geometry.reader import read_drawing
-from sandbox.almacam.service import ALMACAM
-from sandbox.cloudnest.service import CLOUDNEST
-from sandbox.cloudnest.settings import CloudNestSandboxSettings
-from sandbox.config import SandboxConfig
-from sandbox.server import RunningSandbox, start_sandbox
+from nestflow.intake import CheckedDrawing, DrawingLocation, Intake, OrderTerms, order_lines
+from nestflow.run_options import MaterialSpec, NestingSettings
+from nestflow.stock import SheetFormat
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-ORDER = (("gusset.dxf", 2), ("bracket.dxf", 1))
-SHEET = SheetSpec(name="contract 1000x500", length=1000.0, height=500.0, quantity=5, border_gap=10)
-#: Short enough to keep the test fast: the sandbox's solver floor is 1 s.
-SETTINGS = EngineSettings(time_s=1.0, spacing=5.0)
-DEADLINE_S = 60.0
-#: Sandbox speed: drawings process in milliseconds, every solve takes the solver's 1 s minimum.
-SPEED = 0.05
+SHEET = SheetFormat(name="contract", length=1000.0, height=500.0, quantity=5, border_gap=10)
+#: Short enough to keep the test fast: the solver's floor is 1 s.
+FAST = NestingSettings(time_s=1.0, spacing=5.0, max_wait_s=60.0)
 
 
-def drawings() -> tuple[list[PartOrder], dict[str, bytes]]:
-    """The order's lines (parts read from the bytes) and the bytes by sha256."""
-    lines: list[PartOrder] = []
-    contents: dict[str, bytes] = {}
-    for file, quantity in ORDER:
-        content = (EXAMPLES / file).read_bytes()
-        lines += [PartOrder(part=p, quantity=quantity) for p in read_drawing(content, name=file)]
-        contents[hashlib.sha256(content).hexdigest()] = content
-    return lines, contents
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[RunningSandbox]:
-    """Both vendors' sandboxes on loopback, fresh state, no rate limit."""
-    config = SandboxConfig(
-        almacam_port=0,
-        cloudnest_port=0,
-        speed=SPEED,
-        cloudnest=CloudNestSandboxSettings.from_env({}, rate_limit=None),
+def checked(file: str, quantity: int) -> CheckedDrawing:
+    """An example drawing read into its parts, ordered ``quantity`` times."""
+    content = (EXAMPLES / file).read_bytes()
+    return CheckedDrawing(
+        ref=DrawingLocation(file=file, path=str(EXAMPLES / file)),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        parts=read_drawing(content, name=file),
+        terms=OrderTerms(quantity=quantity),
     )
-    with start_sandbox(config, services=[ALMACAM, CLOUDNEST]) as running:
-        yield running
 
 
-def local_engine(request: pytest.FixtureRequest, contents: dict[str, bytes]) -> LocalEngine:
-    return LocalEngine()
+def context(nesting: NestingSettings = FAST) -> EngineContext:
+    """Two gussets and a bracket, in S235JR 3 mm, on one sheet format."""
+    intake = Intake(drawings=[checked("gusset.dxf", 2), checked("bracket.dxf", 1)])
+    return EngineContext("contract-job", intake, MaterialSpec(thickness=3.0), [SHEET], nesting)
 
 
-def almacam_engine(request: pytest.FixtureRequest, contents: dict[str, bytes]) -> AlmaCamEngine:
-    sandbox: RunningSandbox = request.getfixturevalue("sandbox")
-    client = AlmaCamClient(sandbox.almacam_url, sandbox.almacam_token, timeout=10.0)
-    request.addfinalizer(client.close)
-    return AlmaCamEngine(client)
+def test_the_local_engine_gives_gated_files_of_every_ordered_copy() -> None:
+    ctx = context()
+    engine = LocalEngine()
 
+    engine.start(ctx)
+    engine.finish(ctx)
 
-def cloudnest_engine(request: pytest.FixtureRequest, contents: dict[str, bytes]) -> CloudNestEngine:
-    sandbox: RunningSandbox = request.getfixturevalue("sandbox")
-    app = sandbox.config.cloudnest.app
-    client = CloudNestClient(
-        sandbox.url("cloudnest"),
-        app_id=app.app_id,
-        app_secret=app.app_secret.get_secret_value(),
-        org_code=sorted(app.org_codes)[0],
-        default_rate=None,
-        timeout=30.0,
+    summary = engine.summary
+    assert (summary.engine, summary.status, summary.unplaced) == ("local", "ok", [])
+    lines = order_lines(ctx.intake.drawings)
+    assert check_layouts(engine.layouts, ordered_parts((x.part, x.quantity) for x in lines)) == []
+    placed: dict[str, int] = {}
+    for row in summary.layouts:
+        for part, count in row.part_counts.items():
+            placed[part] = placed.get(part, 0) + count * row.quantity
+    assert placed == {"gusset": 2, "bracket": 1}
+    assert all(row.info is not None and row.info.job == "contract-job" for row in summary.layouts)
+    files = engine.files()
+    assert sorted(name.rsplit(".", 1)[1] for name in files) == sorted(
+        ["dxf", "png"] * len(summary.layouts)
     )
-    request.addfinalizer(client.close)
-    material = CloudNestMaterial(name="S235JR", thickness=3.0)
-    return CloudNestEngine(client, "contract", material, contents, drawing_deadline_s=30.0)
+    cut = engine.layouts_to_cut("contract-job", files)
+    assert [layout.index for layout in cut] == list(range(len(summary.layouts)))
+    for layout in cut:
+        assert layout.engine == "local" and layout.dxf is not None
+        assert len(ezdxf.read(io.StringIO(layout.dxf.decode())).modelspace()) > 0
 
 
-ENGINES: dict[str, Callable[[pytest.FixtureRequest, dict[str, bytes]], Engine]] = {
-    "local": local_engine,
-    "almacam": almacam_engine,
-    "cloudnest": cloudnest_engine,
-}
+def test_an_engine_that_fails_records_why_in_its_summary_instead_of_raising() -> None:
+    ctx = context(NestingSettings(time_s=1.0, spacing=5.0, max_wait_s=0.01))
+    before = set(threading.enumerate())
+    engine = LocalEngine()
 
+    engine.start(ctx)
+    engine.finish(ctx)  # the solve outlives the run's longest wait
 
-def gate(result: EngineResult, lines: list[PartOrder]) -> list[GateProblem]:
-    """The gate's problems: placements where the engine gives them, else its files."""
-    ordered = ordered_parts((line.part, line.quantity) for line in lines)
-    placed = [layout for layout in result.layouts if layout.placements]
-    files = [
-        DxfLayout(
-            sheet=layout,
-            outlines=tuple(dxf_outlines(result.files[layout.name])),
-            names=result.part_names[layout.name],
-        )
-        for layout in result.layouts
-        if not layout.placements
-    ]
-    return check_layouts(placed, ordered) + check_dxf_layouts(files, ordered)
-
-
-def copies(result: EngineResult) -> Counter[str]:
-    """Copies of each part over all layouts and their sheet counts."""
-    counts: Counter[str] = Counter()
-    for layout in result.layouts:
-        names = [p.part.name for p in layout.placements] or result.part_names[layout.name]
-        for name in names:
-            counts[name] += layout.quantity
-    return counts
-
-
-@pytest.mark.parametrize("name", list(ENGINES))
-def test_engine_nests_the_order_into_layouts_that_pass_the_gate(
-    request: pytest.FixtureRequest, name: str
-) -> None:
-    lines, contents = drawings()
-    engine = ENGINES[name](request, contents)
-    assert isinstance(engine, Engine) and engine.name == name
-
-    run = engine.trigger(lines, [SHEET], SETTINGS)
-    assert isinstance(run, EngineRun)
-    run.wait_for_completion(DEADLINE_S)
-    result = run.fetch_result()
-
-    assert isinstance(result, EngineResult) and result.layouts
-    assert gate(result, lines) == []
-    assert copies(result) == {"gusset": 2, "bracket": 1}
-    assert result.unplaced == []
-    for layout in result.layouts:
-        assert (layout.sheet_length, layout.sheet_height) == (SHEET.length, SHEET.height)
-        assert layout.border_gap == (SHEET.border_gap,) * 4
-        assert layout.placements or layout.name in result.files
+    assert engine.summary.status == "failed"
+    assert engine.summary.errors == ["the local solver did not finish within 0.01 s"]
+    assert engine.files() == {} and engine.layouts_to_cut("contract-job", {}) == []
+    for thread in set(threading.enumerate()) - before:
+        thread.join(30.0)

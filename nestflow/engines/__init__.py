@@ -1,27 +1,28 @@
-"""Nesting engines behind one interface (see :mod:`nestflow.engines.base`).
+"""Nesting engines behind one contract (:class:`nestflow.engines.base.Engine`) and one registry.
 
-The vendors' engines live with their clients and are imported from there:
-:class:`nestflow.almacam.engine.AlmaCamEngine`, :class:`nestflow.cloudnest.engine.CloudNestEngine`.
-They are not re-exported here: those packages import :mod:`nestflow.engines.base`, so importing
-them from this package would be an import cycle.
+The engines' classes are imported through the registry (:mod:`nestflow.engines.registry`), not
+re-exported here: their modules import this package's base, and a run imports only the engines it
+asks for. The names below are imported on first use (PEP 562): the run's choices are made from
+the registry (:mod:`nestflow.run_choices`), which the command line reads before it imports
+anything heavy (the base imports the geometry).
 """
 
-from nestflow.engines.base import (
-    Engine,
-    EngineResult,
-    EngineRun,
-    EngineSettings,
-    PartOrder,
-    SheetSpec,
-)
-from nestflow.engines.local import LocalEngine
+from __future__ import annotations
 
-__all__ = [
-    "Engine",
-    "EngineResult",
-    "EngineRun",
-    "LocalEngine",
-    "EngineSettings",
-    "PartOrder",
-    "SheetSpec",
-]
+from nestflow.lazy import lazy_exports
+
+__all__, __getattr__ = lazy_exports(
+    __name__,
+    {
+        "base": (
+            "Engine",
+            "EngineContext",
+            "EngineResult",
+            "EngineRun",
+            "EngineSettings",
+            "PartOrder",
+            "TriggeredEngine",
+        ),
+        "registry": ("ENGINES", "EngineEntry", "register"),
+    },
+)

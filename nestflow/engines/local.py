@@ -1,24 +1,67 @@
-"""The local engine: our own solver (:func:`nestflow.nesting.solve`) in this process.
+"""The local engine: our own solver (:func:`nestflow.nesting.solve`) beside the services.
 
 A shop can nest with no vendor account at all; it is also a fallback when a service is down and
 a yardstick for the vendors' results. The solve runs in a thread (spyrrow releases the GIL), so
-the flow can trigger it next to the other engines and collect it later.
+the run starts it next to the other engines and collects it later. How the solve is run is the
+engine's one step (:class:`LocalSteps`): in a run it is a submitted Prefect task
+(``nestflow/tasks/local.py``), elsewhere :class:`InProcessSteps`.
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
 
-from nestflow.engines.base import EngineResult, EngineSettings, PartOrder, SheetSpec
-from nestflow.geometry.layout import Placement, SheetLayout
+from nestflow.engines.base import Engine, EngineContext, EngineResult, EngineSettings, PartOrder
+from nestflow.engines.registry import ENGINES, EngineEntry
+from nestflow.engines.results import (
+    cut_list,
+    drawn_pictures,
+    failed,
+    failure_lines,
+    file_name,
+    identified,
+    named_files,
+)
+from nestflow.gate import UnsafeLayouts, check_layouts, ordered_parts
+from nestflow.geometry.layout import Placement, SheetLayout, write_layout_dxf
+from nestflow.intake import order_lines
+from nestflow.ledger import order_digest, part_key
 from nestflow.nesting.models import NestItem, NestRequest, NestResult, NestSheet, Orientation
 from nestflow.nesting.solver import solve
+from nestflow.report import EngineSummary, layouts_summary
+from nestflow.stock import SheetFormat
+from nestflow.targets import LayoutToCut
 
 
-class LocalEngineRun:
+class Solving(Protocol):
+    """A solve under way (a Prefect future is one)."""
+
+    def result(self) -> EngineResult:
+        """Wait for the solve; its layouts, or the solver's error raised."""
+
+
+class LocalSteps(Protocol):
+    """How the local engine's solve is run (``nestflow/tasks/local.py`` submits a task)."""
+
+    def solve(
+        self,
+        lines: list[PartOrder],
+        sheets: list[SheetFormat],
+        settings: EngineSettings,
+        deadline_s: float,
+    ) -> Solving:
+        """Start solving ``lines`` onto ``sheets``; returns at once.
+
+        Its :meth:`Solving.result` raises ``TimeoutError`` after ``deadline_s``.
+        """
+
+
+class LocalSolve:
     """A nesting running in a thread of this process."""
 
-    def __init__(self, lines: list[PartOrder], sheets: list[SheetSpec], request: NestRequest):
+    def __init__(self, lines: list[PartOrder], sheets: list[SheetFormat], request: NestRequest):
         self.lines = lines
         self.sheets = sheets
         self._result: NestResult | None = None
@@ -58,20 +101,118 @@ class LocalEngineRun:
         return to_engine_result(self._result, self.lines, self.sheets)
 
 
-class LocalEngine:
-    """Our solver as an engine."""
+def start_solve(
+    lines: list[PartOrder], sheets: list[SheetFormat], settings: EngineSettings
+) -> LocalSolve:
+    """Start solving ``lines`` onto ``sheets`` in a thread; returns at once."""
+    return LocalSolve(lines, sheets, nest_request(lines, sheets, settings))
 
-    name = "local"
 
-    def trigger(
-        self, lines: list[PartOrder], sheets: list[SheetSpec], settings: EngineSettings
-    ) -> LocalEngineRun:
-        """Start solving in a thread; returns at once."""
-        return LocalEngineRun(lines, sheets, nest_request(lines, sheets, settings))
+@dataclass
+class _Waited:
+    """A thread's solve, waited for at most ``deadline_s`` when its result is asked for."""
+
+    solve: LocalSolve
+    deadline_s: float
+
+    def result(self) -> EngineResult:
+        self.solve.wait_for_completion(self.deadline_s)
+        return self.solve.fetch_result()
+
+
+class InProcessSteps:
+    """The solve in a thread of this process, no Prefect (what the task runs, and tests)."""
+
+    def solve(
+        self,
+        lines: list[PartOrder],
+        sheets: list[SheetFormat],
+        settings: EngineSettings,
+        deadline_s: float,
+    ) -> Solving:
+        """Start the solver thread; its result is waited for at most ``deadline_s``."""
+        return _Waited(start_solve(lines, sheets, settings), deadline_s)
+
+
+class LocalEngine(Engine):
+    """Our solver as an engine: submitted at the start, gated and drawn at the finish.
+
+    Args:
+        steps: How the solve is run (default: a thread of this process).
+    """
+
+    entry: ClassVar[EngineEntry] = ENGINES["local"]
+
+    def __init__(self, steps: LocalSteps | None = None) -> None:
+        self.steps: LocalSteps = steps or InProcessSteps()
+        self.summary = EngineSummary(engine=self.name)
+        self.lines: list[PartOrder] = []
+        self.layouts: list[SheetLayout] = []
+        #: The layouts' pictures by index (drawn once the summary is known; best effort).
+        self.pictures: dict[int, bytes] = {}
+        self._solving: Solving | None = None
+
+    def start(self, ctx: EngineContext) -> None:
+        """Start the solve (it runs while the services compute)."""
+        nesting = ctx.nesting
+        self.lines = order_lines(ctx.intake.drawings)
+        settings = EngineSettings(time_s=nesting.time_s, spacing=nesting.spacing)
+        try:
+            self._solving = self.steps.solve(self.lines, ctx.sheets, settings, nesting.max_wait_s)
+        except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
+            self.summary = failed(self.name, None, failure_lines(exc))
+
+    def finish(self, ctx: EngineContext) -> None:
+        """Collect the layouts, pass them through the safety gate, draw their pictures."""
+        if self._solving is None:
+            return
+        try:
+            result = self._solving.result()
+            ordered = ordered_parts((line.part, line.quantity) for line in self.lines)
+            problems = check_layouts(result.layouts, ordered)
+            if problems:
+                raise UnsafeLayouts(self.name, problems)
+            self.layouts = result.layouts
+            self.summary = identified(self._summary(ctx, result), ctx)
+        except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
+            self.summary = failed(self.name, None, failure_lines(exc))
+            self.layouts = []
+            return
+        count = len(self.layouts)
+        self.summary, self.pictures = drawn_pictures(self.summary, count, self.layouts.__getitem__)
+
+    def _summary(self, ctx: EngineContext, result: EngineResult) -> EngineSummary:
+        """The gated layouts measured, their ids naming the order's content."""
+        names = {(s.length, s.height): s.label for s in ctx.sheets}
+        # Layout ids name the order's content: a later round of the job (other drawings or
+        # quantities) never reuses an id, so its pushes are never taken for earlier ones.
+        content = order_digest(
+            {part_key(x.part.sha256, x.part.name): x.quantity for x in self.lines}
+        )
+        return EngineSummary(
+            engine=self.name,
+            reference=f"local {ctx.job}",
+            layouts=layouts_summary(self.name, f"local-{content}", result.layouts, names),
+            unplaced=result.unplaced,
+        )
+
+    def files(self) -> dict[str, bytes]:
+        """The layout DXF files (gated, what the sheet is in their header) and their pictures."""
+        rows = self.summary.layouts
+        dxf = [
+            write_layout_dxf(layout, info=row.info)
+            for layout, row in zip(self.layouts, rows, strict=True)
+        ]
+        png = {file_name(self.summary, i, "png"): data for i, data in self.pictures.items()}
+        return named_files(self.summary, "dxf", dxf) | png
+
+    def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
+        """The gated layouts (DXF files) as they go to a machine."""
+        return cut_list(self.summary, job, files)
 
 
 def nest_request(
-    lines: list[PartOrder], sheets: list[SheetSpec], settings: EngineSettings
+    lines: list[PartOrder], sheets: list[SheetFormat], settings: EngineSettings
 ) -> NestRequest:
     """The solver's request: item ``i`` is line ``i``, sheet ``j`` is format ``j``."""
     items = [
@@ -103,7 +244,7 @@ def nest_request(
 
 
 def to_engine_result(
-    result: NestResult, lines: list[PartOrder], sheets: list[SheetSpec]
+    result: NestResult, lines: list[PartOrder], sheets: list[SheetFormat]
 ) -> EngineResult:
     """Solver nestings as sheet layouts of the ordered parts."""
     layouts = []

@@ -1,10 +1,12 @@
-"""The local engine nests ordered parts with our solver and hands back gated-ready layouts."""
+"""The local engine's solve nests ordered parts with our solver into gated-ready layouts."""
 
 from __future__ import annotations
 
-from nestflow.engines import EngineSettings, LocalEngine, PartOrder, SheetSpec
+from nestflow.engines import EngineSettings, PartOrder
+from nestflow.engines.local import start_solve
 from nestflow.gate import check_layouts, ordered_parts
 from nestflow.geometry.models import Contour, Part, Vertex
+from nestflow.stock import SheetFormat
 
 
 def _plate(name: str, w: float, h: float) -> Part:
@@ -18,9 +20,9 @@ def test_local_engine_places_every_ordered_part_on_the_sheet_and_passes_the_gate
         PartOrder(part=_plate("a", 300, 200), quantity=3),
         PartOrder(part=_plate("b", 150, 80), quantity=4),
     ]
-    sheets = [SheetSpec(name="small", length=1000, height=500, quantity=5, border_gap=10)]
+    sheets = [SheetFormat(name="small", length=1000, height=500, quantity=5, border_gap=10)]
 
-    run = LocalEngine().trigger(lines, sheets, EngineSettings(time_s=1.0, spacing=5.0))
+    run = start_solve(lines, sheets, EngineSettings(time_s=1.0, spacing=5.0))
     run.wait_for_completion(60)
     result = run.fetch_result()
 
@@ -38,9 +40,9 @@ def test_local_engine_places_every_ordered_part_on_the_sheet_and_passes_the_gate
 
 def test_a_part_larger_than_every_sheet_is_reported_not_dropped() -> None:
     lines = [PartOrder(part=_plate("huge", 2000, 900), quantity=1)]
-    sheets = [SheetSpec(name="small", length=1000, height=500, quantity=1)]
+    sheets = [SheetFormat(name="small", length=1000, height=500, quantity=1)]
 
-    run = LocalEngine().trigger(lines, sheets, EngineSettings(time_s=1.0, spacing=5.0))
+    run = start_solve(lines, sheets, EngineSettings(time_s=1.0, spacing=5.0))
     run.wait_for_completion(60)
     result = run.fetch_result()
 

@@ -135,9 +135,9 @@ class Crash(Exception):
 def test_a_rerun_after_a_crash_between_leaving_out_and_boosting_again_nests_the_rest(
     job_with_a_refused_part, strict_blocks, monkeypatch
 ) -> None:
-    from nestflow.flows.engines import cloudnest as engine
+    from nestflow.tasks import cloudnest
 
-    leave_out = engine.cloudnest.leave_out_parts
+    leave_out = cloudnest.leave_out_parts
 
     def leave_out_then_crash(*args, **kwargs):
         leave_out(*args, **kwargs)
@@ -153,7 +153,7 @@ def test_a_rerun_after_a_crash_between_leaving_out_and_boosting_again_nests_the_
         return_state=True,
     )
     with monkeypatch.context() as patch:
-        patch.setattr(engine.cloudnest, "leave_out_parts", leave_out_then_crash)
+        patch.setattr(cloudnest, "leave_out_parts", leave_out_then_crash)
         crashed = nest_to_cnc(**run)
     assert crashed.is_failed()
 
