@@ -7,24 +7,19 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, model_validator
 
-from blocks.settings import SheetFormat
+from nestflow.blocks.settings import SheetFormat
 
 # The run's choices and settings live in the core (no Prefect there, so the command line can
 # check them before importing Prefect); re-exported here, where the flows have always taken them.
-from nestflow.run_options import (
+from nestflow.run_choices import (
     DEFAULT_ENGINES,
     DEFAULT_QUOTE_ENGINE,
-    DrawingSource,
     EngineName,
-    InDoubt,
-    MaterialSpec,
-    Mode,
-    NestingSettings,
     PushEngine,
     RunChoices,
     TargetKind,
-    Units,
 )
+from nestflow.run_options import DrawingSource, InDoubt, MaterialSpec, Mode, NestingSettings, Units
 
 DEFAULT_BLOCK = "default"
 
@@ -93,7 +88,7 @@ class NestToCncParameters(RunChoices):
     """Everything a nest-to-CNC run needs, in one validated object (cross-field checks).
 
     The choices that name no block and no sheet, and the rules between them, are
-    :class:`~nestflow.run_options.RunChoices` (checked by the command line before Prefect is
+    :class:`~nestflow.run_choices.RunChoices` (checked by the command line before Prefect is
     imported); here the sheets and blocks join them.
     """
 

@@ -1,14 +1,18 @@
-"""What a run is asked for: engines, mode, push, target kind, units, material, nesting, drawings.
+"""What a run is asked for: mode, units, material, nesting, drawings, what to do in doubt.
 
 Plain enums and pydantic models, no Prefect: the command line offers and checks these choices
 before it imports Prefect (``nestflow --help`` and a refused flag answer at once), and the flows
 take them as typed parameters (re-exported by ``flows.parameters``, which adds the models that
-name blocks).
+name blocks). The choices made from the engine and target registries (engines, push, target)
+and the rules between all choices are :mod:`nestflow.run_choices`: the engines import this
+module, so it must not build them before a plug-in registered; they are still importable from
+here, built on first use.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -20,40 +24,6 @@ class Mode(StrEnum):
     """Price the job: AlmaCAM's cheap ``stats`` view and previews; nothing is pushed."""
     PRODUCTION = "production"
     """Cut the job: AlmaCAM's ``full`` view, nested DXF files, push to the machine."""
-
-
-class EngineName(StrEnum):
-    """A nesting engine a run can ask for."""
-
-    CLOUDNEST = "cloudnest"
-    """Bochu CloudNest: drawings, job, Boost nesting (an account on the vendor's cloud)."""
-    ALMACAM = "almacam"
-    """The AlmaCAM nesting API (an API token)."""
-    LOCAL = "local"
-    """Our own solver in the worker: no vendor account needed."""
-
-
-class PushEngine(StrEnum):
-    """Whose layouts go to the machine."""
-
-    CLOUDNEST = "cloudnest"
-    ALMACAM = "almacam"
-    LOCAL = "local"
-    NONE = "none"
-
-
-class TargetKind(StrEnum):
-    """How the pushed layouts reach the machine (the Machine Target block names the machine)."""
-
-    AUTO = "auto"
-    """CloudNest layouts by server-side push when the machine has a gmid, any other layout by
-    the upload-cut task when it has a card id, else into its drop folder."""
-    SERVER_PUSH = "server_push"
-    """CloudNest's server-side push (CloudNest layouts only; the machine's gmid)."""
-    UPLOAD_CUT = "upload_cut"
-    """The documented IoT upload-cut task (any engine's layout DXF; the machine's card id)."""
-    DROP_FOLDER = "drop_folder"
-    """The layout DXF written into the machine's drop folder."""
 
 
 class InDoubt(StrEnum):
@@ -155,59 +125,23 @@ class NestingSettings(BaseModel):
     )
 
 
-#: The engines a run uses when it names none: both vendors, computing at once.
-DEFAULT_ENGINES = (EngineName.CLOUDNEST, EngineName.ALMACAM)
-#: The engine that prices a job when a quote names none: AlmaCAM's cheap ``stats`` view.
-DEFAULT_QUOTE_ENGINE = EngineName.ALMACAM
+#: The names made from the registries (:mod:`nestflow.run_choices`), importable from here too.
+_FROM_THE_REGISTRIES = frozenset(
+    {
+        "DEFAULT_ENGINES",
+        "DEFAULT_QUOTE_ENGINE",
+        "EngineName",
+        "PushEngine",
+        "RunChoices",
+        "TargetKind",
+    }
+)
 
 
-class RunChoices(BaseModel):
-    """What a nest-to-CNC run is asked for, short of its sheets and blocks, and the rules between.
+def __getattr__(name: str) -> Any:
+    """``EngineName`` and the other choices from the registries, built on first use (PEP 562)."""
+    if name not in _FROM_THE_REGISTRIES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from nestflow import run_choices  # noqa: PLC0415 - it imports this module
 
-    ``flows.parameters.NestToCncParameters`` adds the sheets and the block names; the command line
-    validates this part before it imports Prefect, so a refused choice is said at once.
-    """
-
-    job_name: str = Field(min_length=1, max_length=120)
-    drawings: DrawingSource | None = None
-    mode: Mode = Mode.PRODUCTION
-    push: PushEngine = PushEngine.NONE
-    target: TargetKind = TargetKind.AUTO
-    engines: list[EngineName] = Field(default_factory=lambda: list(DEFAULT_ENGINES), min_length=1)
-    material: MaterialSpec = Field(default_factory=MaterialSpec)
-    nesting: NestingSettings = Field(default_factory=NestingSettings)
-    manifest: str | None = None
-    wait_production: bool = False
-    units: Units = Units.AUTO
-    recut: bool = Field(
-        default=False,
-        description=(
-            "Cut the order once more (each drawing whose earlier cut is whole); normally a job's "
-            "parts are cut once."
-        ),
-    )
-    file_away: bool = Field(
-        default=False,
-        description="Move drawings cut whole to processed/, rejected ones to rejected/.",
-    )
-    in_doubt: InDoubt = Field(
-        default=InDoubt.REFUSE,
-        description="A push an earlier, stopped run never saw answered: refuse, landed, resend.",
-    )
-
-    @model_validator(mode="after")
-    def _consistent(self) -> RunChoices:
-        if self.drawings is None and not self.manifest:
-            raise ValueError("give the drawings (folder, files or urls) or an order manifest")
-        if self.mode is Mode.QUOTE and self.push is not PushEngine.NONE:
-            raise ValueError("a quote run never pushes: set push to 'none' or mode to 'production'")
-        if self.push is not PushEngine.NONE and self.push.value not in self.engines:
-            raise ValueError(
-                f"push is {self.push.value!r} but engines are "
-                f"{[e.value for e in self.engines]}: add it to engines"
-            )
-        if len(set(self.engines)) != len(self.engines):
-            raise ValueError("name each engine once in engines")
-        if self.file_away and (self.drawings is None or not self.drawings.folder):
-            raise ValueError("file_away files drawings in their folder: give drawings.folder")
-        return self
+    return getattr(run_choices, name)

@@ -10,14 +10,31 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from urllib.parse import quote
 
+from nestflow.engines.registry import ENGINES
 from nestflow.report.escape import markdown_code, markdown_text
 from nestflow.report.models import EngineSummary, RunSummary
 from nestflow.report.sheets import SHEET_REPORT, layout_file, layout_title, sheets_engine
 
-ENGINE_TITLES = {"cloudnest": "CloudNest", "almacam": "AlmaCAM", "local": "Local solver"}
+
+class _EngineTitles(Mapping[str, str]):
+    """Each registered engine's title, read from the registry when asked (plug-ins included)."""
+
+    def __getitem__(self, name: str) -> str:
+        return ENGINES[name].title
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(ENGINES)
+
+    def __len__(self) -> int:
+        return len(ENGINES)
+
+
+#: An engine's name in reports ("CloudNest", "Local solver"), by its name in summaries.
+ENGINE_TITLES: Mapping[str, str] = _EngineTitles()
+
 #: Layout pictures shown inline in the report (each a thumbnail of a few tens of KB); the sheet
 #: report file has them all.
 MAX_PICTURES = 12

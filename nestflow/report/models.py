@@ -10,17 +10,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import PurePath
-from typing import Literal, get_args
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import AfterValidator, BaseModel, Field, computed_field
 
+from nestflow.engines.registry import ENGINES
 from nestflow.geometry.layout import LayoutInfo
 from nestflow.geometry.reader import DrawingFailure
 
-EngineKey = Literal["cloudnest", "almacam", "local"]
-"""The name of an engine in a run's summary (the engine interface is
-:class:`nestflow.engines.Engine`)."""
-ENGINE_KEYS: tuple[str, ...] = get_args(EngineKey)
+
+def registered_engine(name: str) -> str:
+    """``name`` when it is a registered engine's.
+
+    Raises:
+        ValueError: No engine of that name is registered.
+    """
+    if name not in ENGINES:
+        raise ValueError(f"no engine named {name!r} is registered (engines: {', '.join(ENGINES)})")
+    return name
+
+
+EngineKey = Annotated[str, AfterValidator(registered_engine)]
+"""The name of an engine in a run's summary: one of :data:`nestflow.engines.registry.ENGINES`,
+checked when a summary is made (not frozen at import: an engine module imports these models
+before its plug-in's ``register`` line runs)."""
 
 
 class SheetCutting(BaseModel):
@@ -382,7 +395,7 @@ class RunSummary(BaseModel):
     @property
     def push_difference(self) -> EngineDifference | None:
         """How the pushed engine's layouts compare with the recommended one's (None: the same)."""
-        pushed = self.engine(self.push_engine) if self.push_engine in ENGINE_KEYS else None
+        pushed = self.engine(self.push_engine)
         recommended = self.engine(self.recommended) if self.recommended else None
         if pushed is None or recommended is None or pushed is recommended or not pushed.nested:
             return None

@@ -10,8 +10,8 @@ import pytest
 from prefect.filesystems import LocalFileSystem
 from typer.testing import CliRunner
 
-from blocks import MachineTarget
-from cli.app import app
+from nestflow.blocks import MachineTarget
+from nestflow.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -31,7 +31,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         seen.update(flow=name, parameters=parameters)
         return []
 
-    monkeypatch.setattr("cli.runner.run_flow", fake_run)
+    monkeypatch.setattr("nestflow.cli.runner.run_flow", fake_run)
     return seen
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from blocks import MachineTarget
-from flows.nest_to_cnc import nest_to_cnc
-from flows.outputs import PushIncomplete
-from flows.parameters import (
+from nestflow.blocks import MachineTarget
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.outputs import PushIncomplete
+from nestflow.flows.parameters import (
     DrawingSource,
     EngineName,
     MaterialSpec,

@@ -1,14 +1,12 @@
-"""Machine targets: where a checked layout goes to be cut, behind one interface.
+"""What every machine target is: the layout it takes, its interface, what it is built from.
 
 A target takes a :class:`LayoutToCut` (the layout's file, how many sheets, which engine made it)
 and returns a reference (a production task, a cut task, a file written); a target that can tell
-how far the machine got also answers ``wait_until_cut(reference)``. Targets:
-
-* :class:`CloudNestServerPush` — CloudNest's server-side push of one of its own layouts to a
-  machine named by ``gmid`` (provisional endpoint); it cannot take another engine's layout;
-* :class:`UploadCutTarget` — the IoT "upload cut task" (documented, spec §Q.2): any engine's
-  layout DXF to a machine named by its 12-digit card id;
-* a drop folder (any Prefect writable filesystem; the Prefect side, ``tasks/push.py``).
+how far the machine got also answers ``wait_until_cut(reference)``. Each target is one module of
+this package with one entry in :mod:`nestflow.targets.registry`; it is built by its class's
+``build(setup)`` from a :class:`TargetSetup`: the machine's settings and what the run can reach
+(the gateway's client, a filesystem as :class:`Storage`), which the Prefect side provides
+(``nestflow/tasks/targets.py``), so no target imports Prefect.
 
 The exactly-once record of each push is kept above this layer (``tasks/push.py``), keyed by
 ``target.key``, the job and the layout. Layouts reach a target only after the safety gate.
@@ -19,22 +17,22 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.errors import (
     NOT_WORTH_RETRYING,
-    UNCONTROLLABLE_MACHINE,
     CloudNestError,
     CloudNestRateLimited,
     CloudNestServerError,
     CloudNestTransportError,
 )
-from nestflow.cloudnest.jobs import existing_push, push_layout, wait_production
-from nestflow.cloudnest.models import PlanStatus, PlanTask
-from nestflow.ledger import LedgerPush
+
+if TYPE_CHECKING:  # the ledger reads the drawings (geometry): only its record's type is named
+    from nestflow.cloudnest.client import CloudNestClient
+    from nestflow.ledger import LedgerPush
 
 
 class LayoutToCut(BaseModel):
@@ -170,83 +168,65 @@ class Target(Protocol):
         """
 
 
-class CloudNestServerPush:
-    """CloudNest's server-side push of its own layouts to machine ``gmid``.
+class MachineSettings(Protocol):
+    """What a target's builder reads of the machine (the Machine Target block's fields)."""
 
-    Args:
-        client: A CloudNest client of the account that made the layouts.
-        gmid: The machine's id on the Bochu cloud.
-        account: Which server and account (for the exactly-once key; no secret).
+    gmid: int | None
+    card_id: str | None
+    drop_folder_block: str | None
+
+
+class Storage(Protocol):
+    """A folder a target writes files into and reads them back from (a filesystem block)."""
+
+    def write(self, path: str, content: bytes) -> str:
+        """Write ``content`` at ``path``; return where it went."""
+
+    def read(self, path: str) -> bytes | None:
+        """The content at ``path``; None when there is no such file."""
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """The gateway that reaches machines (CloudNest's API): its client and which account.
+
+    Attributes:
+        client: A client of the gateway (signed requests).
+        account: Which server and account, for exactly-once keys (no secret).
     """
 
-    def __init__(self, client: CloudNestClient, gmid: int, account: str) -> None:
-        self.client = client
-        self.gmid = gmid
-        self.account = account
+    client: CloudNestClient
+    account: str
+
+
+class TargetSetup(Protocol):
+    """What a target is built from: the machine's settings and what the run can reach.
+
+    The Prefect side implements it (``nestflow/tasks/targets.py``): blocks are loaded only when a
+    target asks, so a drop folder needs no gateway credentials.
+    """
 
     @property
-    def key(self) -> str:
-        """Account and machine."""
-        return f"cloudnest-push|{self.account}|{self.gmid}"
+    def machine(self) -> MachineSettings:
+        """The machine's settings."""
 
     @property
-    def label(self) -> str:
-        """``gmid <n>``."""
-        return f"gmid {self.gmid}"
+    def machine_name(self) -> str:
+        """The name of the machine's block (for messages)."""
 
-    reports_progress = True
+    def gateway(self) -> Gateway | None:
+        """The gateway's client and account; None when its credentials block is not saved."""
 
-    def accepts(self, layout: LayoutToCut) -> str | None:
-        """Only CloudNest's own layouts of a known job can be pushed server-side."""
-        if layout.engine != "cloudnest" or layout.engine_job_id is None:
-            return (
-                f"CloudNest's server-side push takes CloudNest layouts only, not {layout.engine}'s "
-                "(use the upload-cut target or a drop folder)"
-            )
-        return None
-
-    def push(self, layout: LayoutToCut) -> str:
-        """Push the layout for its quantity; the job's existing production tasks are checked."""
-        result = push_layout(
-            self.client, layout.layout_id, self.gmid, layout.quantity, job=layout.engine_job_id
-        )
-        return result.plan_guid
-
-    def find(self, push: LedgerPush) -> PushLookup:
-        """Look for the production task among the CloudNest job's tasks on this machine."""
-        if push.engine_job_id is None:
-            return PushLookup(landed=None, detail="no CloudNest job id on record to look in")
-        plan = existing_push(self.client, push.engine_job_id, push.layout_id, self.gmid)
-        where = f"CloudNest job {push.engine_job_id}'s production tasks on gmid {self.gmid}"
-        if plan is None:
-            return PushLookup(landed=False, detail=f"not among {where}")
-        return PushLookup(landed=True, reference=plan.guid, detail=f"found among {where}")
-
-    def wait_until_cut(
-        self, reference: str, deadline_s: float, on_poll: ProgressCallback | None = None
-    ) -> CutProgress:
-        """Poll the production task until every sheet is cut (back-off, deadline).
-
-        Raises:
-            CloudNestWaitTimeout: Sheets still to cut at the deadline.
-        """
-
-        def report(plan: PlanTask) -> None:
-            if on_poll is not None:
-                on_poll(_cut_progress(plan))
-
-        return _cut_progress(wait_production(self.client, reference, deadline_s, report))
+    def storage(self, block: str) -> Storage:
+        """The filesystem block ``block`` (``"type-slug/name"`` or a LocalFileSystem name)."""
 
 
-def _cut_progress(plan: PlanTask) -> CutProgress:
-    cut, total = plan.finish_plate_amount, plan.total_plate_amount
-    return CutProgress(
-        reference=plan.guid,
-        status=str(plan.status),
-        cut=cut,
-        total=total,
-        finished=plan.status == PlanStatus.COMPLETED or (total > 0 and cut >= total),
-    )
+class BuildableTarget(Protocol):
+    """A target's class: builds the target for a machine, or says why it cannot."""
+
+    @classmethod
+    def build(cls, setup: TargetSetup) -> Target | str:
+        """The target for ``setup.machine``, or why it cannot be built (a sentence)."""
 
 
 class FileTarget:
@@ -277,51 +257,3 @@ class FileTarget:
         return PushLookup(
             landed=None, detail=f"{self.label} keeps no list of the layouts it was sent"
         )
-
-
-class UploadCutTarget(FileTarget):
-    """The IoT "upload cut task": any engine's layout DXF to the machine with card ``card_id``.
-
-    Args:
-        client: A client of the gateway (same signed headers as CloudNest).
-        card_id: The machine's 12-digit card id.
-        account: Which server and account (for the exactly-once key; no secret).
-    """
-
-    def __init__(self, client: CloudNestClient, card_id: str, account: str) -> None:
-        self.client = client
-        self.card_id = card_id
-        self.account = account
-
-    @property
-    def key(self) -> str:
-        """Account and card."""
-        return f"upload-cut|{self.account}|{self.card_id}"
-
-    @property
-    def label(self) -> str:
-        """``card <id>``."""
-        return f"card {self.card_id}"
-
-    def push(self, layout: LayoutToCut) -> str:
-        """Upload the file as a cut task of ``quantity`` sheets; return the task UUID.
-
-        Raises:
-            TargetError: The account cannot control this machine (vendor code 1010).
-        """
-        assert layout.dxf is not None
-        try:
-            return self.client.device_upload_cut(
-                self.card_id,
-                task_name=layout.file_name.removesuffix(".dxf"),
-                amount=layout.quantity,
-                file=(layout.file_name, layout.dxf),
-            )
-        except CloudNestError as exc:
-            if exc.status == UNCONTROLLABLE_MACHINE:
-                raise TargetError(
-                    f"machine card {self.card_id}: this account cannot control it (vendor code "
-                    f"1010, uncontrollable machine tool); check the card id and that the machine "
-                    f"is IoT-certified within the account's quota. {exc.msg}"
-                ) from exc
-            raise
