@@ -8,15 +8,20 @@ import io
 import ezdxf
 import pytest
 
-from blocks.settings import SheetFormat
+from nestflow.blocks.settings import SheetFormat
 from nestflow.cloudnest.errors import CloudNestJobFailed
-from tasks.cloudnest import (
+from nestflow.engines.base import EngineContext
+from nestflow.engines.cloudnest import CloudNestEngine
+from nestflow.intake import CheckedDrawing, DrawingLocation, Intake
+from nestflow.run_options import MaterialSpec, NestingSettings
+from nestflow.tasks.cloudnest import (
     download_layout,
     ensure_job,
     job_is_current,
     prepare_plates,
     read_part_layout,
     start_boost,
+    steps,
     upload_drawings,
     wait_drawings,
     wait_nesting,
@@ -224,3 +229,62 @@ def test_read_part_layout_counts_each_part_nested_against_ordered(
         "gusset": (2, 2),
         "bracket": (1, 1),
     }
+
+
+# ----------------------------------------------------------------------------- engine
+
+#: The solver's floor; the sandbox answers well within the wait.
+FAST = NestingSettings(time_s=1.0, spacing=5.0, max_wait_s=60.0)
+
+
+def _context(job: str, drawings: list) -> EngineContext:
+    """The engine's view of a run: ``drawings`` under ``job``, a material of its own."""
+    material = MaterialSpec(name=unique("ENGINE"), thickness=THICKNESS, gas=GAS)
+    return EngineContext(job, Intake(drawings=drawings), material, [SHEET], FAST)
+
+
+def _ran(ctx: EngineContext, cloudnest_credentials) -> CloudNestEngine:
+    """The engine as a run builds it (its steps are the tasks), started and finished."""
+    engine = CloudNestEngine(steps(cloudnest_credentials))
+    engine.start(ctx)
+    engine.finish(ctx)
+    return engine
+
+
+def test_the_engine_names_a_drawing_cloudnest_cannot_process_and_nests_the_others(
+    cloudnest_credentials,
+) -> None:
+    content = (EXAMPLES / "broken_open_contour.dxf").read_bytes()
+    # A drawing our reader took but CloudNest refuses: it reaches CloudNest with no part of ours.
+    refused = CheckedDrawing(
+        ref=DrawingLocation(file="broken_open_contour.dxf"),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+    )
+    ctx = _context(unique("engine-refused"), [*checked(("gusset.dxf", 2)), refused])
+
+    engine = _ran(ctx, cloudnest_credentials)
+
+    summary = engine.summary
+    assert summary.status == "ok" and summary.unplaced == []
+    (error,) = summary.errors
+    assert error.startswith("CloudNest could not process broken_open_contour.dxf: ")
+    assert sum(row.part_counts["gusset"] * row.quantity for row in summary.layouts) == 2
+    cut = engine.layouts_to_cut(ctx.job, engine.files())
+    assert cut and all(c.dxf and c.engine_job_id == engine.job_id for c in cut)
+
+
+def test_the_engine_refuses_layouts_holding_parts_of_another_order(
+    cloudnest_credentials,
+) -> None:
+    job = unique("engine-shared")
+    first = _ran(_context(job, checked("gusset.dxf")), cloudnest_credentials)
+    assert first.summary.status == "ok"
+
+    # The job holds the gusset too: CloudNest's Boost nests it with the tab block.
+    other = _ran(_context(job, checked("tab_block.dxf")), cloudnest_credentials)
+
+    assert other.job_id == first.job_id
+    assert other.summary.status == "failed" and not other.summary.layouts
+    assert any("'gusset'" in e and "not in the order" in e for e in other.summary.errors)
+    assert other.files() == {}

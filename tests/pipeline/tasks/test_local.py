@@ -6,11 +6,12 @@ import threading
 
 import pytest
 
-from nestflow.engines import PartOrder, SheetSpec
-from tasks.local import nest_locally
+from nestflow.engines import PartOrder
+from nestflow.stock import SheetFormat
+from nestflow.tasks.local import nest_locally
 from tests.pipeline.tasks.support import checked
 
-SHEET = SheetSpec(name="tasks 1000x500", length=1000.0, height=500.0, quantity=5, border_gap=10.0)
+SHEET = SheetFormat(name="tasks 1000x500", length=1000.0, height=500.0, quantity=5, border_gap=10.0)
 
 
 def _orders(*files: tuple[str, int]) -> list[PartOrder]:
@@ -29,7 +30,7 @@ def test_nest_locally_places_every_ordered_copy_on_the_sheets() -> None:
 
 
 def test_nest_locally_names_a_part_that_fits_no_sheet() -> None:
-    tiny = SheetSpec(name="tiny", length=100.0, height=100.0, quantity=1)
+    tiny = SheetFormat(name="tiny", length=100.0, height=100.0, quantity=1, border_gap=0.0)
     result = nest_locally(_orders(("gusset.dxf", 2)), [tiny], 1.0, 5.0, 60.0)
     assert result.layouts == []
     assert [u.split(": ")[0] for u in result.unplaced] == [
