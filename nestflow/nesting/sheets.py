@@ -38,16 +38,13 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from shapely.geometry import Polygon
 
-from nestflow.nesting.blocks import block_selections
 from nestflow.nesting.gaps import insert_parts
 from nestflow.nesting.holes import plan_part_in_part
 from nestflow.nesting.inputs import PreparedItem, SheetFrame
@@ -91,12 +88,6 @@ LENGTH_SLACK = 0.02
 OVERRUN = 0.5
 #: An overflow by at most this fraction of the sheet length is retried once with another seed.
 NEAR_MISS = 0.015
-#: Share of a sheet's time given to its block candidates (the density bisection gets the rest).
-BLOCK_TIME = 0.6
-#: Topping up a block pattern's gaps takes at most this share of the time left.
-TOP_UP_SHARE = 0.1
-#: Strip solves run side by side (one spyrrow worker each) when candidates are independent.
-PARALLEL = 2
 #: Stop bisecting the density once the bracket is this narrow.
 DENSITY_RESOLUTION = 0.01
 
@@ -157,7 +148,6 @@ class SheetPlanner:
     abandoned: list[SheetFrame] = field(init=False, default_factory=list)
     solves: int = field(init=False, default=0)
     cpu_used: float = field(init=False, default=0.0)
-    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.pool = {i.index: i.item.quantity for i in self.items}
@@ -286,22 +276,14 @@ class SheetPlanner:
         return "no sheet left"
 
     def _seed(self) -> int | None:
-        with self._lock:
-            self.solves += 1
-            solves = self.solves
+        self.solves += 1
         if self.seed is None:
             return None
-        return (self.seed + solves - 1) % 2**64
+        return (self.seed + self.solves - 1) % 2**64
 
     # ------------------------------------------------------------------ solves
 
-    def _strip_solve(
-        self,
-        frame: SheetFrame,
-        counts: dict[int, int],
-        seconds: float,
-        workers: int | None = None,
-    ) -> Pattern:
+    def _strip_solve(self, frame: SheetFrame, counts: dict[int, int], seconds: float) -> Pattern:
         keyed = {str(i): self.items[i] for i, n in counts.items() if n > 0}
         strip_items = [
             StripItem(key, item.shape.tolist(), counts[item.index], frame.fitting_rotations(item))
@@ -310,11 +292,8 @@ class SheetPlanner:
         # Small instances stop improving long before a generous budget runs out.
         cap = self._cap(sum(counts.values()))
         whole = max(1, int(min(seconds, cap) + 0.5))
-        solution = solve_strip(
-            strip_items, frame.strip_height, whole, seed=self._seed(), workers=workers
-        )
-        with self._lock:
-            self.cpu_used += solution.cpu_seconds
+        solution = solve_strip(strip_items, frame.strip_height, whole, seed=self._seed())
+        self.cpu_used += solution.cpu_seconds
         pattern = Pattern(frame, tuple(place_solution(solution, keyed, frame)))
         LOG.debug(
             "strip solve on %s: %d parts, %s, %d s budget, %.1f s taken, used length %.1f",
@@ -503,17 +482,12 @@ class SheetPlanner:
         total = self._shape_area(counts)
         best: Pattern | None = None
         best_fit: Pattern | None = None
-        block: Pattern | None = None
         if total <= 0.98 * capacity:
             share = 1.0 if total <= PLANNING_DENSITY * capacity else 0.5
             best = self._fit_everything(frame, counts, lambda: time_left(None) * share)
             if best.counts == Counter(counts):
                 return best
             bracket.fail = min(bracket.fail or 1.0, total / capacity)
-        else:
-            # The block competes at the end only: the bisection's time still follows how many
-            # sheets its own patterns cover.
-            block = self._block_pattern(frame, counts, BLOCK_TIME * time_left(None))
         tried: set[tuple[tuple[int, int], ...]] = set()
         retry: dict[int, int] | None = None
         retried: set[tuple[tuple[int, int], ...]] = set()
@@ -543,42 +517,7 @@ class SheetPlanner:
                 retried.add(_key(subset))
             if best is None or pattern.area(self.items) > best.area(self.items):
                 best = pattern
-        if block is not None and (best is None or block.area(self.items) > best.area(self.items)):
-            return block
         return best
-
-    def _block_pattern(
-        self, frame: SheetFrame, counts: dict[int, int], seconds: float
-    ) -> Pattern | None:
-        """The fullest sheet of the selections of :func:`~nestflow.nesting.blocks.block_selections`.
-
-        Each selection is strip-packed overfilled and the strip's sheet-long window is kept; the
-        fullest window's gaps (the ragged cut above all) are topped up with any part still in
-        the pool. Selections are solved :data:`PARALLEL` at a time, one spyrrow worker each:
-        independent searches use both cores at once instead of sharing them inside one search.
-
-        Returns:
-            The pattern, or None when no type is plentiful enough for a block.
-        """
-        selections = block_selections(self.items, counts, _strip_area(frame))
-        if not selections:
-            return None
-        rounds = math.ceil(len(selections) / PARALLEL)
-        each = max(1.0, seconds / rounds)
-        workers = 1 if len(selections) > 1 else None
-
-        def window(selection: dict[int, int]) -> Pattern:
-            strip = self._strip_solve(frame, selection, each, workers=workers)
-            return take_window(strip.parts, frame)[0]
-
-        with ThreadPoolExecutor(PARALLEL) as threads:
-            windows = [self._clear_defects(w) for w in threads.map(window, selections)]
-        # Topping up costs a free-room search per copy: only the fullest window gets it, and
-        # for at most a tenth of the time left.
-        best = max(windows, key=lambda w: w.area(self.items))
-        wanted = Counter(counts) - best.counts
-        until = time.monotonic() + TOP_UP_SHARE * max(0.0, self.clock.remaining())
-        return self._insert(best, wanted, lambda: time.monotonic() > until)
 
     def _fit_everything(
         self, frame: SheetFrame, counts: dict[int, int], seconds: Callable[[], float]

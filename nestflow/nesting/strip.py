@@ -63,7 +63,6 @@ def solve_strip(
     seconds: int,
     seed: int | None = None,
     early_termination: bool = True,
-    workers: int | None = None,
 ) -> StripSolution:
     """Strip-pack ``items`` into a strip of ``height`` within ``seconds`` (integer, >= 1).
 
@@ -73,7 +72,6 @@ def solve_strip(
         seconds: Time budget; spyrrow takes whole seconds only (values < 1 are raised to 1).
         seed: Random seed passed through (None = random).
         early_termination: Let spyrrow stop when it stops improving.
-        workers: spyrrow worker threads (default: :data:`WORKERS`).
 
     Returns:
         The solution, every copy placed (spyrrow places all items or fails).
@@ -99,7 +97,7 @@ def solve_strip(
         config = spyrrow.StripPackingConfig(
             early_termination=early_termination,
             total_computation_time=max(1, int(seconds)),
-            num_workers=workers or WORKERS,
+            num_workers=WORKERS,
             seed=seed,
         )
         solution = instance.solve(config)

@@ -1,19 +1,15 @@
-"""Issue 23: the stop rule of the last sheet and the block selections offered for full sheets."""
+"""Issue 23: the stop rule of the last sheet (fits on the fewest sheets, then its length bound)."""
 
 from __future__ import annotations
 
-import math
-
-from nestflow.nesting import NestItem, NestRequest, NestSheet, check_result, solve
-from nestflow.nesting.blocks import OVERFILL, block_selections
-from nestflow.nesting.inputs import prepare_items
+from nestflow.nesting import NestItem, NestSheet, check_result, solve
 from nestflow.nesting.strip import StripPlacement, StripSolution
 
 
 def _grid_solver(calls: list[int | None]):
     """A strip solver laying copies in columns of rows as high as the strip (records seeds)."""
 
-    def solve_strip(items, height, seconds, seed=None, early_termination=True, workers=None):
+    def solve_strip(items, height, seconds, seed=None, early_termination=True):
         calls.append(seed)
         placements, x, y, column = [], 0.0, 0.0, 0.0
         for item in items:
@@ -56,29 +52,3 @@ def test_a_last_sheet_longer_than_its_bound_gets_one_more_solve_with_another_see
     assert result.unplaced == []
     assert len(calls) == 2
     assert calls[0] != calls[1]
-
-
-def _prepared(rect, quantities: dict[tuple[float, float], int]):
-    """Prepared rectangles ``{(w, h): quantity}`` (no spacing: outline area = part area)."""
-    items = [
-        NestItem(id=k + 1, outer=rect(w, h), quantity=q)
-        for k, ((w, h), q) in enumerate(quantities.items())
-    ]
-    sheet = NestSheet(id=1, length=1000, height=1000)
-    return prepare_items(NestRequest(items=items, sheets=[sheet], time_limit=1))
-
-
-def test_a_type_plentiful_enough_to_fill_a_sheet_alone_is_offered_as_an_overfilled_block(rect):
-    # 200 plates of 100 x 100 (two sheets' worth) and 5 small ones: one block of plates only,
-    # about OVERFILL sheets of them.
-    items = _prepared(rect, {(100, 100): 200, (30, 30): 5})
-    capacity = 1000 * 1000
-    selections = block_selections(items, {0: 200, 1: 5}, capacity)
-    assert {0: math.floor(OVERFILL * capacity / items[0].shape_area)} in selections
-    assert all(set(s) <= {0, 1} for s in selections)
-
-
-def test_no_block_is_offered_when_no_type_or_pair_can_fill_most_of_a_sheet(rect):
-    # 20 %, 10 % and 2.7 % of a sheet: the mix is left to the density bisection.
-    items = _prepared(rect, {(100, 100): 20, (50, 50): 40, (30, 30): 30})
-    assert block_selections(items, {0: 20, 1: 40, 2: 30}, 1000 * 1000) == []
