@@ -15,11 +15,15 @@ A remembered order id is checked against the service before it is used (a restar
 numbers orders from 1 again): :func:`order_is_current`, and :func:`answered_since` tells an
 order this run submitted from a remembered one. Previews are best effort
 (:func:`fetch_previews`): a missing one is a warning, never a failure.
+
+:func:`steps` gives these tasks to :class:`~nestflow.engines.almacam.AlmaCamEngine` as its
+:class:`~nestflow.engines.almacam.AlmaCamSteps`: the engine decides, the tasks reach the service.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,11 +31,9 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
+from prefect.utilities.annotations import quote
 from pydantic import BaseModel
 
-from blocks.credentials import AlmaCamCredentials
-from blocks.settings import SheetFormat
-from nestflow.almacam.engine import AlmaCamEngine
 from nestflow.almacam.errors import (
     NOT_WORTH_RETRYING,
     AlmaCamError,
@@ -39,17 +41,20 @@ from nestflow.almacam.errors import (
     AlmaCamTransportError,
     AlmaCamValidationError,
 )
-from nestflow.almacam.models import FullResult, StatsResult, View
+from nestflow.almacam.models import View
 from nestflow.almacam.orders import OrderBundle, order_bundle
 from nestflow.almacam.previews import Previews
 from nestflow.almacam.previews import fetch_previews as best_effort_previews
-from nestflow.engines import EngineSettings
+from nestflow.blocks.credentials import AlmaCamCredentials
+from nestflow.engines.almacam import AlmaCamResult, AlmaCamSteps, remembered_order_reasons
+from nestflow.engines.base import EngineSettings
 from nestflow.intake import CheckedDrawing, order_lines
-from tasks.clients import almacam_client, service_key
-from tasks.events import emit, order_resource, refused_order_resource
-from tasks.policy import business_key, read_only, retry_when
-from tasks.progress import Progress
-from tasks.storage import shared_folder, write_atomically
+from nestflow.stock import SheetFormat
+from nestflow.tasks.clients import almacam_client, service_key
+from nestflow.tasks.events import emit, order_resource, refused_order_resource
+from nestflow.tasks.policy import business_key, read_only, retry_when
+from nestflow.tasks.progress import Progress
+from nestflow.tasks.storage import shared_folder, write_atomically
 
 CACHE_DAYS = 7
 PROGRESS_STEP_S = 0.5
@@ -61,7 +66,7 @@ def build_order(
 ) -> OrderBundle:
     """One order part per drawing part, with the drawing's quantity, rotations and flip."""
     settings = EngineSettings(time_s=time_s, spacing=spacing)
-    return order_bundle(order_lines(drawings), [s.spec() for s in sheets], settings)
+    return order_bundle(order_lines(drawings), sheets, settings)
 
 
 def order_key(credentials: AlmaCamCredentials, bundle: OrderBundle) -> str:
@@ -173,7 +178,7 @@ def submit_order(
     sent = SubmitRecord(sent_at=datetime.now(UTC))
     _write_submit(key, sent)
     try:
-        order_id = AlmaCamEngine(almacam_client(credentials)).submit(bundle).order_id
+        order_id = almacam_client(credentials).submit(bundle.order, index=bundle.index)
     except AlmaCamError as exc:
         if _did_not_land(exc):
             _submit_path(key).unlink(missing_ok=True)
@@ -201,12 +206,11 @@ def _emit_failed(resource: dict[str, str], exc: AlmaCamValidationError) -> None:
 def order_is_current(credentials: AlmaCamCredentials, order_id: int, bundle: OrderBundle) -> bool:
     """Whether the (cached) order id still answers for this order's parts on the server.
 
-    Read from the cheap ``stats`` view (:func:`~nestflow.almacam.orders.foreign_result_reasons`:
-    ids, counts, areas). An order still computing cannot be told apart and is kept: the run
+    Read from the cheap ``stats`` view (:func:`~nestflow.engines.almacam.remembered_order_reasons`:
+    ids, counts, areas). An order still computing cannot be told apart and is kept: the engine
     checks its result again once finished, before anything of it is written or pushed.
     """
-    nesting = AlmaCamEngine(almacam_client(credentials)).nesting(order_id, bundle)
-    reasons = nesting.foreign_reasons()
+    reasons = remembered_order_reasons(almacam_client(credentials), order_id, bundle)
     if reasons:
         get_run_logger().warning(
             "AlmaCAM order %s remembered for these drawings is not theirs any more (%s); "
@@ -228,7 +232,7 @@ def wait_result(
     view: View,
     bundle: OrderBundle,
     deadline_s: float,
-) -> FullResult | StatsResult:
+) -> AlmaCamResult:
     """Wait until the order is no longer computing (202) and read the ``view``.
 
     A progress artifact follows the optimisation time, then each poll.
@@ -246,9 +250,17 @@ def wait_result(
     def on_poll(attempt: int, elapsed: float, status: int | None) -> None:
         progress.update(min(0.95, elapsed / max(expected, 1.0)), f"poll {attempt}: {status}")
 
-    nesting = AlmaCamEngine(almacam_client(credentials), view).nesting(order_id, bundle)
+    client = almacam_client(credentials)
     try:
-        result = nesting.wait_for_completion(deadline_s, on_poll, sleep)
+        result = client.wait(
+            order_id,
+            view,
+            expected_time=expected,
+            deadline=deadline_s,
+            on_poll=on_poll,
+            sleep=sleep,
+            index=bundle.index,
+        )
     except AlmaCamValidationError as exc:
         _emit_failed(order_resource(order_id), exc)
         raise
@@ -279,3 +291,56 @@ def fetch_previews(credentials: AlmaCamCredentials, order_id: int, count: int) -
     for missing in previews.missing:
         get_run_logger().warning("%s", missing.sentence())
     return previews
+
+
+@dataclass(frozen=True)
+class PrefectSteps:
+    """AlmaCAM's steps as this module's tasks, for one account (see :class:`AlmaCamSteps`).
+
+    Big inputs (drawings, the order) are passed to the tasks under ``quote()``: Prefect does not
+    walk them looking for futures.
+    """
+
+    credentials: AlmaCamCredentials
+
+    def build_order(
+        self,
+        drawings: list[CheckedDrawing],
+        sheets: list[SheetFormat],
+        time_s: float,
+        spacing: float,
+    ) -> OrderBundle:
+        """:func:`build_order`."""
+        return build_order(quote(drawings), sheets, time_s, spacing)
+
+    def submit(self, bundle: OrderBundle, resend: bool) -> int:
+        """:func:`submit_order`, cached on the account and the order's content."""
+        return submit_order(self.credentials, quote(bundle), resend)
+
+    def resubmit(self, bundle: OrderBundle, resend: bool, replacing: int) -> int:
+        """:func:`submit_order` past its cache, the remembered ``replacing`` not reused."""
+        again = submit_order.with_options(refresh_cache=True)
+        return again(self.credentials, quote(bundle), resend, replacing=replacing)
+
+    def answered_since(self, bundle: OrderBundle, order_id: int, since: datetime) -> bool:
+        """:func:`answered_since` (reads the submit record)."""
+        return answered_since(self.credentials, bundle, order_id, since)
+
+    def order_is_current(self, order_id: int, bundle: OrderBundle) -> bool:
+        """:func:`order_is_current`."""
+        return order_is_current(self.credentials, order_id, quote(bundle))
+
+    def wait_result(
+        self, order_id: int, view: View, bundle: OrderBundle, deadline_s: float
+    ) -> AlmaCamResult:
+        """:func:`wait_result`."""
+        return wait_result(self.credentials, order_id, view, quote(bundle), deadline_s)
+
+    def fetch_previews(self, order_id: int, count: int) -> Previews:
+        """:func:`fetch_previews`."""
+        return fetch_previews(self.credentials, order_id, count)
+
+
+def steps(credentials: AlmaCamCredentials) -> AlmaCamSteps:
+    """The steps of :class:`~nestflow.engines.almacam.AlmaCamEngine` for an account's block."""
+    return PrefectSteps(credentials)

@@ -17,20 +17,21 @@ import pytest
 from PIL import Image
 
 from nestflow.almacam.client import AlmaCamClient
-from nestflow.almacam.engine import AlmaCamEngine
+from nestflow.almacam.orders import order_bundle
 from nestflow.almacam.previews import MissingPreview, fetch_previews, png_problem
-from nestflow.engines.base import EngineSettings, PartOrder, SheetSpec
+from nestflow.engines.base import EngineSettings, PartOrder
 from nestflow.geometry.reader import read_drawing
-from sandbox.almacam.service import ALMACAM
-from sandbox.config import SandboxConfig
-from sandbox.faults import FaultKind, FaultLayer, FaultPlan, FaultRule
-from sandbox.server import RunningSandbox, start_sandbox
+from nestflow.sandbox.almacam.service import ALMACAM
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.faults import FaultKind, FaultLayer, FaultPlan, FaultRule
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
+from nestflow.stock import SheetFormat
 from tests.misbehaving import Answer, Misbehaving
 from tests.pace import load_factor
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 #: Room for the bracket (180 x 120) or the gusset (150 x 150), never both (their area is larger).
-SMALL_SHEET = SheetSpec(name="200x160", length=200.0, height=160.0, quantity=4)
+SMALL_SHEET = SheetFormat(name="200x160", length=200.0, height=160.0, quantity=4, border_gap=0.0)
 NO_PAUSE = (0.0, 0.0)
 #: The first preview's route only.
 FIRST = r"/image/0$"
@@ -61,13 +62,12 @@ def two_nestings() -> Iterator[TwoNestings]:
             for name in ("bracket.dxf", "gusset.dxf")
             for part in read_drawing(EXAMPLES / name)
         ]
+        bundle = order_bundle(lines, [SMALL_SHEET], EngineSettings(time_s=1.0, spacing=5.0))
         with AlmaCamClient(sandbox.almacam_url, sandbox.almacam_token, timeout=10.0) as client:
-            nesting = AlmaCamEngine(client).trigger(
-                lines, [SMALL_SHEET], EngineSettings(time_s=1.0, spacing=5.0)
-            )
-            result = nesting.wait_for_completion(60.0)
+            order_id = client.submit(bundle.order, index=bundle.index)
+            result = client.wait(order_id, "full", expected_time=1.0, deadline=60.0)
         assert len(result.nestings) == 2
-        yield TwoNestings(sandbox, nesting.order_id, len(result.nestings))
+        yield TwoNestings(sandbox, order_id, len(result.nestings))
 
 
 @pytest.fixture

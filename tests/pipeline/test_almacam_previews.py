@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from flows.nest_to_cnc import nest_to_cnc
-from flows.parameters import DrawingSource, EngineName, PushEngine
-from flows.quote import quote
-from sandbox.faults import FaultKind, FaultPlan, FaultRule
-from sandbox.server import RunningSandbox
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.parameters import DrawingSource, EngineName, PushEngine
+from nestflow.flows.quote import quote
+from nestflow.sandbox.faults import FaultKind, FaultPlan, FaultRule
+from nestflow.sandbox.server import RunningSandbox
 from tests.pipeline.conftest import LOCAL_FAST, LOCAL_MATERIAL, dropped_parts
 
 
@@ -77,7 +77,7 @@ def _cannot_draw(*args: object, **kwargs: object) -> bytes:
 def test_a_picture_that_cannot_be_drawn_costs_neither_the_layout_nor_its_push(
     engine: str, monkeypatch, example_folder, drop_laser, pipeline_blocks
 ) -> None:
-    monkeypatch.setattr("flows.engines.base.render_layout_png", _cannot_draw)
+    monkeypatch.setattr("nestflow.engines.results.render_layout_png", _cannot_draw)
     folder = example_folder("bracket.dxf", "gusset.dxf")
     job = f"no-pictures-{uuid.uuid4().hex[:6]}"
 
