@@ -8,10 +8,12 @@ tests/pipeline/test_waits.py; these are the pieces, without a Prefect server.
 
 from __future__ import annotations
 
+import ast
 import contextvars
 import signal
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import cloudpickle
 import pytest
@@ -30,6 +32,7 @@ from nestflow.waiting import (
     interruptible_sleep,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
 #: Nothing listens there: the clients are built and closed, never sent anything.
 ALMACAM = AlmaCamCredentials(base_url="http://127.0.0.1:9", token="token-of-the-run")
 CLOUDNEST = CloudNestCredentials(
@@ -152,3 +155,36 @@ def test_installing_cancellation_inside_a_flow_run_leaves_prefects_sigterm_handl
     with capture_sigterm():
         install_cancellation()
         assert is_prefect_sigterm_handler_installed()
+
+
+def _task_runner_of(decorator: ast.expr) -> str | None:
+    """The class a ``@flow(task_runner=...)`` decorator names (None: no ``task_runner``)."""
+    if not isinstance(decorator, ast.Call):
+        return None
+    for keyword in decorator.keywords:
+        if keyword.arg == "task_runner" and isinstance(keyword.value, ast.Call):
+            return ast.unparse(keyword.value.func)
+    return None
+
+
+def _is_flow(decorator: ast.expr) -> bool:
+    """Whether a decorator is ``@flow`` or ``@flow(...)`` (also ``@prefect.flow``)."""
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return ast.unparse(target).rpartition(".")[2] == "flow"
+
+
+#: Every flow function of flows/: (file name, its definition).
+FLOWS = [
+    (path.name, node)
+    for path in sorted((ROOT / "flows").rglob("*.py"))
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+    if isinstance(node, ast.FunctionDef) and any(_is_flow(d) for d in node.decorator_list)
+]
+
+
+@pytest.mark.parametrize("name", [f"{file}:{node.name}" for file, node in FLOWS])
+def test_every_flow_runs_its_tasks_with_the_run_task_runner(name: str) -> None:
+    """Without it a run's clients are the process's; an interrupted run's threads keep waiting."""
+    (node,) = [node for file, node in FLOWS if f"{file}:{node.name}" == name]
+    runners = {_task_runner_of(d) for d in node.decorator_list} - {None}
+    assert runners == {"RunTaskRunner"}, f"{name}: @flow(task_runner=RunTaskRunner(...))"
