@@ -1,31 +1,44 @@
-"""The engine interface, shaped like Prefect's ``JobBlock``/``JobRun``: trigger, wait, fetch.
+"""One engine contract: what every nesting engine implements (CloudNest, AlmaCAM, our solver).
 
-An engine is triggered with the checked parts (each with its quantity, rotations and flip), the
-sheet stock and the settings, and returns a run; the run can be waited for and its result is a
-list of layouts (sheet, quantity, placements of named parts, used length) plus the copies it left
-out. Results go through the safety gate (:mod:`nestflow.gate`) before anything is written or
-pushed.
+A run drives every engine it asks for through :class:`Engine`, in two halves, so that all of them
+compute at once: ``start`` triggers the nesting (AlmaCAM and the local solver only submit;
+CloudNest's start waits for its drawings to be processed, so it is started last), ``finish``
+waits, fetches, passes every layout through the safety gate (:mod:`nestflow.gate`) and
+summarises. Then ``files`` gives the gated layout files and pictures, and ``layouts_to_cut`` the
+layouts as they go to a machine. An engine never raises from ``start`` or ``finish``: a failure is
+recorded in its :attr:`Engine.summary` and the others go on; the run decides at the end.
 
-Two kinds of answer exist. An engine that says where each part lies (the local solver, AlmaCAM's
-``full`` view) gives layouts with placements, and the gate reads those
-(:func:`nestflow.gate.check_layouts`). An engine whose answer has no usable placements (CloudNest
-gives no flip, and its file is what the machine cuts) gives layouts without placements and, for
-each, the file it delivered (:attr:`EngineResult.files`) with the names of the parts on it
-(:attr:`EngineResult.part_names`); the gate reads the files
-(:func:`nestflow.gate.check_dxf_layouts`).
+An engine is its module plus one entry of :mod:`nestflow.engines.registry` (name, title,
+credentials block, capabilities); the run's choices, the report's titles and the summary's keys
+come from the registry. What an engine reaches through Prefect (its tasks: submit records that
+survive a restart, retries, caching) it is given as *steps*, a small protocol its own module
+defines and ``nestflow/tasks/<engine>.py`` implements; the core never imports Prefect. Vendor
+specifics (parts a service refuses, previews, a submit nobody saw answered) live in the engine's
+own module.
 
-What an engine needs beyond parts, sheets and settings (a client, a job name, a material, the
-bytes of the drawings) is given to its constructor; the trigger is the same for all.
+The lower-level types here (:class:`PartOrder`, :class:`EngineSettings`, :class:`EngineResult`)
+are what an engine's nesting takes and gives: the parts as ordered, and the layouts of named
+parts plus what was left out.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from nestflow.engines.registry import EngineEntry
 from nestflow.geometry.layout import SheetLayout
 from nestflow.geometry.models import Part
+from nestflow.run_options import InDoubt, MaterialSpec, Mode, NestingSettings
+from nestflow.stock import SheetFormat
+
+if TYPE_CHECKING:  # both import this module (their models name PartOrder)
+    from nestflow.intake import Intake
+    from nestflow.report import EngineSummary
+    from nestflow.targets import LayoutToCut
 
 
 class PartOrder(BaseModel):
@@ -37,18 +50,6 @@ class PartOrder(BaseModel):
     quantity: int = Field(ge=1)
     rotations: tuple[float, ...] = (0.0, 90.0, 180.0, 270.0)
     flip: bool = False
-
-
-class SheetSpec(BaseModel):
-    """One sheet format in stock (mm)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    length: float = Field(gt=0)
-    height: float = Field(gt=0)
-    quantity: int = Field(ge=1)
-    border_gap: float = Field(default=0.0, ge=0)
 
 
 class EngineSettings(BaseModel):
@@ -79,29 +80,58 @@ class EngineResult(BaseModel):
     part_names: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
-@runtime_checkable
-class EngineRun(Protocol):
-    """A triggered nesting (``isinstance`` checks that its methods exist)."""
+@dataclass(frozen=True)
+class EngineContext:
+    """What every engine of a run is given: the job, the checked drawings, stock and settings.
 
-    def wait_for_completion(self, timeout_s: float) -> object:
-        """Block until the nesting finished.
+    Attributes:
+        job: The round's job name (the name the services know the job by).
+        intake: The checked drawings of this round (what the ledger says is missing).
+        material: Material, thickness, gas and density of every drawing.
+        sheets: The sheet formats in stock.
+        nesting: Optimisation time, spacing, rotations, flip, longest wait.
+        mode: ``quote`` (statistics, previews) or ``production`` (layout files, push).
+        in_doubt: What to do with a request an earlier run sent but never saw answered.
+    """
 
-        What it returns is the engine's own (AlmaCAM: its raw answer); callers of the interface
-        ignore it and call :meth:`fetch_result`. After ``timeout_s`` it raises the engine's
-        timeout error: ``TimeoutError`` (local), ``AlmaCamTimeout``, ``CloudNestWaitTimeout``.
-        """
+    job: str
+    intake: Intake
+    material: MaterialSpec
+    sheets: list[SheetFormat]
+    nesting: NestingSettings
+    mode: Mode = Mode.PRODUCTION
+    in_doubt: InDoubt = InDoubt.REFUSE
 
-    def fetch_result(self) -> EngineResult:
-        """The finished nesting's layouts (raises when the nesting was not waited for)."""
 
+class Engine(ABC):
+    """One nesting engine's part of a run: start, finish, files, layouts to cut.
 
-@runtime_checkable
-class Engine(Protocol):
-    """Something that nests parts onto sheets (``isinstance`` checks its members exist)."""
+    Subclasses set :attr:`entry` (their registry entry) and :attr:`summary` (an empty one for
+    their name until ``finish``). See the module docstring for the protocol.
+    """
 
-    name: str
+    #: The engine's registry entry: name, title, credentials block and capabilities.
+    entry: ClassVar[EngineEntry]
+    #: What the engine did: layouts (gated), left-out parts, errors; failed when it stopped.
+    summary: EngineSummary
 
-    def trigger(
-        self, lines: list[PartOrder], sheets: list[SheetSpec], settings: EngineSettings
-    ) -> EngineRun:
-        """Start nesting ``lines`` onto ``sheets``."""
+    @property
+    def name(self) -> str:
+        """The engine's name in parameters, summaries, file folders and push records."""
+        return self.entry.name
+
+    @abstractmethod
+    def start(self, ctx: EngineContext) -> None:
+        """Trigger the nesting (failures are recorded in ``summary``, never raised)."""
+
+    @abstractmethod
+    def finish(self, ctx: EngineContext) -> None:
+        """Wait, fetch, pass every layout through the safety gate, summarise (never raises)."""
+
+    @abstractmethod
+    def files(self) -> dict[str, bytes]:
+        """The gated layout files and their pictures, by file name (``<engine>/<sheet>.dxf``)."""
+
+    @abstractmethod
+    def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
+        """The gated layouts as they go to a machine."""
