@@ -3,44 +3,39 @@
 Sequence: read and check the drawings (bad ones rejected by name, the rest go on); start every
 engine asked for (see :mod:`flows.engines`), then collect each one's layouts through the safety
 gate; compare; write the layout files; push the chosen engine's layouts exactly once through the
-chosen machine target; optionally wait for the machine; write ``summary.json`` and the artifacts.
-Everything from the engines to the push runs under the job's lease, so two runs of one job never
-work on it at once. The run ends Failed when nothing could be nested, and when it was asked to
-push but the job did not reach the machine whole.
+chosen machine target (:mod:`tasks.push_protocol`); optionally wait for the machine; write
+``summary.json`` and the artifacts. Everything from the engines to the push runs under the job's
+lease, so two runs of one job never work on it at once. The run ends Failed when nothing could be
+nested, and when it was asked to push but the job did not reach the machine whole.
+
+The flow's parameters are checked together once, then each step is given the part it needs:
+the drawings go to the intake, the engine names to the nesting, the push choices to the
+destination, and the ledger's plan makes the round.
 """
 
 # No ``from __future__ import annotations`` here: Prefect builds the parameter model from this
 # signature when a deployment loads the file by path, where string annotations do not resolve.
 
-import hashlib
 from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from dataclasses import replace
 
 from prefect import flow, get_run_logger
 from prefect.filesystems import WritableFileSystem
-from prefect.runtime import flow_run
-from prefect.task_runners import ThreadPoolTaskRunner
 
-from blocks.loading import load_block
-from blocks.settings import CuttingParameters, MachineTarget, SheetFormat, SheetStock
-from flows.engines import FlowEngine, RunContext, engine_runs, read_drawings
-from flows.outputs import (
+from nestflow.blocks.settings import SheetFormat
+from nestflow.engines.base import EngineContext
+from nestflow.flows.engines import FlowEngine, engine_runs, read_drawings
+from nestflow.flows.outputs import (
     NothingNested,
     PushIncomplete,
     PushInDoubt,
-    Round,
     finish,
     in_doubt_reason,
     nothing_nested_reason,
     push_incomplete_reason,
-    push_layouts,
-    settle_pending,
-    wait_for_production,
     write_layouts,
 )
-from flows.parameters import (
+from nestflow.flows.parameters import (
     DEFAULT_ENGINES,
     BlockNames,
     DrawingSource,
@@ -54,45 +49,26 @@ from flows.parameters import (
     TargetKind,
     Units,
 )
-from nestflow.intake import Intake
-from nestflow.ledger import cut_elsewhere, drawings_cut, plan_cut
-from nestflow.report import (
-    Pricing,
-    PushRecord,
-    RunSummary,
-    price_run,
-    rejected_progress,
-    sheets_engine,
+from nestflow.ledger import cut_elsewhere
+from nestflow.report import RunSummary, price_run, rejected_progress, sheets_engine
+from nestflow.tasks.leases import job_lease
+from nestflow.tasks.ledger import cut_by_other_jobs, file_away_cut
+from nestflow.tasks.push_protocol import (
+    Destination,
+    find_destination,
+    open_job,
+    plan_round,
+    push_round,
 )
-from nestflow.targets import LayoutToCut, Target
-from tasks.inbox import file_away
-from tasks.leases import job_lease
-from tasks.ledger import jobs_that_cut, read_ledger, remember_cut, write_ledger
-from tasks.storage import load_filesystem
-from tasks.targets import machine_target
-
-DEFAULT_OUTPUT_FOLDER = Path("out")
-
-
-def resolve_job_name(name: str, intake: Intake | None = None) -> str:
-    """Replace ``{date}`` by the run's scheduled day and ``{content}`` by the drawings' digest.
-
-    ``{content}`` names a job after what it holds (the checked drawings' sha256): a scheduled run
-    over the same drawings is the same job, whose ledger knows what was cut.
-    """
-    if "{date}" in name:
-        scheduled = flow_run.scheduled_start_time or datetime.now(UTC)
-        name = name.replace("{date}", scheduled.strftime("%Y-%m-%d"))
-    if "{content}" in name:
-        shas = sorted(d.sha256 for d in intake.drawings) if intake is not None else []
-        digest = hashlib.sha256("\n".join(shas).encode()).hexdigest()[:12] if shas else "empty"
-        name = name.replace("{content}", digest)
-    return name
-
-
-def stock_sheets(blocks: BlockNames, sheets: list[SheetFormat]) -> list[SheetFormat]:
-    """The sheet formats of the Sheet Stock block when one is named, else ``sheets``."""
-    return load_block(SheetStock, blocks.sheet_stock).sheets if blocks.sheet_stock else sheets
+from nestflow.tasks.run_scope import RunTaskRunner
+from nestflow.tasks.run_setup import (
+    DEFAULT_OUTPUT_FOLDER,
+    new_summary,
+    pricing_of,
+    resolve_job_name,
+    stock_sheets,
+)
+from nestflow.tasks.storage import load_filesystem
 
 
 def _priced_engine(runs: list[FlowEngine], recommended: str | None) -> FlowEngine | None:
@@ -104,41 +80,10 @@ def _priced_engine(runs: list[FlowEngine], recommended: str | None) -> FlowEngin
     return chosen or next((run for run in runs if run.quotes and run.summary.nested), None)
 
 
-def pricing_of(blocks: BlockNames, material: MaterialSpec) -> Pricing:
-    """What quotes price with: the Cutting Parameters block when one is named, else defaults."""
-    rates = load_block(CuttingParameters, blocks.cutting) if blocks.cutting else None
-    return Pricing(
-        material=material.name,
-        thickness=material.thickness,
-        gas=material.gas,
-        density=material.density,
-        **({"table": rates.table, "costs": rates.costs} if rates is not None else {}),
-    )
-
-
-@dataclass(frozen=True)
-class Destination:
-    """The machine a run pushes to (its block) and the target that reaches it (or why none)."""
-
-    machine: MachineTarget
-    target: Target | str
-
-
-def _destination(params: NestToCncParameters) -> Destination | None:
-    """The run's machine and target; None when the run does not push."""
-    if params.push is PushEngine.NONE:
-        return None
-    name = params.blocks.machine or ""
-    machine = load_block(MachineTarget, name)
-    engine = params.push.value
-    target = machine_target(params.target.value, engine, machine, name, params.blocks.gateway)
-    return Destination(machine, target)
-
-
 @flow(
     name="Nest to CNC",
     flow_run_name="nest {job_name}",
-    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    task_runner=RunTaskRunner(max_workers=4),
 )
 def nest_to_cnc(
     job_name: str,
@@ -200,7 +145,9 @@ def nest_to_cnc(
         PushInDoubt: An earlier push may be on the machine and nobody can tell; nothing done.
         JobBusy: Another run of the job held it longer than ``nesting.lease_wait_s``.
     """
-    params = NestToCncParameters(
+    # The rules between the parameters (push needs a machine, file_away a folder, ...), checked
+    # before anything is read; each step below is then given only the parameters it needs.
+    NestToCncParameters(
         job_name=job_name,
         drawings=drawings,
         manifest=manifest,
@@ -218,29 +165,36 @@ def nest_to_cnc(
         file_away=file_away,
         in_doubt=in_doubt,
     )
-    intake = read_drawings(
-        params.drawings, params.manifest, material, nesting, params.units, mode, blocks
-    )
-    job = resolve_job_name(params.job_name, intake)
+    intake = read_drawings(drawings, manifest, material, nesting, units, mode, blocks)
+    job = resolve_job_name(job_name, intake)
     storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
     get_run_logger().info("job %s: %s run, push %s", job, mode.value, push.value)
-    summary = RunSummary(
-        job_name=job,
-        mode=mode.value,
-        push_engine=push.value,
-        material=material.name,
-        thickness=material.thickness,
-        density=material.density,
-        drawings=intake.files,
-        rejected=intake.rejected,
-        warnings=intake.warnings,
-    )
-    if params.file_away and not intake.drawings and not intake.rejected:
+    summary = new_summary(job, mode, push.value, material, intake)
+    inbox = drawings.folder if file_away and drawings is not None else None
+    if inbox and not intake.drawings and not intake.rejected:
         # An unattended run over an empty inbox did what it was asked: nothing.
-        note = f"no drawing in {params.drawings.folder}: nothing to do"
+        note = f"no drawing in {inbox}: nothing to do"
         return finish(summary.model_copy(update={"notes": [note]}), storage)
+    stock = stock_sheets(blocks.sheet_stock, sheets)
+    ctx = EngineContext(job, intake, material, stock, nesting, mode, in_doubt)
+    names = [name.value for name in engines]
+    destination = None
+    if push is not PushEngine.NONE:
+        destination = find_destination(
+            push.value,
+            target.value,
+            blocks.machine or "",
+            blocks.gateway,
+            in_doubt=in_doubt,
+            wait_production=wait_production,
+        )
     with job_lease(job, nesting.lease_wait_s):
-        summary = finish(_run_job(params, job, summary, intake, storage), storage)
+        elsewhere = cut_by_other_jobs(job, inbox, intake.drawings) if inbox and not recut else {}
+        summary = _run_job(summary, ctx, names, blocks, storage, destination, elsewhere, recut)
+        if inbox and not summary.pushes_in_doubt:
+            notes = file_away_cut(job, inbox, intake, summary.parts, elsewhere)
+            summary = summary.model_copy(update={"notes": [*summary.notes, *notes]})
+        summary = finish(summary, storage)
     reason = in_doubt_reason(summary)
     if reason is not None:
         raise PushInDoubt(reason)
@@ -254,37 +208,39 @@ def nest_to_cnc(
 
 
 def _run_job(
-    params: NestToCncParameters,
-    job: str,
     summary: RunSummary,
-    intake: Intake,
+    ctx: EngineContext,
+    engines: list[str],
+    blocks: BlockNames,
     storage: WritableFileSystem,
+    destination: Destination | None,
+    elsewhere: dict[str, str],
+    recut: bool,
 ) -> RunSummary:
-    """Under the job's lease: read the ledger, nest and push what is missing, file away.
+    """Under the job's lease: read the ledger, nest and push what is missing.
 
     Pushes an earlier run sent but never saw answered are settled first; while one is in doubt
     nothing is nested or pushed.
+
+    Args:
+        summary: The run's summary so far.
+        ctx: The whole job: its name, checked drawings, material, stock, nesting, mode.
+        engines: The names of the engines that nest.
+        blocks: The run's block names (the engines' credentials, cutting parameters).
+        storage: Where the run's files go.
+        destination: Where the layouts are pushed; None when the run does not push.
+        elsewhere: sha256 -> the other job that cut that drawing whole (not nested again).
+        recut: Cut the order once more.
     """
-    ledger = read_ledger(job)
-    destination = _destination(params)
-    if ledger.pending and destination is not None:
-        settled, doubts = settle_pending(job, ledger, destination.target, params.in_doubt)
-        summary = summary.model_copy(
-            update={"notes": [*summary.notes, *settled], "pushes_in_doubt": doubts}
-        )
-        for line in [*settled, *doubts]:
-            get_run_logger().warning("job %s: %s", job, line)
-        if doubts:
-            return summary
-    inbox = params.drawings.folder if params.file_away and params.drawings else None
-    nestable, elsewhere = intake.drawings, {}
-    if inbox and not params.recut:
-        found = jobs_that_cut(inbox, [d.sha256 for d in nestable])
-        elsewhere = {sha: other for sha, other in found.items() if other != job}
-        nestable = [d for d in nestable if d.sha256 not in elsewhere]
-    material = params.material
-    plan = plan_cut(ledger, nestable, material.name, material.thickness, recut=params.recut)
-    write_ledger(ledger)
+    job, intake = ctx.job, ctx.intake
+    opened = open_job(job, destination)
+    notes = [*summary.notes, *opened.settled]
+    summary = summary.model_copy(update={"notes": notes, "pushes_in_doubt": opened.doubts})
+    if opened.doubts:
+        return summary
+    nestable = [d for d in intake.drawings if d.sha256 not in elsewhere]
+    round_ = plan_round(opened.ledger, nestable, ctx.material, recut=recut)
+    plan = round_.plan
     skipped = [d for d in intake.drawings if d.sha256 in elsewhere]
     notes = [
         f"{d.ref.file}: every copy already cut by job {elsewhere[d.sha256]}; not nested"
@@ -293,54 +249,39 @@ def _run_job(
     for note in notes:
         get_run_logger().info("job %s: %s", job, note)
     summary = summary.model_copy(update={"notes": [*summary.notes, *notes]})
-    to_nest = intake.model_copy(update={"drawings": plan.drawings})
-    round_ = Round(ledger, plan)
-    summary = _nest_and_push(params, job, summary, to_nest, storage, round_, destination)
-    parts = ledger.progress(Counter(plan.before), plan.keys) + cut_elsewhere(skipped)
-    parts += rejected_progress(intake.rejected, intake.rejected_orders)  # ordered, not cut
-    summary = summary.model_copy(update={"parts": parts})
-    if inbox:
-        cut = drawings_cut(parts)
-        remember_cut(job, inbox, sorted(cut - set(elsewhere)))
-        summary = _file_away(summary, intake, cut, inbox)
-    return summary
-
-
-def _file_away(summary: RunSummary, intake: Intake, cut: set[str], inbox: str) -> RunSummary:
-    """Move the drawings cut whole to ``processed/``, the rejected ones to ``rejected/``."""
-    done = [d.ref.path for d in intake.drawings if d.sha256 in cut and d.ref.path]
-    rejected = {
-        str(Path(inbox) / f.file): f"{f.file} ({f.kind}): {f.message}" for f in intake.rejected
-    }
-    filed = file_away(done, rejected, inbox)
-    notes = [f"filed {len(filed.processed)} in processed/, {len(filed.rejected)} in rejected/"]
-    notes += [f"left in place: {why}" for why in filed.left]
-    return summary.model_copy(update={"notes": [*summary.notes, *notes]})
-
-
-def _nest_and_push(
-    params: NestToCncParameters,
-    job: str,
-    summary: RunSummary,
-    intake: Intake,
-    storage: WritableFileSystem,
-    round_: Round,
-    destination: Destination | None,
-) -> RunSummary:
-    """The engines asked for, the layout files, the push and the wait (under the job's lease).
-
-    The engines nest this round's drawings (what the ledger says is missing) under the round's
-    job name; pushes are checked against and recorded in the ledger.
-    """
-    blocks, mode, push = params.blocks, params.mode, params.push
-    material, nesting = params.material, params.nesting
-    stock = stock_sheets(blocks, params.sheets)
-    view = "stats" if mode is Mode.QUOTE else "full"
-    ctx = RunContext(
-        round_.plan.engine_job, intake, material, stock, nesting, view, params.in_doubt
+    this_round = replace(
+        ctx, job=round_.job, intake=intake.model_copy(update={"drawings": plan.drawings})
     )
-    runs = engine_runs([name.value for name in params.engines], blocks)
-    if intake.drawings:
+    runs, files, summary = _nest(summary, this_round, engines, blocks, storage)
+    if destination is not None:
+        records, notes = push_round(round_, runs, files, destination)
+        summary = summary.model_copy(update={"pushes": records, "notes": [*summary.notes, *notes]})
+    parts = round_.ledger.progress(Counter(plan.before), plan.keys) + cut_elsewhere(skipped)
+    parts += rejected_progress(intake.rejected, intake.rejected_orders)  # ordered, not cut
+    return summary.model_copy(update={"parts": parts})
+
+
+def _nest(
+    summary: RunSummary,
+    ctx: EngineContext,
+    engines: list[str],
+    blocks: BlockNames,
+    storage: WritableFileSystem,
+) -> tuple[list[FlowEngine], dict[str, bytes], RunSummary]:
+    """The engines asked for nest this round, priced, their layout files written.
+
+    Args:
+        summary: The run's summary so far.
+        ctx: This round: its job name and the drawings the ledger says are missing.
+        engines: The names of the engines that nest.
+        blocks: The run's block names (the engines' credentials, cutting parameters).
+        storage: Where the layout files go.
+
+    Returns:
+        The engines (their gated layouts), the files written, the summary with both.
+    """
+    runs = engine_runs(engines, blocks)
+    if ctx.intake.drawings:
         # All engines compute at once: those whose start only submits go first, so they compute
         # while the others' start waits on its service; they are collected in the same order.
         ordered = sorted(runs, key=lambda run: run.waits_in_start)
@@ -350,43 +291,12 @@ def _nest_and_push(
             run.finish(ctx)
         summary = summary.model_copy(update={"engines": [run.summary for run in runs]})
     files = {name: data for run in runs for name, data in run.files().items()}
-    if mode is Mode.QUOTE:
+    if ctx.mode is Mode.QUOTE:
         quoting = _priced_engine(runs, summary.recommended)
         priced = quoting.name if quoting is not None else None
     else:  # production prices what it cuts: the engine pushed, else the sheet report's
         priced = cut.engine if (cut := sheets_engine(summary)) is not None else None
     if priced is not None:
-        summary = price_run(summary, priced, pricing_of(blocks, material), intake.parts_by_name())
-    summary = write_layouts(summary, storage, files)
-    if destination is None:
-        return summary
-    chosen = next((run for run in runs if run.name == push.value), None)
-    layouts = chosen.layouts_to_cut(job, files) if chosen is not None else []
-    layouts = [layout.model_copy(update={"round": ctx.job}) for layout in layouts]
-    return _push(params, job, summary, layouts, round_, destination)
-
-
-def _push(
-    params: NestToCncParameters,
-    job: str,
-    summary: RunSummary,
-    layouts: list[LayoutToCut],
-    round_: Round,
-    destination: Destination,
-) -> RunSummary:
-    """Push the chosen engine's gated layouts through the chosen target; wait when asked."""
-    machine, target = destination.machine, destination.target
-    notes = list(summary.notes)
-    records: list[PushRecord] = []
-    engine = params.push.value
-    if isinstance(target, str):
-        notes.append(f"nothing pushed: {target}")
-    else:
-        records = push_layouts(job, layouts, target, round_)
-        if not layouts:
-            notes.append(f"nothing pushed: {engine} produced no layout to push")
-        if params.wait_production and target.reports_progress:
-            records = wait_for_production(records, target, machine.production_timeout_s)
-        elif params.wait_production:
-            notes.append(f"{target.label} reports no production progress; not waited for")
-    return summary.model_copy(update={"pushes": records, "notes": notes})
+        pricing = pricing_of(blocks.cutting, ctx.material)
+        summary = price_run(summary, priced, pricing, ctx.intake.parts_by_name())
+    return runs, files, write_layouts(summary, storage, files)

@@ -1,45 +1,28 @@
-"""Turning a run's results into files and artifacts, and pushing the chosen layouts.
+"""What a run leaves: its files and artifacts, and its outcome (why it ends Failed, if it does).
 
 Shared by ``nest_to_cnc`` and ``quote``: layout DXF files and pictures are written first, with
 the pick list and the sheet report of the engine pushed (else the recommended one), then
-(production) the push, then ``summary.json`` and the artifacts, so the report shows the push.
+(production) the push (:mod:`tasks.push_protocol`), then ``summary.json`` and the artifacts, so
+the report shows the push. The run's outcome is read from its final summary.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import partial
-
-from prefect import get_run_logger
 from prefect.filesystems import WritableFileSystem
-from prefect.utilities.annotations import quote
 
-from flows.engines.base import file_name
-from flows.parameters import InDoubt
-from nestflow.ledger import CutPlan, JobLedger, LedgerPush
+from nestflow.engines.results import file_name
 from nestflow.report import (
     PICK_LIST,
     SHEET_REPORT,
     EngineSummary,
-    PushRecord,
     RunSummary,
     pick_list_csv,
     sheet_report_html,
     sheets_engine,
     slug,
 )
-from nestflow.targets import LayoutToCut, PushLookup, Target, not_sent
-from tasks.ledger import write_ledger
-from tasks.push import (
-    ALREADY_PUSHED,
-    exactly_once,
-    look_up_push,
-    push_key,
-    push_layout,
-    wait_until_cut,
-)
-from tasks.results import publish_report, report_pictures, write_outputs
-from tasks.storage import describe
+from nestflow.tasks.results import publish_report, report_pictures, write_outputs
+from nestflow.tasks.storage import describe
 
 
 class RunIncomplete(RuntimeError):
@@ -209,151 +192,3 @@ def push_incomplete_reason(summary: RunSummary) -> str | None:
 
 def _incomplete(summary: RunSummary, reasons: list[str]) -> str:
     return f"job {summary.job_name}: push to the machine incomplete: " + " | ".join(reasons)
-
-
-# ----------------------------------------------------------------------------------- push
-
-
-@dataclass(frozen=True)
-class Round:
-    """This run's round of a job: its ledger (written as pushes land) and what it nests."""
-
-    ledger: JobLedger
-    plan: CutPlan
-
-
-def settle_pending(
-    job_name: str, ledger: JobLedger, target: Target | str, in_doubt: InDoubt
-) -> tuple[list[str], list[str]]:
-    """Settle the pushes an earlier run sent but never saw answered, before anything else.
-
-    Each one is looked up (its push record, else the target); what the target cannot tell is
-    settled by ``in_doubt`` (a person checked the machine) or stays in doubt.
-
-    Returns:
-        What was settled (one sentence each) and what is still in doubt (the run must stop).
-    """
-    notes, doubts = [], []
-    for push in list(ledger.pending):
-        lookup = _look_up(job_name, push, target)
-        landed = lookup.landed
-        if landed is None and in_doubt is not InDoubt.REFUSE:
-            landed = in_doubt is InDoubt.LANDED
-            lookup = lookup.model_copy(
-                update={"detail": f"{lookup.detail}; in_doubt={in_doubt.value} says so"}
-            )
-        sent = f"{push.describe()}, sent {push.at:%Y-%m-%d %H:%M:%S} UTC by a run stopped before"
-        if landed:
-            ledger.record(push.model_copy(update={"reference": lookup.reference or "by hand"}))
-            notes.append(f"{sent} its answer: {lookup.detail}: recorded as cut")
-        elif landed is False:
-            ledger.forget(push)
-            notes.append(f"{sent} its answer: {lookup.detail}: its parts are cut by this run")
-        else:
-            doubts.append(
-                f"{sent} its answer may be on the machine: {lookup.detail}. Look at the "
-                "machine, then run the job again with in_doubt=landed if it has the layout "
-                "or in_doubt=resend if it does not"
-            )
-    if notes:
-        write_ledger(ledger)
-    return notes, doubts
-
-
-def _look_up(job_name: str, push: LedgerPush, target: Target | str) -> PushLookup:
-    if isinstance(target, str) or target.key != push.target:
-        why = target if isinstance(target, str) else f"this run pushes to {target.key}"
-        return PushLookup(landed=None, detail=f"cannot look it up ({why})")
-    return look_up_push(quote(target), job_name, push)
-
-
-def push_layouts(
-    job_name: str, layouts: list[LayoutToCut], target: Target, round_: Round
-) -> list[PushRecord]:
-    """Push every layout through ``target`` once (across retries, crashes and re-runs).
-
-    Each layout's parts are checked against the job's ledger first: a layout that would cut a
-    part more often than ordered (or a superseded drawing's part) is refused, never pushed.
-    Every push is written down as pending before it is sent and recorded once it landed.
-    """
-    return [_push_once(job_name, layout, target, round_) for layout in layouts]
-
-
-def _push_once(job_name: str, layout: LayoutToCut, target: Target, round_: Round) -> PushRecord:
-    ledger, by_name = round_.ledger, round_.plan.by_name
-    entry = LedgerPush(
-        target=target.key,
-        round=layout.round,
-        engine=layout.engine,
-        layout_id=layout.layout_id,
-        sheets=layout.quantity,
-        parts={
-            by_name.get(name, f"?/{name}"): count * layout.quantity
-            for name, count in layout.parts.items()
-        },
-        file=layout.file_name if layout.dxf else None,
-        engine_job_id=layout.engine_job_id,
-    )
-    earlier = ledger.pushed(*entry.identity)
-    if earlier is not None:
-        status, reference = ALREADY_PUSHED, earlier.reference
-    else:
-        refused = target.accepts(layout)
-        problems = [] if refused else ledger.over_order(entry.parts)
-        if problems:
-            refused = "refused by the job ledger: " + "; ".join(problems)
-        if refused:
-            get_run_logger().error("%s not pushed: %s", entry.describe(), refused)
-            status, reference = "failed", refused
-        else:
-            status, reference = _send(job_name, layout, target, ledger, entry)
-    return PushRecord(
-        engine=layout.engine,
-        layout_id=layout.layout_id,
-        target=target.label,
-        quantity=layout.quantity,
-        status=status,
-        reference=reference,
-    )
-
-
-def _send(
-    job_name: str, layout: LayoutToCut, target: Target, ledger: JobLedger, entry: LedgerPush
-) -> tuple[str, str]:
-    """Write the push down as pending, send it once, and record how it ended."""
-    ledger.begin(entry)
-    write_ledger(ledger)
-    try:
-        status, reference = exactly_once(
-            job_name, push_key(job_name, entry), partial(push_layout, quote(target), layout)
-        )
-    except Exception as exc:  # noqa: BLE001 - one failed push is reported, the others go on
-        if not_sent(exc):
-            ledger.forget(entry)
-            write_ledger(ledger)
-            reference = str(exc)
-        else:
-            reference = (
-                f"{exc}; it may have reached the machine: the job's next run looks before "
-                "pushing it again"
-            )
-        get_run_logger().error("push of %s failed: %s", entry.describe(), reference)
-        return "failed", reference
-    ledger.record(entry.model_copy(update={"reference": reference}))
-    write_ledger(ledger)
-    return status, reference
-
-
-def wait_for_production(
-    records: list[PushRecord], target: Target, deadline_s: float
-) -> list[PushRecord]:
-    """Wait until the machine reports every sheet of each layout pushed through ``target`` cut."""
-    done = []
-    for record in records:
-        if record.status != "failed" and record.reference:
-            cut = wait_until_cut(
-                quote(target), record.engine, record.layout_id, record.reference, deadline_s
-            )
-            record = record.model_copy(update={"production": cut.describe()})
-        done.append(record)
-    return done

@@ -10,13 +10,12 @@ cost; per part, one copy's cut length, pierces, marking, cut time, mass and cost
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
-from prefect.task_runners import ThreadPoolTaskRunner
 
-from blocks.settings import SheetFormat
-from flows.engines import RunContext, engine_runs, read_drawings
-from flows.nest_to_cnc import DEFAULT_OUTPUT_FOLDER, pricing_of, resolve_job_name, stock_sheets
-from flows.outputs import NothingNested, finish, nothing_nested_reason, write_layouts
-from flows.parameters import (
+from nestflow.blocks.settings import SheetFormat
+from nestflow.engines.base import EngineContext
+from nestflow.flows.engines import engine_runs, read_drawings
+from nestflow.flows.outputs import NothingNested, finish, nothing_nested_reason, write_layouts
+from nestflow.flows.parameters import (
     DEFAULT_QUOTE_ENGINE,
     BlockNames,
     DrawingSource,
@@ -35,7 +34,15 @@ from nestflow.report import (
     price_run,
     slug,
 )
-from tasks.storage import load_filesystem
+from nestflow.tasks.run_scope import RunTaskRunner
+from nestflow.tasks.run_setup import (
+    DEFAULT_OUTPUT_FOLDER,
+    new_summary,
+    pricing_of,
+    resolve_job_name,
+    stock_sheets,
+)
+from nestflow.tasks.storage import load_filesystem
 
 
 def quote_table(lines: list[QuoteLine]) -> list[dict[str, object]]:
@@ -87,7 +94,7 @@ def part_quote_table(quotes: list[PartQuote]) -> list[dict[str, object]]:
     ]
 
 
-@flow(name="Quote", flow_run_name="quote {job_name}", task_runner=ThreadPoolTaskRunner(4))
+@flow(name="Quote", flow_run_name="quote {job_name}", task_runner=RunTaskRunner(4))
 def quote(
     job_name: str,
     drawings: DrawingSource | None = None,
@@ -130,28 +137,19 @@ def quote(
     (run,) = engine_runs([engine.value], blocks)
     if not run.quotes:
         raise ValueError(f"{engine.value} does not quote: use almacam or local")
-    stock = stock_sheets(blocks, sheets)
+    stock = stock_sheets(blocks.sheet_stock, sheets)
     storage = load_filesystem(blocks.output_storage, DEFAULT_OUTPUT_FOLDER)
     intake = read_drawings(drawings, manifest, material, nesting, units, Mode.QUOTE, blocks)
     job = resolve_job_name(job_name, intake)
-    ctx = RunContext(job, intake, material, stock, nesting, "stats", in_doubt)
+    ctx = EngineContext(job, intake, material, stock, nesting, Mode.QUOTE, in_doubt)
     if intake.drawings:
         run.start(ctx)
         run.finish(ctx)
-    summary = RunSummary(
-        job_name=job,
-        mode="quote",
-        push_engine="none",
-        material=material.name,
-        thickness=material.thickness,
-        density=material.density,
-        drawings=intake.files,
-        rejected=intake.rejected,
-        warnings=intake.warnings,
-        engines=[run.summary] if intake.drawings else [],
-    )
+    summary = new_summary(job, Mode.QUOTE, "none", material, intake)
+    summary = summary.model_copy(update={"engines": [run.summary] if intake.drawings else []})
     # Per sheet, per format, in all and per part (the sheets' figures add up to the lines').
-    summary = price_run(summary, run.name, pricing_of(blocks, material), intake.parts_by_name())
+    pricing = pricing_of(blocks.cutting, material)
+    summary = price_run(summary, run.name, pricing, intake.parts_by_name())
     lines = summary.quote
     summary = write_layouts(summary, storage, run.files())
     if lines:

@@ -3,6 +3,9 @@
 A ledger is read at the start of a run and written after each change, by the run that holds the
 job's lease only (:mod:`tasks.leases`), so two runs never write one ledger at once. Each write
 replaces the file atomically (a crash leaves the previous ledger, never half of one).
+
+Next to them, per inbox, the drawings a job cut whole (inbox semantics, ``file_away``): a run
+skips what another job cut, and files away what it cut itself (:func:`file_away_cut`).
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from nestflow.ledger import JobLedger
-from nestflow.report import slug
-from tasks.leases import require_lease
-from tasks.storage import shared_folder, write_atomically
+from nestflow.intake import CheckedDrawing, Intake
+from nestflow.ledger import JobLedger, drawings_cut
+from nestflow.report import PartProgress, slug
+from nestflow.tasks.inbox import file_away
+from nestflow.tasks.leases import require_lease
+from nestflow.tasks.storage import shared_folder, write_atomically
 
 
 def ledger_root() -> Path:
@@ -95,3 +100,38 @@ def remember_cut(job: str, inbox: str, sha256s: list[str]) -> None:
     for sha in sha256s:
         record = {"job": job, "inbox": inbox, "sha256": sha}
         write_atomically(_marker(inbox, sha), json.dumps(record).encode())
+
+
+def cut_by_other_jobs(job: str, inbox: str, drawings: list[CheckedDrawing]) -> dict[str, str]:
+    """sha256 -> the other job that cut every ordered copy of that drawing from ``inbox``.
+
+    Inbox semantics: a drawing another job cut whole is not nested again (the run notes it).
+    """
+    found = jobs_that_cut(inbox, [d.sha256 for d in drawings])
+    return {sha: other for sha, other in found.items() if other != job}
+
+
+def file_away_cut(
+    job: str,
+    inbox: str,
+    intake: Intake,
+    parts: list[PartProgress],
+    elsewhere: dict[str, str],
+) -> list[str]:
+    """Remember the drawings ``job`` cut whole, then file the inbox's drawings away.
+
+    The drawings cut whole go to ``processed/``, the rejected ones to ``rejected/``; one cut by
+    another job (``elsewhere``) is that job's to remember.
+
+    Returns:
+        What was filed and what was left in place, one sentence each.
+    """
+    cut = drawings_cut(parts)
+    remember_cut(job, inbox, sorted(cut - set(elsewhere)))
+    done = [d.ref.path for d in intake.drawings if d.sha256 in cut and d.ref.path]
+    rejected = {
+        str(Path(inbox) / f.file): f"{f.file} ({f.kind}): {f.message}" for f in intake.rejected
+    }
+    filed = file_away(done, rejected, inbox)
+    notes = [f"filed {len(filed.processed)} in processed/, {len(filed.rejected)} in rejected/"]
+    return notes + [f"left in place: {why}" for why in filed.left]

@@ -1,4 +1,7 @@
-"""Push layouts to the machine exactly once, across retries, crashes and re-runs.
+"""The push's Prefect steps: send one layout, its once-only transaction, look-up, wait for the cut.
+
+The protocol that uses them (ledger read, pending record, send, settle) is
+:mod:`tasks.push_protocol`; this module holds the pieces that need Prefect's features.
 
 Each push runs inside a Prefect transaction keyed by the job and the layout (and the target).
 The transaction's record is written on commit to the result storage
@@ -38,11 +41,11 @@ from nestflow.targets import (
     PushLookup,
     Target,
 )
-from tasks.events import emit, layout_resource
-from tasks.leases import require_lease
-from tasks.policy import business_key, read_only
-from tasks.progress import Progress
-from tasks.storage import shared_folder
+from nestflow.tasks.events import emit, layout_resource
+from nestflow.tasks.leases import require_lease
+from nestflow.tasks.policy import business_key, read_only
+from nestflow.tasks.progress import Progress
+from nestflow.tasks.storage import shared_folder
 
 PUSHED = "pushed"
 ALREADY_PUSHED = "already pushed"
