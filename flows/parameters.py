@@ -5,9 +5,10 @@ Parameters carry block *names*, never secrets: Prefect stores and shows flow par
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, create_model, model_validator
 
 from nestflow.blocks.settings import SheetFormat
+from nestflow.engines.registry import ENGINES
 
 # The run's choices and settings live in the core (no Prefect there, so the command line can
 # check them before importing Prefect); re-exported here, where the flows have always taken them.
@@ -42,13 +43,9 @@ __all__ = [
 ]
 
 
-class BlockNames(BaseModel):
-    """Names of the Prefect blocks the run uses (credentials and settings live there)."""
+class RunBlocks(BaseModel):
+    """The Prefect blocks a run reads its settings from (``BlockNames`` adds the credentials)."""
 
-    cloudnest: str = Field(
-        default=DEFAULT_BLOCK, description="CloudNest Credentials block (nestflow-cloudnest-*)."
-    )
-    almacam: str = Field(default=DEFAULT_BLOCK, description="AlmaCAM Credentials block.")
     sheet_stock: str | None = Field(
         default=None, description="Sheet Stock block; when set, its formats replace `sheets`."
     )
@@ -81,7 +78,28 @@ class BlockNames(BaseModel):
     @property
     def gateway(self) -> str:
         """The credentials block of the gateway that reaches machines (server push, upload cut)."""
-        return self.cloudnest
+        return str(getattr(self, "cloudnest", DEFAULT_BLOCK))
+
+
+#: Names of the Prefect blocks the run uses: a credentials block for each registered engine that
+#: needs one (a field named for the engine, made from the registry), and the settings blocks.
+BlockNames = create_model(
+    "BlockNames",
+    __base__=RunBlocks,
+    __doc__="Names of the Prefect blocks the run uses (credentials and settings live there).",
+    __module__=__name__,
+    **{
+        name: (
+            str,
+            Field(
+                default=DEFAULT_BLOCK,
+                description=f"{entry.title} credentials block (block type {entry.block}).",
+            ),
+        )
+        for name, entry in ENGINES.items()
+        if entry.block
+    },
+)
 
 
 class NestToCncParameters(RunChoices):

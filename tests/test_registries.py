@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from nestflow.engines.registry import ENGINES
 from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.parameters import DEFAULT_BLOCK, BlockNames
 from nestflow.flows.quote import quote
 from nestflow.ledger import LedgerPush
 from nestflow.report import ENGINE_TITLES, EngineSummary
@@ -62,6 +63,13 @@ def test_the_flows_run_forms_offer_the_registered_choices() -> None:
     assert form["PushEngine"]["enum"] == [*ENGINE_NAMES, "none"]
     assert form["TargetKind"]["enum"] == ["auto", *TARGETS]
     assert quote.parameters.model_dump()["definitions"]["EngineName"]["enum"] == ENGINE_NAMES
+
+
+def test_a_run_names_a_credentials_block_for_each_engine_that_needs_one() -> None:
+    needs = [name for name, entry in ENGINES.items() if entry.block]
+    blocks = BlockNames()
+    assert [getattr(blocks, name) for name in needs] == [DEFAULT_BLOCK] * len(needs)
+    assert not {name for name in ENGINES if name not in needs} & set(BlockNames.model_fields)
 
 
 def _machine(gmid: int | None = None, card_id: str | None = None, drop: str | None = None):
