@@ -27,7 +27,9 @@ modules = set()
 for layer in ("", ".flows", ".tasks", ".blocks", ".cli", ".deploy", ".sandbox"):
     package = importlib.import_module("nestflow" + layer)
     modules.add(package.__name__)
-    modules.update(m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + "."))
+    found = pkgutil.walk_packages(package.__path__, package.__name__ + ".")
+    # A distribution's build script (sandbox/setup.py) is not a module of the package.
+    modules.update(m.name for m in found if m.name.rpartition(".")[2] != "setup")
 for name in sorted(modules):
     importlib.import_module(name)
 print(json.dumps({
