@@ -304,14 +304,10 @@ class PrefectSteps:
     credentials: AlmaCamCredentials
 
     def build_order(
-        self,
-        drawings: list[CheckedDrawing],
-        sheets: list[SheetFormat],
-        time_s: float,
-        spacing: float,
+        self, drawings: list[CheckedDrawing], sheets: list[SheetFormat], settings: EngineSettings
     ) -> OrderBundle:
         """:func:`build_order`."""
-        return build_order(quote(drawings), sheets, time_s, spacing)
+        return build_order(quote(drawings), sheets, settings.time_s, settings.spacing)
 
     def submit(self, bundle: OrderBundle, resend: bool) -> int:
         """:func:`submit_order`, cached on the account and the order's content."""

@@ -37,17 +37,9 @@ from nestflow.almacam.models import FullResult, StatsResult, View
 from nestflow.almacam.orders import OrderBundle, foreign_result_reasons
 from nestflow.almacam.previews import MissingPreview, Previews
 from nestflow.almacam.summary import almacam_summary
-from nestflow.engines.base import Engine, EngineContext
+from nestflow.engines import results
+from nestflow.engines.base import Engine, EngineContext, EngineSettings
 from nestflow.engines.registry import ENGINES, EngineEntry
-from nestflow.engines.results import (
-    cut_list,
-    drawn_pictures,
-    failed,
-    failure_lines,
-    file_name,
-    identified,
-    named_files,
-)
 from nestflow.gate import UnsafeLayouts
 from nestflow.geometry.layout import SheetLayout, write_layout_dxf
 from nestflow.intake import CheckedDrawing, without_parts
@@ -66,11 +58,7 @@ class AlmaCamSteps(Protocol):
     """What the engine asks of the service (the account is the steps'; each call may raise)."""
 
     def build_order(
-        self,
-        drawings: list[CheckedDrawing],
-        sheets: list[SheetFormat],
-        time_s: float,
-        spacing: float,
+        self, drawings: list[CheckedDrawing], sheets: list[SheetFormat], settings: EngineSettings
     ) -> OrderBundle:
         """The order of the drawings' parts on ``sheets`` (raises ``ValueError`` for no part)."""
 
@@ -185,8 +173,8 @@ class AlmaCamEngine(Engine):
         are left out (each named with AlmaCAM's reason in the engine's ``unplaced``, so the run
         does not end green) and the order of the others is submitted.
         """
-        nesting = ctx.nesting
-        self.bundle = self.steps.build_order(drawings, ctx.sheets, nesting.time_s, nesting.spacing)
+        settings = EngineSettings(time_s=ctx.nesting.time_s, spacing=ctx.nesting.spacing)
+        self.bundle = self.steps.build_order(drawings, ctx.sheets, settings)
         try:
             return self.steps.submit(self.bundle, ctx.in_doubt is InDoubt.RESEND)
         except AlmaCamValidationError as exc:
@@ -256,7 +244,7 @@ class AlmaCamEngine(Engine):
             raise UnsafeLayouts("almacam", problems)
         summary = almacam_summary(order_id, result, bundle)
         summary = summary.model_copy(update={"unplaced": self.left_out + summary.unplaced})
-        self.summary = identified(summary, ctx)
+        self.summary = results.identified(summary, ctx)
 
     def _draw_pictures(self) -> None:
         """The gated layouts drawn by us, each part named and the sheet titled.
@@ -265,7 +253,9 @@ class AlmaCamEngine(Engine):
         taken from AlmaCAM's unlabelled preview (which is then not asked for).
         """
         count = len(self.layouts)
-        self.summary, self.images = drawn_pictures(self.summary, count, self.layouts.__getitem__)
+        self.summary, self.images = results.drawn_pictures(
+            self.summary, count, self.layouts.__getitem__
+        )
 
     def _previews(self, order_id: int, count: int) -> None:
         """Fetch AlmaCAM's previews (a quote has no layouts to draw); nothing fails for them.
@@ -298,8 +288,8 @@ class AlmaCamEngine(Engine):
         if isinstance(exc, AlmaCamValidationError):
             lines = [f"{exc.endpoint}: {exc.message}", *exc.describe()]  # names parts and files
         else:
-            lines = failure_lines(exc)
-        self.summary = failed(self.name, reference, lines)
+            lines = results.failure_lines(exc)
+        self.summary = results.failed(self.name, reference, lines)
         self.layouts, self.images = [], {}
 
     def files(self) -> dict[str, bytes]:
@@ -313,9 +303,11 @@ class AlmaCamEngine(Engine):
             write_layout_dxf(layout, info=row.info)
             for layout, row in zip(self.layouts, rows, strict=False)
         ]
-        pictures = {file_name(self.summary, i, "png"): png for i, png in self.images.items()}
-        return pictures | named_files(self.summary, "dxf", dxf)
+        pictures = {
+            results.file_name(self.summary, i, "png"): png for i, png in self.images.items()
+        }
+        return pictures | results.named_files(self.summary, "dxf", dxf)
 
     def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
         """The gated layouts (nested DXF files) as they go to a machine."""
-        return cut_list(self.summary, job, files)
+        return results.cut_list(self.summary, job, files)

@@ -39,13 +39,8 @@ class ClientSteps:
     previews_asked: list[int] = field(default_factory=list)
 
     def build_order(
-        self,
-        drawings: list[CheckedDrawing],
-        sheets: list[SheetFormat],
-        time_s: float,
-        spacing: float,
+        self, drawings: list[CheckedDrawing], sheets: list[SheetFormat], settings: EngineSettings
     ) -> OrderBundle:
-        settings = EngineSettings(time_s=time_s, spacing=spacing)
         return order_bundle(order_lines(drawings), sheets, settings)
 
     def submit(self, bundle: OrderBundle, resend: bool) -> int:
