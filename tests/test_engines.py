@@ -87,4 +87,5 @@ def test_an_engine_that_fails_records_why_in_its_summary_instead_of_raising() ->
     assert engine.summary.errors == ["the local solver did not finish within 0.01 s"]
     assert engine.files() == {} and engine.layouts_to_cut("contract-job", {}) == []
     for thread in set(threading.enumerate()) - before:
-        thread.join(30.0)
+        if "_solve" in thread.name:  # the solve left running ends within its time limit
+            thread.join(30.0)

@@ -31,30 +31,20 @@ WIRING = {
     r"\.device_upload_cut\(": {"nestflow/targets/upload_cut.py"},
     r"\bpush_layout\(\s*self\.client": {"nestflow/targets/cloudnest_push.py"},
     r"\.production_push\(": {"nestflow/cloudnest/jobs.py"},
-    # An engine's part of a run is named only in its module and the registry.
-    r"\bAlmaCamRun\b": {
-        "flows/engines/almacam.py",
-        "flows/engines/__init__.py",
-        "flows/engines/adapter.py",  # its run until AlmaCAM is ported (issue 20)
-    },
-    # A core engine is named only in its module and its registry entry (the adapter builds it).
-    r"\bCloudNestEngine\b": {"nestflow/engines/cloudnest.py", "nestflow/engines/registry.py"},
-    r"\bLocalEngine\b": {"nestflow/engines/local.py", "nestflow/engines/registry.py"},
-    # An engine's tasks are called only by its part of a run.
-    r"from nestflow\.tasks import almacam|from nestflow\.tasks\.almacam import": {
-        "flows/engines/almacam.py"
-    },
-    # ... or reached through the adapter, which finds them by the engine's name.
+    # A core engine is imported or built by no other module: the adapter builds it from its
+    # registry entry (which names it by import path).
+    r"import\b.*\bAlmaCamEngine\b|\bAlmaCamEngine\(": {"nestflow/engines/almacam.py"},
+    r"import\b.*\bCloudNestEngine\b|\bCloudNestEngine\(": {"nestflow/engines/cloudnest.py"},
+    r"import\b.*\bLocalEngine\b|\bLocalEngine\(": {"nestflow/engines/local.py"},
+    # An engine's tasks are imported by no other module: the adapter finds its steps by its name.
+    r"from nestflow\.tasks import almacam|from nestflow\.tasks\.almacam import": set(),
     r"from nestflow\.tasks import cloudnest|from nestflow\.tasks\.cloudnest import": set(),
     r"from nestflow\.tasks import local|from nestflow\.tasks\.local import": set(),
-    # The core engines are triggered by their own tasks (and the local one by its own run).
-    r"\bAlmaCamEngine\(": {"nestflow/almacam/engine.py", "tasks/almacam.py"},
 }
 
-#: Vendor credentials: the engine's run, its tasks, the clients, the gateway of the targets, the
+#: Vendor credentials: the engines' tasks, the clients, the gateway of the targets, the
 #: demo that saves the sandbox's blocks, and ``nestflow doctor``, which checks them read-only.
 CREDENTIALS = {
-    "flows/engines/almacam.py",
     "tasks/almacam.py",
     "tasks/cloudnest.py",
     "tasks/clients.py",

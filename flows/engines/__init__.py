@@ -11,7 +11,4 @@ from nestflow.engines.base import EngineContext
 from nestflow.flows.engines.adapter import FlowEngine, engine_runs
 from nestflow.flows.engines.intake import read_drawings
 
-#: What every engine of a run is given (the core's :class:`~nestflow.engines.base.EngineContext`).
-RunContext = EngineContext
-
-__all__ = ["EngineContext", "FlowEngine", "RunContext", "engine_runs", "read_drawings"]
+__all__ = ["EngineContext", "FlowEngine", "engine_runs", "read_drawings"]

@@ -18,14 +18,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Protocol
 
 from prefect import get_run_logger
 from prefect.blocks.core import Block
 
 import nestflow.blocks  # noqa: F401 - registers the credentials blocks' types by their slugs
 from nestflow.blocks.loading import load_block
-from nestflow.engines.base import EngineContext
+from nestflow.engines.base import Engine, EngineContext
 from nestflow.engines.registry import ENGINES, EngineEntry
 from nestflow.flows.parameters import BlockNames
 from nestflow.report import EngineSummary
@@ -33,24 +32,6 @@ from nestflow.targets import LayoutToCut
 
 #: The logger the core engines write to (:mod:`nestflow.engines.results`).
 ENGINE_LOG = "nestflow.engines"
-
-
-class Drivable(Protocol):
-    """What the run calls on an engine (every :class:`~nestflow.engines.base.Engine` has it)."""
-
-    summary: EngineSummary
-
-    def start(self, ctx: EngineContext) -> None:
-        """Trigger the nesting."""
-
-    def finish(self, ctx: EngineContext) -> None:
-        """Wait, fetch, gate, summarise."""
-
-    def files(self) -> dict[str, bytes]:
-        """The gated layout files and their pictures."""
-
-    def layouts_to_cut(self, job: str, files: dict[str, bytes]) -> list[LayoutToCut]:
-        """The gated layouts as they go to a machine."""
 
 
 class FlowEngine:
@@ -61,7 +42,7 @@ class FlowEngine:
         engine: The engine, built for this run.
     """
 
-    def __init__(self, entry: EngineEntry, engine: Drivable) -> None:
+    def __init__(self, entry: EngineEntry, engine: Engine) -> None:
         self.entry = entry
         self.engine = engine
 
@@ -114,10 +95,8 @@ def engine_runs(names: list[str], blocks: BlockNames) -> list[FlowEngine]:
     return [FlowEngine(ENGINES[name], _built(ENGINES[name], blocks)) for name in names]
 
 
-def _built(entry: EngineEntry, blocks: BlockNames) -> Drivable:
+def _built(entry: EngineEntry, blocks: BlockNames) -> Engine:
     """The engine of ``entry``, with its steps for the credentials the run names."""
-    if not _ported(entry):
-        return _legacy_run(entry, blocks)
     engine = entry.load()
     tasks = _tasks_module(entry)
     if tasks is None:
@@ -142,26 +121,6 @@ def _credentials(entry: EngineEntry, blocks: BlockNames) -> Block | None:
             f"`blocks.{entry.name}`"
         )
     return load_block(Block.get_block_class_from_key(entry.block), name)
-
-
-# Until AlmaCAM is a core engine with steps (issue 20), its run is the flow-side one it was.
-_LEGACY = {"almacam": "nestflow.flows.engines.almacam:AlmaCamRun"}
-
-
-def _ported(entry: EngineEntry) -> bool:
-    """Whether the engine is a core class with its steps (else its old flow-side run)."""
-    if entry.name not in _LEGACY:
-        return True
-    try:
-        entry.load()
-        return hasattr(importlib.import_module(f"nestflow.tasks.{entry.name}"), "steps")
-    except (ImportError, AttributeError):
-        return False
-
-
-def _legacy_run(entry: EngineEntry, blocks: BlockNames) -> Drivable:
-    module, _, attribute = _LEGACY[entry.name].partition(":")
-    return getattr(importlib.import_module(module), attribute).from_blocks(blocks)
 
 
 class _ToRunLog(logging.Handler):
