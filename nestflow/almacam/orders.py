@@ -36,10 +36,11 @@ from nestflow.almacam.models import (
     Sheet,
     StatsResult,
 )
-from nestflow.engines.base import EngineSettings, PartOrder, SheetSpec
+from nestflow.engines.base import EngineSettings, PartOrder
 from nestflow.geometry.encoding import contour_to_almacam
 from nestflow.geometry.layout import Placement
 from nestflow.geometry.models import Part
+from nestflow.stock import SheetFormat
 
 #: Upper bound of a free rotation: the vendor's real orders use 359.9 for "any angle".
 FREE_MAX_ANGLE = 359.9
@@ -245,7 +246,7 @@ class OrderBundle(BaseModel):
 
     order: Order
     index: OrderIndex
-    sheets: dict[int, SheetSpec]
+    sheets: dict[int, SheetFormat]
     """Sheet id -> the stock format."""
 
     def digest(self) -> str:
@@ -255,7 +256,7 @@ class OrderBundle(BaseModel):
 
 
 def order_bundle(
-    lines: Sequence[PartOrder], sheets: Sequence[SheetSpec], settings: EngineSettings
+    lines: Sequence[PartOrder], sheets: Sequence[SheetFormat], settings: EngineSettings
 ) -> OrderBundle:
     """The order of some parts as ordered: one order part per line.
 
@@ -285,7 +286,7 @@ def order_bundle(
     ]
     stock = [
         OrderSheet(
-            name=s.name,
+            name=s.label,
             length=s.length,
             height=s.height,
             quantity=s.quantity,

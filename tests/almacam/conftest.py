@@ -140,9 +140,9 @@ class AlmaCamEndpoint:
 @pytest.fixture(scope="session")
 def almacam_sandbox() -> Iterator[AlmaCamEndpoint]:
     """The AlmaCAM sandbox on 127.0.0.1, a free port, speed factor :data:`SANDBOX_SPEED`."""
-    from sandbox.almacam.service import ALMACAM
-    from sandbox.config import SandboxConfig
-    from sandbox.server import start_sandbox
+    from nestflow.sandbox.almacam.service import ALMACAM
+    from nestflow.sandbox.config import SandboxConfig
+    from nestflow.sandbox.server import start_sandbox
 
     config = SandboxConfig(almacam_port=0, speed=SANDBOX_SPEED)
     with start_sandbox(config, services=[ALMACAM]) as sandbox:

@@ -27,12 +27,12 @@ from nestflow.almacam.errors import (
     AlmaCamTransportError,
 )
 from nestflow.almacam.models import Computing, Order, PartSpec, StatsResult
+from nestflow.sandbox.almacam.gateway.app import AlmaCamLimits
+from nestflow.sandbox.almacam.service import ALMACAM, build_almacam
+from nestflow.sandbox.config import SandboxConfig
+from nestflow.sandbox.faults import FaultKind, FaultPlan, FaultRule
+from nestflow.sandbox.server import RunningSandbox, start_sandbox
 from nestflow.waiting import WaitCancelled, cancel_waits
-from sandbox.almacam.gateway.app import AlmaCamLimits
-from sandbox.almacam.service import ALMACAM, build_almacam
-from sandbox.config import SandboxConfig
-from sandbox.faults import FaultKind, FaultPlan, FaultRule
-from sandbox.server import RunningSandbox, start_sandbox
 from tests.almacam.conftest import HELLO_WORLD
 from tests.misbehaving import MIB, Misbehaving
 

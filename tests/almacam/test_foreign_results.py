@@ -14,11 +14,12 @@ import pytest
 
 from nestflow.almacam.models import FullResult, StatsResult
 from nestflow.almacam.orders import OrderBundle, foreign_result_reasons, order_bundle
-from nestflow.engines.base import EngineSettings, PartOrder, SheetSpec
+from nestflow.engines.base import EngineSettings, PartOrder
 from nestflow.geometry.reader import read_drawing
+from nestflow.stock import SheetFormat
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-SHEET = SheetSpec(name="1000x500", length=1000.0, height=500.0, quantity=5)
+SHEET = SheetFormat(name="1000x500", length=1000.0, height=500.0, quantity=5, border_gap=0.0)
 
 
 @pytest.fixture(scope="module")

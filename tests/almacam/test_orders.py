@@ -9,7 +9,7 @@ from nestflow.almacam.models import ErrorItem, PunctualOrientation, RangeOrienta
 from nestflow.almacam.orders import OrderLine, OrderSheet, build_order, orientations_for
 from nestflow.geometry.encoding import contour_from_almacam
 from nestflow.geometry.models import Contour, Part, Vertex
-from sandbox.almacam.endpoints.schema import ORDER_VALIDATOR
+from nestflow.sandbox.almacam.endpoints.schema import ORDER_VALIDATOR
 
 OUTER_AREA = 100 * 50 - (10 * 10 - math.pi * 10**2 / 4)  # one corner rounded, radius 10
 HOLE_AREA = math.pi * 10**2

@@ -43,9 +43,9 @@ def client_of(base_url: str, **options: Any) -> AlmaCamClient:
 @pytest.fixture
 def stopped_sandbox_url() -> str:
     """The URL of an AlmaCAM sandbox that was started, then stopped (nothing listens there)."""
-    from sandbox.almacam.service import ALMACAM
-    from sandbox.config import SandboxConfig
-    from sandbox.server import start_sandbox
+    from nestflow.sandbox.almacam.service import ALMACAM
+    from nestflow.sandbox.config import SandboxConfig
+    from nestflow.sandbox.server import start_sandbox
 
     with start_sandbox(SandboxConfig(almacam_port=0), services=[ALMACAM]) as sandbox:
         url = sandbox.almacam_url

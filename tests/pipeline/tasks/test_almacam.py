@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from blocks.settings import SheetFormat
 from nestflow.almacam.errors import AlmaCamNotFound, AlmaCamTimeout, AlmaCamTransportError
-from tasks.almacam import (
+from nestflow.blocks.settings import SheetFormat
+from nestflow.tasks.almacam import (
     OrderInDoubt,
     answered_since,
     build_order,
