@@ -6,10 +6,17 @@ from pathlib import Path
 
 from prefect import get_run_logger, unmapped
 
-from blocks.loading import load_block
-from blocks.settings import DrawingRoots
-from flows.parameters import BlockNames, DrawingSource, MaterialSpec, Mode, NestingSettings, Units
 from nestflow.batching import batches
+from nestflow.blocks.loading import load_block
+from nestflow.blocks.settings import DrawingRoots
+from nestflow.flows.parameters import (
+    BlockNames,
+    DrawingSource,
+    MaterialSpec,
+    Mode,
+    NestingSettings,
+    Units,
+)
 from nestflow.geometry.reader import ReadOptions
 from nestflow.intake import (
     DrawingToCheck,
@@ -19,14 +26,14 @@ from nestflow.intake import (
     terms_for,
     with_answered_units,
 )
-from nestflow.urls import UrlPolicy
-from tasks.drawings import (
+from nestflow.tasks.drawings import (
     CHECK_BATCH,
     check_drawings,
     find_drawings,
     load_manifest,
     match_manifest,
 )
+from nestflow.urls import UrlPolicy
 
 
 def read_drawings(

@@ -12,12 +12,18 @@ import httpx
 import pytest
 from ezdxf import units
 
-from blocks import AlmaCamCredentials
-from blocks.loading import BlockNotFound
-from flows.nest_to_cnc import nest_to_cnc
-from flows.outputs import NothingNested
-from flows.parameters import DrawingSource, EngineName, InDoubt, MaterialSpec, NestingSettings
 from nestflow.almacam.client import AlmaCamClient
+from nestflow.blocks import AlmaCamCredentials
+from nestflow.blocks.loading import BlockNotFound
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.outputs import NothingNested
+from nestflow.flows.parameters import (
+    DrawingSource,
+    EngineName,
+    InDoubt,
+    MaterialSpec,
+    NestingSettings,
+)
 from nestflow.report import RunSummary, report_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
