@@ -1,7 +1,8 @@
-"""Packages whose names are imported on first use (PEP 562), so reading a registry stays light.
+"""Imports on first use, so reading a registry stays light.
 
 The engine and target packages re-export their classes, but the command line reads their
-registries before it imports anything heavy: importing the package must not import its modules.
+registries before it imports anything heavy: importing the package must not import its modules
+(PEP 562), and a registry entry names its class by import path.
 """
 
 from __future__ import annotations
@@ -32,3 +33,9 @@ def lazy_exports(
         return getattr(importlib.import_module(f"{package}.{home}"), name)
 
     return sorted(homes), attribute
+
+
+def imported(path: str) -> Any:
+    """The object an import path names, ``"package.module:attribute"`` (imports the module)."""
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)

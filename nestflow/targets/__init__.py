@@ -35,6 +35,7 @@ __all__, __getattr__ = lazy_exports(
         "registry": ("TARGETS", "TargetEntry", "auto_kind", "build_target", "register"),
         "cloudnest_push": ("CloudNestServerPush",),
         "drop_folder": ("DropFolderTarget",),
+        "gateway": ("GatewayTarget",),
         "upload_cut": ("UploadCutTarget",),
     },
 )

@@ -222,7 +222,11 @@ class TargetSetup(Protocol):
 
 
 class BuildableTarget(Protocol):
-    """A target's class: builds the target for a machine, or says why it cannot."""
+    """A target's class: whether a machine is set up for it, and the target built for it."""
+
+    @classmethod
+    def set_up_on(cls, machine: MachineSettings) -> bool:
+        """Whether ``machine`` names what the target reaches it by (``auto`` asks)."""
 
     @classmethod
     def build(cls, setup: TargetSetup) -> Target | str:
@@ -237,6 +241,11 @@ class FileTarget:
 
     label: str
     reports_progress = False
+
+    @classmethod
+    def set_up_on(cls, machine: MachineSettings) -> bool:
+        """A target that needs nothing named on the machine: always."""
+        return True
 
     def accepts(self, layout: LayoutToCut) -> str | None:
         """Any layout with a DXF file."""

@@ -6,7 +6,6 @@ upload-cut task or a drop folder). The only target that can tell how far the mac
 
 from __future__ import annotations
 
-from nestflow.cloudnest.client import CloudNestClient
 from nestflow.cloudnest.jobs import existing_push, push_layout, wait_production
 from nestflow.cloudnest.models import PlanStatus, PlanTask
 from nestflow.ledger import LedgerPush
@@ -15,44 +14,22 @@ from nestflow.targets.base import (
     LayoutToCut,
     ProgressCallback,
     PushLookup,
-    TargetSetup,
 )
+from nestflow.targets.gateway import GatewayTarget
 
 
-class CloudNestServerPush:
-    """CloudNest's server-side push of its own layouts to machine ``gmid``.
+class CloudNestServerPush(GatewayTarget):
+    """CloudNest's server-side push of its own layouts to a machine by its gmid.
 
-    Args:
-        client: A CloudNest client of the account that made the layouts.
-        gmid: The machine's id on the Bochu cloud.
-        account: Which server and account (for the exactly-once key; no secret).
+    Built with a CloudNest client of the account that made the layouts, the machine's id on the
+    Bochu cloud (``machine_id``) and the account (see :class:`GatewayTarget`).
     """
 
-    def __init__(self, client: CloudNestClient, gmid: int, account: str) -> None:
-        self.client = client
-        self.gmid = gmid
-        self.account = account
-
-    @classmethod
-    def build(cls, setup: TargetSetup) -> CloudNestServerPush | str:
-        """The push to the machine's gmid through the gateway, or why there is none."""
-        gmid = setup.machine.gmid
-        if gmid is None:
-            return f"Machine Target block {setup.machine_name!r} has no CloudNest gmid"
-        gateway = setup.gateway()
-        if gateway is None:
-            return "CloudNest's server-side push needs the CloudNest credentials block"
-        return cls(gateway.client, gmid, gateway.account)
-
-    @property
-    def key(self) -> str:
-        """Account and machine."""
-        return f"cloudnest-push|{self.account}|{self.gmid}"
-
-    @property
-    def label(self) -> str:
-        """``gmid <n>``."""
-        return f"gmid {self.gmid}"
+    machine_field = "gmid"
+    missing = "CloudNest gmid"
+    no_gateway = "CloudNest's server-side push needs the CloudNest credentials block"
+    key_prefix = "cloudnest-push"
+    label_prefix = "gmid"
 
     reports_progress = True
 
@@ -67,8 +44,9 @@ class CloudNestServerPush:
 
     def push(self, layout: LayoutToCut) -> str:
         """Push the layout for its quantity; the job's existing production tasks are checked."""
+        job = layout.engine_job_id
         result = push_layout(
-            self.client, layout.layout_id, self.gmid, layout.quantity, job=layout.engine_job_id
+            self.client, layout.layout_id, self.machine_id, layout.quantity, job=job
         )
         return result.plan_guid
 
@@ -76,8 +54,8 @@ class CloudNestServerPush:
         """Look for the production task among the CloudNest job's tasks on this machine."""
         if push.engine_job_id is None:
             return PushLookup(landed=None, detail="no CloudNest job id on record to look in")
-        plan = existing_push(self.client, push.engine_job_id, push.layout_id, self.gmid)
-        where = f"CloudNest job {push.engine_job_id}'s production tasks on gmid {self.gmid}"
+        plan = existing_push(self.client, push.engine_job_id, push.layout_id, self.machine_id)
+        where = f"CloudNest job {push.engine_job_id}'s production tasks on gmid {self.machine_id}"
         if plan is None:
             return PushLookup(landed=False, detail=f"not among {where}")
         return PushLookup(landed=True, reference=plan.guid, detail=f"found among {where}")

@@ -8,7 +8,14 @@ controller took proves nothing.
 from __future__ import annotations
 
 from nestflow.ledger import LedgerPush
-from nestflow.targets.base import FileTarget, LayoutToCut, PushLookup, Storage, TargetSetup
+from nestflow.targets.base import (
+    FileTarget,
+    LayoutToCut,
+    MachineSettings,
+    PushLookup,
+    Storage,
+    TargetSetup,
+)
 
 
 class DropFolderTarget(FileTarget):
@@ -22,6 +29,11 @@ class DropFolderTarget(FileTarget):
     def __init__(self, storage: Storage, block: str) -> None:
         self.storage = storage
         self.block = block
+
+    @classmethod
+    def set_up_on(cls, machine: MachineSettings) -> bool:
+        """Whether the machine's block names its drop folder."""
+        return bool(machine.drop_folder_block)
 
     @classmethod
     def build(cls, setup: TargetSetup) -> DropFolderTarget | str:

@@ -11,9 +11,10 @@ anything heavy).
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from nestflow.lazy import imported
 
 if TYPE_CHECKING:
     from nestflow.targets.base import BuildableTarget, MachineSettings, Target, TargetSetup
@@ -31,16 +32,14 @@ class TargetEntry:
         description: One line for the run form and the command line's help.
         target: Import path of its class (``module:Class``), which has ``build(setup)``.
         engines: The engines whose layouts it takes; None: any engine's layout file.
-        machine_field: The Machine Target block's field that names the machine for it
-            (``gmid``, ``card_id``): ``auto`` chooses it only for a machine where it is set.
-        auto: Its rank when ``auto`` chooses (lower first); None: chosen only by name.
+        auto: Its rank when ``auto`` chooses (lower first), among the targets set up on the
+            machine (its class's ``set_up_on``); None: chosen only by name.
     """
 
     kind: str
     description: str
     target: str
     engines: frozenset[str] | None = None
-    machine_field: str | None = None
     auto: int | None = None
 
     def takes(self, engine: str) -> bool:
@@ -48,13 +47,12 @@ class TargetEntry:
         return self.engines is None or engine in self.engines
 
     def set_up_on(self, machine: MachineSettings) -> bool:
-        """Whether ``machine`` has what this target needs to reach it."""
-        return self.machine_field is None or bool(getattr(machine, self.machine_field, None))
+        """Whether ``machine`` names what this target reaches it by (asks its class)."""
+        return self.load().set_up_on(machine)
 
     def load(self) -> type[BuildableTarget]:
         """The target's class (imports its module)."""
-        module, _, attribute = self.target.partition(":")
-        return getattr(importlib.import_module(module), attribute)
+        return imported(self.target)
 
 
 #: Every target, by kind, in the order the run form and the help list them.
@@ -68,7 +66,6 @@ TARGETS: dict[str, TargetEntry] = {
             ),
             target="nestflow.targets.cloudnest_push:CloudNestServerPush",
             engines=frozenset({"cloudnest"}),
-            machine_field="gmid",
             auto=0,
         ),
         TargetEntry(
@@ -78,14 +75,12 @@ TARGETS: dict[str, TargetEntry] = {
                 "id)."
             ),
             target="nestflow.targets.upload_cut:UploadCutTarget",
-            machine_field="card_id",
             auto=1,
         ),
         TargetEntry(
             kind="drop_folder",
             description="The layout DXF written into the machine's drop folder.",
             target="nestflow.targets.drop_folder:DropFolderTarget",
-            machine_field="drop_folder_block",
             auto=2,
         ),
     )
