@@ -21,7 +21,8 @@ an error, a cancel), in the run's own thread: the one hook that frames a run exa
   saying what it left running at the vendor.
 
 Prefect's own SIGTERM handler is not touched: it stays the one Prefect checks for before it
-accepts a runner's cancel.
+accepts a runner's cancel. Prefect's state hooks (``on_cancellation``, ``on_crashed``) would
+come too late for either: the engine calls them after it has left the task runner.
 """
 
 from __future__ import annotations
