@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import traceback
@@ -101,6 +102,7 @@ def sandbox(
     ] = None,
 ) -> None:
     """Serve the local vendor sandboxes (AlmaCAM, CloudNest) until Ctrl-C."""
+    _require_sandbox()
     from nestflow.sandbox.config import SandboxConfig
     from nestflow.sandbox.server import serve_forever
 
@@ -175,6 +177,7 @@ def demo(
     """
     from nestflow.cli.prefect_api import PrefectUnavailable, own_prefect_home, prefect_api
 
+    _require_sandbox()
     console = wide_console()
     try:
         with own_prefect_home(out / "prefect") as home, prefect_api(echo=_to_stderr):
@@ -186,6 +189,22 @@ def demo(
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from None
     raise typer.Exit(0 if any(e.nested for e in summary.engines) else 1)
+
+
+def _require_sandbox() -> None:
+    """Stop with one line when the sandbox distribution is not installed (a production install)."""
+    try:
+        installed = importlib.util.find_spec("nestflow.sandbox") is not None
+    except ModuleNotFoundError:
+        installed = False
+    if not installed:
+        typer.echo(
+            "Error: the vendor sandbox is not installed: it ships as its own distribution, "
+            "nestflow-sandbox (from the repository: pip install -e ./sandbox; make demo installs "
+            "it)",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 def _to_stderr(line: str) -> None:
