@@ -52,9 +52,9 @@ def run_failures() -> tuple[type[BaseException], ...]:
     """Failures of a run that are the user's to fix: said in one line, traceback in the log."""
     from prefect.exceptions import ParameterTypeError
 
-    from blocks.loading import BlockNotFound
-    from flows.outputs import RunIncomplete
-    from tasks.leases import JobBusy
+    from nestflow.blocks.loading import BlockNotFound
+    from nestflow.flows.outputs import RunIncomplete
+    from nestflow.tasks.leases import JobBusy
 
     return (
         RunIncomplete,
@@ -137,7 +137,7 @@ def parse_sheet(text: str) -> dict[str, Any]:
         UsageError: The text is not three numbers joined by ``x``, or a number is out of range.
     """
     length, height, quantity = _sheet_numbers(text)
-    from blocks.settings import SheetFormat  # a Prefect block module: imported when needed
+    from nestflow.blocks.settings import SheetFormat  # a Prefect block module: imported when needed
 
     try:
         sheet = SheetFormat(length=float(length), height=float(height), quantity=int(quantity))
@@ -358,8 +358,8 @@ def validate(flow: str, values: dict[str, Any]) -> None:
         UsageError: A value is refused; pydantic's reason, in one line.
     """
     check_choices(flow, values)
-    from blocks.settings import SheetFormat
-    from flows.parameters import BlockNames, NestToCncParameters
+    from nestflow.blocks.settings import SheetFormat
+    from nestflow.flows.parameters import BlockNames, NestToCncParameters
 
     if flow == "nest-to-cnc":
         _checked(NestToCncParameters, values)
@@ -445,7 +445,7 @@ def _block_classes() -> dict[str, type[Block]]:
     The credentials are loaded by the engines themselves; output storage may be any writable
     filesystem block.
     """
-    from blocks.settings import CuttingParameters, DrawingRoots, MachineTarget, SheetStock
+    from nestflow.blocks.settings import CuttingParameters, DrawingRoots, MachineTarget, SheetStock
 
     return {
         "sheet_stock": SheetStock,
@@ -487,11 +487,11 @@ def check_blocks(flow: str, values: dict[str, Any], flags: RunFlags | None = Non
     """
     if flow == "watch-inbox":
         return
-    from blocks.loading import BlockNotFound, load_block
-    from blocks.settings import DrawingRoots
-    from flows.engines import engine_runs
-    from flows.parameters import BlockNames
-    from tasks.storage import load_filesystem
+    from nestflow.blocks.loading import BlockNotFound, load_block
+    from nestflow.blocks.settings import DrawingRoots
+    from nestflow.flows.engines import engine_runs
+    from nestflow.flows.parameters import BlockNames
+    from nestflow.tasks.storage import load_filesystem
 
     names = BlockNames.model_validate(values.get("blocks") or {})
     try:
@@ -605,7 +605,7 @@ def environment_variables() -> list[tuple[str, str]]:
     Returns:
         ``(variable, "Block Type field (kind): description")`` in the table's order.
     """
-    from blocks.environment import FIELDS
+    from nestflow.blocks.environment import FIELDS
 
     rows = []
     for cls, specs in FIELDS.items():
@@ -620,9 +620,13 @@ def environment_variables() -> list[tuple[str, str]]:
 
 #: The modules each flow's run imports (the flow, the engines, the summary's terminal output).
 _RUN_MODULES = {
-    "nest-to-cnc": ("flows.nest_to_cnc", "flows.engines", "cli.terminal"),
-    "quote": ("flows.quote", "flows.engines", "cli.terminal"),
-    "watch-inbox": ("flows.watch_inbox",),
+    "nest-to-cnc": (
+        "nestflow.flows.nest_to_cnc",
+        "nestflow.flows.engines",
+        "nestflow.cli.terminal",
+    ),
+    "quote": ("nestflow.flows.quote", "nestflow.flows.engines", "nestflow.cli.terminal"),
+    "watch-inbox": ("nestflow.flows.watch_inbox",),
 }
 
 
@@ -655,9 +659,9 @@ def preload(name: str) -> threading.Thread:
 
 def run_flow(name: str, parameters: dict[str, Any]) -> Any:
     """Run flow ``name`` with ``parameters`` (validated by Prefect) and return its result."""
-    from flows.nest_to_cnc import nest_to_cnc
-    from flows.quote import quote
-    from flows.watch_inbox import watch_inbox
+    from nestflow.flows.nest_to_cnc import nest_to_cnc
+    from nestflow.flows.quote import quote
+    from nestflow.flows.watch_inbox import watch_inbox
 
     flows: dict[str, Any] = {"nest-to-cnc": nest_to_cnc, "quote": quote, "watch-inbox": watch_inbox}
     return flows[name](**parameters)

@@ -38,7 +38,7 @@ from nestflow.report import (
     thumbnail_png,
 )
 from nestflow.report.pictures import is_png
-from tasks.storage import read_file, write_file
+from nestflow.tasks.storage import read_file, write_file
 
 
 @task(name="Write run outputs", cache_policy=NO_CACHE)

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from flows.outputs import PushInDoubt
-from flows.parameters import InDoubt
+from nestflow.flows.outputs import PushInDoubt
+from nestflow.flows.parameters import InDoubt
 from nestflow.ledger import JobLedger
-from tasks.ledger import ledger_path
-from tasks.push import push_key
-from tasks.storage import shared_folder
+from nestflow.tasks.ledger import ledger_path
+from nestflow.tasks.push import push_key
+from nestflow.tasks.storage import shared_folder
 from tests.pipeline.conftest import dropped_parts
 
 

@@ -14,11 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from flows.nest_to_cnc import nest_to_cnc
-from flows.outputs import PushIncomplete
-from flows.parameters import DrawingSource, EngineName, MaterialSpec, NestingSettings, PushEngine
 from nestflow.cloudnest.jobs import find_job
-from tasks.ledger import ledger_path
+from nestflow.flows.nest_to_cnc import nest_to_cnc
+from nestflow.flows.outputs import PushIncomplete
+from nestflow.flows.parameters import (
+    DrawingSource,
+    EngineName,
+    MaterialSpec,
+    NestingSettings,
+    PushEngine,
+)
+from nestflow.tasks.ledger import ledger_path
 from tests.pipeline.conftest import dropped_parts, stored_as
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

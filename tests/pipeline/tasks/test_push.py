@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from nestflow.engines import PartOrder, SheetSpec
+from nestflow.engines import PartOrder
 from nestflow.geometry.layout import write_layout_dxf
+from nestflow.stock import SheetFormat
 from nestflow.targets import CloudNestServerPush, LayoutToCut, TargetError, UploadCutTarget
-from tasks.local import nest_locally
-from tasks.push import push_layout, wait_until_cut
+from nestflow.tasks.local import nest_locally
+from nestflow.tasks.push import push_layout, wait_until_cut
 from tests.pipeline.tasks.support import checked, unique
 
 ACCOUNT = "tasks-tests"
@@ -90,7 +91,9 @@ def test_push_layout_hands_another_engines_layout_file_to_the_machine(
     cloudnest, pipeline_blocks
 ) -> None:
     (gusset,) = checked("gusset.dxf")
-    sheet = SheetSpec(name="tasks 1000x500", length=1000.0, height=500.0, quantity=1)
+    sheet = SheetFormat(
+        name="tasks 1000x500", length=1000.0, height=500.0, quantity=1, border_gap=0.0
+    )
     nested = nest_locally([PartOrder(part=gusset.parts[0], quantity=1)], [sheet], 1.0, 5.0, 60.0)
     layout = LayoutToCut(
         job=unique("local-push"),
