@@ -38,10 +38,12 @@ def folder(example_folder) -> Path:
 
 
 def _run(job: str, folder: Path, names, push: PushEngine, target: TargetKind, machine: str):
+    """Nest with the pushed engine alone (the others' layouts would go nowhere) and push."""
     return nest_to_cnc(
         job_name=job,
         drawings=DrawingSource(folder=str(folder)),
         push=push,
+        engines=[EngineName(push.value)],
         target=target,
         material=MATERIAL,
         nesting=FAST,
