@@ -27,7 +27,7 @@ from nestflow.run_choices import (
     TargetKind,
 )
 from nestflow.targets import DropFolderTarget, LayoutToCut
-from nestflow.targets.registry import TARGETS, auto_kind, build_target
+from nestflow.targets.registry import TARGETS, TargetEntry, auto_kind, build_target, register
 
 ENGINE_NAMES = list(ENGINES)
 
@@ -70,6 +70,13 @@ def test_a_run_names_a_credentials_block_for_each_engine_that_needs_one() -> Non
     blocks = BlockNames()
     assert [getattr(blocks, name) for name in needs] == [DEFAULT_BLOCK] * len(needs)
     assert not {name for name in ENGINES if name not in needs} & set(BlockNames.model_fields)
+
+
+def test_a_target_registered_after_the_choices_were_made_is_refused() -> None:
+    late = TargetEntry("late", "Registered too late.", "nowhere:Target")
+    with pytest.raises(RuntimeError, match="import the plug-in before the flows"):
+        register(late)
+    assert "late" not in TARGETS
 
 
 def _machine(gmid: int | None = None, card_id: str | None = None, drop: str | None = None):

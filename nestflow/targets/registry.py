@@ -11,6 +11,7 @@ anything heavy).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 #: The kind that lets the registry choose by engine and machine.
 AUTO = "auto"
+#: The module that makes the run's choices from the registries, once, when it is imported.
+CHOICES = "nestflow.run_choices"
 
 
 @dataclass(frozen=True)
@@ -88,13 +91,19 @@ TARGETS: dict[str, TargetEntry] = {
 
 
 def register(entry: TargetEntry) -> None:
-    """Add a target (a plug-in), before the run's choices are built (``nestflow.run_choices``).
+    """Add a target (a plug-in), before the run's choices are made (``nestflow.run_choices``).
 
     Raises:
         ValueError: A target of that kind is registered already, or the kind is ``auto``.
+        RuntimeError: The run's choices were made already: the run form would not offer it.
     """
     if entry.kind in TARGETS or entry.kind == AUTO:
         raise ValueError(f"a target of kind {entry.kind!r} is registered already")
+    if CHOICES in sys.modules:
+        raise RuntimeError(
+            f"target {entry.kind!r} is registered after {CHOICES} made the run's choices: "
+            "import the plug-in before the flows and the command line"
+        )
     TARGETS[entry.kind] = entry
 
 
