@@ -107,7 +107,10 @@ class Engine(ABC):
     """One nesting engine's part of a run: start, finish, files, layouts to cut.
 
     Subclasses set :attr:`entry` (their registry entry) and :attr:`summary` (an empty one for
-    their name until ``finish``). See the module docstring for the protocol.
+    their name until ``finish``). See the module docstring for the protocol. A run builds an
+    engine with one argument, its steps, made by ``nestflow.tasks.<name>.steps(credentials)``
+    (its credentials block, or None when its entry names no block); an engine without a tasks
+    module is built with none (``flows/engines/adapter.py``).
     """
 
     #: The engine's registry entry: name, title, credentials block and capabilities.
