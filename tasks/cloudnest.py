@@ -19,6 +19,7 @@ batch answered from the cache told apart from one that ran, a Boost started afre
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
@@ -46,7 +47,7 @@ from nestflow.cloudnest.models import (
     PartAttributes,
     PartLayout,
 )
-from nestflow.engines.cloudnest import CloudNestSteps
+from nestflow.engines.cloudnest import Boost, CloudNestSteps
 from nestflow.geometry.layout import LayoutLayers
 from nestflow.run_options import MaterialSpec
 from nestflow.stock import SheetFormat
@@ -381,20 +382,10 @@ class TaskSteps:
         """:func:`wait_drawings`."""
         return wait_drawings(self.credentials, job_id, refs, deadline_s)
 
-    def start_boost(
-        self,
-        job_id: int,
-        drawing_guids: list[str],
-        plate_guids: list[str],
-        gap: float,
-        time_limit: int,
-        added_drawings: bool,
-        *,
-        again: bool,
-    ) -> None:
+    def start_boost(self, boost: Boost, *, again: bool) -> None:
         """:func:`start_boost`; ``again`` refreshes its cache (a new Boost, not the first's)."""
         start = start_boost.with_options(refresh_cache=again)
-        start(self.credentials, job_id, drawing_guids, plate_guids, gap, time_limit, added_drawings)
+        start(self.credentials, **asdict(boost))
 
     def wait_nesting(self, job_id: int, expected_s: float, deadline_s: float) -> NestDetail:
         """:func:`wait_nesting`."""

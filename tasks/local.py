@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from nestflow.engines.base import EngineResult, EngineSettings, PartOrder
-from nestflow.engines.local import InProcessSteps, LocalSteps, Solving
+from nestflow.engines.local import InProcessSteps, LocalOrder, LocalSteps, Solving
 from nestflow.stock import SheetFormat
 
 
@@ -25,23 +25,19 @@ def nest_locally(
 ) -> EngineResult:
     """Nest with our own solver in this process (submitted, so it runs beside the services)."""
     settings = EngineSettings(time_s=time_s, spacing=spacing)
-    return InProcessSteps().solve(lines, sheets, settings, deadline_s).result()
+    return InProcessSteps().solve(LocalOrder(lines, sheets, settings, deadline_s)).result()
 
 
 class TaskSteps:
     """The solve as a submitted :func:`nest_locally` task (its future is the :class:`Solving`)."""
 
-    def solve(
-        self,
-        lines: list[PartOrder],
-        sheets: list[SheetFormat],
-        settings: EngineSettings,
-        deadline_s: float,
-    ) -> Solving:
+    def solve(self, order: LocalOrder) -> Solving:
         """Submit the solve; returns at once."""
+        settings = order.settings
         # quote(): the parts' geometry is passed as it is, not walked by Prefect.
+        lines = quote(order.lines)
         return nest_locally.submit(
-            quote(lines), sheets, settings.time_s, settings.spacing, deadline_s
+            lines, order.sheets, settings.time_s, settings.spacing, order.deadline_s
         )
 
 

@@ -21,6 +21,7 @@ earlier run (the job id, each upload batch, the Boost) is the steps' business.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from shapely.geometry import Polygon
@@ -61,6 +62,27 @@ from nestflow.targets import LayoutToCut
 UPLOAD_BATCH = 20
 
 
+@dataclass(frozen=True)
+class Boost:
+    """A Boost of a job: its processed drawings on the sheets' plates.
+
+    Attributes:
+        job_id: The job.
+        drawing_guids: The drawings processed into parts.
+        plate_guids: One plate per sheet format.
+        gap: Spacing between parts, in mm.
+        time_limit: CloudNest's optimisation time, in whole seconds.
+        added_drawings: This run added drawings to the job (a nesting already there is stale).
+    """
+
+    job_id: int
+    drawing_guids: list[str]
+    plate_guids: list[str]
+    gap: float
+    time_limit: int
+    added_drawings: bool
+
+
 class CloudNestSteps(Protocol):
     """CloudNest's calls, as the engine makes them (one account's; implemented by its tasks)."""
 
@@ -87,17 +109,7 @@ class CloudNestSteps(Protocol):
     ) -> list[DrawingState]:
         """Wait until every drawing is processed or refused."""
 
-    def start_boost(
-        self,
-        job_id: int,
-        drawing_guids: list[str],
-        plate_guids: list[str],
-        gap: float,
-        time_limit: int,
-        added_drawings: bool,
-        *,
-        again: bool,
-    ) -> None:
+    def start_boost(self, boost: Boost, *, again: bool) -> None:
         """Start the job's Boost (``again``: a new one, not the answer of the first)."""
 
     def wait_nesting(self, job_id: int, expected_s: float, deadline_s: float) -> NestDetail:
@@ -206,10 +218,8 @@ class CloudNestEngine(Engine):
         assert self.job_id is not None
         guids, plates = self.boost_inputs
         nesting = ctx.nesting
-        time_limit = math.ceil(nesting.time_s)
-        self.steps.start_boost(
-            self.job_id, guids, plates, nesting.spacing, time_limit, added, again=again
-        )
+        boost = Boost(self.job_id, guids, plates, nesting.spacing, math.ceil(nesting.time_s), added)
+        self.steps.start_boost(boost, again=again)
 
     def _nested(self, ctx: EngineContext) -> NestDetail:
         """The finished nesting; once more without the parts CloudNest refused, if any.

@@ -42,20 +42,28 @@ class Solving(Protocol):
         """Wait for the solve; its layouts, or the solver's error raised."""
 
 
+@dataclass(frozen=True)
+class LocalOrder:
+    """What the local engine solves: the order's lines onto the sheets, and how long to wait.
+
+    Attributes:
+        lines: The parts as ordered.
+        sheets: The sheet formats in stock.
+        settings: The solver's time and the spacing between parts.
+        deadline_s: The longest wait for the solve; beyond it ``TimeoutError``.
+    """
+
+    lines: list[PartOrder]
+    sheets: list[SheetFormat]
+    settings: EngineSettings
+    deadline_s: float
+
+
 class LocalSteps(Protocol):
     """How the local engine's solve is run (``nestflow/tasks/local.py`` submits a task)."""
 
-    def solve(
-        self,
-        lines: list[PartOrder],
-        sheets: list[SheetFormat],
-        settings: EngineSettings,
-        deadline_s: float,
-    ) -> Solving:
-        """Start solving ``lines`` onto ``sheets``; returns at once.
-
-        Its :meth:`Solving.result` raises ``TimeoutError`` after ``deadline_s``.
-        """
+    def solve(self, order: LocalOrder) -> Solving:
+        """Start solving ``order``; returns at once (its result waits ``order.deadline_s``)."""
 
 
 class LocalSolve:
@@ -123,15 +131,9 @@ class _Waited:
 class InProcessSteps:
     """The solve in a thread of this process, no Prefect (what the task runs, and tests)."""
 
-    def solve(
-        self,
-        lines: list[PartOrder],
-        sheets: list[SheetFormat],
-        settings: EngineSettings,
-        deadline_s: float,
-    ) -> Solving:
-        """Start the solver thread; its result is waited for at most ``deadline_s``."""
-        return _Waited(start_solve(lines, sheets, settings), deadline_s)
+    def solve(self, order: LocalOrder) -> Solving:
+        """Start the solver thread; its result is waited for at most ``order.deadline_s``."""
+        return _Waited(start_solve(order.lines, order.sheets, order.settings), order.deadline_s)
 
 
 class LocalEngine(Engine):
@@ -157,8 +159,9 @@ class LocalEngine(Engine):
         nesting = ctx.nesting
         self.lines = order_lines(ctx.intake.drawings)
         settings = EngineSettings(time_s=nesting.time_s, spacing=nesting.spacing)
+        order = LocalOrder(self.lines, ctx.sheets, settings, nesting.max_wait_s)
         try:
-            self._solving = self.steps.solve(self.lines, ctx.sheets, settings, nesting.max_wait_s)
+            self._solving = self.steps.solve(order)
         except Exception as exc:  # noqa: BLE001 - one engine failing leaves the others going
             self.summary = failed(self.name, None, failure_lines(exc))
 
