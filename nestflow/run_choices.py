@@ -16,6 +16,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, model_validator
 
 from nestflow.engines.registry import ENGINES
+from nestflow.plugins import load_plugins, mark_choices_made
 from nestflow.run_options import DrawingSource, InDoubt, MaterialSpec, Mode, NestingSettings, Units
 from nestflow.targets.registry import AUTO, TARGETS
 
@@ -34,6 +35,8 @@ def _choices(name: str, what: str, described: Mapping[str, str]) -> type[StrEnum
     return choices
 
 
+# Plug-ins register their engines and targets before the choices below are made from them.
+load_plugins()
 _ENGINES = {name: entry.description for name, entry in ENGINES.items()}
 EngineName = _choices("EngineName", "A nesting engine a run can ask for", _ENGINES)
 PushEngine = _choices(
@@ -48,12 +51,13 @@ TargetKind = _choices(
     },
 )
 
-#: The engines a run uses when it names none: every vendor (an engine with a credentials block),
-#: computing at once.
-DEFAULT_ENGINES = tuple(EngineName(name) for name, entry in ENGINES.items() if entry.block)
+#: The engines a run uses when it names none (the entries marked ``default``: both vendors,
+#: computing at once).
+DEFAULT_ENGINES = tuple(EngineName(name) for name, entry in ENGINES.items() if entry.default)
 #: The engine that prices a job when a quote names none: the first that quotes (AlmaCAM's cheap
 #: ``stats`` view).
 DEFAULT_QUOTE_ENGINE = next(EngineName(name) for name, entry in ENGINES.items() if entry.quotes)
+mark_choices_made()
 
 
 class RunChoices(BaseModel):

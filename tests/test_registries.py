@@ -18,6 +18,7 @@ from nestflow.flows.nest_to_cnc import nest_to_cnc
 from nestflow.flows.parameters import DEFAULT_BLOCK, BlockNames
 from nestflow.flows.quote import quote
 from nestflow.ledger import LedgerPush
+from nestflow.plugins import PluginError
 from nestflow.report import ENGINE_TITLES, EngineSummary
 from nestflow.run_choices import (
     DEFAULT_ENGINES,
@@ -52,7 +53,7 @@ def test_a_summary_takes_every_registered_engine_and_refuses_another_name() -> N
 
 
 def test_the_defaults_are_the_vendors_and_the_first_quoting_engine() -> None:
-    assert [e.value for e in DEFAULT_ENGINES] == [n for n, e in ENGINES.items() if e.block]
+    assert [e.value for e in DEFAULT_ENGINES] == [n for n, e in ENGINES.items() if e.default]
     assert ENGINES[DEFAULT_QUOTE_ENGINE.value].quotes
 
 
@@ -74,7 +75,7 @@ def test_a_run_names_a_credentials_block_for_each_engine_that_needs_one() -> Non
 
 def test_a_target_registered_after_the_choices_were_made_is_refused() -> None:
     late = TargetEntry("late", "Registered too late.", "nowhere:Target")
-    with pytest.raises(RuntimeError, match="import the plug-in before the flows"):
+    with pytest.raises(PluginError, match="import the plug-in before the flows"):
         register(late)
     assert "late" not in TARGETS
 

@@ -1,7 +1,7 @@
 """The engine registry: every engine a run can ask for, by name, with what the run needs to know.
 
 Adding an engine is its module (a subclass of :class:`nestflow.engines.base.Engine`) and one
-entry here, or one :func:`register` call before the flows are imported (a plug-in). Everything
+entry here, or one :func:`register` call in a plug-in (:mod:`nestflow.plugins`). Everything
 that names engines is derived from this registry: the run parameters' choices
 (``EngineName``, ``PushEngine``), the summary's engine keys, the report's titles, the blocks the
 run loads. Entries name the engine's class by import path, so reading the registry imports no
@@ -13,6 +13,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from nestflow.plugins import refuse_if_late
 
 if TYPE_CHECKING:
     from nestflow.engines.base import Engine
@@ -32,6 +34,7 @@ class EngineEntry:
         quotes: Its summary prices a job (sheets and used length per format) in quote mode.
         waits_in_start: Its ``start`` waits on its service, so it is started after the engines
             whose start only submits (they compute meanwhile).
+        default: It nests in a run that names no engine (a plug-in joins only when it says so).
     """
 
     name: str
@@ -41,6 +44,7 @@ class EngineEntry:
     block: str | None = None
     quotes: bool = False
     waits_in_start: bool = False
+    default: bool = False
 
     def load(self) -> type[Engine]:
         """The engine's class (imports its module)."""
@@ -62,6 +66,7 @@ ENGINES: dict[str, EngineEntry] = {
             block="nestflow-cloudnest-credentials",
             quotes=False,
             waits_in_start=True,
+            default=True,
         ),
         EngineEntry(
             name="almacam",
@@ -70,6 +75,7 @@ ENGINES: dict[str, EngineEntry] = {
             engine="nestflow.engines.almacam:AlmaCamEngine",
             block="nestflow-almacam-credentials",
             quotes=True,
+            default=True,
         ),
         EngineEntry(
             name="local",
@@ -83,11 +89,13 @@ ENGINES: dict[str, EngineEntry] = {
 
 
 def register(entry: EngineEntry) -> None:
-    """Add an engine (a plug-in), before the flows and the run parameters are imported.
+    """Add an engine (a plug-in, see :mod:`nestflow.plugins`), before the run's choices are made.
 
     Raises:
         ValueError: An engine of that name is registered already.
+        PluginError: The run's choices were made already: the run form would not offer it.
     """
     if entry.name in ENGINES:
         raise ValueError(f"an engine named {entry.name!r} is registered already")
+    refuse_if_late(f"engine {entry.name!r}")
     ENGINES[entry.name] = entry

@@ -11,19 +11,17 @@ anything heavy).
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nestflow.lazy import imported
+from nestflow.plugins import refuse_if_late
 
 if TYPE_CHECKING:
     from nestflow.targets.base import BuildableTarget, MachineSettings, Target, TargetSetup
 
 #: The kind that lets the registry choose by engine and machine.
 AUTO = "auto"
-#: The module that makes the run's choices from the registries, once, when it is imported.
-CHOICES = "nestflow.run_choices"
 
 
 @dataclass(frozen=True)
@@ -95,15 +93,11 @@ def register(entry: TargetEntry) -> None:
 
     Raises:
         ValueError: A target of that kind is registered already, or the kind is ``auto``.
-        RuntimeError: The run's choices were made already: the run form would not offer it.
+        PluginError: The run's choices were made already: the run form would not offer it.
     """
     if entry.kind in TARGETS or entry.kind == AUTO:
         raise ValueError(f"a target of kind {entry.kind!r} is registered already")
-    if CHOICES in sys.modules:
-        raise RuntimeError(
-            f"target {entry.kind!r} is registered after {CHOICES} made the run's choices: "
-            "import the plug-in before the flows and the command line"
-        )
+    refuse_if_late(f"target {entry.kind!r}")
     TARGETS[entry.kind] = entry
 
 
