@@ -294,7 +294,7 @@ def fetch_previews(credentials: AlmaCamCredentials, order_id: int, count: int) -
 
 
 @dataclass(frozen=True)
-class TaskSteps:
+class AlmaCamTaskSteps:
     """AlmaCAM's steps as this module's tasks, for one account (see :class:`AlmaCamSteps`).
 
     Big inputs (drawings, the order) are passed to the tasks under ``quote()``: Prefect does not
@@ -339,4 +339,4 @@ class TaskSteps:
 
 def steps(credentials: AlmaCamCredentials) -> AlmaCamSteps:
     """The steps of :class:`~nestflow.engines.almacam.AlmaCamEngine` for an account's block."""
-    return TaskSteps(credentials)
+    return AlmaCamTaskSteps(credentials)

@@ -11,9 +11,9 @@ Creating steps are never retried blindly; they are made repeatable instead:
 * Boost caches on the job, its drawings and the nesting settings, and is not started again when
   the job already has a nesting and this run added no drawing.
 
-:class:`TaskSteps` is the engine's :class:`~nestflow.engines.cloudnest.CloudNestSteps` in a run:
-what is Prefect's stays here (a remembered job id checked and the cache refreshed, an upload
-batch answered from the cache told apart from one that ran, a Boost started afresh).
+:class:`CloudNestTaskSteps` is the engine's :class:`~nestflow.engines.cloudnest.CloudNestSteps`
+in a run: what is Prefect's stays here (a remembered job id checked and the cache refreshed, an
+upload batch answered from the cache told apart from one that ran, a Boost started afresh).
 """
 
 from __future__ import annotations
@@ -337,7 +337,7 @@ def read_part_layout(credentials: CloudNestCredentials, job_id: int) -> list[Par
 # --------------------------------------------------------------------------------- steps
 
 
-class TaskSteps:
+class CloudNestTaskSteps:
     """CloudNest's calls for one account, each a task above (the engine's steps in a run).
 
     The tasks are looked up when called, so a test may stand one of them in for another.
@@ -410,4 +410,4 @@ class TaskSteps:
 
 def steps(credentials: CloudNestCredentials) -> CloudNestSteps:
     """The CloudNest engine's steps in a run, for the account of ``credentials``."""
-    return TaskSteps(credentials)
+    return CloudNestTaskSteps(credentials)

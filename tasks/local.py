@@ -1,7 +1,7 @@
 """The local engine's step as a Prefect task: our solver in this worker, no vendor account needed.
 
-:class:`TaskSteps` is the engine's :class:`~nestflow.engines.local.LocalSteps` in a run: the solve
-is submitted as a task, so it runs in a worker thread beside the services' tasks.
+:class:`LocalTaskSteps` is the engine's :class:`~nestflow.engines.local.LocalSteps` in a run: the
+solve is submitted as a task, so it runs in a worker thread beside the services' tasks.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def nest_locally(
     return InProcessSteps().solve(LocalOrder(lines, sheets, settings, deadline_s)).result()
 
 
-class TaskSteps:
+class LocalTaskSteps:
     """The solve as a submitted :func:`nest_locally` task (its future is the :class:`Solving`)."""
 
     def solve(self, order: LocalOrder) -> Solving:
@@ -43,4 +43,4 @@ class TaskSteps:
 
 def steps(credentials: None = None) -> LocalSteps:
     """The local engine's steps in a run (it needs no credentials)."""
-    return TaskSteps()
+    return LocalTaskSteps()

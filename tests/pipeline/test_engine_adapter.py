@@ -38,8 +38,8 @@ def test_engine_runs_builds_each_engine_from_its_entry_with_its_steps(pipeline_b
         ("cloudnest", ENGINES["cloudnest"]),
     ]
     solver, vendor = (run.engine for run in runs)
-    assert isinstance(solver.steps, local.TaskSteps)
-    assert isinstance(vendor.steps, cloudnest.TaskSteps)
+    assert isinstance(solver.steps, local.LocalTaskSteps)
+    assert isinstance(vendor.steps, cloudnest.CloudNestTaskSteps)
     named = load_block(CloudNestCredentials, pipeline_blocks.names.cloudnest)
     assert vendor.steps.credentials == named
 
