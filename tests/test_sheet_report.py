@@ -14,7 +14,7 @@ from rich.console import Console
 from shapely.geometry import box
 
 from nestflow.cli.terminal import print_summary
-from nestflow.flows.engines.base import cut_list
+from nestflow.engines.results import cut_list
 from nestflow.gate import dxf_outlines
 from nestflow.geometry.layout import (
     LayoutInfo,
