@@ -227,7 +227,7 @@ def demo() -> Instance:
     Reads examples/orders.csv and each drawing with nestflow's reader (defaults, as the demo's
     check does); a drawing the reader rejects is left out, as the demo leaves it out.
     """
-    from nestflow.blocks.settings import SheetFormat
+    from nestflow.stock import SheetFormat
 
     lines: list[PartOrder] = []
     left_out = []
@@ -250,7 +250,7 @@ def demo() -> Instance:
                 )
     sheet = SheetFormat()
     settings = EngineSettings(time_s=1.0, spacing=5.0)
-    request = nest_request(lines, [sheet.spec()], settings)
+    request = nest_request(lines, [sheet], settings)
     contours = {k: (line.part.outer, list(line.part.holes)) for k, line in enumerate(lines)}
     notes = [f"left out (rejected by the reader): {', '.join(left_out)}"] if left_out else []
     return Instance("demo", "sheets", request, contours, notes)
