@@ -49,7 +49,9 @@ def fresh_prefect(prefix: str, log_level: str) -> Path:
 
     Call before importing Prefect: the settings are read from the environment.
     """
-    work = Path(tempfile.mkdtemp(prefix=prefix))
+    # Under the working folder: a run reads drawings only in or below it (no Drawing Roots block).
+    (ROOT / "out").mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=prefix, dir=ROOT / "out"))
     os.environ.update(
         PREFECT_HOME=str(work / "prefect"),
         PREFECT_RESULTS_LOCAL_STORAGE_PATH=str(work / "prefect" / "storage"),
