@@ -29,8 +29,10 @@ STACK_TESTS := tests/pipeline/stack tests/pipeline/test_first_hour.py
 # The others run in TEST_WORKERS pytest-xdist processes, one test file each at a time (module
 # fixtures such as a file's sandbox are built once). The pipeline tests mostly wait on Prefect and
 # the sandbox (one process used about half a core), so three workers on two cores took the main
-# run from 14 min 0 s to 8 min 0 s, with the stack tests alongside (2026-11-28).
-TEST_WORKERS ?= 3
+# run from 14 min 0 s to 8 min 0 s, with the stack tests alongside (2026-11-28); four took a
+# fresh clone's .ci/run from 17 min 9 s (three, one core lent to a benchmark for part of it) to
+# 12 min 32 s on a quiet box, main run 11 min 16 s (2026-12-08).
+TEST_WORKERS ?= 4
 test: $(STAMP) services
 	@stack_tmp=$$(mktemp -d); \
 	$(BIN)/python -m pytest -q -p no:cacheprovider --basetemp=$$stack_tmp/tmp $(STACK_TESTS) \

@@ -38,7 +38,7 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = "import sys; from nestflow.cli.app import app; sys.exit(app(prog_name='nestflow'))"
+CLI = "import sys; from nestflow.cli.app import main; sys.exit(main())"
 QUOTE = [
     "run", "quote", "--job", "bench-cli", "--drawings", "examples/bracket.dxf",
     "--engines", "local", "--time", "1",

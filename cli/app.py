@@ -19,15 +19,10 @@ from nestflow.cli.doctor import doctor
 from nestflow.cli.prefect_api import configure_environment
 from nestflow.cli.private_api import UsageError  # typer re-exports no usage error (see there)
 
-# Prefect reads its settings when imported: no telemetry off this machine, and a start budget
-# for a temporary server that holds on a busy machine (values the user exported win). Imports
-# no Prefect.
-configure_environment()
-
 # The choices the options offer come from the Prefect-free core: Prefect, the flows and the
 # geometry libraries are imported by a command that needs them, when it runs (``nestflow --help``
 # and a refused flag answer without them).
-from nestflow.run_options import EngineName, Mode, PushEngine, TargetKind, Units  # noqa: E402
+from nestflow.run_options import EngineName, Mode, PushEngine, TargetKind, Units
 
 
 class OneLineUsageErrors(TyperGroup):
@@ -457,3 +452,15 @@ def _print_changes(changes: Sequence[Any]) -> None:
 
 
 app.command()(doctor)
+
+
+def main() -> None:
+    """The ``nestflow`` command: Prefect's environment for this process, then the command line.
+
+    Prefect reads its settings when imported, so they are set first, here and not when this
+    module is imported (a program importing it keeps its environment): no telemetry off this
+    machine, and a start budget for a temporary server that holds on a busy machine (values the
+    user exported win).
+    """
+    configure_environment()
+    app(prog_name="nestflow")

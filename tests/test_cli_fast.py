@@ -23,9 +23,9 @@ HEAVY = ("prefect", "nestflow.flows.parameters", "nestflow.blocks", "shapely", "
 #: of HEAVY it imported.
 _PROBE = """
 import json, sys
-from nestflow.cli.app import app
+from nestflow.cli.app import main
 try:
-    app(sys.argv[1:], prog_name="nestflow")
+    main()
     code = 0
 except SystemExit as exc:
     code = exc.code

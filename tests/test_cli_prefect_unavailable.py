@@ -21,7 +21,7 @@ def test_a_server_that_cannot_start_is_one_error_line_and_exit_1(tmp_path: Path)
         NESTFLOW_LOG_DIR=str(tmp_path / "logs"),
     )
     done = subprocess.run(
-        [sys.executable, "-c", "import sys; from nestflow.cli.app import app; sys.exit(app())",
+        [sys.executable, "-c", "import sys; from nestflow.cli.app import main; sys.exit(main())",
          "run", "quote", "--job", "no-server", "--drawings", "examples/gusset.dxf",
          "--engines", "local"],
         cwd=ROOT,

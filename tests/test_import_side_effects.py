@@ -1,4 +1,5 @@
-"""Importing nestflow changes nothing in the process: no signal handler, no name of Prefect's.
+"""Importing nestflow changes nothing in the process: no signal handler, no name of Prefect's, no
+environment variable (the ``nestflow`` command sets Prefect's environment in its ``main``).
 
 Signal handling and the clients' lifetimes are set up explicitly, by a flow run's task runner
 (``nestflow.tasks.run_scope``) or by a program that calls ``install_cancellation()``; a module
@@ -17,9 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: Imports every module of the package in a fresh interpreter and prints what changed.
 IMPORT_ALL = """
-import importlib, json, pkgutil, signal
+import importlib, json, os, pkgutil, signal
 import prefect.utilities.engine as engine
 
+environ = dict(os.environ)
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 handlers = {signum: signal.getsignal(signum) for signum in SIGNALS}
 names = dict(vars(engine))
@@ -36,6 +38,7 @@ print(json.dumps({
     "modules": len(modules),
     "signals": [signal.Signals(s).name for s in SIGNALS if signal.getsignal(s) is not handlers[s]],
     "prefect_engine": sorted(k for k, v in names.items() if getattr(engine, k, None) is not v),
+    "environ": sorted(k for k in {*environ, *os.environ} if environ.get(k) != os.environ.get(k)),
 }))
 """
 
@@ -49,3 +52,4 @@ def test_importing_every_module_changes_no_signal_handler_nor_prefects_engine() 
     assert changed["modules"] > 100, changed  # the walk found the whole package
     assert changed["signals"] == [], f"importing changed these signals' handlers: {changed}"
     assert changed["prefect_engine"] == [], f"importing replaced names of Prefect's: {changed}"
+    assert changed["environ"] == [], f"importing changed these environment variables: {changed}"
