@@ -12,10 +12,10 @@ Utilisation = net part area / (full sheets x L x H + last sheet's used length x 
 from __future__ import annotations
 
 import argparse
-import math
 import time
 
 from shapely.geometry import Polygon
+from sheet_jobs import Ring, circle, rect  # bench/ is this script's folder
 
 from nestflow.nesting import (
     NestItem,
@@ -29,18 +29,6 @@ from nestflow.nesting import (
 
 LENGTH, HEIGHT = 3000.0, 1500.0
 FOUR_WAYS = [Orientation(angle=a) for a in (0, 90, 180, 270)]
-Ring = list[tuple[float, float]]
-
-
-def rect(w: float, h: float, x: float = 0.0, y: float = 0.0) -> Ring:
-    return [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
-
-
-def circle(r: float, n: int = 48, cx: float = 0.0, cy: float = 0.0) -> Ring:
-    return [
-        (cx + r * math.cos(2 * math.pi * k / n), cy + r * math.sin(2 * math.pi * k / n))
-        for k in range(n)
-    ]
 
 
 def job() -> list[NestItem]:
