@@ -39,12 +39,15 @@ def test_before_request_runs_after_the_client_pacing(cloudnest_sandbox, cloudnes
     steps: list[str] = []
     client = cloudnest_client_for(
         cloudnest_sandbox,
-        default_rate=1.0,
+        # One request per 100 s: the second waits (the fake sleep records it) however long the
+        # first took; at 1 per second a first request slower than 1 s on a loaded machine left
+        # the second nothing to wait for (CI with 8 busy processes, 2026-12-08).
+        default_rate=0.01,
         sleep=lambda seconds: steps.append("paced"),
         before_request=lambda name: steps.append("hook"),
     )
     client.job_search("first")
-    client.job_search("second")  # the bucket makes this one wait ~1 s (fake sleep)
+    client.job_search("second")  # the bucket makes this one wait ~100 s (fake sleep)
     assert steps == ["hook", "paced", "hook"]
 
 
